@@ -1,0 +1,253 @@
+//! The authorization configuration of a server and of its apps, as the seeds describe it.
+
+use std::borrow::Cow;
+
+/// How the server itself authenticates MCP clients (`auth(mode = ...)` on `#[front_mcp]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerAuthMode {
+    /// No authentication: anyone who can reach `/mcp` may call every tool.
+    #[default]
+    Public,
+    /// The server is its own OAuth 2.1 authorization server and orchestrates per-app
+    /// authorizations (progressive authorization).
+    Orchestrated,
+    /// The server accepts tokens of a remote authorization server as they are.
+    Transparent,
+}
+
+/// Where the orchestrating authorization server lives (`auth(type = ...)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerAuthType {
+    /// The server runs the authorization server itself.
+    #[default]
+    Local,
+    /// A remote identity provider signs users in.
+    Remote,
+}
+
+/// Whether sessions are kept server-side (`session_mode = ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionMode {
+    /// Sessions live in the store; required by the token vault.
+    #[default]
+    Stateful,
+    /// Everything the server needs travels in the token; no vault.
+    Stateless,
+}
+
+/// Where sessions, codes and the token vault are kept (`token_storage(...)`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TokenStorage {
+    /// In the server's memory: the embedded default, lost on restart, one process only.
+    #[default]
+    Memory,
+    /// In Redis, shared by every server process that points at it.
+    Redis {
+        /// A literal Redis URL, if given.
+        url: Option<Cow<'static, str>>,
+        /// The environment variable holding the Redis URL (default `REDIS_URL`).
+        url_env: Cow<'static, str>,
+        /// Prefix of every key the server writes.
+        key_prefix: Cow<'static, str>,
+    },
+}
+
+/// The consent screen settings (`consent(...)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConsentConfig {
+    /// Show the consent screen listing apps and tools after sign-in.
+    pub enabled: bool,
+}
+
+/// The server-level authorization configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerAuth {
+    /// How MCP clients are authenticated.
+    pub mode: ServerAuthMode,
+    /// Where the authorization server runs.
+    pub kind: ServerAuthType,
+    /// Consent screen settings.
+    pub consent: ConsentConfig,
+    /// Stateful or stateless sessions.
+    pub session_mode: SessionMode,
+    /// Where tokens and sessions are stored.
+    pub token_storage: TokenStorage,
+}
+
+/// How an app obtains the credentials its tools need (`auth(mode = ...)` on `#[app]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AppAuthMode {
+    /// The app is covered by the server's sign-in; no token of its own.
+    #[default]
+    Inherit,
+    /// The app needs its own token from a remote OAuth provider, obtained progressively and kept
+    /// in the token vault.
+    Transparent,
+}
+
+/// A remote OAuth provider an app authorizes against (`remote(...)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteProvider {
+    /// The provider's base URL; endpoints are discovered from its metadata unless given.
+    pub provider: Cow<'static, str>,
+    /// The scopes the app may ask for.
+    pub scopes: Cow<'static, [Cow<'static, str>]>,
+    /// A literal client ID.
+    pub client_id: Option<Cow<'static, str>>,
+    /// The environment variable holding the client ID.
+    pub client_id_env: Option<Cow<'static, str>>,
+    /// The environment variable holding the client secret (never a literal).
+    pub client_secret_env: Option<Cow<'static, str>>,
+    /// The provider's authorization endpoint, when not discovered.
+    pub authorization_endpoint: Option<Cow<'static, str>>,
+    /// The provider's token endpoint, when not discovered.
+    pub token_endpoint: Option<Cow<'static, str>>,
+}
+
+/// The app-level authorization configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppAuth {
+    /// Inherit the server's sign-in, or get a token of the app's own.
+    pub mode: AppAuthMode,
+    /// The remote provider, required with [`AppAuthMode::Transparent`].
+    pub remote: Option<RemoteProvider>,
+}
+
+/// A configuration that cannot work, found when the server is built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// `consent(enabled = true)` without an orchestrating server.
+    #[error("consent(enabled = true) needs auth(mode = \"orchestrated\")")]
+    ConsentWithoutOrchestration,
+    /// A token vault is needed but sessions are stateless.
+    #[error("app `{app}` keeps tokens in the vault, which needs session_mode = \"stateful\"")]
+    VaultNeedsStatefulSessions {
+        /// The app that needs the vault.
+        app: String,
+    },
+    /// An app uses `mode = "transparent"` without `remote(...)`.
+    #[error("app `{app}`: auth(mode = \"transparent\") needs remote(provider = ..., scopes(...))")]
+    TransparentWithoutRemote {
+        /// The app.
+        app: String,
+    },
+    /// A remote provider URL that is not an absolute http(s) URL.
+    #[error(
+        "app `{app}`: provider `{provider}` must be an absolute https:// URL (http:// only for loopback)"
+    )]
+    BadProviderUrl {
+        /// The app.
+        app: String,
+        /// The offending URL.
+        provider: String,
+    },
+}
+
+impl ServerAuth {
+    /// Checks the server-level settings against each other.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.consent.enabled && self.mode != ServerAuthMode::Orchestrated {
+            return Err(ConfigError::ConsentWithoutOrchestration);
+        }
+        Ok(())
+    }
+
+    /// Checks an app's settings against the server's.
+    pub fn validate_app(&self, app_id: &str, app: &AppAuth) -> Result<(), ConfigError> {
+        match (&app.mode, &app.remote) {
+            (AppAuthMode::Transparent, None) => {
+                return Err(ConfigError::TransparentWithoutRemote { app: app_id.into() });
+            }
+            (_, Some(remote)) if !is_acceptable_provider_url(&remote.provider) => {
+                return Err(ConfigError::BadProviderUrl {
+                    app: app_id.into(),
+                    provider: remote.provider.to_string(),
+                });
+            }
+            _ => {}
+        }
+        if app.mode == AppAuthMode::Transparent && self.session_mode == SessionMode::Stateless {
+            return Err(ConfigError::VaultNeedsStatefulSessions { app: app_id.into() });
+        }
+        Ok(())
+    }
+}
+
+/// `https://` anywhere; `http://` only toward loopback hosts (local demo providers).
+pub(crate) fn is_acceptable_provider_url(url: &str) -> bool {
+    if let Some(rest) = url.strip_prefix("https://") {
+        return !rest.is_empty() && !rest.starts_with('/');
+    }
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        });
+        return matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_urls() {
+        assert!(is_acceptable_provider_url("https://slack.com/oauth"));
+        assert!(is_acceptable_provider_url("http://127.0.0.1:9000"));
+        assert!(is_acceptable_provider_url("http://localhost/x"));
+        assert!(!is_acceptable_provider_url("http://slack.com/oauth"));
+        assert!(!is_acceptable_provider_url("https://"));
+        assert!(!is_acceptable_provider_url("ftp://x"));
+        assert!(!is_acceptable_provider_url("http://localhost.evil.com"));
+    }
+
+    #[test]
+    fn consent_needs_orchestration() {
+        let auth = ServerAuth {
+            consent: ConsentConfig { enabled: true },
+            ..Default::default()
+        };
+        assert_eq!(
+            auth.validate(),
+            Err(ConfigError::ConsentWithoutOrchestration)
+        );
+    }
+
+    #[test]
+    fn transparent_app_needs_remote_and_state() {
+        let server = ServerAuth {
+            session_mode: SessionMode::Stateless,
+            ..Default::default()
+        };
+        let bare = AppAuth {
+            mode: AppAuthMode::Transparent,
+            remote: None,
+        };
+        assert!(matches!(
+            server.validate_app("slack", &bare),
+            Err(ConfigError::TransparentWithoutRemote { .. })
+        ));
+        let remote = AppAuth {
+            mode: AppAuthMode::Transparent,
+            remote: Some(RemoteProvider {
+                provider: "https://slack.com/oauth".into(),
+                scopes: Cow::Borrowed(&[]),
+                client_id: None,
+                client_id_env: None,
+                client_secret_env: None,
+                authorization_endpoint: None,
+                token_endpoint: None,
+            }),
+        };
+        assert!(matches!(
+            server.validate_app("slack", &remote),
+            Err(ConfigError::VaultNeedsStatefulSessions { .. })
+        ));
+    }
+}

@@ -1,0 +1,13 @@
+//! Authorization for frontmcp servers.
+//!
+//! This crate knows nothing of MCP. Today it holds the authorization configuration model that the
+//! `#[front_mcp]` / `#[app]` macros and the builder produce, with its validation; the OAuth 2.1
+//! authorization server, the consent UI and the token vault build on it.
+#![deny(missing_docs)]
+
+mod config;
+
+pub use config::{
+    AppAuth, AppAuthMode, ConfigError, ConsentConfig, RemoteProvider, ServerAuth, ServerAuthMode,
+    ServerAuthType, SessionMode, TokenStorage,
+};

@@ -1,0 +1,157 @@
+//! Configuration from the environment, shared by every example and `serve_from_env()`.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `FRONTMCP_ADDR` | listen address (`host:port`) | the server's `http(host, port)`, else `127.0.0.1:3000` |
+//! | `FRONTMCP_TRANSPORT` | `http` or `stdio` | `http` |
+//! | `FRONTMCP_ISSUER` | public base URL (`https://mcp.example.com`) | `http://{FRONTMCP_ADDR}` |
+//! | `RUST_LOG` | log filter (tracing `EnvFilter` syntax), logs go to stderr | `info` |
+//!
+//! A value that cannot be used stops the start-up with an error naming the variable.
+
+use std::net::SocketAddr;
+
+use crate::Error;
+
+/// The default listen address.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+
+/// Which transport to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Streamable HTTP.
+    Http,
+    /// Newline-delimited JSON-RPC on stdin/stdout.
+    Stdio,
+}
+
+/// The settings read from the environment.
+#[derive(Debug, Clone)]
+pub struct EnvConfig {
+    /// `FRONTMCP_ADDR`.
+    pub addr: SocketAddr,
+    /// `FRONTMCP_TRANSPORT`.
+    pub transport: Transport,
+    /// `FRONTMCP_ISSUER`.
+    pub issuer: String,
+    /// `RUST_LOG`, if set.
+    pub log_filter: Option<String>,
+}
+
+impl EnvConfig {
+    /// Reads the process environment.
+    pub fn from_env(default_addr: Option<SocketAddr>) -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok(), default_addr)
+    }
+
+    /// Reads settings through `lookup` (testable without touching the process environment).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        default_addr: Option<SocketAddr>,
+    ) -> Result<Self, Error> {
+        let addr = match lookup("FRONTMCP_ADDR") {
+            Some(v) => v.trim().parse().map_err(|e| Error::Env {
+                var: "FRONTMCP_ADDR",
+                message: format!("`{v}` is not a socket address like 127.0.0.1:3000 ({e})"),
+            })?,
+            None => default_addr.unwrap_or_else(|| DEFAULT_ADDR.parse().expect("valid default")),
+        };
+        let transport = match lookup("FRONTMCP_TRANSPORT").as_deref().map(str::trim) {
+            None | Some("http") => Transport::Http,
+            Some("stdio") => Transport::Stdio,
+            Some(other) => {
+                return Err(Error::Env {
+                    var: "FRONTMCP_TRANSPORT",
+                    message: format!("`{other}` is neither `http` nor `stdio`"),
+                });
+            }
+        };
+        let issuer = match lookup("FRONTMCP_ISSUER") {
+            Some(v) => {
+                let v = v.trim().trim_end_matches('/').to_owned();
+                let rest = v
+                    .strip_prefix("https://")
+                    .or_else(|| v.strip_prefix("http://"));
+                if rest.is_none_or(|r| r.is_empty() || r.contains(['?', '#', ' '])) {
+                    return Err(Error::Env {
+                        var: "FRONTMCP_ISSUER",
+                        message: format!(
+                            "`{v}` is not an http(s) base URL like https://mcp.example.com"
+                        ),
+                    });
+                }
+                v
+            }
+            None => format!("http://{addr}"),
+        };
+        Ok(Self {
+            addr,
+            transport,
+            issuer,
+            log_filter: lookup("RUST_LOG"),
+        })
+    }
+}
+
+/// Installs a stderr log subscriber with `filter` (default `info`), unless one is installed.
+pub fn init_tracing(filter: Option<&str>) -> Result<(), Error> {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter.unwrap_or("info")).map_err(|e| {
+        Error::Env {
+            var: "RUST_LOG",
+            message: e.to_string(),
+        }
+    })?;
+    // Stdout may be the stdio transport's channel: logs always go to stderr.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<EnvConfig, Error> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        EnvConfig::from_lookup(
+            |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+            None,
+        )
+    }
+
+    #[test]
+    fn defaults() {
+        let c = read(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), DEFAULT_ADDR);
+        assert_eq!(c.transport, Transport::Http);
+        assert_eq!(c.issuer, "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (var, value) in [
+            ("FRONTMCP_ADDR", "localhost"),
+            ("FRONTMCP_TRANSPORT", "carrier-pigeon"),
+            ("FRONTMCP_ISSUER", "ftp://x"),
+            ("FRONTMCP_ISSUER", "https://"),
+        ] {
+            let err = read(&[(var, value)]).unwrap_err();
+            assert!(err.to_string().contains(var), "{err}");
+        }
+    }
+
+    #[test]
+    fn issuer_is_normalized() {
+        assert_eq!(
+            read(&[("FRONTMCP_ISSUER", "https://mcp.example.com/")])
+                .unwrap()
+                .issuer,
+            "https://mcp.example.com"
+        );
+    }
+}

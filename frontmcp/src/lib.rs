@@ -1,0 +1,68 @@
+//! # frontmcp
+//!
+//! Build [Model Context Protocol](https://modelcontextprotocol.io) servers from plain Rust with
+//! attribute macros, and authorize each third-party app progressively.
+//!
+//! ```no_run
+//! use frontmcp::prelude::*;
+//!
+//! #[derive(Deserialize, JsonSchema)]
+//! struct Greet {
+//!     /// Who to greet.
+//!     name: String,
+//! }
+//!
+//! #[derive(Default)]
+//! struct HelloApp;
+//!
+//! #[app(name = "Hello")]
+//! impl HelloApp {
+//!     /// Greets someone by name.
+//!     #[tool(read_only = true)]
+//!     async fn greet(&self, input: Greet) -> String {
+//!         format!("Hello, {}!", input.name)
+//!     }
+//! }
+//!
+//! #[front_mcp(info(name = "hello", version = "1.0.0"), apps(HelloApp))]
+//! struct Server;
+//!
+//! #[tokio::main]
+//! async fn main() -> frontmcp::Result<()> {
+//!     Server::serve_from_env().await
+//! }
+//! ```
+//!
+//! The macros generate plain code over the builder API ([`ServerBuilder`], [`AppBuilder`]), which
+//! can also be used directly. See the `docs/` folder of the repository for the guide.
+#![deny(missing_docs)]
+
+pub mod env;
+pub mod protocol;
+mod server;
+mod transport;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use frontmcp_auth as auth;
+pub use frontmcp_macros::{app, front_mcp, tool};
+pub use protocol::ProtocolVersion;
+pub use protocol::mcp::{CallToolResult, Content};
+pub use server::{
+    App, AppBuilder, AppDescriptor, Arguments, BoxFuture, BuildError, CallError, Error, HttpConfig,
+    IntoToolResult, Json, NoArguments, Reply, ResponseMode, Result, Server, ServerBuilder, Session,
+    ToolCall, ToolContext, ToolDescriptor, ToolError, ToolNaming, ToolResult,
+};
+pub use transport::RunningServer;
+
+/// Everything a server's code usually needs, plus `serde::Deserialize`/`Serialize` and
+/// `schemars::JsonSchema` for input and output types.
+pub mod prelude {
+    pub use crate::{
+        AppBuilder, CallToolResult, Content, IntoToolResult, Json, NoArguments, Server,
+        ServerBuilder, ToolContext, ToolDescriptor, ToolError, ToolResult, app, front_mcp, tool,
+    };
+    pub use schemars::JsonSchema;
+    pub use serde::{Deserialize, Serialize};
+}

@@ -1,0 +1,339 @@
+//! Building servers and apps by hand: everything the macros generate, without macros.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use frontmcp_auth::{AppAuth, ServerAuth, ServerAuthMode};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+
+use super::dispatch::Inner;
+use super::registry::Registry;
+use super::{
+    App, AppDescriptor, BoxFuture, CallError, Error, HttpConfig, IntoToolResult, Server,
+    SessionManager, ToolCall, ToolContext, ToolDescriptor, ToolNaming,
+};
+use crate::protocol::mcp::{CallToolResult, Implementation};
+
+/// Default number of tools per `tools/list` page.
+const DEFAULT_PAGE_SIZE: usize = 100;
+
+/// Builds a [`Server`]: name, apps, authorization and transport settings.
+///
+/// ```
+/// use frontmcp::prelude::*;
+///
+/// #[derive(Deserialize, JsonSchema)]
+/// struct Greet { name: String }
+///
+/// let app = AppBuilder::new("hello", "Hello").tool(
+///     ToolDescriptor::new("greet").description("Greets someone."),
+///     |_ctx: ToolContext, input: Greet| async move { format!("Hello, {}!", input.name) },
+/// );
+/// let server = Server::builder("hello", "1.0.0").app(app).build().unwrap();
+/// assert_eq!(server.info().name, "hello");
+/// ```
+#[derive(Debug)]
+pub struct ServerBuilder {
+    info: Implementation,
+    instructions: Option<String>,
+    apps: Vec<Arc<dyn App>>,
+    auth: ServerAuth,
+    http: HttpConfig,
+    naming: ToolNaming,
+    page_size: usize,
+    default_addr: Option<SocketAddr>,
+}
+
+impl fmt::Debug for dyn App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("App")
+    }
+}
+
+impl ServerBuilder {
+    /// A server named `name` at `version` (sent as `serverInfo`).
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        Self {
+            info: Implementation {
+                name: name.into(),
+                version: version.into(),
+                title: None,
+                website_url: None,
+            },
+            instructions: None,
+            apps: Vec::new(),
+            auth: ServerAuth::default(),
+            http: HttpConfig::default(),
+            naming: ToolNaming::default(),
+            page_size: DEFAULT_PAGE_SIZE,
+            default_addr: None,
+        }
+    }
+
+    /// Display name of the server.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// The server's website.
+    pub fn website_url(mut self, url: impl Into<String>) -> Self {
+        self.info.website_url = Some(url.into());
+        self
+    }
+
+    /// Guidance for the model, sent in `initialize`.
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Adds an app: a `#[app]` type or an [`AppBuilder`].
+    pub fn app(mut self, app: impl App) -> Self {
+        self.apps.push(Arc::new(app));
+        self
+    }
+
+    /// Server-level authorization.
+    pub fn auth(mut self, auth: ServerAuth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Streamable HTTP settings.
+    pub fn http(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// How tool names are formed (default `app:tool`).
+    pub fn tool_naming(mut self, naming: ToolNaming) -> Self {
+        self.naming = naming;
+        self
+    }
+
+    /// Tools per `tools/list` page (default 100).
+    pub fn page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// The address `serve_from_env` listens on when `FRONTMCP_ADDR` is not set.
+    pub fn default_addr(mut self, addr: SocketAddr) -> Self {
+        self.default_addr = Some(addr);
+        self
+    }
+
+    /// The server-level authorization configured so far.
+    pub fn auth_config(&self) -> &ServerAuth {
+        &self.auth
+    }
+
+    /// The HTTP settings configured so far.
+    pub fn http_config(&self) -> &HttpConfig {
+        &self.http
+    }
+
+    /// Validates the composition and builds the server.
+    pub fn build(self) -> Result<Server, Error> {
+        let registry = Registry::build(self.apps, &self.naming, &self.auth, self.page_size)?;
+        if self.auth.mode != ServerAuthMode::Public {
+            return Err(Error::Unsupported(format!(
+                "auth(mode = \"{}\") needs frontmcp's authorization server, which this version does not include yet; \
+                 use auth(mode = \"public\") for now",
+                match self.auth.mode {
+                    ServerAuthMode::Orchestrated => "orchestrated",
+                    _ => "transparent",
+                }
+            )));
+        }
+        let sessions = SessionManager::new(self.http.session_idle_timeout, self.http.max_sessions);
+        Ok(Server {
+            inner: Arc::new(Inner {
+                info: self.info,
+                instructions: self.instructions,
+                registry,
+                http: self.http,
+                auth: self.auth,
+                sessions,
+            }),
+        })
+    }
+
+    /// Builds and serves over Streamable HTTP on `addr` until Ctrl-C or SIGTERM.
+    pub async fn serve(self, addr: SocketAddr) -> Result<(), Error> {
+        self.build()?.serve(addr).await
+    }
+
+    /// Builds and serves as configured by the environment (`FRONTMCP_ADDR`,
+    /// `FRONTMCP_TRANSPORT`, `RUST_LOG`, ...): see [`crate::env`].
+    pub async fn serve_from_env(self) -> Result<(), Error> {
+        let env = crate::env::EnvConfig::from_env(self.default_addr)?;
+        crate::env::init_tracing(env.log_filter.as_deref())?;
+        let server = self.build()?;
+        match env.transport {
+            crate::env::Transport::Http => server.serve(env.addr).await,
+            crate::env::Transport::Stdio => server.serve_stdio().await,
+        }
+    }
+}
+
+type Handler = Arc<
+    dyn Fn(
+            &ToolContext,
+            super::Arguments<'_>,
+        ) -> Result<BoxFuture<'static, CallToolResult>, CallError>
+        + Send
+        + Sync,
+>;
+
+/// An app built without macros; it is an [`App`] itself.
+///
+/// Each tool's input schema comes from its handler's input type (`JsonSchema`), its output schema
+/// from the handler's return type (see [`IntoToolResult`]).
+pub struct AppBuilder {
+    descriptor: AppDescriptor,
+    handlers: HashMap<Cow<'static, str>, Handler>,
+}
+
+impl fmt::Debug for AppBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppBuilder")
+            .field("descriptor", &self.descriptor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppBuilder {
+    /// An app with an ID (lowercase; used in tool names and URLs) and a display name.
+    pub fn new(id: impl Into<Cow<'static, str>>, name: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            descriptor: AppDescriptor::new(id, name),
+            handlers: HashMap::new(),
+        }
+    }
+
+    /// What the app is for.
+    pub fn description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
+        self.descriptor = self.descriptor.description(description);
+        self
+    }
+
+    /// Direct authorization entry point at `/{app}/oauth/authorize`.
+    pub fn standalone(mut self, standalone: bool) -> Self {
+        self.descriptor = self.descriptor.standalone(standalone);
+        self
+    }
+
+    /// Leave the app out of the parent consent screen.
+    pub fn exclude_from_parent(mut self, exclude: bool) -> Self {
+        self.descriptor = self.descriptor.exclude_from_parent(exclude);
+        self
+    }
+
+    /// The app's authorization configuration.
+    pub fn auth(mut self, auth: AppAuth) -> Self {
+        self.descriptor = self.descriptor.auth(auth);
+        self
+    }
+
+    /// Adds a tool: its descriptor and an async handler taking the context and the parsed input.
+    /// A tool that takes no arguments can use [`NoArguments`](crate::NoArguments) as input.
+    pub fn tool<T, F, Fut, R>(mut self, tool: ToolDescriptor, handler: F) -> Self
+    where
+        T: DeserializeOwned + JsonSchema + Send + 'static,
+        F: Fn(ToolContext, T) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoToolResult + 'static,
+    {
+        let tool = tool.input::<T>().output::<R>();
+        let handler: Handler = Arc::new(move |ctx, arguments| {
+            let input = arguments.parse::<T>()?;
+            let fut = handler(ctx.clone(), input);
+            Ok(Box::pin(async move { fut.await.into_tool_result() }))
+        });
+        self.handlers.insert(tool.name.clone(), handler);
+        self.descriptor = self.descriptor.tool(tool);
+        self
+    }
+}
+
+impl App for AppBuilder {
+    fn descriptor(&self) -> AppDescriptor {
+        self.descriptor.clone()
+    }
+
+    fn call_tool<'a>(
+        &'a self,
+        call: ToolCall<'a>,
+    ) -> BoxFuture<'a, Result<CallToolResult, CallError>> {
+        let started = match self.handlers.get(call.tool) {
+            Some(handler) => handler(call.ctx, call.arguments),
+            None => Err(CallError::UnknownTool(call.tool.to_owned())),
+        };
+        Box::pin(async move { Ok(started?.await) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::BuildError;
+
+    fn echo() -> AppBuilder {
+        AppBuilder::new("echo", "Echo").tool(
+            ToolDescriptor::new("say"),
+            |_ctx, input: crate::NoArguments| async move {
+                let _ = input;
+                "said"
+            },
+        )
+    }
+
+    #[test]
+    fn duplicate_apps_and_tools_are_refused() {
+        let err = ServerBuilder::new("s", "1")
+            .app(echo())
+            .app(echo())
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Build(BuildError::DuplicateApp(id)) if id == "echo"));
+        let err = ServerBuilder::new("s", "1").build().unwrap_err();
+        assert!(matches!(err, Error::Build(BuildError::NoApps)));
+    }
+
+    #[test]
+    fn non_object_input_is_refused() {
+        let app = AppBuilder::new("n", "N")
+            .tool(ToolDescriptor::new("count"), |_ctx, n: u32| async move {
+                n.to_string()
+            });
+        let err = ServerBuilder::new("s", "1").app(app).build().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Build(BuildError::SchemaNotObject { which: "input", .. })
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn auth_modes_beyond_public_are_refused_for_now() {
+        let auth = ServerAuth {
+            mode: ServerAuthMode::Orchestrated,
+            ..Default::default()
+        };
+        let err = ServerBuilder::new("s", "1")
+            .app(echo())
+            .auth(auth)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Unsupported(_)));
+    }
+}

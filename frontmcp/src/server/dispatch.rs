@@ -1,0 +1,359 @@
+//! The transport-independent heart: one JSON-RPC message in, at most one response out.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use frontmcp_auth::ServerAuth;
+use futures_util::FutureExt;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+
+use super::registry::Registry;
+use super::session::Negotiated;
+use super::{
+    Arguments, CallError, HttpConfig, ServerBuilder, Session, SessionManager, ToolCall, ToolContext,
+};
+use crate::protocol::ProtocolVersion;
+use crate::protocol::jsonrpc::{
+    ErrorObject, INTERNAL_ERROR, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND, Message,
+    Notification, Request, RequestId, Response,
+};
+use crate::protocol::mcp::{
+    CallToolParams, CallToolResult, Implementation, InitializeParams, InitializeResult,
+    ListToolsParams, ServerCapabilities, ToolsCapability,
+};
+
+/// A built MCP server: cheap to clone, shared by every connection.
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) info: Implementation,
+    pub(crate) instructions: Option<String>,
+    pub(crate) registry: Registry,
+    pub(crate) http: HttpConfig,
+    pub(crate) auth: ServerAuth,
+    pub(crate) sessions: SessionManager,
+}
+
+/// What to send back for one body or line.
+#[derive(Debug)]
+pub enum Reply {
+    /// Nothing (notifications and responses only).
+    None,
+    /// One response.
+    Single(Response),
+    /// A batch's responses.
+    Batch(Vec<Response>),
+}
+
+const EMPTY_OBJECT: &str = "{}";
+
+impl Server {
+    /// Starts building a server by hand (what `#[front_mcp]` does for you).
+    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ServerBuilder {
+        ServerBuilder::new(name, version)
+    }
+
+    /// The server's name and version, as sent in `initialize`.
+    pub fn info(&self) -> &Implementation {
+        &self.inner.info
+    }
+
+    /// The server-level authorization configuration.
+    pub fn auth(&self) -> &ServerAuth {
+        &self.inner.auth
+    }
+
+    /// The number of live HTTP sessions.
+    pub fn session_count(&self) -> usize {
+        self.inner.sessions.len()
+    }
+
+    /// Handles everything one HTTP body or stdio line held.
+    pub async fn handle_incoming(&self, session: &Session, incoming: Incoming) -> Reply {
+        match incoming {
+            Incoming::Single(Err(error)) => Reply::Single(error),
+            Incoming::Single(Ok(message)) => self
+                .handle_message(session, message)
+                .await
+                .map_or(Reply::None, Reply::Single),
+            Incoming::Batch(items) => {
+                let Some(version) = session.protocol_version().filter(|v| v.allows_batches())
+                else {
+                    let version = session
+                        .protocol_version()
+                        .map_or("an uninitialized session".into(), |v| {
+                            format!("protocol version {v}")
+                        });
+                    return Reply::Single(Response::error(
+                        None,
+                        ErrorObject::new(
+                            INVALID_REQUEST,
+                            format!("JSON-RPC batches are not supported in {version}"),
+                        ),
+                    ));
+                };
+                tracing::debug!(%version, size = items.len(), "batch");
+                let replies =
+                    futures_util::future::join_all(items.into_iter().map(|item| async move {
+                        match item {
+                            Err(error) => Some(error),
+                            Ok(Message::Request(req)) if req.method == "initialize" => {
+                                Some(Response::error(
+                                    Some(req.id),
+                                    ErrorObject::new(
+                                        INVALID_REQUEST,
+                                        "initialize must not be part of a batch",
+                                    ),
+                                ))
+                            }
+                            Ok(message) => self.handle_message(session, message).await,
+                        }
+                    }))
+                    .await;
+                let responses: Vec<Response> = replies.into_iter().flatten().collect();
+                if responses.is_empty() {
+                    Reply::None
+                } else {
+                    Reply::Batch(responses)
+                }
+            }
+        }
+    }
+
+    /// Handles one message; requests get a response, everything else `None`.
+    pub async fn handle_message(&self, session: &Session, message: Message) -> Option<Response> {
+        match message {
+            Message::Request(req) => Some(self.handle_request(session, req).await),
+            Message::Notification(n) => {
+                self.handle_notification(session, n);
+                None
+            }
+            Message::Response(resp) => {
+                tracing::debug!(id = ?resp.id, "response from client ignored: no request of ours is pending");
+                None
+            }
+        }
+    }
+
+    fn handle_notification(&self, session: &Session, n: Notification) {
+        match n.method.as_str() {
+            "notifications/initialized" => session.mark_initialized(),
+            "notifications/cancelled" => {
+                tracing::debug!("cancellation received; HTTP clients cancel by closing the request")
+            }
+            other => tracing::debug!(method = other, "notification ignored"),
+        }
+    }
+
+    async fn handle_request(&self, session: &Session, req: Request) -> Response {
+        let Request { id, method, params } = req;
+        let Some(version) = session.protocol_version() else {
+            return match method.as_str() {
+                "initialize" => self.initialize(session, id, params.as_deref()),
+                "ping" => ping(id),
+                _ => {
+                    tracing::warn!(%method, "request before initialize");
+                    Response::error(
+                        Some(id),
+                        ErrorObject::new(
+                            INVALID_REQUEST,
+                            "the session is not initialized: send `initialize` first",
+                        ),
+                    )
+                }
+            };
+        };
+        match method.as_str() {
+            "ping" => ping(id),
+            "tools/list" => self.list_tools(id, params.as_deref()),
+            "tools/call" => {
+                self.call_tool(session, version, id, params.as_deref())
+                    .await
+            }
+            "initialize" => Response::error(
+                Some(id),
+                ErrorObject::new(INVALID_REQUEST, "the session is already initialized"),
+            ),
+            _ => {
+                tracing::warn!(%method, "unknown method");
+                Response::error(
+                    Some(id),
+                    ErrorObject::new(METHOD_NOT_FOUND, format!("method not found: {method}")),
+                )
+            }
+        }
+    }
+
+    fn initialize(&self, session: &Session, id: RequestId, params: Option<&RawValue>) -> Response {
+        let params: InitializeParams = match required_params(params) {
+            Ok(p) => p,
+            Err(e) => return Response::error(Some(id), e),
+        };
+        let version = ProtocolVersion::negotiate(&params.protocol_version);
+        let negotiated = Negotiated {
+            version,
+            url_elicitation: params.capabilities.url_elicitation(),
+        };
+        if !session.negotiate(negotiated) {
+            return Response::error(
+                Some(id),
+                ErrorObject::new(INVALID_REQUEST, "the session is already initialized"),
+            );
+        }
+        tracing::info!(
+            session = session.id().unwrap_or("stdio"),
+            client = %params.client_info.name,
+            requested = %params.protocol_version,
+            %version,
+            "session initialized"
+        );
+        Response::serialize_result(
+            id,
+            &InitializeResult {
+                protocol_version: version,
+                capabilities: ServerCapabilities {
+                    tools: ToolsCapability {
+                        list_changed: false,
+                    },
+                },
+                server_info: &self.inner.info,
+                instructions: self.inner.instructions.as_deref(),
+            },
+        )
+    }
+
+    fn list_tools(&self, id: RequestId, params: Option<&RawValue>) -> Response {
+        let params: ListToolsParams = match optional_params(params) {
+            Ok(p) => p,
+            Err(e) => return Response::error(Some(id), e),
+        };
+        match self.inner.registry.page(params.cursor.as_deref()) {
+            Some(page) => Response::result(id, page.to_owned()),
+            None => Response::error(Some(id), ErrorObject::invalid_params("invalid cursor")),
+        }
+    }
+
+    async fn call_tool(
+        &self,
+        session: &Session,
+        version: ProtocolVersion,
+        id: RequestId,
+        params: Option<&RawValue>,
+    ) -> Response {
+        let params: CallToolParams = match required_params(params) {
+            Ok(p) => p,
+            Err(e) => return Response::error(Some(id), e),
+        };
+        let registry = &self.inner.registry;
+        let Some(entry) = registry.tool(&params.name) else {
+            tracing::warn!(tool = %params.name, "unknown tool");
+            return Response::error(
+                Some(id),
+                ErrorObject::invalid_params(format!("unknown tool: {}", params.name)),
+            );
+        };
+        let empty;
+        let arguments = match params.arguments.as_deref() {
+            Some(raw) if raw.get().starts_with('{') => raw,
+            Some(_) => {
+                return self.invalid_arguments(
+                    version,
+                    id,
+                    &params.name,
+                    "`arguments` must be an object",
+                );
+            }
+            None => {
+                empty = RawValue::from_string(EMPTY_OBJECT.to_owned()).expect("valid JSON");
+                &*empty
+            }
+        };
+        let (app, _, app_id) = &registry.apps[entry.app];
+        let ctx = ToolContext {
+            session_id: session.id_arc(),
+            request_id: id.clone(),
+            app_id: app_id.clone(),
+            tool: entry.full_name.clone(),
+            protocol_version: version,
+        };
+        let call = ToolCall {
+            tool: &entry.local_name,
+            ctx: &ctx,
+            arguments: Arguments(arguments),
+        };
+        let outcome = AssertUnwindSafe(app.call_tool(call)).catch_unwind().await;
+        match outcome {
+            Ok(Ok(result)) => {
+                if result.is_error {
+                    tracing::debug!(tool = %params.name, "tool reported an error");
+                }
+                Response::serialize_result(id, &result)
+            }
+            Ok(Err(CallError::InvalidArguments(message))) => {
+                self.invalid_arguments(version, id, &params.name, &message)
+            }
+            Ok(Err(CallError::UnknownTool(_))) => {
+                tracing::error!(tool = %params.name, "registered tool not served by its app");
+                Response::error(
+                    Some(id),
+                    ErrorObject::invalid_params(format!("unknown tool: {}", params.name)),
+                )
+            }
+            Err(_) => {
+                tracing::error!(tool = %params.name, "tool panicked");
+                Response::error(
+                    Some(id),
+                    ErrorObject::new(
+                        INTERNAL_ERROR,
+                        format!("tool {} failed unexpectedly", params.name),
+                    ),
+                )
+            }
+        }
+    }
+
+    /// Before 2025-11-25 a protocol error; since, a tool error the model can act on.
+    fn invalid_arguments(
+        &self,
+        version: ProtocolVersion,
+        id: RequestId,
+        tool: &str,
+        message: &str,
+    ) -> Response {
+        tracing::warn!(%tool, %message, "invalid tool arguments");
+        let message = format!("invalid arguments for tool {tool}: {message}");
+        if version.input_errors_are_tool_errors() {
+            Response::serialize_result(id, &CallToolResult::error(message))
+        } else {
+            Response::error(Some(id), ErrorObject::invalid_params(message))
+        }
+    }
+}
+
+fn ping(id: RequestId) -> Response {
+    Response::result(
+        id,
+        RawValue::from_string(EMPTY_OBJECT.to_owned()).expect("valid JSON"),
+    )
+}
+
+fn required_params<T: DeserializeOwned>(params: Option<&RawValue>) -> Result<T, ErrorObject> {
+    let raw = params.ok_or_else(|| ErrorObject::invalid_params("missing params"))?;
+    parse_params(raw)
+}
+
+fn optional_params<T: DeserializeOwned + Default>(
+    params: Option<&RawValue>,
+) -> Result<T, ErrorObject> {
+    params.map_or_else(|| Ok(T::default()), parse_params)
+}
+
+fn parse_params<T: DeserializeOwned>(raw: &RawValue) -> Result<T, ErrorObject> {
+    serde_json::from_str(raw.get())
+        .map_err(|e| ErrorObject::invalid_params(format!("invalid params: {e}")))
+}

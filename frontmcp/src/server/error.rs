@@ -1,0 +1,73 @@
+//! The runtime's errors.
+
+use std::net::SocketAddr;
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a server could not be built or could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The apps and tools do not form a valid server.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// An environment variable holds a value that cannot be used.
+    #[error("environment variable {var}: {message}")]
+    Env {
+        /// The variable.
+        var: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An I/O failure of the transport.
+    #[error("transport I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// A configured feature this build cannot provide yet.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// A mistake in the server's composition, found when it is built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// The server has no app.
+    #[error("the server has no app: add at least one with apps(...) or .app(...)")]
+    NoApps,
+    /// Two apps share an ID.
+    #[error("two apps have the ID `{0}`: give one of them another `id`")]
+    DuplicateApp(String),
+    /// An app ID that cannot appear in tool names and URLs.
+    #[error("app ID `{0}` must be non-empty and made of a-z, 0-9, `-` and `_`")]
+    BadAppId(String),
+    /// Two tools end up with the same full name.
+    #[error("two tools are named `{0}`")]
+    DuplicateTool(String),
+    /// A tool name that cannot be used.
+    #[error(
+        "tool name `{0}` must be 1 to 128 characters, without whitespace or control characters"
+    )]
+    BadToolName(String),
+    /// An input or output schema that is not an object schema, as MCP requires.
+    #[error(
+        "tool `{tool}`: its {which} schema must describe an object (\"type\": \"object\"), found {found}"
+    )]
+    SchemaNotObject {
+        /// The tool.
+        tool: String,
+        /// `input` or `output`.
+        which: &'static str,
+        /// The schema's type.
+        found: String,
+    },
+    /// An authorization setting that cannot work.
+    #[error(transparent)]
+    Auth(#[from] frontmcp_auth::ConfigError),
+}

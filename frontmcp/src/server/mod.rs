@@ -1,0 +1,24 @@
+//! The server: apps and their tools, the registry, sessions and dispatch.
+
+mod app;
+mod builder;
+mod config;
+mod context;
+mod dispatch;
+mod error;
+mod registry;
+mod result;
+mod session;
+
+pub use app::{
+    App, AppDescriptor, Arguments, BoxFuture, CallError, NoArguments, ToolCall, ToolDescriptor,
+};
+pub use builder::{AppBuilder, ServerBuilder};
+pub use config::{HttpConfig, ResponseMode, ToolNaming};
+pub use context::ToolContext;
+pub use dispatch::{Reply, Server};
+pub use error::{BuildError, Error, Result};
+pub use result::{IntoToolResult, Json, ToolError, ToolResult};
+pub use session::Session;
+
+pub(crate) use session::SessionManager;

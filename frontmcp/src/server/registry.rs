@@ -1,0 +1,186 @@
+//! The apps and tools of a server, validated once and indexed for dispatch.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use frontmcp_auth::ServerAuth;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::{App, AppDescriptor, BuildError, ToolNaming};
+use crate::protocol::mcp::Tool;
+
+/// A tool's place: which app serves it and under which local name.
+#[derive(Debug)]
+pub(crate) struct ToolEntry {
+    pub(crate) app: usize,
+    pub(crate) local_name: Arc<str>,
+    pub(crate) full_name: Arc<str>,
+}
+
+/// Apps, their tools, and the `tools/list` pages serialized in advance.
+pub(crate) struct Registry {
+    pub(crate) apps: Vec<(Arc<dyn App>, AppDescriptor, Arc<str>)>,
+    tools: HashMap<Arc<str>, ToolEntry>,
+    /// `tools/list` results, one per page, already JSON.
+    pages: Vec<Box<RawValue>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("apps", &self.apps.len())
+            .field("tools", &self.tools.len())
+            .finish()
+    }
+}
+
+impl Registry {
+    pub(crate) fn build(
+        apps: Vec<Arc<dyn App>>,
+        naming: &ToolNaming,
+        auth: &ServerAuth,
+        page_size: usize,
+    ) -> Result<Self, BuildError> {
+        if apps.is_empty() {
+            return Err(BuildError::NoApps);
+        }
+        auth.validate()?;
+        let mut listed = Vec::new();
+        let mut tools = HashMap::new();
+        let mut registered = Vec::with_capacity(apps.len());
+        for (index, app) in apps.into_iter().enumerate() {
+            let desc = app.descriptor();
+            if !is_valid_app_id(&desc.id) {
+                return Err(BuildError::BadAppId(desc.id.to_string()));
+            }
+            if registered
+                .iter()
+                .any(|(_, d, _): &(_, AppDescriptor, _)| d.id == desc.id)
+            {
+                return Err(BuildError::DuplicateApp(desc.id.to_string()));
+            }
+            auth.validate_app(&desc.id, &desc.auth)?;
+            for tool in &desc.tools {
+                let full_name = naming.full_name(&desc.id, &tool.name);
+                if !is_valid_tool_name(&tool.name) || !is_valid_tool_name(&full_name) {
+                    return Err(BuildError::BadToolName(full_name));
+                }
+                check_object_schema(&full_name, "input", tool.input_schema.as_value())?;
+                if let Some(output) = &tool.output_schema {
+                    check_object_schema(&full_name, "output", output.as_value())?;
+                }
+                let full_name: Arc<str> = full_name.into();
+                let entry = ToolEntry {
+                    app: index,
+                    local_name: tool.name.as_ref().into(),
+                    full_name: full_name.clone(),
+                };
+                if tools.insert(full_name.clone(), entry).is_some() {
+                    return Err(BuildError::DuplicateTool(full_name.to_string()));
+                }
+                listed.push(Tool {
+                    name: full_name.to_string(),
+                    title: tool.title.as_ref().map(|t| t.to_string()),
+                    description: tool.description.as_ref().map(|d| d.to_string()),
+                    input_schema: tool.input_schema.as_value().clone(),
+                    output_schema: tool.output_schema.as_ref().map(|s| s.as_value().clone()),
+                    annotations: tool.annotations.clone(),
+                });
+            }
+            let id: Arc<str> = desc.id.as_ref().into();
+            registered.push((app, desc, id));
+        }
+        let pages = paginate(&listed, page_size.max(1));
+        Ok(Self {
+            apps: registered,
+            tools,
+            pages,
+        })
+    }
+
+    pub(crate) fn tool(&self, full_name: &str) -> Option<&ToolEntry> {
+        self.tools.get(full_name)
+    }
+
+    /// The page a cursor points at; `None` for a cursor this server did not issue.
+    pub(crate) fn page(&self, cursor: Option<&str>) -> Option<&RawValue> {
+        let index = match cursor {
+            None => 0,
+            Some(c) => decode_cursor(c)?,
+        };
+        self.pages.get(index).map(|p| p.as_ref())
+    }
+}
+
+fn paginate(tools: &[Tool], page_size: usize) -> Vec<Box<RawValue>> {
+    let chunks: Vec<&[Tool]> = if tools.is_empty() {
+        vec![&[]]
+    } else {
+        tools.chunks(page_size).collect()
+    };
+    let last = chunks.len() - 1;
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, chunk)| {
+            let mut page = serde_json::json!({ "tools": chunk });
+            if i < last {
+                page["nextCursor"] = Value::String(encode_cursor(i + 1));
+            }
+            serde_json::value::to_raw_value(&page).expect("tool listings serialize")
+        })
+        .collect()
+}
+
+/// Cursors are opaque to clients; a prefix keeps a stray string from reading as a page number.
+fn encode_cursor(page: usize) -> String {
+    format!("page-{page}")
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    cursor.strip_prefix("page-")?.parse().ok()
+}
+
+fn check_object_schema(tool: &str, which: &'static str, schema: &Value) -> Result<(), BuildError> {
+    match schema.get("type") {
+        Some(Value::String(t)) if t == "object" => Ok(()),
+        other => Err(BuildError::SchemaNotObject {
+            tool: tool.to_owned(),
+            which,
+            found: other.map_or_else(|| "no \"type\"".to_owned(), |t| t.to_string()),
+        }),
+    }
+}
+
+pub(crate) fn is_valid_app_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn is_valid_tool_name(name: &str) -> bool {
+    (1..=128).contains(&name.len()) && !name.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_strangers() {
+        assert_eq!(decode_cursor(&encode_cursor(3)), Some(3));
+        assert_eq!(decode_cursor("3"), None);
+        assert_eq!(decode_cursor("page-x"), None);
+    }
+
+    #[test]
+    fn app_ids() {
+        assert!(is_valid_app_id("slack"));
+        assert!(is_valid_app_id("git-hub_2"));
+        assert!(!is_valid_app_id(""));
+        assert!(!is_valid_app_id("Slack"));
+        assert!(!is_valid_app_id("a/b"));
+    }
+}

@@ -1,0 +1,203 @@
+//! Turning what a tool returns into a `tools/call` result.
+
+use std::fmt;
+
+use schemars::{JsonSchema, Schema};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::protocol::mcp::{CallToolResult, Content};
+
+/// The usual return type of a tool: `Ok` becomes the result, `Err` an `isError` result.
+pub type ToolResult<T> = Result<T, ToolError>;
+
+/// A tool's failure, reported to the model as an `isError` result with this message.
+///
+/// Any `std::error::Error` converts into it, so `?` works inside tools.
+pub struct ToolError {
+    message: String,
+}
+
+impl ToolError {
+    /// A failure with a message the model will read.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ToolError").field(&self.message).finish()
+    }
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for ToolError {
+    fn from(err: E) -> Self {
+        Self::new(err.to_string())
+    }
+}
+
+/// Structured output: serialized into `structuredContent` (and a text block, for older clients),
+/// with `T`'s JSON Schema advertised as the tool's `outputSchema`. `T` must serialize to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Json<T>(pub T);
+
+/// Anything a tool may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a tool",
+    label = "not a tool result",
+    note = "return a String, `Json<T>` (T: Serialize + JsonSchema), `Vec<Content>`, `CallToolResult`, or `ToolResult<...>` of one of these"
+)]
+pub trait IntoToolResult {
+    /// The result to send.
+    fn into_tool_result(self) -> CallToolResult;
+
+    /// The JSON Schema of the structured output, if this type produces one.
+    fn output_schema() -> Option<Schema> {
+        None
+    }
+}
+
+impl IntoToolResult for CallToolResult {
+    fn into_tool_result(self) -> CallToolResult {
+        self
+    }
+}
+
+impl IntoToolResult for String {
+    fn into_tool_result(self) -> CallToolResult {
+        CallToolResult::success(vec![Content::text(self)])
+    }
+}
+
+impl IntoToolResult for &'static str {
+    fn into_tool_result(self) -> CallToolResult {
+        CallToolResult::success(vec![Content::text(self)])
+    }
+}
+
+impl IntoToolResult for () {
+    fn into_tool_result(self) -> CallToolResult {
+        CallToolResult::success(Vec::new())
+    }
+}
+
+impl IntoToolResult for Content {
+    fn into_tool_result(self) -> CallToolResult {
+        CallToolResult::success(vec![self])
+    }
+}
+
+impl IntoToolResult for Vec<Content> {
+    fn into_tool_result(self) -> CallToolResult {
+        CallToolResult::success(self)
+    }
+}
+
+impl IntoToolResult for Value {
+    fn into_tool_result(self) -> CallToolResult {
+        structured(self)
+    }
+}
+
+impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
+    fn into_tool_result(self) -> CallToolResult {
+        match serde_json::to_value(&self.0) {
+            Ok(value) => structured(value),
+            Err(e) => {
+                CallToolResult::error(format!("the tool's output could not be serialized: {e}"))
+            }
+        }
+    }
+
+    fn output_schema() -> Option<Schema> {
+        Some(schema_for::<T>())
+    }
+}
+
+impl<T: IntoToolResult, E: fmt::Display> IntoToolResult for Result<T, E> {
+    fn into_tool_result(self) -> CallToolResult {
+        match self {
+            Ok(value) => value.into_tool_result(),
+            Err(err) => CallToolResult::error(err.to_string()),
+        }
+    }
+
+    fn output_schema() -> Option<Schema> {
+        T::output_schema()
+    }
+}
+
+/// An object goes into `structuredContent` with its JSON text as the content block (the spec's
+/// advice for clients that do not read structured output); anything else is only text.
+fn structured(value: Value) -> CallToolResult {
+    let text = value.to_string();
+    match value {
+        Value::Object(map) => {
+            CallToolResult::success(vec![Content::text(text)]).with_structured(map)
+        }
+        Value::String(s) => CallToolResult::success(vec![Content::text(s)]),
+        _ => CallToolResult::success(vec![Content::text(text)]),
+    }
+}
+
+/// The schema of `T` with sub-schemas inlined where possible: models and older clients read
+/// self-contained schemas better than `$ref`s.
+pub(crate) fn schema_for<T: JsonSchema>() -> Schema {
+    schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator()
+        .into_root_schema_for::<T>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Serialize, JsonSchema)]
+    struct Out {
+        n: u32,
+    }
+
+    #[test]
+    fn json_output_is_structured_with_schema() {
+        let r = Json(Out { n: 3 }).into_tool_result();
+        assert_eq!(r.structured_content.unwrap()["n"], json!(3));
+        assert_eq!(r.content, vec![Content::text(r#"{"n":3}"#)]);
+        let schema = <ToolResult<Json<Out>>>::output_schema().unwrap();
+        assert_eq!(schema.get("type"), Some(&json!("object")));
+        assert!(<ToolResult<String>>::output_schema().is_none());
+    }
+
+    #[test]
+    fn errors_become_is_error() {
+        let r: ToolResult<String> = Err(ToolError::new("no such channel"));
+        let r = r.into_tool_result();
+        assert!(r.is_error);
+        assert_eq!(r.content, vec![Content::text("no such channel")]);
+        let io: Result<String, std::io::Error> = Err(std::io::Error::other("disk"));
+        assert!(io.into_tool_result().is_error);
+    }
+
+    #[test]
+    fn question_mark_converts_std_errors() {
+        fn parse(s: &str) -> ToolResult<u8> {
+            Ok(s.parse::<u8>()?)
+        }
+        assert!(parse("300").unwrap_err().message().contains("too large"));
+    }
+}

@@ -1,0 +1,257 @@
+//! MCP sessions: what was negotiated at `initialize`, and the server-to-client stream.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use crate::protocol::ProtocolVersion;
+
+/// One client's session: created by `initialize`, named by `Mcp-Session-Id` over HTTP.
+#[derive(Debug)]
+pub struct Session {
+    id: Option<Arc<str>>,
+    negotiated: OnceLock<Negotiated>,
+    initialized: AtomicBool,
+    /// Milliseconds since the manager's epoch, for idle expiry.
+    last_seen: AtomicU64,
+    /// The open GET stream, if any.
+    stream: Mutex<Option<mpsc::Sender<Bytes>>>,
+}
+
+/// What `initialize` settled.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Negotiated {
+    pub(crate) version: ProtocolVersion,
+    pub(crate) url_elicitation: bool,
+}
+
+impl Session {
+    /// A session without an ID, as stdio has.
+    pub(crate) fn anonymous() -> Self {
+        Self::with_id(None)
+    }
+
+    fn with_id(id: Option<Arc<str>>) -> Self {
+        Self {
+            id,
+            negotiated: OnceLock::new(),
+            initialized: AtomicBool::new(false),
+            last_seen: AtomicU64::new(0),
+            stream: Mutex::new(None),
+        }
+    }
+
+    /// The session ID (`Mcp-Session-Id`), if the transport uses one.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    pub(crate) fn id_arc(&self) -> Option<Arc<str>> {
+        self.id.clone()
+    }
+
+    /// The negotiated protocol revision, once `initialize` succeeded.
+    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+        self.negotiated.get().map(|n| n.version)
+    }
+
+    /// Whether the client declared URL-mode elicitation.
+    pub fn supports_url_elicitation(&self) -> bool {
+        self.negotiated.get().is_some_and(|n| n.url_elicitation)
+    }
+
+    /// Records the outcome of `initialize`; `false` if the session was already initialized.
+    pub(crate) fn negotiate(&self, negotiated: Negotiated) -> bool {
+        self.negotiated.set(negotiated).is_ok()
+    }
+
+    pub(crate) fn mark_initialized(&self) {
+        self.initialized.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the client sent `notifications/initialized`.
+    pub fn is_initialized(&self) -> bool {
+        self.initialized.load(Ordering::Relaxed)
+    }
+
+    /// Opens the server-to-client stream; `None` while another one is open.
+    pub(crate) fn open_stream(&self, capacity: usize) -> Option<mpsc::Receiver<Bytes>> {
+        let mut slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_some_and(|tx| !tx.is_closed()) {
+            return None;
+        }
+        let (tx, rx) = mpsc::channel(capacity);
+        *slot = Some(tx);
+        Some(rx)
+    }
+
+    /// Ends the server-to-client stream, if one is open.
+    pub(crate) fn close_stream(&self) {
+        self.stream.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+/// The live sessions of an HTTP server.
+#[derive(Debug)]
+pub(crate) struct SessionManager {
+    sessions: RwLock<HashMap<Arc<str>, Arc<Session>>>,
+    epoch: Instant,
+    idle_timeout: Duration,
+    max_sessions: usize,
+}
+
+/// The session limit is reached.
+#[derive(Debug)]
+pub(crate) struct TooManySessions;
+
+impl SessionManager {
+    pub(crate) fn new(idle_timeout: Duration, max_sessions: usize) -> Self {
+        Self {
+            sessions: RwLock::new(HashMap::new()),
+            epoch: Instant::now(),
+            idle_timeout,
+            max_sessions,
+        }
+    }
+
+    /// A new session with a fresh unguessable ID (256 random bits), not yet registered.
+    pub(crate) fn new_session(&self) -> Session {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let session = Session::with_id(Some(id.into()));
+        self.touch(&session);
+        session
+    }
+
+    /// Registers a session that completed `initialize`.
+    pub(crate) fn insert(&self, session: Arc<Session>) -> Result<(), TooManySessions> {
+        let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
+        if sessions.len() >= self.max_sessions {
+            return Err(TooManySessions);
+        }
+        let id = session.id_arc().expect("HTTP sessions have IDs");
+        sessions.insert(id, session);
+        Ok(())
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
+            >= self.max_sessions
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<Session>> {
+        let session = self
+            .sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()?;
+        self.touch(&session);
+        Some(session)
+    }
+
+    pub(crate) fn remove(&self, id: &str) -> Option<Arc<Session>> {
+        let session = self
+            .sessions
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id)?;
+        session.close_stream();
+        Some(session)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
+    }
+
+    /// Ends sessions idle longer than the timeout; returns how many.
+    pub(crate) fn reap_idle(&self) -> usize {
+        let now = self.now_ms();
+        let limit = self.idle_timeout.as_millis() as u64;
+        let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
+        let before = sessions.len();
+        sessions.retain(|_, s| {
+            let keep = now.saturating_sub(s.last_seen.load(Ordering::Relaxed)) < limit;
+            if !keep {
+                s.close_stream();
+            }
+            keep
+        });
+        before - sessions.len()
+    }
+
+    /// Closes every open stream, so graceful shutdown is not held up by idle listeners.
+    pub(crate) fn close_streams(&self) {
+        for session in self
+            .sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            session.close_stream();
+        }
+    }
+
+    fn touch(&self, session: &Session) {
+        session.last_seen.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_url_safe() {
+        let m = SessionManager::new(Duration::from_secs(60), 10);
+        let a = m.new_session();
+        let b = m.new_session();
+        assert_ne!(a.id(), b.id());
+        let id = a.id().unwrap();
+        assert_eq!(id.len(), 43);
+        assert!(
+            id.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+    }
+
+    #[test]
+    fn limit_and_idle_expiry() {
+        let m = SessionManager::new(Duration::ZERO, 1);
+        let s = Arc::new(m.new_session());
+        let id = s.id().unwrap().to_owned();
+        m.insert(s).unwrap();
+        assert!(m.insert(Arc::new(m.new_session())).is_err());
+        assert!(m.get(&id).is_some());
+        assert_eq!(m.reap_idle(), 1);
+        assert!(m.get(&id).is_none());
+    }
+
+    #[test]
+    fn one_stream_at_a_time() {
+        let s = Session::anonymous();
+        let rx = s.open_stream(1).unwrap();
+        assert!(s.open_stream(1).is_none());
+        drop(rx);
+        assert!(
+            s.open_stream(1).is_some(),
+            "a closed stream can be replaced"
+        );
+    }
+}
