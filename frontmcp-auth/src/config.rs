@@ -91,7 +91,7 @@ pub struct RemoteProvider {
     /// The provider's base URL; endpoints are discovered from its metadata unless given.
     pub provider: Cow<'static, str>,
     /// The scopes the app may ask for.
-    pub scopes: Cow<'static, [Cow<'static, str>]>,
+    pub scopes: Vec<Cow<'static, str>>,
     /// A literal client ID.
     pub client_id: Option<Cow<'static, str>>,
     /// The environment variable holding the client ID.
@@ -237,7 +237,7 @@ mod tests {
             mode: AppAuthMode::Transparent,
             remote: Some(RemoteProvider {
                 provider: "https://slack.com/oauth".into(),
-                scopes: Cow::Borrowed(&[]),
+                scopes: Vec::new(),
                 client_id: None,
                 client_id_env: None,
                 client_secret_env: None,

@@ -2,9 +2,12 @@
 
 pub use std::borrow::Cow;
 pub use std::boxed::Box;
+pub use std::net::SocketAddr;
 pub use std::option::Option::{None, Some};
 pub use std::result::Result::{Err, Ok};
 pub use std::string::String;
+pub use std::time::Duration;
+pub use std::vec::Vec;
 
 pub use frontmcp_auth::{
     AppAuth, AppAuthMode, ConsentConfig, RemoteProvider, ServerAuth, ServerAuthMode,
@@ -49,4 +52,67 @@ impl<T: App + Default> ListedApp for T {}
 /// Builds a listed app.
 pub fn listed_app<T: ListedApp>() -> T {
     T::default()
+}
+
+/// Compile-time facts about an `#[app]` type, checked by `#[front_mcp]` in `const` items.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an app",
+    label = "listed in `apps(...)` without `#[app]`",
+    note = "put `#[app(...)]` on an `impl` block of the type"
+)]
+pub trait AppStatic {
+    /// The app's ID.
+    const ID: &'static str;
+    /// Whether the app keeps upstream tokens in the vault.
+    const USES_VAULT: bool;
+}
+
+/// Fails compilation when two listed apps share an ID.
+pub const fn assert_distinct_app_ids(ids: &[&str]) {
+    let mut i = 0;
+    while i < ids.len() {
+        let mut j = i + 1;
+        while j < ids.len() {
+            if const_str_eq(ids[i], ids[j]) {
+                panic!(
+                    "two apps in `apps(...)` have the same id: give one of them `id = \"...\"` in `#[app]`"
+                );
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+}
+
+/// Fails compilation when a stateless server lists an app that needs the token vault.
+pub const fn assert_no_vault(uses_vault: &[bool]) {
+    let mut i = 0;
+    while i < uses_vault.len() {
+        if uses_vault[i] {
+            panic!(
+                "an app with `auth(mode = \"transparent\")` keeps tokens in the vault, which needs `session_mode = \"stateful\"`"
+            );
+        }
+        i += 1;
+    }
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A listen address checked by the macro at compile time.
+pub fn socket_addr(addr: &str) -> SocketAddr {
+    addr.parse().expect("#[front_mcp] validated this address")
 }

@@ -1,1 +1,248 @@
-//! placeholder
+//! Support for the workspace tests: a server on an ephemeral loopback port, a raw HTTP client
+//! that shows status codes and headers as they are, and the locations of built examples.
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{HeaderMap, Method, Request, StatusCode};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+
+pub use frontmcp;
+
+/// A server running in this process on `127.0.0.1:0`.
+#[derive(Debug)]
+pub struct TestServer {
+    running: Option<frontmcp::RunningServer>,
+    /// `http://127.0.0.1:PORT/mcp`.
+    pub url: String,
+    /// The server itself, for inspection.
+    pub server: frontmcp::Server,
+}
+
+impl TestServer {
+    /// Builds and starts `builder`.
+    pub async fn start(builder: frontmcp::ServerBuilder) -> Self {
+        let server = builder.build().expect("test server builds");
+        let running = server
+            .clone()
+            .bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("binds");
+        let url = running.mcp_url();
+        Self {
+            running: Some(running),
+            url,
+            server,
+        }
+    }
+
+    /// Graceful shutdown.
+    pub async fn shutdown(mut self) {
+        self.running
+            .take()
+            .expect("running")
+            .shutdown()
+            .await
+            .expect("clean shutdown");
+    }
+}
+
+/// What came back from one HTTP request.
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body text.
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON; for an SSE body, the `data:` of the first event.
+    pub fn json(&self) -> Value {
+        let text = if self.is_sse() {
+            self.body
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .expect("an SSE data line")
+        } else {
+            &self.body
+        };
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// Whether the body is an event stream.
+    pub fn is_sse(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|c| c.starts_with("text/event-stream"))
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The JSON-RPC error code in the body.
+    pub fn error_code(&self) -> i64 {
+        self.json()["error"]["code"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no error in {}", self.body))
+    }
+}
+
+/// A raw HTTP client for `/mcp`.
+#[derive(Clone, Debug)]
+pub struct Http {
+    client: Client<HttpConnector, Full<Bytes>>,
+    /// The `/mcp` URL.
+    pub url: String,
+}
+
+/// The headers an MCP client sends with a POST.
+pub const MCP_POST: &[(&str, &str)] = &[
+    ("content-type", "application/json"),
+    ("accept", "application/json, text/event-stream"),
+];
+
+impl Http {
+    /// A client for `url`.
+    pub fn new(url: &str) -> Self {
+        Self {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            url: url.to_owned(),
+        }
+    }
+
+    /// Any request to `path` (relative to the server root) with headers and body.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Reply {
+        let root = self.url.trim_end_matches("/mcp");
+        let mut req = Request::builder()
+            .method(method)
+            .uri(format!("{root}{path}"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = self
+            .client
+            .request(req.body(Full::new(body.into())).unwrap())
+            .await
+            .expect("request sent");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .expect("body read")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    /// POST `/mcp` with the usual MCP headers plus `extra`.
+    pub async fn post(&self, extra: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+        let headers: Vec<(&str, &str)> = MCP_POST.iter().chain(extra).copied().collect();
+        self.request(Method::POST, "/mcp", &headers, body).await
+    }
+
+    /// Initializes a session at `version`; returns its ID.
+    pub async fn initialize(&self, version: &str) -> String {
+        self.initialize_with(version, json!({})).await
+    }
+
+    /// Initializes with client capabilities.
+    pub async fn initialize_with(&self, version: &str, capabilities: Value) -> String {
+        let reply = self
+            .post(&[], initialize_body(version, capabilities).to_string())
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let session = reply
+            .header("mcp-session-id")
+            .expect("a session ID")
+            .to_owned();
+        let notified = self
+            .post(
+                &[("mcp-session-id", &session)],
+                json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string(),
+            )
+            .await;
+        assert_eq!(notified.status, StatusCode::ACCEPTED);
+        session
+    }
+
+    /// A request within a session; returns the reply.
+    pub async fn rpc(&self, session: &str, method: &str, params: Value) -> Reply {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        self.post(&[("mcp-session-id", session)], body.to_string())
+            .await
+    }
+
+    /// `tools/call` within a session; returns the JSON-RPC `result` or `error` object.
+    pub async fn call(&self, session: &str, tool: &str, arguments: Value) -> Value {
+        let reply = self
+            .rpc(
+                session,
+                "tools/call",
+                json!({"name": tool, "arguments": arguments}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let json = reply.json();
+        json.get("result")
+            .or_else(|| json.get("error"))
+            .cloned()
+            .expect("result or error")
+    }
+}
+
+/// An `initialize` request body.
+pub fn initialize_body(version: &str, capabilities: Value) -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "id": 0,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": version,
+            "capabilities": capabilities,
+            "clientInfo": {"name": "frontmcp-tests", "version": "0"}
+        }
+    })
+}
+
+/// The path of a built example (`cargo test --workspace` builds them into `target/*/examples`).
+pub fn example_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps/<test>");
+    let path = profile_dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo test --workspace` (it builds the examples)",
+        path.display()
+    );
+    path
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the repo")
+        .to_path_buf()
+}

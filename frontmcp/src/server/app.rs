@@ -51,9 +51,9 @@ impl<'a> Arguments<'a> {
         let mut de = serde_json::Deserializer::from_str(self.0.get());
         serde_path_to_error::deserialize(&mut de).map_err(|err| {
             let path = err.path().to_string();
-            let inner = err.into_inner();
+            let inner = without_position(err.into_inner());
             CallError::InvalidArguments(if path == "." {
-                inner.to_string()
+                inner
             } else {
                 format!("{path}: {inner}")
             })
@@ -63,6 +63,16 @@ impl<'a> Arguments<'a> {
     /// The arguments as JSON text.
     pub fn as_str(self) -> &'a str {
         self.0.get()
+    }
+}
+
+/// serde_json's message without its " at line 1 column 13": positions in a one-line argument
+/// object help no one, the field path does.
+fn without_position(err: serde_json::Error) -> String {
+    let message = err.to_string();
+    match message.rfind(" at line ") {
+        Some(at) if message[at..].contains(" column ") => message[..at].to_owned(),
+        _ => message,
     }
 }
 

@@ -206,7 +206,7 @@ impl Server {
             );
         }
         tracing::info!(
-            session = session.id().unwrap_or("stdio"),
+            session = session.log_id(),
             client = %params.client_info.name,
             requested = %params.protocol_version,
             %version,

@@ -155,12 +155,18 @@ fn structured(value: Value) -> CallToolResult {
 }
 
 /// The schema of `T` with sub-schemas inlined where possible: models and older clients read
-/// self-contained schemas better than `$ref`s.
+/// self-contained schemas better than `$ref`s. No `$schema`: MCP 2025-11-25 makes 2020-12 the
+/// default dialect, and validators configured for draft-07 reject the 2020-12 meta-schema URL.
 pub(crate) fn schema_for<T: JsonSchema>() -> Schema {
-    schemars::generate::SchemaSettings::draft2020_12()
-        .with(|s| s.inline_subschemas = true)
+    let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+        })
         .into_generator()
-        .into_root_schema_for::<T>()
+        .into_root_schema_for::<T>();
+    schema.remove("$schema");
+    schema
 }
 
 #[cfg(test)]

@@ -51,6 +51,13 @@ impl Session {
         self.id.as_deref()
     }
 
+    /// A prefix of the ID for logs: enough to correlate lines, too short to hijack the session.
+    pub(crate) fn log_id(&self) -> &str {
+        self.id
+            .as_deref()
+            .map_or("stdio", |id| &id[..id.len().min(8)])
+    }
+
     pub(crate) fn id_arc(&self) -> Option<Arc<str>> {
         self.id.clone()
     }

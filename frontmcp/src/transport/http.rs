@@ -394,7 +394,7 @@ impl Server {
             };
         if let Some(id) = session.id() {
             self.inner.sessions.remove(id);
-            tracing::info!("session ended by the client");
+            tracing::info!(session = session.log_id(), "session ended by the client");
         }
         empty(StatusCode::NO_CONTENT)
     }

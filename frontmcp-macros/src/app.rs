@@ -1,0 +1,380 @@
+//! `#[app(...)]` on an impl block: parse, validate, emit `impl App`.
+
+use darling::FromMeta;
+use darling::util::SpannedValue;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{ImplItem, Item, LitStr, Meta};
+
+use crate::attrs::{StrList, check_scopes, error_at, opt_cow, parse_args};
+use crate::tool::{Tool, ToolArgs};
+
+#[derive(Debug, FromMeta)]
+struct AppArgs {
+    name: LitStr,
+    #[darling(default)]
+    id: Option<LitStr>,
+    #[darling(default)]
+    description: Option<LitStr>,
+    #[darling(default)]
+    standalone: Option<SpannedValue<bool>>,
+    #[darling(default)]
+    exclude_from_parent: Option<SpannedValue<bool>>,
+    #[darling(default)]
+    auth: Option<AppAuthArgs>,
+}
+
+#[derive(Debug, FromMeta)]
+struct AppAuthArgs {
+    mode: SpannedValue<AppMode>,
+    #[darling(default)]
+    remote: Option<SpannedValue<RemoteArgs>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromMeta)]
+enum AppMode {
+    #[darling(rename = "transparent")]
+    Transparent,
+    #[darling(rename = "inherit")]
+    Inherit,
+}
+
+#[derive(Debug, FromMeta)]
+struct RemoteArgs {
+    provider: LitStr,
+    #[darling(default)]
+    scopes: StrList,
+    #[darling(default)]
+    client_id: Option<LitStr>,
+    #[darling(default)]
+    client_id_env: Option<LitStr>,
+    #[darling(default)]
+    client_secret_env: Option<LitStr>,
+    #[darling(default)]
+    authorization_endpoint: Option<LitStr>,
+    #[darling(default)]
+    token_endpoint: Option<LitStr>,
+}
+
+pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut errors = darling::Error::accumulator();
+    let args = errors.handle(parse_args::<AppArgs>(args));
+    let mut item_impl = match syn::parse2::<Item>(input.clone()) {
+        Ok(Item::Impl(item)) if item.trait_.is_none() => item,
+        Ok(Item::Struct(s)) => {
+            errors.push(error_at(
+                &s.ident,
+                "put `#[app(...)]` on the `impl` block that holds the `#[tool]` methods, not on the struct",
+            ));
+            return finish(errors, input);
+        }
+        Ok(other) => {
+            errors.push(error_at(
+                other,
+                "`#[app(...)]` goes on an inherent `impl` block: `impl MyApp { ... }`",
+            ));
+            return finish(errors, input);
+        }
+        Err(e) => {
+            errors.push(e.into());
+            return finish(errors, input);
+        }
+    };
+    if !item_impl.generics.params.is_empty() {
+        errors.push(error_at(
+            &item_impl.generics,
+            "an app cannot be generic: list a concrete type in `apps(...)`",
+        ));
+    }
+
+    // Collect the tools, stripping `#[tool]` so the impl block compiles as plain Rust.
+    let mut tools: Vec<Tool> = Vec::new();
+    let mut saw_tool_attr = false;
+    for item in &mut item_impl.items {
+        let ImplItem::Fn(method) = item else { continue };
+        let mut tool_attrs = Vec::new();
+        method.attrs.retain(|a| {
+            let is_tool = a.path().is_ident("tool")
+                || a.path().segments.last().is_some_and(|s| s.ident == "tool");
+            if is_tool {
+                tool_attrs.push(a.clone());
+            }
+            !is_tool
+        });
+        let Some(attr) = tool_attrs.first() else {
+            continue;
+        };
+        saw_tool_attr = true;
+        if let Some(extra) = tool_attrs.get(1) {
+            errors.push(error_at(extra, "a method carries `#[tool]` once"));
+        }
+        let tool_args = match &attr.meta {
+            Meta::Path(_) => Some(ToolArgs::default()),
+            Meta::List(list) => errors.handle(parse_args::<ToolArgs>(list.tokens.clone())),
+            Meta::NameValue(nv) => {
+                errors.push(error_at(
+                    nv,
+                    "write `#[tool]` or `#[tool(name = \"...\", ...)]`",
+                ));
+                None
+            }
+        };
+        let Some(tool) = tool_args.and_then(|a| Tool::parse(method, a, &mut errors)) else {
+            continue;
+        };
+        if tools.iter().any(|t| t.name == tool.name) {
+            errors.push(crate::attrs::error_at_span(
+                tool.name_span,
+                format!("this app already has a tool named `{}`", tool.name),
+            ));
+            continue;
+        }
+        tools.push(tool);
+    }
+
+    let Some(args) = args else {
+        return finish(errors, quote!(#item_impl));
+    };
+    if !saw_tool_attr {
+        errors.push(error_at(
+            &item_impl.self_ty,
+            "an app needs at least one `#[tool]` method",
+        ));
+    }
+    let id = app_id(&args, &mut errors);
+    let remote_scopes = validate_auth(&args, &mut errors);
+    if let Some(scopes) = &remote_scopes {
+        for tool in &tools {
+            for scope in &tool.scopes {
+                if !scopes.contains(&scope.value()) {
+                    errors.push(error_at(
+                        scope,
+                        format!(
+                            "scope `{}` is not among the app's remote scopes ({})",
+                            scope.value(),
+                            scopes.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if let Err(e) = errors.finish() {
+        let err = e.write_errors();
+        return quote!(#err #item_impl);
+    }
+
+    let self_ty = &item_impl.self_ty;
+    let name = &args.name;
+    let mut descriptor = quote!(::frontmcp::__private::AppDescriptor::new(#id, #name));
+    if let Some(description) = &args.description {
+        descriptor.extend(quote!(.description(#description)));
+    }
+    if args.standalone.is_some_and(|s| *s) {
+        descriptor.extend(quote!(.standalone(true)));
+    }
+    if args.exclude_from_parent.is_some_and(|s| *s) {
+        descriptor.extend(quote!(.exclude_from_parent(true)));
+    }
+    let uses_vault = args
+        .auth
+        .as_ref()
+        .is_some_and(|a| *a.mode == AppMode::Transparent);
+    if let Some(auth) = &args.auth {
+        let auth = auth_tokens(auth);
+        descriptor.extend(quote!(.auth(#auth)));
+    }
+    for tool in &tools {
+        let tool = tool.descriptor();
+        descriptor.extend(quote!(.tool(#tool)));
+    }
+    let arms = tools.iter().map(Tool::dispatch_arm);
+
+    quote! {
+        #item_impl
+
+        impl ::frontmcp::__private::App for #self_ty {
+            fn descriptor(&self) -> ::frontmcp::__private::AppDescriptor {
+                #descriptor
+            }
+
+            fn call_tool<'a>(
+                &'a self,
+                call: ::frontmcp::__private::ToolCall<'a>,
+            ) -> ::frontmcp::__private::BoxFuture<
+                'a,
+                ::frontmcp::__private::Result<::frontmcp::__private::CallToolResult, ::frontmcp::__private::CallError>,
+            > {
+                ::frontmcp::__private::Box::pin(async move {
+                    match call.tool {
+                        #(#arms)*
+                        other => ::frontmcp::__private::Err(::frontmcp::__private::CallError::UnknownTool(
+                            ::frontmcp::__private::String::from(other),
+                        )),
+                    }
+                })
+            }
+        }
+
+        impl ::frontmcp::__private::AppStatic for #self_ty {
+            const ID: &'static str = #id;
+            const USES_VAULT: bool = #uses_vault;
+        }
+    }
+}
+
+fn finish(errors: darling::error::Accumulator, input: TokenStream) -> TokenStream {
+    let err = errors.finish().err().map(darling::Error::write_errors);
+    quote!(#err #input)
+}
+
+/// The explicit `id`, or one derived from the name: `"GitHub"` → `github`, `"My CRM"` → `my-crm`.
+fn app_id(args: &AppArgs, errors: &mut darling::error::Accumulator) -> String {
+    if let Some(id) = &args.id {
+        let v = id.value();
+        if v.is_empty()
+            || !v
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        {
+            errors.push(error_at(
+                id,
+                "an app id is made of a-z, 0-9, `-` and `_` (it appears in tool names and URLs)",
+            ));
+        }
+        return v;
+    }
+    let name = args.name.value();
+    let mut id = String::new();
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c.to_ascii_lowercase());
+        } else if !id.ends_with('-') && !id.is_empty() {
+            id.push('-');
+        }
+    }
+    let id = id.trim_end_matches('-').to_owned();
+    if id.is_empty() {
+        errors.push(error_at(
+            &args.name,
+            "cannot derive an app id from this name: add `id = \"...\"`",
+        ));
+    }
+    id
+}
+
+/// Checks the auth options; returns the remote scopes tools must draw from, if any.
+fn validate_auth(args: &AppArgs, errors: &mut darling::error::Accumulator) -> Option<Vec<String>> {
+    if let Some(exclude) = &args.exclude_from_parent {
+        if **exclude && !args.standalone.is_some_and(|s| *s) {
+            errors.push(crate::attrs::error_at_span(
+                exclude.span(),
+                "an app excluded from the parent is only reachable on its own: add `standalone = true`",
+            ));
+        }
+    }
+    let auth = args.auth.as_ref()?;
+    match (*auth.mode, &auth.remote) {
+        (AppMode::Transparent, None) => {
+            errors.push(crate::attrs::error_at_span(
+                auth.mode.span(),
+                "`mode = \"transparent\"` needs `remote(provider = \"https://...\", scopes(...))`",
+            ));
+            None
+        }
+        (AppMode::Inherit, Some(remote)) => {
+            errors.push(crate::attrs::error_at_span(
+                remote.span(),
+                "`remote(...)` is only used with `mode = \"transparent\"`",
+            ));
+            None
+        }
+        (AppMode::Inherit, None) => None,
+        (AppMode::Transparent, Some(remote)) => {
+            for url in [
+                Some(&remote.provider),
+                remote.authorization_endpoint.as_ref(),
+                remote.token_endpoint.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if !is_acceptable_url(&url.value()) {
+                    errors.push(error_at(
+                        url,
+                        "expected an absolute https:// URL (http:// only for localhost)",
+                    ));
+                }
+            }
+            for env in [&remote.client_id_env, &remote.client_secret_env]
+                .into_iter()
+                .flatten()
+            {
+                let v = env.value();
+                let valid = !v.is_empty()
+                    && !v.starts_with(|c: char| c.is_ascii_digit())
+                    && v.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+                if !valid {
+                    errors.push(error_at(
+                        env,
+                        "an environment variable name is made of A-Z, 0-9 and `_`",
+                    ));
+                }
+            }
+            if let (Some(_), Some(env)) = (&remote.client_id, &remote.client_id_env) {
+                errors.push(error_at(
+                    env,
+                    "give `client_id` or `client_id_env`, not both",
+                ));
+            }
+            check_scopes(&remote.scopes, errors);
+            Some(remote.scopes.0.iter().map(LitStr::value).collect())
+        }
+    }
+}
+
+fn is_acceptable_url(url: &str) -> bool {
+    if let Some(rest) = url.strip_prefix("https://") {
+        return !rest.is_empty() && !rest.starts_with('/');
+    }
+    url.strip_prefix("http://").is_some_and(|rest| {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host
+            .rsplit_once(':')
+            .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+            .map_or(host, |(h, _)| h);
+        matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+    })
+}
+
+fn auth_tokens(auth: &AppAuthArgs) -> TokenStream {
+    let mode = match *auth.mode {
+        AppMode::Transparent => quote!(::frontmcp::__private::AppAuthMode::Transparent),
+        AppMode::Inherit => quote!(::frontmcp::__private::AppAuthMode::Inherit),
+    };
+    let remote = match &auth.remote {
+        None => quote!(::frontmcp::__private::None),
+        Some(r) => {
+            let provider = &r.provider;
+            let scopes = r.scopes.0.iter();
+            let client_id = opt_cow(r.client_id.as_ref());
+            let client_id_env = opt_cow(r.client_id_env.as_ref());
+            let client_secret_env = opt_cow(r.client_secret_env.as_ref());
+            let authorization_endpoint = opt_cow(r.authorization_endpoint.as_ref());
+            let token_endpoint = opt_cow(r.token_endpoint.as_ref());
+            quote! {
+                ::frontmcp::__private::Some(::frontmcp::__private::RemoteProvider {
+                    provider: ::frontmcp::__private::Cow::Borrowed(#provider),
+                    scopes: ::frontmcp::__private::Vec::from([#(::frontmcp::__private::Cow::Borrowed(#scopes)),*]),
+                    client_id: #client_id,
+                    client_id_env: #client_id_env,
+                    client_secret_env: #client_secret_env,
+                    authorization_endpoint: #authorization_endpoint,
+                    token_endpoint: #token_endpoint,
+                })
+            }
+        }
+    };
+    quote!(::frontmcp::__private::AppAuth { mode: #mode, remote: #remote })
+}
