@@ -67,7 +67,11 @@ pub(crate) fn doc_comment(attrs: &[Attribute]) -> Option<String> {
             },
             _ => None,
         })
-        .flat_map(|s| s.lines().map(str::to_owned).collect::<Vec<_>>())
+        .flat_map(|s| {
+            s.split('\n')
+                .map(|l| l.trim_end_matches('\r').to_owned())
+                .collect::<Vec<_>>()
+        })
         .collect();
     let indent = lines
         .iter()

@@ -204,8 +204,7 @@ impl Tool {
         }
         if let Some(input) = &self.input {
             parse = quote_spanned! {input.span()=>
-                const _: () = ::frontmcp::__private::assert_tool_input::<#input>();
-                let input = call.arguments.parse::<#input>()?;
+                let input = ::frontmcp::__private::parse_input::<#input>(call.arguments)?;
             };
             args.push(quote!(input));
         }

@@ -36,8 +36,11 @@ pub trait ToolInput: serde::de::DeserializeOwned + schemars::JsonSchema + Send {
 
 impl<T: serde::de::DeserializeOwned + schemars::JsonSchema + Send> ToolInput for T {}
 
-/// Names a tool input type at its span, so a missing derive is reported on the parameter.
-pub const fn assert_tool_input<T: ToolInput>() {}
+/// Parses a call's arguments into a tool's input type; the bound names the requirement in the
+/// error a user sees when a derive is missing.
+pub fn parse_input<T: ToolInput>(arguments: crate::Arguments<'_>) -> Result<T, CallError> {
+    arguments.parse()
+}
 
 /// A type listed in `#[front_mcp(apps(...))]`.
 #[diagnostic::on_unimplemented(

@@ -166,7 +166,32 @@ pub(crate) fn schema_for<T: JsonSchema>() -> Schema {
         .into_generator()
         .into_root_schema_for::<T>();
     schema.remove("$schema");
-    schema
+    let mut value = schema.to_value();
+    drop_rust_number_formats(&mut value);
+    Schema::try_from(value).expect("a schema stays a schema without some `format`s")
+}
+
+/// schemars marks integers with Rust's widths (`"format": "uint32"`), which are not JSON Schema
+/// formats and make validators warn; `minimum`/`maximum` already carry the range.
+fn drop_rust_number_formats(value: &mut Value) {
+    const RUST_FORMATS: &[&str] = &[
+        "int", "uint", "int8", "int16", "int32", "int64", "int128", "uint8", "uint16", "uint32",
+        "uint64", "uint128", "float", "double",
+    ];
+    match value {
+        Value::Object(map) => {
+            if map
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| RUST_FORMATS.contains(&f))
+            {
+                map.remove("format");
+            }
+            map.values_mut().for_each(drop_rust_number_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_rust_number_formats),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +212,30 @@ mod tests {
         let schema = <ToolResult<Json<Out>>>::output_schema().unwrap();
         assert_eq!(schema.get("type"), Some(&json!("object")));
         assert!(<ToolResult<String>>::output_schema().is_none());
+    }
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Numbers {
+        id: u32,
+        ratio: f64,
+        /// An email, whose format is a real JSON Schema one and stays.
+        #[schemars(email)]
+        email: String,
+        format: String,
+    }
+
+    #[test]
+    fn rust_number_formats_are_dropped() {
+        let schema = schema_for::<Numbers>().to_value();
+        assert_eq!(
+            schema["properties"]["id"],
+            json!({"type": "integer", "minimum": 0})
+        );
+        assert!(schema["properties"]["ratio"].get("format").is_none());
+        assert_eq!(schema["properties"]["email"]["format"], "email");
+        assert_eq!(schema["properties"]["format"]["type"], "string");
+        assert!(schema.get("$schema").is_none());
     }
 
     #[test]

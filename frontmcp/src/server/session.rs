@@ -30,12 +30,15 @@ pub(crate) struct Negotiated {
     pub(crate) url_elicitation: bool,
 }
 
-impl Session {
-    /// A session without an ID, as stdio has.
-    pub(crate) fn anonymous() -> Self {
+impl Default for Session {
+    /// A session without an ID, as stdio has; also what tests and custom transports use to drive
+    /// [`Server::handle_incoming`](crate::Server::handle_incoming) directly.
+    fn default() -> Self {
         Self::with_id(None)
     }
+}
 
+impl Session {
     fn with_id(id: Option<Arc<str>>) -> Self {
         Self {
             id,
@@ -252,7 +255,7 @@ mod tests {
 
     #[test]
     fn one_stream_at_a_time() {
-        let s = Session::anonymous();
+        let s = Session::default();
         let rx = s.open_stream(1).unwrap();
         assert!(s.open_stream(1).is_none());
         drop(rx);

@@ -2,13 +2,11 @@
 
 use std::sync::Arc;
 
-use futures_util::StreamExt;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
-use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
 use crate::Error;
-use crate::protocol::jsonrpc::{self, ErrorObject, INVALID_REQUEST, Incoming, Message, Response};
+use crate::protocol::jsonrpc::{self, ErrorObject, INVALID_REQUEST, Response};
 use crate::server::{Reply, Server, Session};
 
 impl Server {
@@ -23,7 +21,7 @@ impl Server {
         R: tokio::io::AsyncRead + Unpin,
         W: tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        let session = Arc::new(Session::anonymous());
+        let session = Arc::new(Session::default());
         let (out_tx, mut out_rx) = mpsc::channel::<String>(64);
         let writer_task = tokio::spawn(async move {
             while let Some(mut line) = out_rx.recv().await {
@@ -33,26 +31,21 @@ impl Server {
             }
             Ok::<_, std::io::Error>(())
         });
-        let mut lines = FramedRead::new(
-            reader,
-            LinesCodec::new_with_max_length(self.inner.http.max_body_bytes),
-        );
-        while let Some(line) = lines.next().await {
-            let line = match line {
-                Ok(line) if line.trim().is_empty() => continue,
-                Ok(line) => line,
-                Err(LinesCodecError::MaxLineLengthExceeded) => {
-                    tracing::warn!("stdio message too large");
-                    let err = Response::error(
-                        None,
-                        ErrorObject::new(INVALID_REQUEST, "message too large"),
-                    );
-                    let _ = out_tx.send(err.to_json()).await;
-                    continue;
-                }
-                Err(LinesCodecError::Io(e)) => return Err(e.into()),
-            };
-            let incoming = match jsonrpc::parse(line.as_bytes()) {
+        let mut reader = BufReader::new(reader);
+        let limit = self.inner.http.max_body_bytes;
+        let mut line = Vec::new();
+        while let Some(fits) = read_line(&mut reader, &mut line, limit).await? {
+            if !fits {
+                tracing::warn!(limit, "stdio message too large");
+                let message = format!("message exceeds {limit} bytes");
+                let err = Response::error(None, ErrorObject::new(INVALID_REQUEST, message));
+                let _ = out_tx.send(err.to_json()).await;
+                continue;
+            }
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            let incoming = match jsonrpc::parse(&line) {
                 Ok(incoming) => incoming,
                 Err(jsonrpc::Unparseable(resp)) => {
                     tracing::warn!("unparseable stdio message");
@@ -60,8 +53,9 @@ impl Server {
                     continue;
                 }
             };
-            // initialize must finish before the next line is read: later requests depend on it.
-            let is_initialize = matches!(&incoming, Incoming::Single(Ok(Message::Request(r))) if r.method == "initialize");
+            // Until initialize has completed, lines are handled in order (a request sent before it
+            // is refused, the ones after it depend on it); after, concurrently.
+            let in_order = session.protocol_version().is_none();
             let server = self.clone();
             let session = session.clone();
             let out = out_tx.clone();
@@ -73,7 +67,7 @@ impl Server {
                 };
                 let _ = out.send(json).await;
             };
-            if is_initialize {
+            if in_order {
                 handle.await;
             } else {
                 tokio::spawn(handle);
@@ -84,5 +78,55 @@ impl Server {
             .await
             .map_err(|e| Error::Io(std::io::Error::other(e)))??;
         Ok(())
+    }
+}
+
+/// Reads one `\n`-terminated line into `line`, holding at most `limit` bytes: `Some(true)` for a
+/// line, `Some(false)` for one that was too long (skipped up to its end), `None` at end of input.
+async fn read_line<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<Option<bool>> {
+    line.clear();
+    let mut too_long = false;
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok((!line.is_empty() || too_long).then_some(!too_long));
+        }
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(end) => (&available[..end], true),
+            None => (available, false),
+        };
+        if !too_long && line.len() + chunk.len() > limit {
+            too_long = true;
+            line.clear();
+        }
+        if !too_long {
+            line.extend_from_slice(chunk);
+        }
+        let consumed = chunk.len() + usize::from(done);
+        reader.consume(consumed);
+        if done {
+            return Ok(Some(!too_long));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lines_are_bounded_and_reading_resumes_after_a_long_one() {
+        let input: &[u8] = b"short\nthis line is far too long\nok\nlast-without-newline";
+        let mut reader = BufReader::with_capacity(4, input);
+        let mut line = Vec::new();
+        let mut seen = Vec::new();
+        while let Some(fits) = read_line(&mut reader, &mut line, 8).await.unwrap() {
+            seen.push(fits.then(|| String::from_utf8(line.clone()).unwrap()));
+        }
+        assert_eq!(seen, [Some("short".into()), None, Some("ok".into()), None]);
     }
 }

@@ -1,0 +1,228 @@
+//! What the macros parse reaches the runtime intact: every option of the seeds, on apps and on
+//! the server.
+
+use frontmcp::App;
+use frontmcp::auth::{AppAuthMode, ServerAuthMode, ServerAuthType, SessionMode, TokenStorage};
+use frontmcp::prelude::*;
+use frontmcp::{ResponseMode, ToolNaming};
+
+#[derive(Deserialize, JsonSchema)]
+struct SendMessage {
+    channel: String,
+    message: String,
+}
+
+#[derive(Default)]
+struct SlackApp;
+
+#[app(
+    name = "Slack",
+    description = "Team messaging.",
+    standalone = true,
+    auth(
+        mode = "transparent",
+        remote(
+            provider = "https://slack.com/oauth",
+            scopes("chat:write", "channels:read"),
+            client_id_env = "SLACK_CLIENT_ID",
+            client_secret_env = "SLACK_CLIENT_SECRET",
+            token_endpoint = "https://slack.com/api/oauth.v2.access"
+        )
+    )
+)]
+impl SlackApp {
+    /// Post a message to a channel.
+    ///
+    /// The channel must exist.
+    #[tool(
+        name = "send_message",
+        scopes("chat:write"),
+        destructive = false,
+        open_world = true
+    )]
+    async fn send(&self, _ctx: &ToolContext, input: SendMessage) -> ToolResult<String> {
+        Ok(format!("{}: {}", input.channel, input.message))
+    }
+
+    #[tool(
+        title = "Channels",
+        description = "Lists channels.",
+        read_only = true,
+        idempotent = true
+    )]
+    async fn r#list_channels(&self) -> Vec<Content> {
+        vec![Content::text("general")]
+    }
+}
+
+#[derive(Default)]
+struct GitHubApp;
+
+#[app(
+    name = "GitHub",
+    id = "gh",
+    exclude_from_parent = true,
+    standalone = true
+)]
+impl GitHubApp {
+    #[tool]
+    async fn create_issue(&self) -> &'static str {
+        "opened"
+    }
+}
+
+#[front_mcp(
+    info(
+        name = "AgentSuite",
+        version = "1.0.0",
+        title = "Agent Suite",
+        website_url = "https://example.com"
+    ),
+    apps(SlackApp, GitHubApp),
+    auth(
+        mode = "orchestrated",
+        r#type = "local",
+        consent(enabled = true),
+        session_mode = "stateful",
+        token_storage(redis(url_env = "MY_REDIS", key_prefix = "suite:"))
+    ),
+    http(
+        host = "0.0.0.0",
+        port = 8080,
+        allowed_origins("https://app.example.com"),
+        max_body_bytes = 65536,
+        response_mode = "sse",
+        max_sessions = 10
+    ),
+    tool_naming(separator = "_")
+)]
+struct Server;
+
+#[test]
+fn app_options_reach_the_descriptor() {
+    let d = SlackApp.descriptor();
+    assert_eq!(d.id(), "slack");
+    assert_eq!(d.name(), "Slack");
+    let auth = d.auth_config();
+    assert_eq!(auth.mode, AppAuthMode::Transparent);
+    let remote = auth.remote.as_ref().unwrap();
+    assert_eq!(remote.provider, "https://slack.com/oauth");
+    assert_eq!(remote.scopes, ["chat:write", "channels:read"]);
+    assert_eq!(remote.client_id_env.as_deref(), Some("SLACK_CLIENT_ID"));
+    assert_eq!(
+        remote.client_secret_env.as_deref(),
+        Some("SLACK_CLIENT_SECRET")
+    );
+    assert_eq!(
+        remote.token_endpoint.as_deref(),
+        Some("https://slack.com/api/oauth.v2.access")
+    );
+    assert_eq!(remote.authorization_endpoint, None);
+
+    let tools = d.tools();
+    assert_eq!(
+        tools[0].name(),
+        "send_message",
+        "the name option wins over the method name"
+    );
+    assert_eq!(tools[0].required_scopes(), ["chat:write"]);
+    assert_eq!(
+        tools[1].name(),
+        "list_channels",
+        "raw identifiers lose their r#"
+    );
+    assert_eq!(GitHubApp.descriptor().id(), "gh");
+}
+
+#[tokio::test]
+async fn server_options_reach_the_builder() {
+    let builder = Server::builder();
+    let auth = builder.auth_config();
+    assert_eq!(auth.mode, ServerAuthMode::Orchestrated);
+    assert_eq!(auth.kind, ServerAuthType::Local);
+    assert!(auth.consent.enabled);
+    assert_eq!(auth.session_mode, SessionMode::Stateful);
+    assert_eq!(
+        auth.token_storage,
+        TokenStorage::Redis {
+            url: None,
+            url_env: "MY_REDIS".into(),
+            key_prefix: "suite:".into()
+        }
+    );
+    let http = builder.http_config();
+    assert_eq!(http.allowed_origins, ["https://app.example.com"]);
+    assert_eq!(http.max_body_bytes, 65536);
+    assert_eq!(http.response_mode, ResponseMode::Sse);
+    assert_eq!(http.max_sessions, 10);
+    // Orchestrated auth is parsed and validated now; it is served once the authorization server exists.
+    assert!(matches!(
+        builder.build(),
+        Err(frontmcp::Error::Unsupported(_))
+    ));
+}
+
+#[tokio::test]
+async fn descriptions_annotations_and_naming_reach_tools_list() {
+    let server = Server::builder()
+        .auth(Default::default())
+        .tool_naming(ToolNaming {
+            namespaced: true,
+            separator: "_".into(),
+        })
+        .build()
+        .unwrap();
+    let session = frontmcp::Session::default();
+    let init = frontmcp_tests_init(&server, &session).await;
+    assert_eq!(init["serverInfo"]["title"], "Agent Suite");
+    let list = request(
+        &server,
+        &session,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+    )
+    .await;
+    let tools = list["tools"].as_array().unwrap();
+    assert_eq!(tools[0]["name"], "slack_send_message");
+    assert_eq!(
+        tools[0]["description"],
+        "Post a message to a channel.\n\nThe channel must exist."
+    );
+    assert_eq!(
+        tools[0]["annotations"],
+        serde_json::json!({"destructiveHint": false, "openWorldHint": true})
+    );
+    assert_eq!(tools[1]["title"], "Channels");
+    assert_eq!(tools[1]["description"], "Lists channels.");
+    assert_eq!(tools[1]["annotations"]["title"], "Channels");
+    assert_eq!(tools[2]["name"], "gh_create_issue");
+    let call = request(
+        &server,
+        &session,
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"slack_send_message","arguments":{"channel":"general","message":"hi"}}}"#,
+    )
+    .await;
+    assert_eq!(call["content"][0]["text"], "general: hi");
+}
+
+async fn frontmcp_tests_init(
+    server: &frontmcp::Server,
+    session: &frontmcp::Session,
+) -> serde_json::Value {
+    let body = frontmcp_tests::initialize_body("2025-11-25", serde_json::json!({})).to_string();
+    request(server, session, &body).await
+}
+
+/// Sends one message through the transport-independent dispatcher; returns the `result`.
+async fn request(
+    server: &frontmcp::Server,
+    session: &frontmcp::Session,
+    body: &str,
+) -> serde_json::Value {
+    let incoming = frontmcp::protocol::jsonrpc::parse(body.as_bytes()).unwrap();
+    match server.handle_incoming(session, incoming).await {
+        frontmcp::Reply::Single(resp) => {
+            serde_json::from_str::<serde_json::Value>(&resp.to_json()).unwrap()["result"].clone()
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}

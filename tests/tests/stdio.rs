@@ -1,0 +1,92 @@
+//! The stdio transport: newline-delimited JSON-RPC through the same dispatcher.
+
+use frontmcp::prelude::*;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+#[derive(Deserialize, JsonSchema)]
+struct Shout {
+    text: String,
+}
+
+fn server() -> frontmcp::Server {
+    let app = AppBuilder::new("loud", "Loud").tool(
+        ToolDescriptor::new("shout").description("Upper-cases text."),
+        |_ctx, input: Shout| async move { input.text.to_uppercase() },
+    );
+    let mut http = frontmcp::HttpConfig::default();
+    http.max_body_bytes = 4096;
+    Server::builder("stdio-test", "1.0.0")
+        .app(app)
+        .http(http)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_whole_conversation_over_stdio() {
+    let (client, server_io) = tokio::io::duplex(64 * 1024);
+    let (server_read, server_write) = tokio::io::split(server_io);
+    let serving = tokio::spawn(server().serve_io(server_read, server_write));
+    let (client_read, mut client_write) = tokio::io::split(client);
+    let mut lines = BufReader::new(client_read).lines();
+
+    let mut send = async |line: String| {
+        client_write.write_all(line.as_bytes()).await.unwrap();
+        client_write.write_all(b"\n").await.unwrap();
+    };
+    send(json!({"jsonrpc":"2.0","id":"early","method":"tools/list"}).to_string()).await;
+    send(frontmcp_tests::initialize_body("2025-06-18", json!({})).to_string()).await;
+    send(json!({"jsonrpc":"2.0","method":"notifications/initialized"}).to_string()).await;
+    send(json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"loud:shout","arguments":{"text":"hi"}}}).to_string()).await;
+    send("{not json".to_owned()).await;
+    send(format!(
+        r#"{{"jsonrpc":"2.0","id":3,"method":"ping","params":{{"pad":"{}"}}}}"#,
+        "x".repeat(8192)
+    ))
+    .await;
+    send(String::new()).await;
+    send(json!({"jsonrpc":"2.0","id":4,"method":"ping"}).to_string()).await;
+
+    let mut replies = Vec::new();
+    for _ in 0..6 {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(5), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("no reply line within 5 s; got {replies:?}"))
+            .unwrap()
+            .expect("a reply line");
+        replies.push(serde_json::from_str::<Value>(&line).unwrap());
+    }
+    let by_id = |id: Value| {
+        replies
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no reply {id}"))
+    };
+    assert_eq!(
+        by_id(json!("early"))["error"]["code"],
+        -32600,
+        "requests before initialize are refused"
+    );
+    assert_eq!(by_id(json!(0))["result"]["protocolVersion"], "2025-06-18");
+    assert_eq!(by_id(json!(2))["result"]["content"][0]["text"], "HI");
+    assert_eq!(by_id(json!(4))["result"], json!({}));
+    let errors: Vec<i64> = replies
+        .iter()
+        .filter(|r| r["id"].is_null())
+        .map(|r| r["error"]["code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(errors.len(), 2, "{replies:?}");
+    assert!(errors.contains(&-32700), "malformed line");
+    assert!(errors.contains(&-32600), "oversized line");
+
+    drop(send);
+    // Split halves share the stream: only shutdown closes it for the server.
+    client_write.shutdown().await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), serving)
+        .await
+        .expect("the server stops when its input closes")
+        .unwrap()
+        .expect("stdio ends cleanly");
+}

@@ -1,0 +1,6 @@
+use frontmcp::prelude::*;
+
+#[app(name = "CRM")]
+struct Crm;
+
+fn main() {}

@@ -1,0 +1,17 @@
+use frontmcp::prelude::*;
+
+#[derive(Default)]
+struct Crm;
+
+#[app(name = "CRM")]
+impl Crm {
+    #[tool]
+    async fn ping(&self) -> String {
+        "pong".into()
+    }
+}
+
+#[front_mcp(info(name = "s", version = "1"), apps(Crm, Crm))]
+struct Server;
+
+fn main() {}

@@ -1,0 +1,8 @@
+use frontmcp::prelude::*;
+
+#[tool]
+async fn ping() -> String {
+    "pong".into()
+}
+
+fn main() {}
