@@ -101,10 +101,14 @@ pub fn init_tracing(filter: Option<&str>) -> Result<(), Error> {
             message: e.to_string(),
         }
     })?;
-    // Stdout may be the stdio transport's channel: logs always go to stderr.
+    // Stdout may be the stdio transport's channel: logs always go to stderr, coloured only on a
+    // terminal so log files and test harnesses read plain text.
+    use std::io::IsTerminal;
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .try_init();
     Ok(())
 }

@@ -223,17 +223,37 @@ pub fn initialize_body(version: &str, capabilities: Value) -> Value {
     })
 }
 
-/// The path of a built example (`cargo test --workspace` builds them into `target/*/examples`).
+/// The path of an example binary, built first.
 pub fn example_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe
         .parent()
         .and_then(|deps| deps.parent())
         .expect("target/<profile>/deps/<test>");
+    // cargo builds other packages' examples only with --workspace: build it here so a test
+    // never runs a stale binary (a no-op when it is current).
+    let mut build = std::process::Command::new(env!("CARGO"));
+    build
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "frontmcp-examples",
+            "--example",
+            name,
+        ])
+        .current_dir(repo_root());
+    if profile_dir.ends_with("release") {
+        build.arg("--release");
+    }
+    assert!(
+        build.status().expect("cargo runs").success(),
+        "building example {name} failed"
+    );
     let path = profile_dir.join("examples").join(name);
     assert!(
         path.exists(),
-        "{} is missing: run `cargo test --workspace` (it builds the examples)",
+        "{} is missing after the build",
         path.display()
     );
     path

@@ -136,7 +136,7 @@ def test_invalid_arguments_give_is_error_naming_the_field() -> None:
     async def check(conn: Connection) -> None:
         result = await conn.session.call_tool("slack:send_message", {"channel": "general"})
         assert result.is_error is True
-        assert "message" in text_of(result)
+        assert "missing field `message`" in text_of(result)
 
     run(check)
 

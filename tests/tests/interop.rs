@@ -1,0 +1,169 @@
+//! The official MCP client SDKs (TypeScript `@modelcontextprotocol/sdk`, Python `mcp`) against the
+//! `agent_suite` example binary over Streamable HTTP on loopback.
+//!
+//! The clients live in `tests/interop/{ts,python}` with pinned dependencies; this test installs
+//! them when missing (npm ci, a venv), starts the server and runs them. Outside CI a missing Node.js
+//! or Python skips a client with a loud notice; in CI (`CI` set) it fails.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use frontmcp_tests::{example_binary, repo_root};
+
+/// The example server as a child process, killed when dropped.
+struct ExampleServer {
+    child: Child,
+    url: String,
+}
+
+impl ExampleServer {
+    fn start(name: &str) -> Self {
+        let mut child = Command::new(example_binary(name))
+            .env("FRONTMCP_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("example starts");
+        // The bound port is only known from the server's "listening" log line.
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let name = name.to_owned();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(start) = line.find("url=http://") {
+                    let _ = tx.send(
+                        line[start + 4..]
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or("")
+                            .to_owned(),
+                    );
+                }
+                eprintln!("[{name}] {line}");
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server logs its URL");
+        Self { child, url }
+    }
+}
+
+impl Drop for ExampleServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
+}
+
+/// Whether `program` runs; when it does not, fails in CI and skips loudly elsewhere.
+fn available(program: &str, what: &str) -> bool {
+    let ok = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            !in_ci(),
+            "{program} is required in CI for the {what} interop test"
+        );
+        eprintln!(
+            "\n!!!!! SKIPPING the {what} interop test: `{program}` is not installed (this would fail in CI) !!!!!\n"
+        );
+    }
+    ok
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    eprintln!("running {cmd:?}");
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    assert!(status.success(), "{what} failed ({status})");
+}
+
+#[test]
+fn typescript_sdk_client() {
+    if !available("node", "TypeScript SDK") || !available("npm", "TypeScript SDK") {
+        return;
+    }
+    let dir = repo_root().join("tests/interop/ts");
+    if !dir.join("node_modules/@modelcontextprotocol/sdk").exists() {
+        run(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir),
+            "npm ci",
+        );
+    }
+    let server = ExampleServer::start("agent_suite");
+    run(
+        Command::new("node")
+            .args(["--test", "client.test.mjs"])
+            .env("MCP_URL", &server.url)
+            .current_dir(&dir),
+        "the TypeScript SDK client",
+    );
+}
+
+#[test]
+fn python_sdk_client() {
+    if !available("python3", "Python SDK") {
+        return;
+    }
+    let dir = repo_root().join("tests/interop/python");
+    let python = venv_python(&dir);
+    let server = ExampleServer::start("agent_suite");
+    run(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "test_client.py",
+            ])
+            .env("MCP_URL", &server.url)
+            .current_dir(&dir),
+        "the Python SDK client",
+    );
+}
+
+/// The venv's interpreter, creating the venv from `requirements.txt` when it is missing or stale.
+fn venv_python(dir: &Path) -> PathBuf {
+    let venv = dir.join(".venv");
+    let python = venv.join("bin/python");
+    let stamp = venv.join("requirements.installed");
+    let wanted = std::fs::read_to_string(dir.join("requirements.txt")).expect("requirements.txt");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        run(
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            "python3 -m venv",
+        );
+        run(
+            Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                    "requirements.txt",
+                ])
+                .current_dir(dir),
+            "pip install",
+        );
+        std::fs::write(&stamp, wanted).expect("stamp written");
+    }
+    python
+}
