@@ -11,6 +11,9 @@ mod attrs;
 mod server;
 mod tool;
 
+#[cfg(test)]
+mod expansion_snapshot;
+
 use proc_macro::TokenStream;
 
 /// Turns an `impl` block into an MCP app whose `#[tool]` methods become tools.
