@@ -391,7 +391,7 @@ fn http_tokens(
             }
         }
         let origins = origins.0.iter();
-        sets.extend(quote!(http.allowed_origins = ::frontmcp::__private::Vec::from([#(::frontmcp::__private::String::from(#origins)),*]);));
+        sets.extend(quote!(allowed_origins: ::frontmcp::__private::Vec::from([#(::frontmcp::__private::String::from(#origins)),*]),));
     }
     let positive = |value: u64, span, errors: &mut darling::error::Accumulator| {
         if value == 0 {
@@ -401,31 +401,29 @@ fn http_tokens(
     if let Some(max) = &http.max_body_bytes {
         positive(**max as u64, max.span(), errors);
         let max = **max;
-        sets.extend(quote!(http.max_body_bytes = #max;));
+        sets.extend(quote!(max_body_bytes: #max,));
     }
     if let Some(mode) = http.response_mode {
         let mode = match mode {
             ResponseModeArg::Json => quote!(Json),
             ResponseModeArg::Sse => quote!(Sse),
         };
-        sets.extend(quote!(http.response_mode = ::frontmcp::__private::ResponseMode::#mode;));
+        sets.extend(quote!(response_mode: ::frontmcp::__private::ResponseMode::#mode,));
     }
     if let Some(secs) = &http.session_idle_timeout_secs {
         positive(**secs, secs.span(), errors);
         let secs = **secs;
         sets.extend(
-            quote!(http.session_idle_timeout = ::frontmcp::__private::Duration::from_secs(#secs);),
+            quote!(session_idle_timeout: ::frontmcp::__private::Duration::from_secs(#secs),),
         );
     }
     if let Some(max) = &http.max_sessions {
         positive(**max as u64, max.span(), errors);
         let max = **max;
-        sets.extend(quote!(http.max_sessions = #max;));
+        sets.extend(quote!(max_sessions: #max,));
     }
     if let Some(secs) = http.shutdown_grace_secs {
-        sets.extend(
-            quote!(http.shutdown_grace = ::frontmcp::__private::Duration::from_secs(#secs);),
-        );
+        sets.extend(quote!(shutdown_grace: ::frontmcp::__private::Duration::from_secs(#secs),));
     }
     let addr = match (&http.host, http.port) {
         (None, None) => None,
@@ -446,11 +444,12 @@ fn http_tokens(
             Some(std::net::SocketAddr::new(ip, port.unwrap_or(3000)).to_string())
         }
     };
-    let config = quote!({
-        let mut http = ::frontmcp::__private::HttpConfig::default();
-        #sets
-        http
-    });
+    let config = quote! {
+        ::frontmcp::__private::HttpConfig {
+            #sets
+            ..::frontmcp::__private::HttpConfig::default()
+        }
+    };
     (config, addr)
 }
 

@@ -428,8 +428,10 @@ async fn headers_are_enforced() {
 
 #[tokio::test]
 async fn origins_are_validated() {
-    let mut config = HttpConfig::default();
-    config.allowed_origins = vec!["https://app.example.com".into()];
+    let config = HttpConfig {
+        allowed_origins: vec!["https://app.example.com".into()],
+        ..Default::default()
+    };
     let (_server, http) = start_with(builder().http(config)).await;
     let init = initialize_body("2025-11-25", json!({})).to_string();
     for evil in [
@@ -475,8 +477,10 @@ async fn origins_are_validated() {
 
 #[tokio::test]
 async fn oversized_bodies_get_413() {
-    let mut config = HttpConfig::default();
-    config.max_body_bytes = 1024;
+    let config = HttpConfig {
+        max_body_bytes: 1024,
+        ..Default::default()
+    };
     let (_server, http) = start_with(builder().http(config)).await;
     let session = http.initialize("2025-11-25").await;
     let big = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
@@ -519,8 +523,10 @@ async fn sse_responses_follow_accept() {
     assert_eq!(reply.json()["result"]["structuredContent"]["sum"], 2);
 
     // Preferring SSE when both are accepted.
-    let mut config = HttpConfig::default();
-    config.response_mode = ResponseMode::Sse;
+    let config = HttpConfig {
+        response_mode: ResponseMode::Sse,
+        ..Default::default()
+    };
     let (_server, http) = start_with(builder().http(config)).await;
     let reply = http
         .post(&[], initialize_body("2025-11-25", json!({})).to_string())
@@ -612,8 +618,10 @@ async fn graceful_shutdown_finishes_in_flight_calls() {
 
 #[tokio::test]
 async fn session_limit_answers_503() {
-    let mut config = HttpConfig::default();
-    config.max_sessions = 2;
+    let config = HttpConfig {
+        max_sessions: 2,
+        ..Default::default()
+    };
     let (_server, http) = start_with(builder().http(config)).await;
     http.initialize("2025-11-25").await;
     http.initialize("2025-11-25").await;

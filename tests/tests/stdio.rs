@@ -14,8 +14,10 @@ fn server() -> frontmcp::Server {
         ToolDescriptor::new("shout").description("Upper-cases text."),
         |_ctx, input: Shout| async move { input.text.to_uppercase() },
     );
-    let mut http = frontmcp::HttpConfig::default();
-    http.max_body_bytes = 4096;
+    let http = frontmcp::HttpConfig {
+        max_body_bytes: 4096,
+        ..Default::default()
+    };
     Server::builder("stdio-test", "1.0.0")
         .app(app)
         .http(http)
@@ -81,7 +83,6 @@ async fn a_whole_conversation_over_stdio() {
     assert!(errors.contains(&-32700), "malformed line");
     assert!(errors.contains(&-32600), "oversized line");
 
-    drop(send);
     // Split halves share the stream: only shutdown closes it for the server.
     client_write.shutdown().await.unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(5), serving)

@@ -175,7 +175,7 @@ impl Server {
         }
         let origin = match self.check_origin(req.headers()) {
             Ok(origin) => origin,
-            Err(resp) => return resp,
+            Err(rejection) => return rejection.into_response(),
         };
         let mut resp = match *req.method() {
             Method::POST => self.post(req).await,
@@ -205,7 +205,7 @@ impl Server {
 
     /// Browsers send `Origin`; only loopback and configured origins may use the endpoint, which
     /// defeats DNS-rebinding attacks on local servers. `Ok(Some)` is an origin to echo in CORS.
-    fn check_origin(&self, headers: &HeaderMap) -> Result<Option<HeaderValue>, HttpResponse> {
+    fn check_origin(&self, headers: &HeaderMap) -> Result<Option<HeaderValue>, Rejection> {
         let Some(origin) = headers.get(header::ORIGIN) else {
             return Ok(None);
         };
@@ -222,7 +222,7 @@ impl Server {
             Ok(Some(origin.clone()))
         } else {
             tracing::warn!(origin = ?origin, "request from a disallowed origin refused");
-            Err(rpc_error(
+            Err(Rejection(
                 StatusCode::FORBIDDEN,
                 ErrorObject::new(INVALID_REQUEST, "origin not allowed"),
             ))
@@ -280,7 +280,7 @@ impl Server {
         }
         let session = match self.session_for(session_header.as_ref(), version_header.as_ref()) {
             Ok(s) => s,
-            Err(resp) => return resp,
+            Err(rejection) => return rejection.into_response(),
         };
         if let Incoming::Single(Err(resp)) = &incoming {
             tracing::warn!(error = %resp.as_error().map_or("", |e| &e.message), "invalid JSON-RPC message");
@@ -328,10 +328,10 @@ impl Server {
         &self,
         id: Option<&HeaderValue>,
         version: Option<&HeaderValue>,
-    ) -> Result<Arc<Session>, HttpResponse> {
+    ) -> Result<Arc<Session>, Rejection> {
         let Some(id) = id else {
             tracing::warn!("request without Mcp-Session-Id");
-            return Err(rpc_error(
+            return Err(Rejection(
                 StatusCode::BAD_REQUEST,
                 ErrorObject::new(
                     INVALID_REQUEST,
@@ -341,7 +341,7 @@ impl Server {
         };
         let Some(session) = id.to_str().ok().and_then(|id| self.inner.sessions.get(id)) else {
             tracing::warn!("request for an unknown or ended session");
-            return Err(rpc_error(
+            return Err(Rejection(
                 StatusCode::NOT_FOUND,
                 ErrorObject::new(INVALID_REQUEST, "session not found: initialize a new one"),
             ));
@@ -353,7 +353,7 @@ impl Server {
                 tracing::warn!(header = ?version, "bad MCP-Protocol-Version");
                 let expected =
                     negotiated.map_or_else(String::new, |v| format!("; this session uses {v}"));
-                return Err(rpc_error(
+                return Err(Rejection(
                     StatusCode::BAD_REQUEST,
                     ErrorObject::new(
                         INVALID_REQUEST,
@@ -375,7 +375,7 @@ impl Server {
         let session =
             match self.session_for(headers.get(&SESSION_HEADER), headers.get(&VERSION_HEADER)) {
                 Ok(s) => s,
-                Err(resp) => return resp,
+                Err(rejection) => return rejection.into_response(),
             };
         let Some(rx) = session.open_stream(STREAM_CAPACITY) else {
             return rpc_error(
@@ -390,7 +390,7 @@ impl Server {
         let session =
             match self.session_for(headers.get(&SESSION_HEADER), headers.get(&VERSION_HEADER)) {
                 Ok(s) => s,
-                Err(resp) => return resp,
+                Err(rejection) => return rejection.into_response(),
             };
         if let Some(id) = session.id() {
             self.inner.sessions.remove(id);
@@ -525,6 +525,15 @@ fn json_response(status: StatusCode, json: String) -> HttpResponse {
         HeaderValue::from_static("application/json"),
     );
     resp
+}
+
+/// A request refused before dispatch: an HTTP status and the JSON-RPC error for the body.
+struct Rejection(StatusCode, ErrorObject);
+
+impl Rejection {
+    fn into_response(self) -> HttpResponse {
+        rpc_error(self.0, self.1)
+    }
 }
 
 fn rpc_error(status: StatusCode, error: ErrorObject) -> HttpResponse {
