@@ -173,8 +173,9 @@ impl ServerAuth {
     }
 }
 
-/// `https://` anywhere; `http://` only toward loopback hosts (local demo providers).
-pub(crate) fn is_acceptable_provider_url(url: &str) -> bool {
+/// Whether `url` may name an OAuth provider or endpoint: `https://` anywhere, `http://` only toward
+/// loopback hosts (local demo providers). Shared by the macros (compile time) and the runtime.
+pub fn is_acceptable_provider_url(url: &str) -> bool {
     if let Some(rest) = url.strip_prefix("https://") {
         return !rest.is_empty() && !rest.starts_with('/');
     }

@@ -9,5 +9,5 @@ mod config;
 
 pub use config::{
     AppAuth, AppAuthMode, ConfigError, ConsentConfig, RemoteProvider, ServerAuth, ServerAuthMode,
-    ServerAuthType, SessionMode, TokenStorage,
+    ServerAuthType, SessionMode, TokenStorage, is_acceptable_provider_url,
 };

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{ImplItem, Item, LitStr, Meta};
 
-use crate::attrs::{StrList, check_scopes, error_at, opt_cow, parse_args};
+use crate::attrs::{StrList, check_scopes, error_at, finish, opt_cow, parse_args};
 use crate::tool::{Tool, ToolArgs};
 
 #[derive(Debug, FromMeta)]
@@ -223,11 +223,6 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 }
 
-fn finish(errors: darling::error::Accumulator, input: TokenStream) -> TokenStream {
-    let err = errors.finish().err().map(darling::Error::write_errors);
-    quote!(#err #input)
-}
-
 /// The explicit `id`, or one derived from the name: `"GitHub"` → `github`, `"My CRM"` → `my-crm`.
 fn app_id(args: &AppArgs, errors: &mut darling::error::Accumulator) -> String {
     if let Some(id) = &args.id {
@@ -299,7 +294,7 @@ fn validate_auth(args: &AppArgs, errors: &mut darling::error::Accumulator) -> Op
             .into_iter()
             .flatten()
             {
-                if !is_acceptable_url(&url.value()) {
+                if !frontmcp_auth::is_acceptable_provider_url(&url.value()) {
                     errors.push(error_at(
                         url,
                         "expected an absolute https:// URL (http:// only for localhost)",
@@ -332,20 +327,6 @@ fn validate_auth(args: &AppArgs, errors: &mut darling::error::Accumulator) -> Op
             Some(remote.scopes.0.iter().map(LitStr::value).collect())
         }
     }
-}
-
-fn is_acceptable_url(url: &str) -> bool {
-    if let Some(rest) = url.strip_prefix("https://") {
-        return !rest.is_empty() && !rest.starts_with('/');
-    }
-    url.strip_prefix("http://").is_some_and(|rest| {
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = host
-            .rsplit_once(':')
-            .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
-            .map_or(host, |(h, _)| h);
-        matches!(host, "localhost" | "127.0.0.1" | "[::1]")
-    })
 }
 
 fn auth_tokens(auth: &AppAuthArgs) -> TokenStream {

@@ -119,6 +119,13 @@ pub(crate) fn check_scopes(scopes: &StrList, errors: &mut darling::error::Accumu
     }
 }
 
+/// The item as given, preceded by the collected errors: the user sees every mistake, and the
+/// item itself still resolves, so no second wave of "not found" errors follows.
+pub(crate) fn finish(errors: darling::error::Accumulator, input: TokenStream) -> TokenStream {
+    let err = errors.finish().err().map(darling::Error::write_errors);
+    quote!(#err #input)
+}
+
 /// An error spanning `tokens`.
 pub(crate) fn error_at(tokens: impl ToTokens, message: impl std::fmt::Display) -> darling::Error {
     darling::Error::from(syn::Error::new_spanned(tokens, message.to_string()))

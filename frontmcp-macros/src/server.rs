@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Item, LitStr};
 
-use crate::attrs::{StrList, error_at, error_at_span, opt_cow, parse_args};
+use crate::attrs::{StrList, error_at, error_at_span, finish, opt_cow, parse_args};
 
 #[derive(Debug, FromMeta)]
 struct ServerArgs {
@@ -259,11 +259,6 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         ]);
         #vault_check
     }
-}
-
-fn finish(errors: darling::error::Accumulator, input: TokenStream) -> TokenStream {
-    let err = errors.finish().err().map(darling::Error::write_errors);
-    quote!(#err #input)
 }
 
 fn auth_tokens(auth: &ServerAuthArgs, errors: &mut darling::error::Accumulator) -> TokenStream {

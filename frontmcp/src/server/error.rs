@@ -6,7 +6,10 @@ use std::net::SocketAddr;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Why a server could not be built or could not run.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the message (and its causes), because that is what `main` shows when it returns
+/// the error: the person starting the server should read a sentence, not a struct.
+#[derive(thiserror::Error)]
 pub enum Error {
     /// The apps and tools do not form a valid server.
     #[error(transparent)]
@@ -20,7 +23,7 @@ pub enum Error {
         message: String,
     },
     /// The listen address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address.
         addr: SocketAddr,
@@ -28,11 +31,23 @@ pub enum Error {
         source: std::io::Error,
     },
     /// An I/O failure of the transport.
-    #[error("transport I/O: {0}")]
+    #[error("transport I/O failed")]
     Io(#[from] std::io::Error),
     /// A configured feature this build cannot provide yet.
     #[error("{0}")]
     Unsupported(String),
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")?;
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            write!(f, "\n  caused by: {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
 }
 
 /// A mistake in the server's composition, found when it is built.
@@ -70,4 +85,29 @@ pub enum BuildError {
     /// An authorization setting that cannot work.
     #[error(transparent)]
     Auth(#[from] frontmcp_auth::ConfigError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_reads_as_a_sentence_with_its_causes() {
+        let err = Error::Bind {
+            addr: "127.0.0.1:1".parse().unwrap(),
+            source: std::io::Error::new(std::io::ErrorKind::AddrInUse, "address in use"),
+        };
+        assert_eq!(
+            format!("{err:?}"),
+            "cannot listen on 127.0.0.1:1\n  caused by: address in use"
+        );
+        let err = Error::Env {
+            var: "FRONTMCP_ADDR",
+            message: "`x` is not a socket address".into(),
+        };
+        assert_eq!(
+            format!("{err:?}"),
+            "environment variable FRONTMCP_ADDR: `x` is not a socket address"
+        );
+    }
 }
