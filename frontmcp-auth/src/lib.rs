@@ -6,8 +6,18 @@
 #![deny(missing_docs)]
 
 mod config;
+mod consent;
+pub mod oauth;
+pub mod random;
+pub mod store;
+pub mod tokens;
+pub mod ui;
 
 pub use config::{
     AppAuth, AppAuthMode, ConfigError, ConsentConfig, RemoteProvider, ServerAuth, ServerAuthMode,
     ServerAuthType, SessionMode, TokenStorage, is_acceptable_provider_url,
+};
+pub use consent::{
+    AppStatus, CONSENT_VERSION, ConsentAction, ConsentGroupBy, ConsentSelection, ConsentState,
+    ConsentToolItem, FederatedLoginState, FederatedProviderItem,
 };

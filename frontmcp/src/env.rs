@@ -4,7 +4,10 @@
 //! |---|---|---|
 //! | `FRONTMCP_ADDR` | listen address (`host:port`) | the server's `http(host, port)`, else `127.0.0.1:3000` |
 //! | `FRONTMCP_TRANSPORT` | `http` or `stdio` | `http` |
-//! | `FRONTMCP_ISSUER` | public base URL (`https://mcp.example.com`) | `http://{FRONTMCP_ADDR}` |
+//! | `FRONTMCP_ISSUER` | public base URL (`https://mcp.example.com`) | `http://{bound address}` |
+//! | `REDIS_URL` | Redis for `token_storage(redis(...))` (the variable is configurable) | none |
+//! | `FRONTMCP_SIGNING_KEY` | ES256 signing key for session tokens, PKCS#8 PEM | generated once, kept in the store |
+//! | `FRONTMCP_JWT_SECRET` | HS256 secret (32+ bytes) instead of ES256 | unset |
 //! | `RUST_LOG` | log filter (tracing `EnvFilter` syntax), logs go to stderr | `info` |
 //!
 //! A value that cannot be used stops the start-up with an error naming the variable.
@@ -32,8 +35,8 @@ pub struct EnvConfig {
     pub addr: SocketAddr,
     /// `FRONTMCP_TRANSPORT`.
     pub transport: Transport,
-    /// `FRONTMCP_ISSUER`.
-    pub issuer: String,
+    /// `FRONTMCP_ISSUER`; when unset, the server derives `http://{bound address}`.
+    pub issuer: Option<String>,
     /// `RUST_LOG`, if set.
     pub log_filter: Option<String>,
 }
@@ -51,7 +54,7 @@ impl EnvConfig {
     ) -> Result<Self, Error> {
         let addr = match lookup("FRONTMCP_ADDR") {
             Some(v) => v.trim().parse().map_err(|e| Error::Env {
-                var: "FRONTMCP_ADDR",
+                var: "FRONTMCP_ADDR".into(),
                 message: format!("`{v}` is not a socket address like 127.0.0.1:3000 ({e})"),
             })?,
             None => default_addr.unwrap_or_else(|| DEFAULT_ADDR.parse().expect("valid default")),
@@ -61,7 +64,7 @@ impl EnvConfig {
             Some("stdio") => Transport::Stdio,
             Some(other) => {
                 return Err(Error::Env {
-                    var: "FRONTMCP_TRANSPORT",
+                    var: "FRONTMCP_TRANSPORT".into(),
                     message: format!("`{other}` is neither `http` nor `stdio`"),
                 });
             }
@@ -74,15 +77,15 @@ impl EnvConfig {
                     .or_else(|| v.strip_prefix("http://"));
                 if rest.is_none_or(|r| r.is_empty() || r.contains(['?', '#', ' '])) {
                     return Err(Error::Env {
-                        var: "FRONTMCP_ISSUER",
+                        var: "FRONTMCP_ISSUER".into(),
                         message: format!(
                             "`{v}` is not an http(s) base URL like https://mcp.example.com"
                         ),
                     });
                 }
-                v
+                Some(v)
             }
-            None => format!("http://{addr}"),
+            None => None,
         };
         Ok(Self {
             addr,
@@ -97,7 +100,7 @@ impl EnvConfig {
 pub fn init_tracing(filter: Option<&str>) -> Result<(), Error> {
     let filter = tracing_subscriber::EnvFilter::try_new(filter.unwrap_or("info")).map_err(|e| {
         Error::Env {
-            var: "RUST_LOG",
+            var: "RUST_LOG".into(),
             message: e.to_string(),
         }
     })?;
@@ -133,7 +136,7 @@ mod tests {
         let c = read(&[]).unwrap();
         assert_eq!(c.addr.to_string(), DEFAULT_ADDR);
         assert_eq!(c.transport, Transport::Http);
-        assert_eq!(c.issuer, "http://127.0.0.1:3000");
+        assert_eq!(c.issuer, None);
     }
 
     #[test]
@@ -154,8 +157,9 @@ mod tests {
         assert_eq!(
             read(&[("FRONTMCP_ISSUER", "https://mcp.example.com/")])
                 .unwrap()
-                .issuer,
-            "https://mcp.example.com"
+                .issuer
+                .as_deref(),
+            Some("https://mcp.example.com")
         );
     }
 }

@@ -155,11 +155,8 @@ async fn server_options_reach_the_builder() {
     assert_eq!(http.max_body_bytes, 65536);
     assert_eq!(http.response_mode, ResponseMode::Sse);
     assert_eq!(http.max_sessions, 10);
-    // Orchestrated auth is parsed and validated now; it is served once the authorization server exists.
-    assert!(matches!(
-        builder.build(),
-        Err(frontmcp::Error::Unsupported(_))
-    ));
+    // Orchestrated, local: the composition builds (the authorization server starts when bound).
+    assert!(builder.build().is_ok());
 }
 
 #[tokio::test]

@@ -7,10 +7,15 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use frontmcp_auth::{AppAuth, ServerAuth, ServerAuthMode};
+use frontmcp_auth::oauth::Authenticator;
+use frontmcp_auth::store::Store;
+use frontmcp_auth::tokens::TokenSigner;
+use frontmcp_auth::ui::ConsentUi;
+use frontmcp_auth::{AppAuth, ServerAuth, ServerAuthMode, ServerAuthType};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
+use super::auth::AuthParts;
 use super::dispatch::Inner;
 use super::registry::Registry;
 use super::{
@@ -47,6 +52,8 @@ pub struct ServerBuilder {
     naming: ToolNaming,
     page_size: usize,
     default_addr: Option<SocketAddr>,
+    issuer: Option<String>,
+    auth_parts: AuthParts,
 }
 
 impl fmt::Debug for dyn App {
@@ -72,6 +79,8 @@ impl ServerBuilder {
             naming: ToolNaming::default(),
             page_size: DEFAULT_PAGE_SIZE,
             default_addr: None,
+            issuer: None,
+            auth_parts: AuthParts::default(),
         }
     }
 
@@ -129,6 +138,37 @@ impl ServerBuilder {
         self
     }
 
+    /// The public base URL of the server (`https://mcp.example.com`): the tokens' issuer and the
+    /// base of every OAuth URL. Default: `FRONTMCP_ISSUER`, else `http://{bound address}`.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Signs users in with `authenticator` instead of the development login.
+    pub fn authenticator(mut self, authenticator: impl Authenticator) -> Self {
+        self.auth_parts.login = Some(Arc::new(authenticator));
+        self
+    }
+
+    /// Renders the login, consent and error pages with `ui` instead of the default templates.
+    pub fn consent_ui(mut self, ui: impl ConsentUi) -> Self {
+        self.auth_parts.ui = Some(Arc::new(ui));
+        self
+    }
+
+    /// Keeps authorization state in `store` instead of the one `token_storage(...)` names.
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.auth_parts.store = Some(store);
+        self
+    }
+
+    /// Signs session tokens with `signer` instead of the environment's or a generated key.
+    pub fn token_signer(mut self, signer: TokenSigner) -> Self {
+        self.auth_parts.signer = Some(signer);
+        self
+    }
+
     /// The server-level authorization configured so far.
     pub fn auth_config(&self) -> &ServerAuth {
         &self.auth
@@ -142,14 +182,16 @@ impl ServerBuilder {
     /// Validates the composition and builds the server.
     pub fn build(self) -> Result<Server, Error> {
         let registry = Registry::build(self.apps, &self.naming, &self.auth, self.page_size)?;
-        if self.auth.mode != ServerAuthMode::Public {
+        let unsupported = match (self.auth.mode, self.auth.kind) {
+            (ServerAuthMode::Transparent, _) => Some("auth(mode = \"transparent\")"),
+            (ServerAuthMode::Orchestrated, ServerAuthType::Remote) => {
+                Some("auth(mode = \"orchestrated\", type = \"remote\")")
+            }
+            _ => None,
+        };
+        if let Some(what) = unsupported {
             return Err(Error::Unsupported(format!(
-                "auth(mode = \"{}\") needs frontmcp's authorization server, which this version does not include yet; \
-                 use auth(mode = \"public\") for now",
-                match self.auth.mode {
-                    ServerAuthMode::Orchestrated => "orchestrated",
-                    _ => "transparent",
-                }
+                "{what} is not available in this version; use mode = \"orchestrated\" with type = \"local\", or \"public\""
             )));
         }
         let sessions = SessionManager::new(self.http.session_idle_timeout, self.http.max_sessions);
@@ -161,6 +203,10 @@ impl ServerBuilder {
                 http: self.http,
                 auth: self.auth,
                 sessions,
+                naming: self.naming,
+                issuer: self.issuer,
+                auth_parts: std::sync::Mutex::new(self.auth_parts),
+                auth_server: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -175,7 +221,11 @@ impl ServerBuilder {
     pub async fn serve_from_env(self) -> Result<(), Error> {
         let env = crate::env::EnvConfig::from_env(self.default_addr)?;
         crate::env::init_tracing(env.log_filter.as_deref())?;
-        let server = self.build()?;
+        let server = match env.issuer {
+            Some(issuer) if self.issuer.is_none() => self.issuer(issuer),
+            _ => self,
+        }
+        .build()?;
         match env.transport {
             crate::env::Transport::Http => server.serve(env.addr).await,
             crate::env::Transport::Stdio => server.serve_stdio().await,
@@ -324,9 +374,9 @@ mod tests {
     }
 
     #[test]
-    fn auth_modes_beyond_public_are_refused_for_now() {
+    fn auth_modes_not_built_yet_are_refused() {
         let auth = ServerAuth {
-            mode: ServerAuthMode::Orchestrated,
+            mode: ServerAuthMode::Transparent,
             ..Default::default()
         };
         let err = ServerBuilder::new("s", "1")

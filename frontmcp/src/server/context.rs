@@ -13,6 +13,38 @@ pub struct ToolContext {
     pub(crate) app_id: Arc<str>,
     pub(crate) tool: Arc<str>,
     pub(crate) protocol_version: ProtocolVersion,
+    pub(crate) grant: Option<Arc<Grant>>,
+}
+
+/// What the client's session token grants, for servers with authorization: the signed-in user,
+/// the auth session (the vault's key) and the scopes and apps at the token's issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The user (`sub`).
+    pub user: String,
+    /// The auth session ID; stable while the client refreshes its token.
+    pub auth_session_id: String,
+    /// The OAuth client.
+    pub client_id: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Apps authorized when the token was issued.
+    pub authorized_apps: Vec<String>,
+    /// Apps skipped or pending when the token was issued.
+    pub pending_apps: Vec<String>,
+}
+
+impl From<frontmcp_auth::tokens::SessionClaims> for Grant {
+    fn from(claims: frontmcp_auth::tokens::SessionClaims) -> Self {
+        Self {
+            user: claims.sub,
+            auth_session_id: claims.session_id,
+            client_id: claims.client_id,
+            scopes: claims.scopes,
+            authorized_apps: claims.authorized_apps,
+            pending_apps: claims.pending_apps,
+        }
+    }
 }
 
 impl ToolContext {
@@ -24,6 +56,7 @@ impl ToolContext {
             app_id: app_id.into(),
             tool: tool.into(),
             protocol_version: ProtocolVersion::LATEST,
+            grant: None,
         }
     }
 
@@ -45,6 +78,16 @@ impl ToolContext {
     /// The tool's full (namespaced) name.
     pub fn tool_name(&self) -> &str {
         &self.tool
+    }
+
+    /// What the client's token grants; `None` on public servers.
+    pub fn grant(&self) -> Option<&Grant> {
+        self.grant.as_deref()
+    }
+
+    /// The signed-in user; `None` on public servers.
+    pub fn user(&self) -> Option<&str> {
+        self.grant.as_deref().map(|g| g.user.as_str())
     }
 
     /// The protocol revision negotiated with the client.

@@ -4,14 +4,17 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use frontmcp_auth::ServerAuth;
+use frontmcp_auth::oauth::AuthServer;
 use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use super::auth::AuthParts;
 use super::registry::Registry;
 use super::session::Negotiated;
 use super::{
-    Arguments, CallError, HttpConfig, ServerBuilder, Session, SessionManager, ToolCall, ToolContext,
+    Arguments, CallError, Error, Grant, HttpConfig, ServerBuilder, Session, SessionManager,
+    ToolCall, ToolContext, ToolNaming,
 };
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
@@ -37,6 +40,13 @@ pub(crate) struct Inner {
     pub(crate) http: HttpConfig,
     pub(crate) auth: ServerAuth,
     pub(crate) sessions: SessionManager,
+    pub(crate) naming: ToolNaming,
+    /// The public base URL, when configured; else derived from the bound address.
+    pub(crate) issuer: Option<String>,
+    /// Builder overrides for the authorization server, consumed when it starts.
+    pub(crate) auth_parts: std::sync::Mutex<AuthParts>,
+    /// The authorization server, once started (orchestrated servers only).
+    pub(crate) auth_server: std::sync::OnceLock<AuthServer>,
 }
 
 /// What to send back for one body or line.
@@ -68,6 +78,64 @@ impl Server {
         &self.inner.auth
     }
 
+    /// The authorization server, once the server listens (orchestrated servers only).
+    pub fn auth_server(&self) -> Option<&AuthServer> {
+        self.inner.auth_server.get()
+    }
+
+    /// Starts the authorization server for the address the server is bound to (no-op for public
+    /// servers, and when already started).
+    pub(crate) async fn start_auth(&self, bound: std::net::SocketAddr) -> Result<(), Error> {
+        if self.inner.auth_server.get().is_some() {
+            return Ok(());
+        }
+        let issuer = self
+            .inner
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"));
+        let mut parts = std::mem::take(
+            &mut *self
+                .inner
+                .auth_parts
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        let started = super::auth::start(
+            &self.inner.auth,
+            &mut parts,
+            &self.inner.registry,
+            &self.inner.naming,
+            &self.inner.info.name,
+            &issuer,
+        )
+        .await?;
+        if let Some(auth) = started {
+            let _ = self.inner.auth_server.set(auth);
+        }
+        Ok(())
+    }
+
+    /// The scopes a `tools/call` of `tool` needs that `grant` lacks: only tools of apps covered
+    /// by the sign-in carry server scopes (apps with their own provider are checked by the vault).
+    pub(crate) fn missing_scopes(&self, tool: &str, grant: &Grant) -> Vec<String> {
+        let Some(entry) = self.inner.registry.tool(tool) else {
+            return Vec::new();
+        };
+        let (_, desc, _) = &self.inner.registry.apps[entry.app];
+        if desc.auth.mode == frontmcp_auth::AppAuthMode::Transparent {
+            return Vec::new();
+        }
+        let Some(tool) = desc.tools.iter().find(|t| *t.name == *entry.local_name) else {
+            return Vec::new();
+        };
+        tool.scopes
+            .iter()
+            .filter(|s| !grant.scopes.iter().any(|g| g == s.as_ref()))
+            .map(|s| s.to_string())
+            .collect()
+    }
+
     /// The number of live HTTP sessions.
     pub fn session_count(&self) -> usize {
         self.inner.sessions.len()
@@ -75,10 +143,20 @@ impl Server {
 
     /// Handles everything one HTTP body or stdio line held.
     pub async fn handle_incoming(&self, session: &Session, incoming: Incoming) -> Reply {
+        self.handle_incoming_as(session, incoming, None).await
+    }
+
+    /// Handles everything one HTTP body held, on behalf of an authenticated grant.
+    pub async fn handle_incoming_as(
+        &self,
+        session: &Session,
+        incoming: Incoming,
+        grant: Option<&Arc<Grant>>,
+    ) -> Reply {
         match incoming {
             Incoming::Single(Err(error)) => Reply::Single(error),
             Incoming::Single(Ok(message)) => self
-                .handle_message(session, message)
+                .handle_message(session, message, grant)
                 .await
                 .map_or(Reply::None, Reply::Single),
             Incoming::Batch(items) => {
@@ -111,7 +189,7 @@ impl Server {
                                     ),
                                 ))
                             }
-                            Ok(message) => self.handle_message(session, message).await,
+                            Ok(message) => self.handle_message(session, message, grant).await,
                         }
                     }))
                     .await;
@@ -126,9 +204,14 @@ impl Server {
     }
 
     /// Handles one message; requests get a response, everything else `None`.
-    pub async fn handle_message(&self, session: &Session, message: Message) -> Option<Response> {
+    pub async fn handle_message(
+        &self,
+        session: &Session,
+        message: Message,
+        grant: Option<&Arc<Grant>>,
+    ) -> Option<Response> {
         match message {
-            Message::Request(req) => Some(self.handle_request(session, req).await),
+            Message::Request(req) => Some(self.handle_request(session, req, grant).await),
             Message::Notification(n) => {
                 self.handle_notification(session, n);
                 None
@@ -150,7 +233,12 @@ impl Server {
         }
     }
 
-    async fn handle_request(&self, session: &Session, req: Request) -> Response {
+    async fn handle_request(
+        &self,
+        session: &Session,
+        req: Request,
+        grant: Option<&Arc<Grant>>,
+    ) -> Response {
         let Request { id, method, params } = req;
         let Some(version) = session.protocol_version() else {
             return match method.as_str() {
@@ -172,7 +260,7 @@ impl Server {
             "ping" => ping(id),
             "tools/list" => self.list_tools(id, params.as_deref()),
             "tools/call" => {
-                self.call_tool(session, version, id, params.as_deref())
+                self.call_tool(session, version, id, params.as_deref(), grant)
                     .await
             }
             "initialize" => Response::error(
@@ -244,6 +332,7 @@ impl Server {
         version: ProtocolVersion,
         id: RequestId,
         params: Option<&RawValue>,
+        grant: Option<&Arc<Grant>>,
     ) -> Response {
         let params: CallToolParams = match required_params(params) {
             Ok(p) => p,
@@ -280,6 +369,7 @@ impl Server {
             app_id: app_id.clone(),
             tool: entry.full_name.clone(),
             protocol_version: version,
+            grant: grant.cloned(),
         };
         let call = ToolCall {
             tool: &entry.local_name,

@@ -18,7 +18,7 @@ pub enum Error {
     #[error("environment variable {var}: {message}")]
     Env {
         /// The variable.
-        var: &'static str,
+        var: std::borrow::Cow<'static, str>,
         /// What is wrong with it.
         message: String,
     },
@@ -33,6 +33,9 @@ pub enum Error {
     /// An I/O failure of the transport.
     #[error("transport I/O failed")]
     Io(#[from] std::io::Error),
+    /// The token store could not be opened (Redis unreachable, ...).
+    #[error("token store: {0}")]
+    Store(String),
     /// A configured feature this build cannot provide yet.
     #[error("{0}")]
     Unsupported(String),
@@ -102,7 +105,7 @@ mod tests {
             "cannot listen on 127.0.0.1:1\n  caused by: address in use"
         );
         let err = Error::Env {
-            var: "FRONTMCP_ADDR",
+            var: "FRONTMCP_ADDR".into(),
             message: "`x` is not a socket address".into(),
         };
         assert_eq!(

@@ -1,6 +1,7 @@
 //! The server: apps and their tools, the registry, sessions and dispatch.
 
 mod app;
+mod auth;
 mod builder;
 mod config;
 mod context;
@@ -15,7 +16,7 @@ pub use app::{
 };
 pub use builder::{AppBuilder, ServerBuilder};
 pub use config::{HttpConfig, ResponseMode, ToolNaming};
-pub use context::ToolContext;
+pub use context::{Grant, ToolContext};
 pub use dispatch::{Reply, Server};
 pub use error::{BuildError, Error, Result};
 pub use result::{IntoToolResult, Json, ToolError, ToolResult};

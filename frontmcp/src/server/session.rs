@@ -17,6 +17,8 @@ pub struct Session {
     id: Option<Arc<str>>,
     negotiated: OnceLock<Negotiated>,
     initialized: AtomicBool,
+    /// The auth session that created it, when authorization is on.
+    owner: OnceLock<Arc<str>>,
     /// Milliseconds since the manager's epoch, for idle expiry.
     last_seen: AtomicU64,
     /// The open GET stream, if any.
@@ -44,6 +46,7 @@ impl Session {
             id,
             negotiated: OnceLock::new(),
             initialized: AtomicBool::new(false),
+            owner: OnceLock::new(),
             last_seen: AtomicU64::new(0),
             stream: Mutex::new(None),
         }
@@ -82,6 +85,16 @@ impl Session {
 
     pub(crate) fn mark_initialized(&self) {
         self.initialized.store(true, Ordering::Relaxed);
+    }
+
+    /// Binds the session to the auth session that created it.
+    pub(crate) fn bind_owner(&self, auth_session_id: &str) {
+        let _ = self.owner.set(auth_session_id.into());
+    }
+
+    /// The auth session that created this MCP session, if authorization is on.
+    pub fn owner(&self) -> Option<&str> {
+        self.owner.get().map(|o| &**o)
     }
 
     /// Whether the client sent `notifications/initialized`.

@@ -25,7 +25,8 @@ use tokio::task::JoinHandle;
 use crate::Error;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{self, ErrorObject, INVALID_REQUEST, Incoming, Message, Response};
-use crate::server::{Reply, ResponseMode, Server, Session};
+use crate::server::{Grant, Reply, ResponseMode, Server, Session};
+use frontmcp_auth::oauth::{AuthServer, MAX_BODY_BYTES as MAX_AUTH_BODY};
 
 /// The MCP endpoint path.
 pub const MCP_PATH: &str = "/mcp";
@@ -79,6 +80,7 @@ impl Server {
             .await
             .map_err(|source| Error::Bind { addr, source })?;
         let addr = listener.local_addr()?;
+        self.start_auth(addr).await?;
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(self.serve_listener(listener, async move {
             let _ = stopped.await;
@@ -105,6 +107,7 @@ impl Server {
         listener: TcpListener,
         signal: impl Future<Output = ()> + Send,
     ) -> Result<(), Error> {
+        self.start_auth(listener.local_addr()?).await?;
         let graceful = GracefulShutdown::new();
         let builder = auto::Builder::new(TokioExecutor::new());
         let reaper = self.spawn_session_reaper();
@@ -166,10 +169,19 @@ impl Server {
 
     async fn route(&self, req: http::Request<HyperBody>) -> HttpResponse {
         let path = req.uri().path();
+        let auth = self.inner.auth_server.get();
         if path != MCP_PATH {
-            return match (req.method(), path) {
-                (&Method::GET, "/healthz") => text(StatusCode::OK, "ok"),
-                (&Method::GET, "/readyz") => text(StatusCode::OK, "ready"),
+            return match (req.method(), path, auth) {
+                (_, _, Some(auth)) if auth.serves(path) => oauth(auth, req).await,
+                (&Method::GET, "/healthz", _) => text(StatusCode::OK, "ok"),
+                (&Method::GET, "/readyz", None) => text(StatusCode::OK, "ready"),
+                (&Method::GET, "/readyz", Some(auth)) => match auth.store().ping().await {
+                    Ok(()) => text(StatusCode::OK, "ready"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "not ready: the store does not answer");
+                        text(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+                    }
+                },
                 _ => text(StatusCode::NOT_FOUND, "not found"),
             };
         }
@@ -177,10 +189,23 @@ impl Server {
             Ok(origin) => origin,
             Err(rejection) => return rejection.into_response(),
         };
-        let mut resp = match *req.method() {
-            Method::POST => self.post(req).await,
-            Method::GET => self.get(req.headers()),
-            Method::DELETE => self.delete(req.headers()),
+        // With authorization on, every MCP request carries a valid session token.
+        let grant = match auth {
+            Some(auth) if req.method() != Method::OPTIONS => {
+                match auth.authenticate(req.headers().get(header::AUTHORIZATION)) {
+                    Ok(claims) => Some(Arc::new(Grant::from(claims))),
+                    Err(challenge) => {
+                        return with_cors(from_bytes(auth.unauthorized(&challenge)), origin);
+                    }
+                }
+            }
+            _ => None,
+        };
+        let grant = grant.as_ref();
+        let resp = match *req.method() {
+            Method::POST => self.post(req, grant).await,
+            Method::GET => self.get(req.headers(), grant),
+            Method::DELETE => self.delete(req.headers(), grant),
             Method::OPTIONS => preflight(),
             _ => {
                 let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "use POST, GET or DELETE");
@@ -191,16 +216,7 @@ impl Server {
                 resp
             }
         };
-        if let Some(origin) = origin {
-            let h = resp.headers_mut();
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            h.insert(header::VARY, HeaderValue::from_static("Origin"));
-            h.insert(
-                header::ACCESS_CONTROL_EXPOSE_HEADERS,
-                HeaderValue::from_static("mcp-session-id, mcp-protocol-version"),
-            );
-        }
-        resp
+        with_cors(resp, origin)
     }
 
     /// Browsers send `Origin`; only loopback and configured origins may use the endpoint, which
@@ -229,7 +245,11 @@ impl Server {
         }
     }
 
-    async fn post(&self, req: http::Request<HyperBody>) -> HttpResponse {
+    async fn post(
+        &self,
+        req: http::Request<HyperBody>,
+        grant: Option<&Arc<Grant>>,
+    ) -> HttpResponse {
         let headers = req.headers();
         let Some(mode) = response_mode(headers, self.inner.http.response_mode) else {
             return rpc_error(
@@ -275,25 +295,40 @@ impl Server {
         };
         if let Incoming::Single(Ok(Message::Request(r))) = &incoming {
             if r.method == "initialize" {
-                return self.post_initialize(incoming, mode).await;
+                return self.post_initialize(incoming, mode, grant).await;
             }
         }
-        let session = match self.session_for(session_header.as_ref(), version_header.as_ref()) {
-            Ok(s) => s,
-            Err(rejection) => return rejection.into_response(),
-        };
+        let session =
+            match self.session_for(session_header.as_ref(), version_header.as_ref(), grant) {
+                Ok(s) => s,
+                Err(rejection) => return rejection.into_response(),
+            };
         if let Incoming::Single(Err(resp)) = &incoming {
             tracing::warn!(error = %resp.as_error().map_or("", |e| &e.message), "invalid JSON-RPC message");
             return json_response(StatusCode::BAD_REQUEST, resp.to_json());
         }
-        match self.handle_incoming(&session, incoming).await {
+        if let (Some(grant), Some(auth)) = (grant, self.inner.auth_server.get()) {
+            let missing = called_tool(&incoming)
+                .map(|tool| self.missing_scopes(&tool, grant))
+                .unwrap_or_default();
+            if !missing.is_empty() {
+                tracing::warn!(?missing, "token lacks the scopes of the called tool");
+                return from_bytes(auth.insufficient_scope(&missing));
+            }
+        }
+        match self.handle_incoming_as(&session, incoming, grant).await {
             Reply::None => empty(StatusCode::ACCEPTED),
             Reply::Single(resp) => respond(mode, resp.to_json()),
             Reply::Batch(resps) => respond(mode, jsonrpc::batch_to_json(&resps)),
         }
     }
 
-    async fn post_initialize(&self, incoming: Incoming, mode: ResponseMode) -> HttpResponse {
+    async fn post_initialize(
+        &self,
+        incoming: Incoming,
+        mode: ResponseMode,
+        grant: Option<&Arc<Grant>>,
+    ) -> HttpResponse {
         let sessions = &self.inner.sessions;
         if sessions.is_full() {
             tracing::warn!("session limit reached; initialize refused");
@@ -303,7 +338,10 @@ impl Server {
             );
         }
         let session = Arc::new(sessions.new_session());
-        let Reply::Single(resp) = self.handle_incoming(&session, incoming).await else {
+        if let Some(grant) = grant {
+            session.bind_owner(&grant.auth_session_id);
+        }
+        let Reply::Single(resp) = self.handle_incoming_as(&session, incoming, grant).await else {
             unreachable!("initialize is a request and gets one response")
         };
         if resp.as_error().is_some() {
@@ -323,11 +361,14 @@ impl Server {
     }
 
     /// The session a request names: 400 without `Mcp-Session-Id`, 404 for an unknown or ended
-    /// one, 400 for a protocol version header that is unsupported or not the negotiated one.
+    /// one (or one created under another auth session: a stolen session ID is useless with
+    /// another user's token), 400 for a protocol version header that is unsupported or not the
+    /// negotiated one.
     fn session_for(
         &self,
         id: Option<&HeaderValue>,
         version: Option<&HeaderValue>,
+        grant: Option<&Arc<Grant>>,
     ) -> Result<Arc<Session>, Rejection> {
         let Some(id) = id else {
             tracing::warn!("request without Mcp-Session-Id");
@@ -339,7 +380,14 @@ impl Server {
                 ),
             ));
         };
-        let Some(session) = id.to_str().ok().and_then(|id| self.inner.sessions.get(id)) else {
+        let owned_by_caller =
+            |s: &Arc<Session>| grant.is_none_or(|g| s.owner() == Some(g.auth_session_id.as_str()));
+        let Some(session) = id
+            .to_str()
+            .ok()
+            .and_then(|id| self.inner.sessions.get(id))
+            .filter(owned_by_caller)
+        else {
             tracing::warn!("request for an unknown or ended session");
             return Err(Rejection(
                 StatusCode::NOT_FOUND,
@@ -365,18 +413,21 @@ impl Server {
         Ok(session)
     }
 
-    fn get(&self, headers: &HeaderMap) -> HttpResponse {
+    fn get(&self, headers: &HeaderMap, grant: Option<&Arc<Grant>>) -> HttpResponse {
         if !accepts(headers, "text/event-stream") {
             return rpc_error(
                 StatusCode::NOT_ACCEPTABLE,
                 ErrorObject::new(INVALID_REQUEST, "Accept must include text/event-stream"),
             );
         }
-        let session =
-            match self.session_for(headers.get(&SESSION_HEADER), headers.get(&VERSION_HEADER)) {
-                Ok(s) => s,
-                Err(rejection) => return rejection.into_response(),
-            };
+        let session = match self.session_for(
+            headers.get(&SESSION_HEADER),
+            headers.get(&VERSION_HEADER),
+            grant,
+        ) {
+            Ok(s) => s,
+            Err(rejection) => return rejection.into_response(),
+        };
         let Some(rx) = session.open_stream(STREAM_CAPACITY) else {
             return rpc_error(
                 StatusCode::CONFLICT,
@@ -386,18 +437,79 @@ impl Server {
         sse(event_stream(rx))
     }
 
-    fn delete(&self, headers: &HeaderMap) -> HttpResponse {
-        let session =
-            match self.session_for(headers.get(&SESSION_HEADER), headers.get(&VERSION_HEADER)) {
-                Ok(s) => s,
-                Err(rejection) => return rejection.into_response(),
-            };
+    fn delete(&self, headers: &HeaderMap, grant: Option<&Arc<Grant>>) -> HttpResponse {
+        let session = match self.session_for(
+            headers.get(&SESSION_HEADER),
+            headers.get(&VERSION_HEADER),
+            grant,
+        ) {
+            Ok(s) => s,
+            Err(rejection) => return rejection.into_response(),
+        };
         if let Some(id) = session.id() {
             self.inner.sessions.remove(id);
             tracing::info!(session = session.log_id(), "session ended by the client");
         }
         empty(StatusCode::NO_CONTENT)
     }
+}
+
+/// The tool a single `tools/call` request names (decoded exactly as the dispatcher decodes it,
+/// escapes included, so the scope check sees the same name as the call).
+fn called_tool(incoming: &Incoming) -> Option<std::borrow::Cow<'_, str>> {
+    #[derive(serde::Deserialize)]
+    struct Name<'a> {
+        #[serde(borrow)]
+        name: std::borrow::Cow<'a, str>,
+    }
+    let Incoming::Single(Ok(Message::Request(req))) = incoming else {
+        return None;
+    };
+    if req.method != "tools/call" {
+        return None;
+    }
+    let raw = req.params.as_deref()?.get();
+    serde_json::from_str::<Name<'_>>(raw).ok().map(|n| n.name)
+}
+
+/// CORS headers for an allowed browser origin.
+fn with_cors(mut resp: HttpResponse, origin: Option<HeaderValue>) -> HttpResponse {
+    if let Some(origin) = origin {
+        let h = resp.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("mcp-session-id, mcp-protocol-version, www-authenticate"),
+        );
+    }
+    resp
+}
+
+/// Hands an authorization-server request over with its body read (bounded).
+async fn oauth(auth: &AuthServer, req: http::Request<HyperBody>) -> HttpResponse {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_AUTH_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            tracing::warn!("authorization request body too large");
+            return json_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                r#"{"error":"invalid_request","error_description":"request too large"}"#.into(),
+            );
+        }
+        Err(_) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                r#"{"error":"invalid_request","error_description":"unreadable body"}"#.into(),
+            );
+        }
+    };
+    from_bytes(auth.handle(http::Request::from_parts(parts, body)).await)
+}
+
+fn from_bytes(resp: http::Response<Bytes>) -> HttpResponse {
+    resp.map(full)
 }
 
 /// The server-to-client stream: queued messages, with keep-alive comments in between.

@@ -1,0 +1,355 @@
+//! `POST /oauth/token` (authorization code with PKCE, refresh token rotation) and
+//! `POST /oauth/revoke` (RFC 7009).
+
+use base64::Engine;
+use bytes::Bytes;
+use http::header::{self, HeaderMap};
+use http::{Request, Response, StatusCode};
+use serde_json::json;
+
+use super::authorize::Params;
+use super::records::{ClientRecord, CodeRecord, RefreshRecord, SessionRecord};
+use super::{AuthServer, MAX_BODY_BYTES, respond};
+use crate::random;
+use crate::store::{Namespace, StoreError, StoreExt};
+use crate::tokens::{SessionClaims, now_secs};
+
+fn invalid_grant(description: &str) -> Response<Bytes> {
+    respond::oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
+}
+
+fn unavailable(e: &StoreError) -> Response<Bytes> {
+    tracing::error!(error = %e, "store unavailable at the token endpoint");
+    respond::oauth_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "the store is unavailable; retry",
+    )
+}
+
+/// RFC 7636: 43 to 128 characters of `[A-Za-z0-9-._~]`.
+fn is_valid_verifier(v: &str) -> bool {
+    (43..=128).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+impl AuthServer {
+    pub(crate) async fn token(&self, req: Request<Bytes>) -> Response<Bytes> {
+        if req.body().len() > MAX_BODY_BYTES {
+            return respond::oauth_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                "request too large",
+            );
+        }
+        let form = Params::parse(req.body());
+        let client = match self.authenticate_client(req.headers(), &form).await {
+            Ok(client) => client,
+            Err(resp) => return resp,
+        };
+        match form.one("grant_type") {
+            Ok(Some("authorization_code")) => self.redeem_code(&client, &form).await,
+            Ok(Some("refresh_token")) => self.refresh(&client, &form).await,
+            Ok(Some(_)) => respond::oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "use authorization_code or refresh_token",
+            ),
+            _ => respond::oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "grant_type is missing or repeated",
+            ),
+        }
+    }
+
+    /// The client, authenticated by its secret (Basic or form) or, for public clients, by its ID.
+    async fn authenticate_client(
+        &self,
+        headers: &HeaderMap,
+        form: &Params,
+    ) -> Result<ClientRecord, Response<Bytes>> {
+        let invalid = || {
+            respond::oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication failed",
+            )
+        };
+        let basic = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Basic "))
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|pair| {
+                let (id, secret) = pair.split_once(':')?;
+                let decode = |s: &str| {
+                    form_urlencoded::parse(format!("x={s}").as_bytes())
+                        .next()
+                        .map(|(_, v)| v.into_owned())
+                };
+                Some((decode(id)?, decode(secret)?))
+            });
+        let (client_id, secret) = match (&basic, form.one("client_id"), form.one("client_secret")) {
+            (Some((id, secret)), _, _) => (id.clone(), Some(secret.clone())),
+            (None, Ok(Some(id)), Ok(secret)) => (id.to_owned(), secret.map(str::to_owned)),
+            _ => return Err(invalid()),
+        };
+        let client = match self
+            .inner
+            .store
+            .get_json::<ClientRecord>(Namespace::Client, &client_id)
+            .await
+        {
+            Ok(Some(client)) => client,
+            Ok(None) => return Err(invalid()),
+            Err(e) => return Err(unavailable(&e)),
+        };
+        match (&client.secret_hash, secret) {
+            (None, _) => Ok(client),
+            (Some(hash), Some(secret))
+                if random::constant_time_eq(&random::digest(secret.as_bytes()), hash) =>
+            {
+                Ok(client)
+            }
+            _ => Err(invalid()),
+        }
+    }
+
+    async fn redeem_code(&self, client: &ClientRecord, form: &Params) -> Response<Bytes> {
+        let (Ok(Some(code)), Ok(verifier), Ok(redirect_uri), Ok(resource)) = (
+            form.one("code"),
+            form.one("code_verifier"),
+            form.one("redirect_uri"),
+            form.one("resource"),
+        ) else {
+            return respond::oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "code is missing, or a parameter is repeated",
+            );
+        };
+        // Taken atomically: of two concurrent redemptions exactly one gets the record.
+        let record = match self
+            .inner
+            .store
+            .take_json::<CodeRecord>(Namespace::Code, &random::digest(code.as_bytes()))
+            .await
+        {
+            Ok(Some(record)) => record,
+            Ok(None) => return invalid_grant("the code is invalid, expired or already used"),
+            Err(e) => return unavailable(&e),
+        };
+        if record.client_id != client.client_id {
+            return invalid_grant("the code was issued to another client");
+        }
+        if redirect_uri.is_some_and(|r| r != record.redirect_uri) {
+            return invalid_grant("redirect_uri differs from the authorization request's");
+        }
+        let Some(verifier) = verifier.filter(|v| is_valid_verifier(v)) else {
+            return invalid_grant("a valid code_verifier (PKCE) is required");
+        };
+        if !random::constant_time_eq(&random::digest(verifier.as_bytes()), &record.code_challenge) {
+            return invalid_grant("PKCE verification failed");
+        }
+        if resource.is_some_and(|r| r.trim_end_matches('/') != record.resource) {
+            return respond::oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_target",
+                "the resource differs from the authorization request's",
+            );
+        }
+        let refresh = RefreshRecord {
+            family: random::token(),
+            client_id: client.client_id.clone(),
+            session_id: record.session_id,
+            scopes: record.scopes,
+            resource: record.resource,
+        };
+        self.issue(refresh).await
+    }
+
+    async fn refresh(&self, client: &ClientRecord, form: &Params) -> Response<Bytes> {
+        let Ok(Some(token)) = form.one("refresh_token") else {
+            return respond::oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "refresh_token is missing or repeated",
+            );
+        };
+        let store = &self.inner.store;
+        let hash = random::digest(token.as_bytes());
+        let record = match store
+            .take_json::<RefreshRecord>(Namespace::Refresh, &hash)
+            .await
+        {
+            Ok(Some(record)) => record,
+            Ok(None) => {
+                // A token that was already rotated is being replayed: whoever holds the family is
+                // compromised, so the whole family goes.
+                return match store.get(Namespace::RefreshUsed, &hash).await {
+                    Ok(Some(family)) => {
+                        let family = String::from_utf8_lossy(&family).into_owned();
+                        if let Err(e) = store
+                            .put(
+                                Namespace::RevokedFamily,
+                                &family,
+                                b"reuse",
+                                Some(self.inner.config.refresh_token_ttl),
+                            )
+                            .await
+                        {
+                            return unavailable(&e);
+                        }
+                        tracing::warn!("refresh token reuse detected: its family is revoked");
+                        invalid_grant("the refresh token was already used; its grant is revoked")
+                    }
+                    Ok(None) => invalid_grant("the refresh token is invalid or expired"),
+                    Err(e) => unavailable(&e),
+                };
+            }
+            Err(e) => return unavailable(&e),
+        };
+        let ttl = Some(self.inner.config.refresh_token_ttl);
+        if let Err(e) = store
+            .put(Namespace::RefreshUsed, &hash, record.family.as_bytes(), ttl)
+            .await
+        {
+            return unavailable(&e);
+        }
+        match store.get(Namespace::RevokedFamily, &record.family).await {
+            Ok(None) => {}
+            Ok(Some(_)) => return invalid_grant("the grant was revoked"),
+            Err(e) => return unavailable(&e),
+        }
+        if record.client_id != client.client_id {
+            return invalid_grant("the refresh token was issued to another client");
+        }
+        self.issue(record).await
+    }
+
+    /// Signs an access token from the session and stores a new refresh token of `refresh`'s family.
+    async fn issue(&self, refresh: RefreshRecord) -> Response<Bytes> {
+        let config = &self.inner.config;
+        let store = &self.inner.store;
+        let session = match store
+            .get_json::<SessionRecord>(Namespace::Session, &refresh.session_id)
+            .await
+        {
+            Ok(Some(session)) => session,
+            Ok(None) => return invalid_grant("the session has ended"),
+            Err(e) => return unavailable(&e),
+        };
+        let now = now_secs();
+        let mut pending_apps = session.skipped_apps.clone();
+        pending_apps.extend(session.pending_apps.iter().cloned());
+        let claims = SessionClaims {
+            sub: session.sub,
+            iss: config.issuer.clone(),
+            aud: refresh.resource.clone(),
+            iat: now,
+            exp: now + config.access_token_ttl.as_secs(),
+            jti: random::token(),
+            client_id: refresh.client_id.clone(),
+            session_id: session.session_id,
+            authorized_apps: session.authorized_apps,
+            pending_apps,
+            scopes: refresh.scopes.clone(),
+        };
+        let access_token = self.inner.signer.sign(&claims);
+        let refresh_token = random::token();
+        let hash = random::digest(refresh_token.as_bytes());
+        if let Err(e) = store
+            .put_json(
+                Namespace::Refresh,
+                &hash,
+                &refresh,
+                Some(config.refresh_token_ttl),
+            )
+            .await
+        {
+            return unavailable(&e);
+        }
+        respond::json(
+            StatusCode::OK,
+            &json!({
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": config.access_token_ttl.as_secs(),
+                "refresh_token": refresh_token,
+                "scope": refresh.scopes.join(" "),
+            }),
+        )
+    }
+
+    pub(crate) async fn revoke(&self, req: Request<Bytes>) -> Response<Bytes> {
+        if req.body().len() > MAX_BODY_BYTES {
+            return respond::oauth_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                "request too large",
+            );
+        }
+        let form = Params::parse(req.body());
+        let client = match self.authenticate_client(req.headers(), &form).await {
+            Ok(client) => client,
+            Err(resp) => return resp,
+        };
+        let Ok(Some(token)) = form.one("token") else {
+            return respond::oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "token is missing or repeated",
+            );
+        };
+        let store = &self.inner.store;
+        let hash = random::digest(token.as_bytes());
+        match store
+            .get_json::<RefreshRecord>(Namespace::Refresh, &hash)
+            .await
+        {
+            Ok(Some(record)) if record.client_id == client.client_id => {
+                let ttl = Some(self.inner.config.refresh_token_ttl);
+                if let Err(e) = store
+                    .put(Namespace::RevokedFamily, &record.family, b"revoked", ttl)
+                    .await
+                {
+                    return unavailable(&e);
+                }
+                if let Err(e) = store.delete(Namespace::Refresh, &hash).await {
+                    return unavailable(&e);
+                }
+                tracing::info!("refresh token revoked");
+            }
+            Ok(_) => {}
+            Err(e) => return unavailable(&e),
+        }
+        // RFC 7009: unknown tokens (and access tokens, which expire on their own) answer 200 too.
+        let mut resp = Response::new(Bytes::new());
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verifier_rules() {
+        assert!(is_valid_verifier(&"a".repeat(43)));
+        assert!(is_valid_verifier(&"a-._~".repeat(20)));
+        assert!(!is_valid_verifier(&"a".repeat(42)));
+        assert!(!is_valid_verifier(&"a".repeat(129)));
+        assert!(!is_valid_verifier(&format!("{}+", "a".repeat(43))));
+    }
+}

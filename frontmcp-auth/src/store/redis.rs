@@ -1,0 +1,281 @@
+//! The shared store: Redis, so that several server processes serve the same sessions.
+//!
+//! Connections come from a [`deadpool`] pool of multiplexed [`redis`] connections (the `redis`
+//! crate as re-exported by `deadpool-redis`). The pool's manager does not check connections on
+//! checkout (the stock `deadpool-redis` manager sends `UNWATCH` + `PING` each time, a second round
+//! trip per operation); instead a connection that fails below the Redis protocol (I/O error,
+//! timeout, cancelled mid-command) is dropped from the pool, and the next operation opens a fresh
+//! one. Every operation is therefore a single command, a single round trip.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool::managed::{self, Metrics, Object, Pool, PoolError, RecycleResult};
+use deadpool_redis::redis::aio::MultiplexedConnection;
+use deadpool_redis::redis::{self, AsyncConnectionConfig, Client, FromRedisValue, RedisError};
+
+use super::{Namespace, Store, StoreError};
+
+/// How long one operation (waiting for a connection, connecting, the command) may take by default.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A [`Store`] on Redis (6.2 or later: `take` is `GETDEL`).
+///
+/// Keys are `{key_prefix}{namespace}:{key}`; TTLs are Redis's own (`SET ... PX`). Every operation
+/// is one command and one round trip, bounded by a timeout (2 s unless [`with_timeout`] says
+/// otherwise) after which it fails with [`StoreError::Unavailable`]. Cloning is cheap and shares
+/// the connection pool. `Debug` shows the server's address, never the URL's credentials.
+///
+/// [`with_timeout`]: RedisStore::with_timeout
+#[derive(Clone)]
+pub struct RedisStore {
+    pool: Pool<Manager>,
+    /// `host:port` (or the socket path): for messages, never the URL.
+    addr: String,
+    /// The password from the URL, to scrub from error messages should a library ever echo it.
+    password: Option<String>,
+    key_prefix: String,
+    timeout: Duration,
+}
+
+impl RedisStore {
+    /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`, or
+    /// `redis+unix:///path`), with `key_prefix` before every key (so several applications or
+    /// deployments can share one Redis), and checks once that it answers `PING`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] if the URL is invalid or Redis does not answer within the
+    /// default timeout of 2 s; the message names the address, never the password.
+    pub async fn connect(url: &str, key_prefix: &str) -> Result<Self, StoreError> {
+        Self::connect_with_timeout(url, key_prefix, DEFAULT_TIMEOUT).await
+    }
+
+    /// Like [`connect`](Self::connect), with `timeout` for the initial check and every operation
+    /// after it.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect).
+    pub async fn connect_with_timeout(
+        url: &str,
+        key_prefix: &str,
+        timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        // The `redis` crate's parse errors describe the problem, not the URL, so they are safe to
+        // show; the URL itself (which may hold a password) never is.
+        let client = Client::open(url)
+            .map_err(|e| StoreError::Unavailable(format!("invalid Redis URL: {e}")))?;
+        let info = client.get_connection_info();
+        let addr = info.addr().to_string();
+        let password = info
+            .redis_settings()
+            .password()
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned);
+        let pool = Pool::builder(Manager { client }).build().map_err(|e| {
+            StoreError::Unavailable(format!(
+                "Redis at {addr}: cannot build the connection pool: {e}"
+            ))
+        })?;
+        let store = Self {
+            pool,
+            addr,
+            password,
+            key_prefix: key_prefix.to_owned(),
+            timeout,
+        };
+        store.ping().await?;
+        Ok(store)
+    }
+
+    /// Sets how long each operation may take (waiting for a pooled connection, connecting and the
+    /// command together) before it fails with [`StoreError::Unavailable`].
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The Redis key of `key` in `ns`.
+    fn key(&self, ns: Namespace, key: &str) -> String {
+        format!("{}{}:{}", self.key_prefix, ns.as_str(), key)
+    }
+
+    /// Runs one command on a pooled connection, within the timeout.
+    async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
+        let attempt = async {
+            let conn = self.pool.get().await.map_err(|e| match e {
+                PoolError::Backend(e) => self.unavailable(&e),
+                other => self.unavailable(&other),
+            })?;
+            let mut lease = Lease(Some(conn));
+            let result = cmd.query_async::<T>(lease.conn()).await;
+            // An error reply from Redis leaves the connection usable; anything else (I/O error,
+            // unreadable reply) may not, and the lease drops it from the pool.
+            if result.as_ref().err().is_none_or(|e| e.code().is_some()) {
+                lease.release();
+            }
+            result.map_err(|e| self.unavailable(&e))
+        };
+        // If the timeout cancels `attempt` mid-command, the lease drops its connection: a reply
+        // may still be on its way, and the server may be gone.
+        match tokio::time::timeout(self.timeout, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "Redis at {} did not answer within {:?}",
+                self.addr, self.timeout
+            ))),
+        }
+    }
+
+    fn unavailable(&self, error: &dyn fmt::Display) -> StoreError {
+        let mut message = format!("Redis at {}: {error}", self.addr);
+        if let Some(password) = &self.password {
+            message = message.replace(password.as_str(), "***");
+        }
+        StoreError::Unavailable(message)
+    }
+}
+
+/// `PX` milliseconds for `ttl`: at least 1 (Redis rejects 0); `None` (no expiry) when too large
+/// for Redis to add to its clock.
+fn ttl_millis(ttl: Option<Duration>) -> Option<u64> {
+    const MAX_MILLIS: u128 = 1 << 60;
+    let millis = ttl?.as_nanos().div_ceil(1_000_000);
+    if millis > MAX_MILLIS {
+        None
+    } else {
+        u64::try_from(millis.max(1)).ok()
+    }
+}
+
+fn set_cmd(key: &str, value: &[u8], ttl: Option<Duration>, only_if_new: bool) -> redis::Cmd {
+    let mut cmd = redis::cmd("SET");
+    cmd.arg(key).arg(value);
+    if only_if_new {
+        cmd.arg("NX");
+    }
+    if let Some(millis) = ttl_millis(ttl) {
+        cmd.arg("PX").arg(millis);
+    }
+    cmd
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("addr", &self.addr)
+            .field("key_prefix", &self.key_prefix)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Store for RedisStore {
+    async fn put(
+        &self,
+        ns: Namespace,
+        key: &str,
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<(), StoreError> {
+        self.query::<()>(&set_cmd(&self.key(ns, key), value, ttl, false))
+            .await
+    }
+
+    async fn put_new(
+        &self,
+        ns: Namespace,
+        key: &str,
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        // `SET NX` answers `OK` when it wrote, nil when the key existed.
+        let reply = self
+            .query::<Option<String>>(&set_cmd(&self.key(ns, key), value, ttl, true))
+            .await?;
+        Ok(reply.is_some())
+    }
+
+    async fn get(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.query(redis::cmd("GET").arg(self.key(ns, key))).await
+    }
+
+    async fn take(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.query(redis::cmd("GETDEL").arg(self.key(ns, key)))
+            .await
+    }
+
+    async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError> {
+        let removed: u64 = self.query(redis::cmd("DEL").arg(self.key(ns, key))).await?;
+        Ok(removed > 0)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let reply: String = self.query(&redis::cmd("PING")).await?;
+        if reply == "PONG" {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable(format!(
+                "Redis at {} answered PING with {reply:?}",
+                self.addr
+            )))
+        }
+    }
+}
+
+/// Opens multiplexed connections; checks nothing on checkout (see the module docs).
+struct Manager {
+    client: Client,
+}
+
+impl managed::Manager for Manager {
+    type Type = MultiplexedConnection;
+    type Error = RedisError;
+
+    async fn create(&self) -> Result<MultiplexedConnection, RedisError> {
+        // The store's own per-operation timeout bounds connecting and replies.
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(None)
+            .set_response_timeout(None);
+        self.client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+    }
+
+    async fn recycle(
+        &self,
+        _conn: &mut MultiplexedConnection,
+        _metrics: &Metrics,
+    ) -> RecycleResult<RedisError> {
+        Ok(())
+    }
+}
+
+/// A pooled connection that leaves the pool for good when dropped, unless
+/// [`release`](Lease::release)d back to it.
+struct Lease(Option<Object<Manager>>);
+
+impl Lease {
+    fn conn(&mut self) -> &mut MultiplexedConnection {
+        self.0
+            .as_mut()
+            .expect("a lease holds its connection until released")
+    }
+
+    fn release(&mut self) {
+        // Dropping the object returns it to the pool.
+        drop(self.0.take());
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            drop(Object::take(conn));
+        }
+    }
+}

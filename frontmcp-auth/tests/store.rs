@@ -1,0 +1,918 @@
+//! The store contract, checked once against every implementation: each `case_*` runs on a
+//! [`MemoryStore`] and on a [`RedisStore`] (at `REDIS_URL`, default `redis://127.0.0.1:6379`, with a
+//! random key prefix per test so parallel runs do not collide).
+//!
+//! Without a reachable Redis the Redis tests are skipped loudly, unless `CI` is set: then they fail.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::io::Write;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use deadpool_redis::redis;
+use frontmcp_auth::store::{MemoryStore, Namespace, RedisStore, Store, StoreError, StoreExt};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Barrier;
+
+/// Short, yet long enough for a few round trips on a busy machine.
+const TTL: Duration = Duration::from_millis(250);
+/// Comfortably past [`TTL`].
+const AFTER_TTL: Duration = Duration::from_millis(600);
+
+const ALL_NAMESPACES: [Namespace; 9] = [
+    Namespace::Client,
+    Namespace::Pending,
+    Namespace::Code,
+    Namespace::Refresh,
+    Namespace::RefreshUsed,
+    Namespace::RevokedFamily,
+    Namespace::Session,
+    Namespace::Consent,
+    Namespace::Key,
+];
+
+// ---------------------------------------------------------------------------------------------
+// The cases, written once.
+// ---------------------------------------------------------------------------------------------
+
+async fn case_put_get(store: Arc<dyn Store>) {
+    assert_eq!(store.get(Namespace::Client, "missing").await.unwrap(), None);
+    store
+        .put(Namespace::Client, "a", b"hello", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(Namespace::Client, "a").await.unwrap().as_deref(),
+        Some(&b"hello"[..])
+    );
+    // Reading does not consume.
+    assert_eq!(
+        store.get(Namespace::Client, "a").await.unwrap().as_deref(),
+        Some(&b"hello"[..])
+    );
+
+    // Values are bytes: empty and non-UTF-8 values survive; keys may hold separators and Unicode.
+    store
+        .put(Namespace::Client, "empty", b"", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(Namespace::Client, "empty").await.unwrap(),
+        Some(Vec::new())
+    );
+    let binary = [0u8, 0xff, 0xfe, b'\n', b'\r', 0x80, b':'];
+    let odd_key = "a:b c/é*?[x]";
+    store
+        .put(
+            Namespace::Client,
+            odd_key,
+            &binary,
+            Some(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get(Namespace::Client, odd_key)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(&binary[..])
+    );
+    assert_eq!(store.get(Namespace::Client, "a:b").await.unwrap(), None);
+}
+
+async fn case_overwrite(store: Arc<dyn Store>) {
+    store
+        .put(Namespace::Session, "s", b"one", None)
+        .await
+        .unwrap();
+    store
+        .put(Namespace::Session, "s", b"two", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(Namespace::Session, "s").await.unwrap().as_deref(),
+        Some(&b"two"[..])
+    );
+
+    // Overwriting replaces the TTL too: no TTL now means no expiry.
+    store
+        .put(Namespace::Session, "t", b"short", Some(TTL))
+        .await
+        .unwrap();
+    store
+        .put(Namespace::Session, "t", b"forever", None)
+        .await
+        .unwrap();
+    // And a TTL now applies to a value that had none.
+    store
+        .put(Namespace::Session, "s", b"three", Some(TTL))
+        .await
+        .unwrap();
+    tokio::time::sleep(AFTER_TTL).await;
+    assert_eq!(
+        store.get(Namespace::Session, "t").await.unwrap().as_deref(),
+        Some(&b"forever"[..])
+    );
+    assert_eq!(store.get(Namespace::Session, "s").await.unwrap(), None);
+}
+
+async fn case_put_new_first_writer_wins(store: Arc<dyn Store>) {
+    assert!(
+        store
+            .put_new(Namespace::Consent, "k", b"first", None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .put_new(Namespace::Consent, "k", b"second", None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.get(Namespace::Consent, "k").await.unwrap().as_deref(),
+        Some(&b"first"[..])
+    );
+
+    // Free again once deleted.
+    assert!(store.delete(Namespace::Consent, "k").await.unwrap());
+    assert!(
+        store
+            .put_new(Namespace::Consent, "k", b"third", None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.get(Namespace::Consent, "k").await.unwrap().as_deref(),
+        Some(&b"third"[..])
+    );
+
+    // Free again once expired; the TTL given to put_new applies.
+    assert!(
+        store
+            .put_new(Namespace::Consent, "e", b"old", Some(TTL))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .put_new(Namespace::Consent, "e", b"blocked", Some(TTL))
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(AFTER_TTL).await;
+    assert_eq!(store.get(Namespace::Consent, "e").await.unwrap(), None);
+    assert!(
+        store
+            .put_new(Namespace::Consent, "e", b"new", None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.get(Namespace::Consent, "e").await.unwrap().as_deref(),
+        Some(&b"new"[..])
+    );
+
+    // Concurrent put_new: exactly one writer wins, and its value is the one stored.
+    let barrier = Arc::new(Barrier::new(20));
+    let tasks: Vec<_> = (0..20u8)
+        .map(|i| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store
+                    .put_new(Namespace::Consent, "race", &[i], None)
+                    .await
+                    .unwrap()
+                    .then_some(i)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        winners.extend(task.await.unwrap());
+    }
+    assert_eq!(winners.len(), 1, "winners: {winners:?}");
+    assert_eq!(
+        store.get(Namespace::Consent, "race").await.unwrap(),
+        Some(winners)
+    );
+}
+
+async fn case_ttl_expiry(store: Arc<dyn Store>) {
+    store
+        .put(Namespace::Pending, "p", b"v", Some(TTL))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(Namespace::Pending, "p").await.unwrap().as_deref(),
+        Some(&b"v"[..])
+    );
+    store
+        .put(Namespace::Pending, "taken", b"v", Some(TTL))
+        .await
+        .unwrap();
+    store
+        .put(Namespace::Pending, "deleted", b"v", Some(TTL))
+        .await
+        .unwrap();
+    store
+        .put(
+            Namespace::Pending,
+            "long",
+            b"v",
+            Some(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+
+    tokio::time::sleep(AFTER_TTL).await;
+    // Expired values are absent to every operation.
+    assert_eq!(store.get(Namespace::Pending, "p").await.unwrap(), None);
+    assert_eq!(store.take(Namespace::Pending, "taken").await.unwrap(), None);
+    assert!(!store.delete(Namespace::Pending, "deleted").await.unwrap());
+    assert_eq!(
+        store
+            .get(Namespace::Pending, "long")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(&b"v"[..])
+    );
+
+    // A zero or sub-millisecond TTL is (almost) immediately expired, and never an error.
+    store
+        .put(Namespace::Pending, "zero", b"v", Some(Duration::ZERO))
+        .await
+        .unwrap();
+    store
+        .put(
+            Namespace::Pending,
+            "tiny",
+            b"v",
+            Some(Duration::from_micros(10)),
+        )
+        .await
+        .unwrap();
+    // A TTL too large for any clock means "never" rather than an error.
+    store
+        .put(Namespace::Pending, "huge", b"v", Some(Duration::MAX))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(store.get(Namespace::Pending, "zero").await.unwrap(), None);
+    assert_eq!(store.get(Namespace::Pending, "tiny").await.unwrap(), None);
+    assert_eq!(
+        store
+            .get(Namespace::Pending, "huge")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(&b"v"[..])
+    );
+}
+
+async fn case_take_is_single_use(store: Arc<dyn Store>) {
+    store
+        .put(Namespace::Code, "c", b"code", Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.take(Namespace::Code, "c").await.unwrap().as_deref(),
+        Some(&b"code"[..])
+    );
+    assert_eq!(store.take(Namespace::Code, "c").await.unwrap(), None);
+    assert_eq!(store.get(Namespace::Code, "c").await.unwrap(), None);
+    assert_eq!(
+        store.take(Namespace::Code, "never-there").await.unwrap(),
+        None
+    );
+}
+
+async fn case_concurrent_take_one_winner(store: Arc<dyn Store>) {
+    const TAKERS: usize = 50;
+    for round in 0..5 {
+        let key = format!("contested-{round}");
+        store
+            .put(
+                Namespace::Code,
+                &key,
+                b"the code",
+                Some(Duration::from_secs(60)),
+            )
+            .await
+            .unwrap();
+        let barrier = Arc::new(Barrier::new(TAKERS));
+        let tasks: Vec<_> = (0..TAKERS)
+            .map(|_| {
+                let (store, barrier, key) = (store.clone(), barrier.clone(), key.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store.take(Namespace::Code, &key).await.unwrap()
+                })
+            })
+            .collect();
+        let mut winners = 0;
+        for task in tasks {
+            if let Some(value) = task.await.unwrap() {
+                assert_eq!(value, b"the code");
+                winners += 1;
+            }
+        }
+        assert_eq!(winners, 1, "round {round}: {winners} takers got the value");
+        assert_eq!(store.get(Namespace::Code, &key).await.unwrap(), None);
+    }
+}
+
+async fn case_delete(store: Arc<dyn Store>) {
+    assert!(!store.delete(Namespace::Refresh, "r").await.unwrap());
+    store
+        .put(Namespace::Refresh, "r", b"v", None)
+        .await
+        .unwrap();
+    assert!(store.delete(Namespace::Refresh, "r").await.unwrap());
+    assert_eq!(store.get(Namespace::Refresh, "r").await.unwrap(), None);
+    assert!(!store.delete(Namespace::Refresh, "r").await.unwrap());
+}
+
+async fn case_namespaces_are_isolated(store: Arc<dyn Store>) {
+    for ns in ALL_NAMESPACES {
+        store
+            .put(ns, "same-key", ns.as_str().as_bytes(), None)
+            .await
+            .unwrap();
+    }
+    for ns in ALL_NAMESPACES {
+        assert_eq!(
+            store.get(ns, "same-key").await.unwrap().as_deref(),
+            Some(ns.as_str().as_bytes())
+        );
+    }
+    // Consuming or deleting in one namespace leaves the others alone.
+    assert!(
+        store
+            .take(Namespace::Code, "same-key")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(store.delete(Namespace::Refresh, "same-key").await.unwrap());
+    assert!(
+        !store
+            .put_new(Namespace::Session, "same-key", b"x", None)
+            .await
+            .unwrap()
+    );
+    for ns in ALL_NAMESPACES {
+        let expected = match ns {
+            Namespace::Code | Namespace::Refresh => None,
+            _ => Some(ns.as_str().as_bytes().to_vec()),
+        };
+        assert_eq!(store.get(ns, "same-key").await.unwrap(), expected, "{ns:?}");
+    }
+    // "refresh" + ":used" must not collide with "refresh-used" and the like.
+    assert_eq!(
+        store
+            .get(Namespace::Refresh, "used:same-key")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Record {
+    id: String,
+    scopes: Vec<String>,
+    expires: u64,
+}
+
+async fn case_json(store: Arc<dyn Store>) {
+    let record = Record {
+        id: "abc".into(),
+        scopes: vec!["read".into(), "write".into()],
+        expires: 42,
+    };
+    store
+        .put_json(Namespace::Session, "j", &record, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_json::<Record>(Namespace::Session, "j")
+            .await
+            .unwrap(),
+        Some(record)
+    );
+    assert_eq!(
+        store
+            .get_json::<Record>(Namespace::Session, "missing")
+            .await
+            .unwrap(),
+        None
+    );
+
+    let other = Record {
+        id: "other".into(),
+        scopes: Vec::new(),
+        expires: 0,
+    };
+    assert!(
+        !store
+            .put_new_json(Namespace::Session, "j", &other, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .put_new_json(Namespace::Code, "j", &other, Some(Duration::from_secs(60)))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .take_json::<Record>(Namespace::Code, "j")
+            .await
+            .unwrap(),
+        Some(other)
+    );
+    assert_eq!(
+        store
+            .take_json::<Record>(Namespace::Code, "j")
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Bytes that are not the expected JSON are reported as corrupt, with the namespace.
+    store
+        .put(Namespace::Code, "bad", b"{not json", None)
+        .await
+        .unwrap();
+    match store.get_json::<Record>(Namespace::Code, "bad").await {
+        Err(StoreError::Corrupt { namespace, .. }) => assert_eq!(namespace, "code"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    store
+        .put(Namespace::Code, "wrong-shape", br#"{"id": 1}"#, None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .take_json::<Record>(Namespace::Code, "wrong-shape")
+            .await,
+        Err(StoreError::Corrupt {
+            namespace: "code",
+            ..
+        })
+    ));
+    // The corrupt record was still taken: single use holds even for garbage.
+    assert_eq!(
+        store.get(Namespace::Code, "wrong-shape").await.unwrap(),
+        None
+    );
+}
+
+async fn case_ping(store: Arc<dyn Store>) {
+    store.ping().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running every case on every implementation.
+// ---------------------------------------------------------------------------------------------
+
+macro_rules! for_each_store {
+    ($($case:ident),* $(,)?) => {
+        mod memory_store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::$case(std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new())).await;
+                }
+            )*
+        }
+
+        mod redis_store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    if let Some(redis) = super::TestRedis::connect(stringify!($case)).await {
+                        redis.run(super::$case).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+for_each_store!(
+    case_put_get,
+    case_overwrite,
+    case_put_new_first_writer_wins,
+    case_ttl_expiry,
+    case_take_is_single_use,
+    case_concurrent_take_one_winner,
+    case_delete,
+    case_namespaces_are_isolated,
+    case_json,
+    case_ping,
+);
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// A key prefix no other test (in this run or a parallel one) uses.
+fn unique_prefix(test: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    hasher.write_u32(std::process::id());
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    format!("frontmcp-test:{test}:{:016x}:", hasher.finish())
+}
+
+/// A [`RedisStore`] under a fresh prefix, whose keys are removed after the test.
+struct TestRedis {
+    store: RedisStore,
+    prefixes: Vec<String>,
+}
+
+impl TestRedis {
+    /// `None` (after a loud message) when Redis is not reachable and `CI` is not set.
+    async fn connect(test: &str) -> Option<Self> {
+        let prefix = unique_prefix(test);
+        match RedisStore::connect(&redis_url(), &prefix).await {
+            Ok(store) => Some(Self {
+                store,
+                prefixes: vec![prefix],
+            }),
+            Err(error) if std::env::var_os("CI").is_some() => {
+                panic!(
+                    "Redis is required when CI is set (REDIS_URL={}): {error}",
+                    redis_url()
+                )
+            }
+            Err(error) => {
+                // Once per run, and straight to stderr: the test harness swallows `eprintln!` of
+                // passing tests.
+                static WARNED: std::sync::Once = std::sync::Once::new();
+                WARNED.call_once(|| {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "\n!!!!! SKIPPING redis store tests: {error} (set REDIS_URL; with CI set \
+                         they fail) !!!!!\n"
+                    );
+                });
+                None
+            }
+        }
+    }
+
+    /// Another store on the same server, under its own fresh prefix.
+    async fn sibling(&mut self, test: &str) -> RedisStore {
+        let prefix = unique_prefix(test);
+        let store = RedisStore::connect(&redis_url(), &prefix).await.unwrap();
+        self.prefixes.push(prefix);
+        store
+    }
+
+    /// Runs `case` on the store, then removes the test's keys, even if the case panicked.
+    async fn run<F, Fut>(self, case: F)
+    where
+        F: FnOnce(Arc<dyn Store>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let outcome = tokio::spawn(case(Arc::new(self.store.clone()))).await;
+        self.cleanup().await;
+        if let Err(error) = outcome {
+            std::panic::resume_unwind(error.into_panic());
+        }
+    }
+
+    async fn cleanup(&self) {
+        let mut conn = raw_connection().await;
+        for prefix in &self.prefixes {
+            let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
+                .arg(format!("{prefix}*"))
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            if !keys.is_empty() {
+                let _: u64 = redis::cmd("DEL")
+                    .arg(keys)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// A plain connection, to look at what the store wrote.
+async fn raw_connection() -> redis::aio::MultiplexedConnection {
+    redis::Client::open(redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis only.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_key_prefixes_isolate_stores() {
+    let Some(mut redis) = TestRedis::connect("prefixes").await else {
+        return;
+    };
+    let a = redis.store.clone();
+    let b = redis.sibling("prefixes-b").await;
+
+    a.put(Namespace::Session, "s", b"from a", None)
+        .await
+        .unwrap();
+    b.put(Namespace::Session, "s", b"from b", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        a.get(Namespace::Session, "s").await.unwrap().as_deref(),
+        Some(&b"from a"[..])
+    );
+    assert_eq!(
+        b.get(Namespace::Session, "s").await.unwrap().as_deref(),
+        Some(&b"from b"[..])
+    );
+
+    assert!(a.put_new(Namespace::Code, "c", b"a", None).await.unwrap());
+    assert!(b.put_new(Namespace::Code, "c", b"b", None).await.unwrap());
+    assert_eq!(
+        a.take(Namespace::Code, "c").await.unwrap().as_deref(),
+        Some(&b"a"[..])
+    );
+    assert_eq!(
+        b.take(Namespace::Code, "c").await.unwrap().as_deref(),
+        Some(&b"b"[..])
+    );
+
+    assert!(a.delete(Namespace::Session, "s").await.unwrap());
+    assert_eq!(
+        b.get(Namespace::Session, "s").await.unwrap().as_deref(),
+        Some(&b"from b"[..])
+    );
+    redis.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_keys_and_ttls_are_native() {
+    let Some(redis) = TestRedis::connect("layout").await else {
+        return;
+    };
+    let prefix = redis.prefixes[0].clone();
+    let store = redis.store.clone();
+    store
+        .put(
+            Namespace::RefreshUsed,
+            "k:1",
+            b"v",
+            Some(Duration::from_secs(30)),
+        )
+        .await
+        .unwrap();
+    store
+        .put_new(Namespace::Key, "signing", b"pem", None)
+        .await
+        .unwrap();
+
+    let mut conn = raw_connection().await;
+    let key = format!("{prefix}refresh-used:k:1");
+    let raw: Option<Vec<u8>> = redis::cmd("GET")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(raw.as_deref(), Some(&b"v"[..]));
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(pttl > 25_000 && pttl <= 30_000, "PTTL {pttl}");
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(format!("{prefix}key:signing"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(pttl, -1, "no TTL means no expiry");
+    redis.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_errors_never_show_the_password() {
+    let Some(redis) = TestRedis::connect("password").await else {
+        return;
+    };
+    redis.cleanup().await;
+    let info = redis::Client::open(redis_url())
+        .unwrap()
+        .get_connection_info()
+        .clone();
+    let redis::ConnectionAddr::Tcp(host, port) = info.addr() else {
+        return;
+    };
+    // Whether this Redis has no password (AUTH is refused) or another one, connecting fails.
+    let password = "n0t-the-Pa55word";
+    let url = format!("redis://someone:{password}@{host}:{port}");
+    let error = RedisStore::connect(&url, "x:").await.unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, StoreError::Unavailable(_)), "{message}");
+    assert!(message.contains(&format!("{host}:{port}")), "{message}");
+    assert!(!message.contains(password), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_debug_never_shows_the_password() {
+    let Some(redis) = TestRedis::connect("debug").await else {
+        return;
+    };
+    let debug = format!("{:?}", redis.store);
+    assert!(debug.contains("RedisStore"), "{debug}");
+    if let Some(password) = redis::Client::open(redis_url())
+        .unwrap()
+        .get_connection_info()
+        .redis_settings()
+        .password()
+    {
+        assert!(!debug.contains(password), "{debug}");
+    }
+    redis.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// No Redis needed.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_fails_fast_with_the_address() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let password = "hunter2-secret";
+    let started = Instant::now();
+    let error = RedisStore::connect(&format!("redis://user:{password}@127.0.0.1:{port}/0"), "p:")
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    let message = error.to_string();
+    assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
+    assert!(matches!(error, StoreError::Unavailable(_)), "{message}");
+    assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
+    assert!(!message.contains(password), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_that_never_answers_times_out() {
+    // Accepts connections (the kernel does, into the backlog) and never says a word.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let started = Instant::now();
+    let error = RedisStore::connect_with_timeout(
+        &format!("redis://127.0.0.1:{port}"),
+        "p:",
+        Duration::from_millis(300),
+    )
+    .await
+    .unwrap_err();
+    let elapsed = started.elapsed();
+    let message = error.to_string();
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_secs(2),
+        "took {elapsed:?}"
+    );
+    assert!(matches!(error, StoreError::Unavailable(_)), "{message}");
+    assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
+    drop(listener);
+}
+
+/// A connection that broke under the store is dropped from the pool: one operation fails, the
+/// next opens a fresh connection (the pool does not check connections with an extra `PING`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_broken_connection_is_replaced() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = Arc::new(AtomicU64::new(0));
+    let server = tokio::spawn(fake_redis(listener, connections.clone()));
+
+    let store = RedisStore::connect(&format!("redis://127.0.0.1:{port}"), "p:")
+        .await
+        .unwrap();
+    // The fake server hung up on the first connection after its PING.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let error = store.get(Namespace::Code, "k").await.unwrap_err();
+    assert!(matches!(error, StoreError::Unavailable(_)), "{error}");
+    assert_eq!(store.get(Namespace::Code, "k").await.unwrap(), None);
+    store.ping().await.unwrap();
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
+    server.abort();
+}
+
+/// Just enough of Redis for one store: answers `PING`, `CLIENT ...` and `GET` (always nil), and
+/// closes the first connection right after answering its first `PING`.
+async fn fake_redis(listener: tokio::net::TcpListener, connections: Arc<AtomicU64>) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    loop {
+        let (socket, _) = listener.accept().await.unwrap();
+        let first = connections.fetch_add(1, Ordering::SeqCst) == 0;
+        tokio::spawn(async move {
+            let mut socket = BufReader::new(socket);
+            let mut line = String::new();
+            loop {
+                // A command is an array of bulk strings: `*N`, then N times `$len` and the bytes.
+                line.clear();
+                if socket.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                let count: usize = line.trim_end().trim_start_matches('*').parse().unwrap();
+                let mut args = Vec::new();
+                for _ in 0..count {
+                    line.clear();
+                    socket.read_line(&mut line).await.unwrap();
+                    let len: usize = line.trim_end().trim_start_matches('$').parse().unwrap();
+                    let mut arg = vec![0; len + 2];
+                    socket.read_exact(&mut arg).await.unwrap();
+                    arg.truncate(len);
+                    args.push(String::from_utf8_lossy(&arg).to_uppercase());
+                }
+                let reply: &[u8] = match args[0].as_str() {
+                    "PING" => b"+PONG\r\n",
+                    "GET" => b"$-1\r\n",
+                    _ => b"+OK\r\n",
+                };
+                socket.get_mut().write_all(reply).await.unwrap();
+                if first && args[0] == "PING" {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+#[tokio::test]
+async fn invalid_url_is_unavailable_without_echoing_it() {
+    let error = RedisStore::connect("http://user:topsecret@example.com", "p:")
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, StoreError::Unavailable(_)), "{message}");
+    assert!(!message.contains("topsecret"), "{message}");
+}
+
+#[tokio::test]
+async fn memory_debug_never_shows_values() {
+    let store = MemoryStore::default();
+    store
+        .put(Namespace::Session, "key", b"secret-value", None)
+        .await
+        .unwrap();
+    let debug = format!("{store:?}");
+    assert!(!debug.contains("secret-value"), "{debug}");
+    assert!(debug.contains("entries: 1"), "{debug}");
+}
+
+#[tokio::test]
+async fn memory_sweeps_expired_entries() {
+    let store = MemoryStore::new();
+    for i in 0..2000 {
+        store
+            .put(
+                Namespace::Pending,
+                &format!("old-{i}"),
+                b"v",
+                Some(Duration::from_millis(1)),
+            )
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Written, never read again: only the sweep can remove the expired ones.
+    for i in 0..5000 {
+        store
+            .put(Namespace::Pending, &format!("new-{i}"), b"v", None)
+            .await
+            .unwrap();
+    }
+    let debug = format!("{store:?}");
+    assert!(debug.contains("entries: 5000"), "{debug}");
+}
