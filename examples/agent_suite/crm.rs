@@ -71,7 +71,7 @@ impl Default for CrmApp {
 #[app(name = "CRM", description = "Customer contacts.")]
 impl CrmApp {
     /// Lists contacts, optionally filtered by a search text.
-    #[tool(read_only = true)]
+    #[tool(read_only = true, scopes("crm:read"))]
     async fn get_contacts(&self, input: ContactQuery) -> Json<Contacts> {
         let needle = input.search.unwrap_or_default().to_lowercase();
         let contacts = self.contacts.read().unwrap_or_else(|p| p.into_inner());
@@ -88,7 +88,7 @@ impl CrmApp {
     }
 
     /// Changes a contact's email or company.
-    #[tool(idempotent = true)]
+    #[tool(idempotent = true, scopes("crm:write"))]
     async fn update_contact(&self, input: ContactUpdate) -> ToolResult<Json<Contact>> {
         let mut contacts = self.contacts.write().unwrap_or_else(|p| p.into_inner());
         let contact = contacts

@@ -1,8 +1,9 @@
 //! AgentSuite: the seeds' server made of a CRM, Slack and GitHub.
 //!
-//! The three apps keep their data in memory so every call has a visible effect. They run in
-//! public mode for now; progressive authorization (each app's own OAuth, asked for on first use)
-//! is configured on the same apps once the authorization server is in place.
+//! The three apps keep their data in memory so every call has a visible effect. The server is its
+//! own OAuth 2.1 authorization server (`orchestrated`, `local`): MCP clients discover it, register,
+//! send the user through the development login and the consent screen, and call tools with the
+//! session token. CRM tools need the `crm:read` / `crm:write` scopes.
 //!
 //! ```sh
 //! cargo run --example agent_suite      # http://127.0.0.1:3000/mcp
@@ -21,7 +22,13 @@ use frontmcp::prelude::*;
         title = "Agent Suite",
         instructions = "CRM contacts, Slack messages and GitHub issues. Tool names start with the app: crm:, slack:, github:."
     ),
-    apps(crm::CrmApp, slack::SlackApp, github::GitHubApp)
+    apps(crm::CrmApp, slack::SlackApp, github::GitHubApp),
+    auth(
+        mode = "orchestrated",
+        type = "local",
+        consent(enabled = true),
+        session_mode = "stateful"
+    )
 )]
 struct Server;
 

@@ -39,6 +39,10 @@ pub struct SessionClaims {
     pub pending_apps: Vec<String>,
     /// Granted scopes.
     pub scopes: Vec<String>,
+    /// The tools the user left selected on the consent screen, when not all of them
+    /// (`ConsentSelection.selectedTools`); absent means every tool of the authorized apps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_tools: Option<Vec<String>>,
 }
 
 /// Why a token was refused. Deliberately coarse toward clients; the log line says more.
@@ -184,6 +188,8 @@ impl TokenSigner {
     pub fn sign(&self, claims: &SessionClaims) -> String {
         let mut header = Header::new(self.algorithm);
         header.kid = self.kid.clone();
+        // RFC 9068: access tokens say what they are, so they cannot pass for ID tokens.
+        header.typ = Some("at+jwt".into());
         jsonwebtoken::encode(&header, claims, &self.encoding)
             .expect("claims serialize and the key signs")
     }
@@ -240,6 +246,7 @@ mod tests {
             authorized_apps: vec!["crm".into()],
             pending_apps: vec!["slack".into()],
             scopes: vec!["crm:read".into()],
+            selected_tools: None,
         }
     }
 

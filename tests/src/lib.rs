@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 pub use frontmcp;
 
+pub mod oauth;
+
 /// A server running in this process on `127.0.0.1:0`.
 #[derive(Debug)]
 pub struct TestServer {

@@ -2,8 +2,10 @@
 //! `agent_suite` example binary over Streamable HTTP on loopback.
 //!
 //! The clients live in `tests/interop/{ts,python}` with pinned dependencies; this test installs
-//! them when missing (npm ci, a venv), starts the server and runs them. Outside CI a missing Node.js
-//! or Python skips a client with a loud notice; in CI (`CI` set) it fails.
+//! them when missing (npm ci, a venv), starts the server, obtains a session token through the
+//! server's OAuth endpoints (`MCP_TOKEN`) and runs them. The TypeScript SDK's own OAuth client is
+//! exercised separately by `auth.test.mjs`. Outside CI a missing Node.js or Python skips a client
+//! with a loud notice; in CI (`CI` set) it fails.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -50,6 +52,20 @@ impl ExampleServer {
             .recv_timeout(Duration::from_secs(20))
             .expect("the server logs its URL");
         Self { child, url }
+    }
+
+    /// A session token for `user`, obtained like a client would (register, sign in, consent, code).
+    fn token(&self, user: &str) -> String {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let http = frontmcp_tests::Http::new(&self.url);
+        let (_, tokens) = runtime.block_on(frontmcp_tests::oauth::tokens(&http, user));
+        tokens["access_token"]
+            .as_str()
+            .expect("an access token")
+            .to_owned()
     }
 }
 
@@ -107,8 +123,9 @@ fn typescript_sdk_client() {
     let server = ExampleServer::start("agent_suite");
     run(
         Command::new("node")
-            .args(["--test", "client.test.mjs"])
+            .args(["--test", "client.test.mjs", "auth.test.mjs"])
             .env("MCP_URL", &server.url)
+            .env("MCP_TOKEN", server.token("interop-ts"))
             .current_dir(&dir),
         "the TypeScript SDK client",
     );
@@ -133,6 +150,7 @@ fn python_sdk_client() {
                 "test_client.py",
             ])
             .env("MCP_URL", &server.url)
+            .env("MCP_TOKEN", server.token("interop-py"))
             .current_dir(&dir),
         "the Python SDK client",
     );
@@ -166,4 +184,30 @@ fn venv_python(dir: &Path) -> PathBuf {
         std::fs::write(&stamp, wanted).expect("stamp written");
     }
     python
+}
+
+/// Headless Chromium (Debian's, driven by playwright-core) through the login and consent pages.
+#[test]
+fn browser_consent_flow() {
+    if !available("node", "browser") || !available("npm", "browser") {
+        return;
+    }
+    let dir = repo_root().join("tests/interop/ts");
+    if !dir.join("node_modules/playwright-core").exists() {
+        run(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir),
+            "npm ci",
+        );
+    }
+    let server = ExampleServer::start("agent_suite");
+    let mut node = Command::new("node");
+    node.args(["--test", "browser.test.mjs"])
+        .env("MCP_URL", &server.url)
+        .current_dir(&dir);
+    if let Some(shots) = std::env::var_os("SCREENSHOTS_DIR") {
+        node.env("SCREENSHOTS_DIR", shots);
+    }
+    run(&mut node, "the browser test");
 }

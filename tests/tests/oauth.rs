@@ -6,10 +6,35 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use frontmcp::auth::{ConsentConfig, ServerAuth, ServerAuthMode};
 use frontmcp::prelude::*;
+use frontmcp_tests::oauth::{
+    REDIRECT, VERIFIER, exchange, form, location_params, open_authorize, param, register, root,
+    tokens,
+};
 use frontmcp_tests::{Http, Reply, TestServer, initialize_body};
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+
+/// Signs in as `user` with only `crm:get_contacts` selected.
+async fn sign_in(http: &Http, client_id: &str, user: &str) -> String {
+    frontmcp_tests::oauth::sign_in(http, client_id, user, Some(&["crm:get_contacts"])).await
+}
+
+async fn start() -> (TestServer, Http) {
+    let auth = ServerAuth {
+        mode: ServerAuthMode::Orchestrated,
+        consent: ConsentConfig { enabled: true },
+        ..Default::default()
+    };
+    let server = TestServer::start(
+        Server::builder("AgentSuite", "1.0.0")
+            .app(CrmApp)
+            .app(NotesApp)
+            .auth(auth),
+    )
+    .await;
+    let http = Http::new(&server.url);
+    (server, http)
+}
 
 #[derive(Deserialize, JsonSchema)]
 struct Query {
@@ -49,203 +74,6 @@ impl NotesApp {
     async fn list(&self) -> &'static str {
         "no notes"
     }
-}
-
-const REDIRECT: &str = "http://127.0.0.1:9999/callback";
-const VERIFIER: &str = "dBjftJeZ4CVP-mJ0kY3k9KBT5nHp9y8FMMIuEKyZ3oY";
-
-fn challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-async fn start() -> (TestServer, Http) {
-    let auth = ServerAuth {
-        mode: ServerAuthMode::Orchestrated,
-        consent: ConsentConfig { enabled: true },
-        ..Default::default()
-    };
-    let server = TestServer::start(
-        Server::builder("AgentSuite", "1.0.0")
-            .app(CrmApp)
-            .app(NotesApp)
-            .auth(auth),
-    )
-    .await;
-    let http = Http::new(&server.url);
-    (server, http)
-}
-
-fn root(http: &Http) -> String {
-    http.url.trim_end_matches("/mcp").to_owned()
-}
-
-async fn form(http: &Http, path: &str, cookie: Option<&str>, pairs: &[(&str, &str)]) -> Reply {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
-    if let Some(cookie) = cookie {
-        headers.push(("cookie", cookie));
-    }
-    http.request(Method::POST, path, &headers, body).await
-}
-
-async fn register(http: &Http, extra: Value) -> Value {
-    let mut body = json!({"redirect_uris": [REDIRECT], "client_name": "Test client", "token_endpoint_auth_method": "none"});
-    body.as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    let reply = http
-        .request(
-            Method::POST,
-            "/oauth/register",
-            &[("content-type", "application/json")],
-            body.to_string(),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    reply.json()
-}
-
-/// The value of a hidden input in a page.
-fn hidden(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {page}"))
-        + marker.len();
-    page[start..].split('"').next().unwrap().to_owned()
-}
-
-/// A browser session on the authorize pages: the CSRF cookie and the form's fields.
-struct Browser {
-    cookie: String,
-    pending: String,
-    csrf: String,
-}
-
-fn authorize_query(client_id: &str, extra: &[(&str, &str)]) -> String {
-    let challenge = challenge(VERIFIER);
-    let mut pairs = vec![
-        ("response_type", "code"),
-        ("client_id", client_id),
-        ("redirect_uri", REDIRECT),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", "S256"),
-        ("state", "xyz"),
-    ];
-    pairs.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
-    pairs.extend(extra.iter().filter(|(_, v)| !v.is_empty()));
-    format!(
-        "/oauth/authorize?{}",
-        form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish()
-    )
-}
-
-async fn open_authorize(
-    http: &Http,
-    client_id: &str,
-    extra: &[(&str, &str)],
-) -> (Reply, Option<Browser>) {
-    let reply = http
-        .request(Method::GET, &authorize_query(client_id, extra), &[], "")
-        .await;
-    let browser = (reply.status == StatusCode::OK).then(|| Browser {
-        cookie: reply
-            .header("set-cookie")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned(),
-        pending: hidden(&reply.body, "pending"),
-        csrf: hidden(&reply.body, "csrf_token"),
-    });
-    (reply, browser)
-}
-
-fn location_params(reply: &Reply) -> Vec<(String, String)> {
-    let location = reply
-        .header("location")
-        .unwrap_or_else(|| panic!("no redirect: {} {}", reply.status, reply.body));
-    url::Url::parse(location)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
-
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-/// Signs in as `user`, skips Notes, continues with only `crm:get_contacts` selected; returns the code.
-async fn sign_in(http: &Http, client_id: &str, user: &str) -> String {
-    let (_, browser) = open_authorize(http, client_id, &[]).await;
-    let b = browser.unwrap();
-    let consent = form(
-        http,
-        "/oauth/login",
-        Some(&b.cookie),
-        &[
-            ("pending", &b.pending),
-            ("csrf_token", &b.csrf),
-            ("username", user),
-            ("password", "pw"),
-        ],
-    )
-    .await;
-    assert_eq!(consent.status, StatusCode::OK, "{}", consent.body);
-    assert!(consent.body.contains("Authorize Access"));
-    let done = form(
-        http,
-        "/oauth/consent",
-        Some(&b.cookie),
-        &[
-            ("pending", &b.pending),
-            ("csrf_token", &b.csrf),
-            ("action", "continue"),
-            ("tool", "crm:get_contacts"),
-        ],
-    )
-    .await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    let params = location_params(&done);
-    assert_eq!(param(&params, "state"), Some("xyz"));
-    assert_eq!(param(&params, "iss"), Some(root(http).as_str()));
-    param(&params, "code").unwrap().to_owned()
-}
-
-async fn exchange(http: &Http, client_id: &str, code: &str, verifier: &str) -> Reply {
-    form(
-        http,
-        "/oauth/token",
-        None,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("code_verifier", verifier),
-            ("client_id", client_id),
-            ("redirect_uri", REDIRECT),
-        ],
-    )
-    .await
-}
-
-async fn tokens(http: &Http, user: &str) -> (String, Value) {
-    let client_id = register(http, json!({})).await["client_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let code = sign_in(http, &client_id, user).await;
-    let reply = exchange(http, &client_id, &code, VERIFIER).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    (client_id, reply.json())
 }
 
 async fn mcp(http: &Http, token: &str, session: Option<&str>, body: Value) -> Reply {
@@ -767,6 +595,7 @@ async fn expired_and_foreign_audience_tokens_are_refused() {
             authorized_apps: vec![],
             pending_apps: vec![],
             scopes: vec![],
+            selected_tools: None,
         })
     };
     let init = initialize_body("2025-11-25", json!({}));
@@ -937,4 +766,89 @@ async fn registration_is_validated() {
         post(json!({"redirect_uris": [REDIRECT], "client_name": "x".repeat(20_000)}).to_string())
             .await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn consent_decisions_are_enforced_on_calls() {
+    let (_server, http) = start().await;
+    let client_id = register(&http, json!({})).await["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, browser) = open_authorize(&http, &client_id, &[]).await;
+    let b = browser.unwrap();
+    let base = [
+        ("pending", b.pending.as_str()),
+        ("csrf_token", b.csrf.as_str()),
+    ];
+    form(
+        &http,
+        "/oauth/login",
+        Some(&b.cookie),
+        &[base[0], base[1], ("username", "ada")],
+    )
+    .await;
+    form(
+        &http,
+        "/oauth/consent",
+        Some(&b.cookie),
+        &[base[0], base[1], ("action", "skip:notes")],
+    )
+    .await;
+    let done = form(
+        &http,
+        "/oauth/consent",
+        Some(&b.cookie),
+        &[
+            base[0],
+            base[1],
+            ("action", "continue"),
+            ("tool", "crm:get_contacts"),
+        ],
+    )
+    .await;
+    let code = param(&location_params(&done), "code").unwrap().to_owned();
+    let access = exchange(&http, &client_id, &code, VERIFIER).await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        claims(&access)["selected_tools"],
+        json!(["crm:get_contacts"])
+    );
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(access.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["typ"], "at+jwt");
+    let session = mcp_session(&http, &access).await;
+
+    let allowed = mcp(&http, &access, Some(&session), call("crm:get_contacts"))
+        .await
+        .json();
+    assert!(allowed["result"].get("isError").is_none(), "{allowed}");
+    let skipped = mcp(&http, &access, Some(&session), call("notes:list"))
+        .await
+        .json();
+    assert_eq!(skipped["result"]["isError"], true);
+    assert!(
+        skipped["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("was not authorized"),
+        "{skipped}"
+    );
+    let deselected = mcp(&http, &access, Some(&session), call("crm:update_contact"))
+        .await
+        .json();
+    assert_eq!(deselected["result"]["isError"], true);
+    assert!(
+        deselected["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("not selected"),
+        "{deselected}"
+    );
 }

@@ -261,6 +261,10 @@ impl AuthServer {
             authorized_apps: session.authorized_apps,
             pending_apps,
             scopes: refresh.scopes.clone(),
+            selected_tools: session
+                .selection
+                .filter(|s| !s.all_selected)
+                .map(|s| s.selected_tools),
         };
         let access_token = self.inner.signer.sign(&claims);
         let refresh_token = random::token();

@@ -32,6 +32,29 @@ pub struct Grant {
     pub authorized_apps: Vec<String>,
     /// Apps skipped or pending when the token was issued.
     pub pending_apps: Vec<String>,
+    /// The tools the user selected on the consent screen; `None` means all of them.
+    pub selected_tools: Option<Vec<String>>,
+}
+
+impl Grant {
+    /// Why `tool` of app `app_id` may not run under this grant, if it may not.
+    pub(crate) fn refusal(&self, app_id: &str, tool: &str) -> Option<String> {
+        if !self.authorized_apps.iter().any(|a| a == app_id) {
+            return Some(format!(
+                "{tool} is not available in this session: its app `{app_id}` was not authorized on the consent screen"
+            ));
+        }
+        if self
+            .selected_tools
+            .as_ref()
+            .is_some_and(|selected| !selected.iter().any(|t| t == tool))
+        {
+            return Some(format!(
+                "{tool} is not available in this session: it was not selected on the consent screen"
+            ));
+        }
+        None
+    }
 }
 
 impl From<frontmcp_auth::tokens::SessionClaims> for Grant {
@@ -43,6 +66,7 @@ impl From<frontmcp_auth::tokens::SessionClaims> for Grant {
             scopes: claims.scopes,
             authorized_apps: claims.authorized_apps,
             pending_apps: claims.pending_apps,
+            selected_tools: claims.selected_tools,
         }
     }
 }

@@ -363,6 +363,11 @@ impl Server {
             }
         };
         let (app, _, app_id) = &registry.apps[entry.app];
+        // The user decides on the consent screen which apps and tools a session holds.
+        if let Some(refusal) = grant.and_then(|g| g.refusal(app_id, &entry.full_name)) {
+            tracing::warn!(tool = %params.name, "call outside what the user consented to");
+            return Response::serialize_result(id, &CallToolResult::error(refusal));
+        }
         let ctx = ToolContext {
             session_id: session.id_arc(),
             request_id: id.clone(),

@@ -97,7 +97,9 @@ impl Server {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| Error::Bind { addr, source })?;
-        tracing::info!(url = %format!("http://{}{MCP_PATH}", listener.local_addr()?), "MCP server listening");
+        let bound = listener.local_addr()?;
+        self.start_auth(bound).await?;
+        tracing::info!(url = %format!("http://{bound}{MCP_PATH}"), "MCP server listening");
         self.serve_listener(listener, shutdown_signal()).await
     }
 

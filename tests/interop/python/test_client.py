@@ -21,8 +21,9 @@ from mcp import ClientSession, MCPError, types
 from mcp.client.streamable_http import streamable_http_client
 
 MCP_URL = os.environ.get("MCP_URL")
-if not MCP_URL:
-    raise RuntimeError("MCP_URL is not set; point it at the server, e.g. MCP_URL=http://127.0.0.1:8080/mcp")
+MCP_TOKEN = os.environ.get("MCP_TOKEN")
+if not MCP_URL or not MCP_TOKEN:
+    raise RuntimeError("set MCP_URL (e.g. http://127.0.0.1:8080/mcp) and MCP_TOKEN (a session token for it)")
 
 TOOL_NAMES = {
     "crm:get_contacts",
@@ -54,6 +55,7 @@ async def connect() -> AsyncIterator[Connection]:
     # The v2 transport no longer yields a session-id getter, so read the
     # Mcp-Session-Id header off the responses of our own HTTP client.
     http = httpx2.AsyncClient(
+        headers={"Authorization": f"Bearer {MCP_TOKEN}"},
         timeout=httpx2.Timeout(30, read=300),
         event_hooks={"response": [remember_session_id]},
     )
@@ -165,6 +167,7 @@ def test_closing_ends_the_session_and_old_id_gets_404() -> None:
                     "accept": "application/json, text/event-stream",
                     "mcp-session-id": session_id,
                     "mcp-protocol-version": protocol_version,
+                    "authorization": f"Bearer {MCP_TOKEN}",
                 },
                 json={"jsonrpc": "2.0", "id": 99, "method": "tools/list"},
             )

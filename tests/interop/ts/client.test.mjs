@@ -13,9 +13,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 
 const MCP_URL = process.env.MCP_URL;
-if (!MCP_URL) {
-  throw new Error('MCP_URL is not set; point it at the server, e.g. MCP_URL=http://127.0.0.1:8080/mcp');
+const MCP_TOKEN = process.env.MCP_TOKEN;
+if (!MCP_URL || !MCP_TOKEN) {
+  throw new Error('set MCP_URL (e.g. http://127.0.0.1:8080/mcp) and MCP_TOKEN (a session token for it)');
 }
+const AUTHORIZATION = `Bearer ${MCP_TOKEN}`;
 
 const TOOL_NAMES = [
   'crm:get_contacts',
@@ -47,7 +49,9 @@ describe('TypeScript SDK client against frontmcp-rs', () => {
 
   before(async () => {
     client = new Client({ name: 'frontmcp-interop-ts', version: '0.0.0' });
-    transport = new StreamableHTTPClientTransport(new URL(MCP_URL));
+    transport = new StreamableHTTPClientTransport(new URL(MCP_URL), {
+      requestInit: { headers: { Authorization: AUTHORIZATION } },
+    });
     await client.connect(transport);
   });
 
@@ -133,6 +137,7 @@ describe('TypeScript SDK client against frontmcp-rs', () => {
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
         'mcp-session-id': sessionId,
+        authorization: AUTHORIZATION,
         'mcp-protocol-version': protocolVersion,
       },
       body: JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/list' }),
