@@ -852,3 +852,42 @@ async fn consent_decisions_are_enforced_on_calls() {
         "{deselected}"
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_redis_stops_the_start_with_its_address() {
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let auth = ServerAuth {
+        mode: ServerAuthMode::Orchestrated,
+        token_storage: frontmcp::auth::TokenStorage::Redis {
+            url: Some(format!("redis://:hunter2@127.0.0.1:{port}").into()),
+            url_env: "REDIS_URL".into(),
+            key_prefix: "t:".into(),
+        },
+        ..Default::default()
+    };
+    let server = Server::builder("s", "1")
+        .app(NotesApp)
+        .auth(auth)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = server
+        .bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap_err();
+    let message = format!("{err:?}");
+    assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
+    assert!(
+        !message.contains("hunter2"),
+        "no password in errors: {message}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "fails fast"
+    );
+}
