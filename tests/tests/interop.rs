@@ -10,7 +10,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
 
 use frontmcp_tests::{example_binary, repo_root};
@@ -106,20 +106,39 @@ fn run(cmd: &mut Command, what: &str) {
     assert!(status.success(), "{what} failed ({status})");
 }
 
+/// The Node package of the TypeScript and browser tests, installed once (`npm ci`) even when
+/// both tests start at the same time; `None` when Node.js is missing outside CI.
+fn node_package(what: &str) -> Option<PathBuf> {
+    static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
+    if !available("node", what) || !available("npm", what) {
+        return None;
+    }
+    Some(
+        INSTALLED
+            .get_or_init(|| {
+                let dir = repo_root().join("tests/interop/ts");
+                let complete = ["@modelcontextprotocol/sdk", "playwright-core"]
+                    .iter()
+                    .all(|module| dir.join("node_modules").join(module).exists());
+                if !complete {
+                    run(
+                        Command::new("npm")
+                            .args(["ci", "--no-audit", "--no-fund"])
+                            .current_dir(&dir),
+                        "npm ci",
+                    );
+                }
+                dir
+            })
+            .clone(),
+    )
+}
+
 #[test]
 fn typescript_sdk_client() {
-    if !available("node", "TypeScript SDK") || !available("npm", "TypeScript SDK") {
+    let Some(dir) = node_package("TypeScript SDK") else {
         return;
-    }
-    let dir = repo_root().join("tests/interop/ts");
-    if !dir.join("node_modules/@modelcontextprotocol/sdk").exists() {
-        run(
-            Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&dir),
-            "npm ci",
-        );
-    }
+    };
     let server = ExampleServer::start("agent_suite");
     run(
         Command::new("node")
@@ -189,18 +208,9 @@ fn venv_python(dir: &Path) -> PathBuf {
 /// Headless Chromium (Debian's, driven by playwright-core) through the login and consent pages.
 #[test]
 fn browser_consent_flow() {
-    if !available("node", "browser") || !available("npm", "browser") {
+    let Some(dir) = node_package("browser") else {
         return;
-    }
-    let dir = repo_root().join("tests/interop/ts");
-    if !dir.join("node_modules/playwright-core").exists() {
-        run(
-            Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&dir),
-            "npm ci",
-        );
-    }
+    };
     let server = ExampleServer::start("agent_suite");
     let mut node = Command::new("node");
     node.args(["--test", "browser.test.mjs"])

@@ -43,6 +43,15 @@ impl Params {
     }
 }
 
+/// A login or consent form whose CSRF token checked out, with what it belongs to.
+struct VerifiedForm {
+    pending_id: String,
+    pending: PendingRecord,
+    form: Params,
+    csrf: String,
+    client: ClientRecord,
+}
+
 /// A failure before the redirect URI is trusted: shown as a page, never redirected.
 fn error_page(
     server: &AuthServer,
@@ -233,26 +242,15 @@ impl AuthServer {
     }
 
     pub(crate) async fn login(&self, req: Request<Bytes>) -> Response<Bytes> {
-        let (pending_id, mut pending, form, csrf) = match self.verified_form(&req).await {
+        let VerifiedForm {
+            pending_id,
+            mut pending,
+            form,
+            csrf,
+            client,
+        } = match self.verified_form(&req).await {
             Ok(found) => found,
             Err(resp) => return resp,
-        };
-        let client = match self
-            .inner
-            .store
-            .get_json::<ClientRecord>(Namespace::Client, &pending.client_id)
-            .await
-        {
-            Ok(Some(client)) => client,
-            Ok(None) => {
-                return error_page(
-                    self,
-                    StatusCode::BAD_REQUEST,
-                    "Unknown client",
-                    "This application is no longer registered.",
-                );
-            }
-            Err(e) => return unavailable(self, &e),
         };
         let username = form.one("username").ok().flatten().unwrap_or("");
         let password = form.one("password").ok().flatten().unwrap_or("");
@@ -278,7 +276,13 @@ impl AuthServer {
     }
 
     pub(crate) async fn consent(&self, req: Request<Bytes>) -> Response<Bytes> {
-        let (pending_id, mut pending, form, csrf) = match self.verified_form(&req).await {
+        let VerifiedForm {
+            pending_id,
+            mut pending,
+            form,
+            csrf,
+            client,
+        } = match self.verified_form(&req).await {
             Ok(found) => found,
             Err(resp) => return resp,
         };
@@ -290,23 +294,6 @@ impl AuthServer {
                 "The consent step comes after signing in.",
             );
         }
-        let client = match self
-            .inner
-            .store
-            .get_json::<ClientRecord>(Namespace::Client, &pending.client_id)
-            .await
-        {
-            Ok(Some(client)) => client,
-            Ok(None) => {
-                return error_page(
-                    self,
-                    StatusCode::BAD_REQUEST,
-                    "Unknown client",
-                    "This application is no longer registered.",
-                );
-            }
-            Err(e) => return unavailable(self, &e),
-        };
         let action = form.one("action").ok().flatten().unwrap_or("");
         if action == "continue" {
             let known: Vec<&str> = self
@@ -366,10 +353,7 @@ impl AuthServer {
 
     /// The pending authorization a form belongs to, after checking its CSRF token against the
     /// cookie and the stored hash.
-    async fn verified_form(
-        &self,
-        req: &Request<Bytes>,
-    ) -> Result<(String, PendingRecord, Params, String), Response<Bytes>> {
+    async fn verified_form(&self, req: &Request<Bytes>) -> Result<VerifiedForm, Response<Bytes>> {
         if req.body().len() > MAX_BODY_BYTES {
             return Err(error_page(
                 self,
@@ -418,7 +402,30 @@ impl AuthServer {
                 "The form's security token does not match. Start again from the application.",
             ));
         }
-        Ok((pending_id, pending, form, csrf))
+        let client = match self
+            .inner
+            .store
+            .get_json::<ClientRecord>(Namespace::Client, &pending.client_id)
+            .await
+        {
+            Ok(Some(client)) => client,
+            Ok(None) => {
+                return Err(error_page(
+                    self,
+                    StatusCode::BAD_REQUEST,
+                    "Unknown client",
+                    "This application is no longer registered.",
+                ));
+            }
+            Err(e) => return Err(unavailable(self, &e)),
+        };
+        Ok(VerifiedForm {
+            pending_id,
+            pending,
+            form,
+            csrf,
+            client,
+        })
     }
 
     async fn save_pending(&self, id: &str, pending: &PendingRecord) -> Result<(), StoreError> {

@@ -36,16 +36,8 @@ fn is_valid_verifier(v: &str) -> bool {
 
 impl AuthServer {
     pub(crate) async fn token(&self, req: Request<Bytes>) -> Response<Bytes> {
-        if req.body().len() > MAX_BODY_BYTES {
-            return respond::oauth_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "invalid_request",
-                "request too large",
-            );
-        }
-        let form = Params::parse(req.body());
-        let client = match self.authenticate_client(req.headers(), &form).await {
-            Ok(client) => client,
+        let (form, client) = match self.client_form(&req).await {
+            Ok(found) => found,
             Err(resp) => return resp,
         };
         match form.one("grant_type") {
@@ -62,6 +54,23 @@ impl AuthServer {
                 "grant_type is missing or repeated",
             ),
         }
+    }
+
+    /// A token-endpoint-style form (bounded) and the client it authenticates.
+    async fn client_form(
+        &self,
+        req: &Request<Bytes>,
+    ) -> Result<(Params, ClientRecord), Response<Bytes>> {
+        if req.body().len() > MAX_BODY_BYTES {
+            return Err(respond::oauth_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                "request too large",
+            ));
+        }
+        let form = Params::parse(req.body());
+        let client = self.authenticate_client(req.headers(), &form).await?;
+        Ok((form, client))
     }
 
     /// The client, authenticated by its secret (Basic or form) or, for public clients, by its ID.
@@ -293,16 +302,8 @@ impl AuthServer {
     }
 
     pub(crate) async fn revoke(&self, req: Request<Bytes>) -> Response<Bytes> {
-        if req.body().len() > MAX_BODY_BYTES {
-            return respond::oauth_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "invalid_request",
-                "request too large",
-            );
-        }
-        let form = Params::parse(req.body());
-        let client = match self.authenticate_client(req.headers(), &form).await {
-            Ok(client) => client,
+        let (form, client) = match self.client_form(&req).await {
+            Ok(found) => found,
             Err(resp) => return resp,
         };
         let Ok(Some(token)) = form.one("token") else {
