@@ -12,6 +12,7 @@ pub mod random;
 pub mod store;
 pub mod tokens;
 pub mod ui;
+pub mod vault;
 
 pub use config::{
     AppAuth, AppAuthMode, ConfigError, ConsentConfig, RemoteProvider, ServerAuth, ServerAuthMode,

@@ -1,0 +1,759 @@
+//! The token vault: the upstream tokens each session obtained for each app, encrypted at rest.
+//!
+//! The vault is authoritative for app-level authorization: `session_id -> app_id -> `
+//! [`VaultEntry`] (access token, refresh token, expiry, scopes). Entries live in the
+//! [`Store`] under [`Namespace::Vault`], key `{session_id}/{app_id}`, each sealed with
+//! AES-256-GCM under the current key of a [`VaultKeys`] ring (from `FRONTMCP_VAULT_KEYS`).
+//!
+//! # Record format (version 1)
+//!
+//! The stored value is a compact JSON object:
+//!
+//! ```json
+//! {"v":1,"kid":"k2","nonce":"<16 chars>","ct":"<...>"}
+//! ```
+//!
+//! - `v`: the format version, `1`;
+//! - `kid`: the id of the key that sealed the entry (see [`VaultKeys`]);
+//! - `nonce`: the 96-bit nonce, fresh from the operating system's random source for every write,
+//!   URL-safe base64 without padding;
+//! - `ct`: the AES-256-GCM ciphertext followed by its 128-bit tag, URL-safe base64 without padding.
+//!   The plaintext is the JSON of the [`VaultEntry`].
+//!
+//! The associated data is `b"frontmcp-vault/v1\0" + session_id + b"\0" + app_id`: a record copied
+//! to another session or another app does not decrypt, and neither does a record whose bytes were
+//! altered. Such records, records under a key id the ring does not hold and malformed records are
+//! reported as [`VaultError::Corrupt`] and left in place; the caller decides what to do (usually:
+//! delete the entry and ask the user to authorize the app again).
+//!
+//! # Round trips
+//!
+//! [`get`](TokenVault::get), [`put`](TokenVault::put), [`put_new`](TokenVault::put_new) and
+//! [`delete`](TokenVault::delete) are one store operation each (one Redis command, one round trip).
+//! [`apps`](TokenVault::apps) makes one per candidate; [`rotate`](TokenVault::rotate) two (a read,
+//! then a write when the entry is under an older key).
+//!
+//! # Identifiers
+//!
+//! Session ids must be non-empty and contain neither `/` nor NUL; app ids must be non-empty and
+//! contain no NUL. That keeps both the store key and the associated data unambiguous. Session ids
+//! are bearer-like: errors show only their first few characters.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::alphabet;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::store::{Namespace, Store, StoreError};
+
+/// The environment variable that holds the vault's key ring (see [`VaultKeys::from_env_value`]).
+pub const VAULT_KEYS_ENV: &str = "FRONTMCP_VAULT_KEYS";
+
+/// The version of the stored record format (see the [module docs](self)).
+const RECORD_VERSION: u32 = 1;
+
+/// The start of the associated data of every version 1 record.
+const AAD_PREFIX: &[u8] = b"frontmcp-vault/v1\0";
+
+/// Longest accepted key id.
+const MAX_KID_LEN: usize = 32;
+
+/// Largest entry (serialized plaintext) the vault accepts: upstream tokens are far smaller.
+pub const MAX_ENTRY_BYTES: usize = 64 * 1024;
+
+/// How many characters of a session id errors may show.
+const SESSION_PREFIX_CHARS: usize = 8;
+
+// -------------------------------------------------------------------------------------------------
+// Entries
+// -------------------------------------------------------------------------------------------------
+
+/// What the vault keeps for one session and one app: the upstream provider's tokens.
+///
+/// `Debug` redacts both tokens.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultEntry {
+    /// The upstream access token.
+    pub access_token: String,
+    /// The upstream refresh token, if the provider issued one.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// When the access token expires (unix seconds), if the provider said.
+    #[serde(default)]
+    pub expires_at: Option<u64>,
+    /// The scopes the provider granted.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Which provider issued the tokens (its issuer or base URL).
+    pub provider: String,
+    /// When the tokens were obtained (unix seconds).
+    pub obtained_at: u64,
+}
+
+impl fmt::Debug for VaultEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VaultEntry")
+            .field("access_token", &"<redacted>")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("expires_at", &self.expires_at)
+            .field("scopes", &self.scopes)
+            .field("provider", &self.provider)
+            .field("obtained_at", &self.obtained_at)
+            .finish()
+    }
+}
+
+// -------------------------------------------------------------------------------------------------
+// Keys
+// -------------------------------------------------------------------------------------------------
+
+/// The vault's key ring: AES-256 keys by key id. The first key is the current one (it seals every
+/// write); every key in the ring opens the records it sealed.
+///
+/// To rotate: put the new key first and keep the old ones after it
+/// (`FRONTMCP_VAULT_KEYS=k2:NEW,k1:OLD`) until every entry sealed under them has expired or been
+/// [rotated](TokenVault::rotate). `Debug` shows the key ids only.
+#[derive(Clone)]
+pub struct VaultKeys {
+    /// Never empty; the first is current.
+    keys: Vec<VaultKey>,
+}
+
+#[derive(Clone)]
+struct VaultKey {
+    kid: String,
+    cipher: Aes256Gcm,
+}
+
+/// A key ring could not be built. Messages name the entry or key id at fault, never key material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VaultKeyError {
+    /// The variable is set but holds no key.
+    #[error(
+        "{VAULT_KEYS_ENV} is empty: expected `kid:BASE64KEY[,kid:BASE64KEY...]` with 32-byte keys"
+    )]
+    Empty,
+    /// The variable is not valid Unicode.
+    #[error("{VAULT_KEYS_ENV} is not valid Unicode")]
+    NotUnicode,
+    /// An entry of the comma-separated list is not `kid:BASE64KEY`.
+    #[error(
+        "{VAULT_KEYS_ENV}: entry {position} is not `kid:BASE64KEY` (entries are separated by `,`)"
+    )]
+    Malformed {
+        /// Which entry (from 1).
+        position: usize,
+    },
+    /// A key id is empty, too long or has characters outside `[A-Za-z0-9_-]`.
+    #[error(
+        "vault key {position}: the key id must be 1 to {MAX_KID_LEN} characters from A-Z, a-z, \
+         0-9, `_` and `-` (it has {len} characters)"
+    )]
+    InvalidKid {
+        /// Which key (from 1; the current key is 1).
+        position: usize,
+        /// The key id's length in characters.
+        len: usize,
+    },
+    /// A key is not base64.
+    #[error(
+        "{VAULT_KEYS_ENV}: key `{kid}` is not valid base64 (standard or URL-safe alphabet, padding \
+         optional)"
+    )]
+    InvalidBase64 {
+        /// The key's id.
+        kid: String,
+    },
+    /// A key does not decode to 32 bytes.
+    #[error("{VAULT_KEYS_ENV}: key `{kid}` decodes to {len} bytes; AES-256 needs exactly 32")]
+    WrongLength {
+        /// The key's id.
+        kid: String,
+        /// How many bytes it decodes to.
+        len: usize,
+    },
+    /// Two keys share an id.
+    #[error("vault key id `{kid}` appears more than once")]
+    DuplicateKid {
+        /// The repeated id.
+        kid: String,
+    },
+}
+
+/// Base64 with either padding (or none).
+const fn lenient(alphabet: &'static alphabet::Alphabet) -> GeneralPurpose {
+    GeneralPurpose::new(
+        alphabet,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    )
+}
+const STANDARD_LENIENT: GeneralPurpose = lenient(&alphabet::STANDARD);
+const URL_SAFE_LENIENT: GeneralPurpose = lenient(&alphabet::URL_SAFE);
+
+impl VaultKeys {
+    /// A ring of `current` (which seals every write) and `older` keys (which still open what they
+    /// sealed).
+    ///
+    /// # Errors
+    ///
+    /// [`VaultKeyError::InvalidKid`] if a key id is not 1 to 32 characters of `[A-Za-z0-9_-]`,
+    /// [`VaultKeyError::DuplicateKid`] if two keys share an id.
+    pub fn new(
+        current: (&str, [u8; 32]),
+        older: Vec<(&str, [u8; 32])>,
+    ) -> Result<Self, VaultKeyError> {
+        let current = (current.0, Zeroizing::new(current.1));
+        let older: Vec<_> = older
+            .into_iter()
+            .map(|(kid, key)| (kid, Zeroizing::new(key)))
+            .collect();
+        Self::build(std::iter::once(&current).chain(&older))
+    }
+
+    /// A ring of `keys`, current first (there is at least one).
+    fn build<'a>(
+        keys: impl Iterator<Item = &'a (&'a str, Zeroizing<[u8; 32]>)>,
+    ) -> Result<Self, VaultKeyError> {
+        let mut ring: Vec<VaultKey> = Vec::new();
+        for (index, (kid, key)) in keys.enumerate() {
+            check_kid(index + 1, kid)?;
+            if ring.iter().any(|k| k.kid == *kid) {
+                return Err(VaultKeyError::DuplicateKid {
+                    kid: (*kid).to_owned(),
+                });
+            }
+            ring.push(VaultKey {
+                kid: (*kid).to_owned(),
+                cipher: Aes256Gcm::new(key.as_ref().into()),
+            });
+        }
+        assert!(!ring.is_empty(), "a vault key ring has a current key");
+        Ok(Self { keys: ring })
+    }
+
+    /// Parses the value of `FRONTMCP_VAULT_KEYS`: `kid1:BASE64KEY,kid2:BASE64KEY,...`, current key
+    /// first. Key ids are 1 to 32 characters of `[A-Za-z0-9_-]`, unique; keys are 32 bytes in
+    /// standard or URL-safe base64, padding optional (`openssl rand -base64 32`). Whitespace around
+    /// entries is ignored.
+    ///
+    /// # Errors
+    ///
+    /// A [`VaultKeyError`] naming the entry (by position) or key id at fault; never key material.
+    pub fn from_env_value(value: &str) -> Result<Self, VaultKeyError> {
+        if value.trim().is_empty() {
+            return Err(VaultKeyError::Empty);
+        }
+        let mut parsed: Vec<(&str, Zeroizing<[u8; 32]>)> = Vec::new();
+        for (index, item) in value.split(',').enumerate() {
+            let position = index + 1;
+            let Some((kid, key)) = item.trim().split_once(':') else {
+                return Err(VaultKeyError::Malformed { position });
+            };
+            let (kid, key) = (kid.trim(), key.trim());
+            check_kid(position, kid)?;
+            let bytes = Zeroizing::new(
+                STANDARD_LENIENT
+                    .decode(key)
+                    .or_else(|_| URL_SAFE_LENIENT.decode(key))
+                    .map_err(|_| VaultKeyError::InvalidBase64 {
+                        kid: kid.to_owned(),
+                    })?,
+            );
+            let mut array = Zeroizing::new([0u8; 32]);
+            if bytes.len() != array.len() {
+                return Err(VaultKeyError::WrongLength {
+                    kid: kid.to_owned(),
+                    len: bytes.len(),
+                });
+            }
+            array.copy_from_slice(&bytes);
+            parsed.push((kid, array));
+        }
+        Self::build(parsed.iter())
+    }
+
+    /// Reads `FRONTMCP_VAULT_KEYS`: `Ok(None)` when it is not set.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_env_value`](Self::from_env_value), and [`VaultKeyError::NotUnicode`].
+    pub fn from_env() -> Result<Option<Self>, VaultKeyError> {
+        match std::env::var(VAULT_KEYS_ENV) {
+            Ok(value) => Self::from_env_value(&value).map(Some),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(VaultKeyError::NotUnicode),
+        }
+    }
+
+    /// A ring of one random key, for development. Entries sealed under it do not survive a
+    /// restart and other processes cannot open them: callers should log a warning saying so.
+    pub fn generate() -> Self {
+        let mut key = Zeroizing::new([0u8; 32]);
+        getrandom::fill(key.as_mut()).expect("the operating system's random source is available");
+        let kid = format!("dev-{}", &crate::random::token()[..8]);
+        Self::build(std::iter::once(&(kid.as_str(), key))).expect("a generated key id is valid")
+    }
+
+    /// The id of the current key (the one that seals writes).
+    pub fn current_kid(&self) -> &str {
+        &self.keys[0].kid
+    }
+
+    /// Every key id, current first.
+    pub fn kids(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|k| k.kid.as_str())
+    }
+
+    fn current(&self) -> &VaultKey {
+        &self.keys[0]
+    }
+
+    fn by_kid(&self, kid: &str) -> Option<&VaultKey> {
+        self.keys.iter().find(|k| k.kid == kid)
+    }
+}
+
+impl fmt::Debug for VaultKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VaultKeys")
+            .field("current", &self.current_kid())
+            .field(
+                "older",
+                &self.keys[1..].iter().map(|k| &k.kid).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+fn check_kid(position: usize, kid: &str) -> Result<(), VaultKeyError> {
+    let valid = !kid.is_empty()
+        && kid.len() <= MAX_KID_LEN
+        && kid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(VaultKeyError::InvalidKid {
+            position,
+            len: kid.chars().count(),
+        })
+    }
+}
+
+// -------------------------------------------------------------------------------------------------
+// Errors
+// -------------------------------------------------------------------------------------------------
+
+/// A vault operation failed. Never carries tokens, plaintext, key material or a whole session id.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VaultError {
+    /// The store failed (Redis down, timeout, ...).
+    #[error("token vault: {0}")]
+    Store(#[from] StoreError),
+    /// The stored record cannot be opened. It was left in place: the caller decides whether to
+    /// delete it (and ask for a new authorization).
+    #[error(
+        "token vault entry of session {session}, app `{app}` cannot be used: {reason} (the record \
+         was left in place)"
+    )]
+    Corrupt {
+        /// The first characters of the session id, then `…`.
+        session: String,
+        /// The app id.
+        app: String,
+        /// What is wrong.
+        reason: CorruptReason,
+    },
+    /// A session id or app id the vault cannot key an entry by.
+    #[error("token vault: invalid {what}: {problem}")]
+    InvalidId {
+        /// `session id` or `app id`.
+        what: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The entry is larger than [`MAX_ENTRY_BYTES`] once serialized.
+    #[error("token vault: entry of {len} bytes is larger than the limit of {MAX_ENTRY_BYTES}")]
+    EntryTooLarge {
+        /// Its serialized size.
+        len: usize,
+    },
+}
+
+/// Why a stored record cannot be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CorruptReason {
+    /// The record is not a vault record of a known shape.
+    #[error("the stored record is malformed ({0})")]
+    Malformed(&'static str),
+    /// The record has a format version this build does not know.
+    #[error("the stored record has format version {0}, this build reads version 1")]
+    UnsupportedVersion(u64),
+    /// The record was sealed under a key id the ring does not hold.
+    #[error(
+        "it was encrypted under key id `{kid}`, which is not in the vault key ring \
+         ({VAULT_KEYS_ENV}); known key ids: {known}"
+    )]
+    UnknownKey {
+        /// The record's key id.
+        kid: String,
+        /// The ring's key ids, comma-separated.
+        known: String,
+    },
+    /// Authentication failed: the record was altered, copied from another session or app, or
+    /// sealed under a different key with the same id.
+    #[error(
+        "it does not decrypt under key `{kid}` (altered, copied from another session or app, or \
+         sealed with a different key of the same id)"
+    )]
+    Undecryptable {
+        /// The record's key id.
+        kid: String,
+    },
+    /// It decrypted, but the entry inside does not parse.
+    #[error("it decrypted, but the entry inside is not a valid vault entry")]
+    BadEntry,
+}
+
+/// The first characters of a session id, for messages.
+fn session_prefix(session_id: &str) -> String {
+    let mut prefix: String = session_id.chars().take(SESSION_PREFIX_CHARS).collect();
+    prefix.push('…');
+    prefix
+}
+
+// -------------------------------------------------------------------------------------------------
+// The vault
+// -------------------------------------------------------------------------------------------------
+
+/// The stored record, version 1 (see the [module docs](self)).
+#[derive(Serialize, Deserialize)]
+struct Record {
+    v: u64,
+    kid: String,
+    nonce: String,
+    ct: String,
+}
+
+/// Upstream tokens per session and app, sealed with AES-256-GCM in a [`Store`].
+///
+/// Cloning is cheap when the store is (it is shared). See the [module docs](self) for the
+/// record format and the number of round trips.
+#[derive(Clone, Debug)]
+pub struct TokenVault {
+    store: Arc<dyn Store>,
+    keys: VaultKeys,
+}
+
+impl TokenVault {
+    /// A vault over `store`, sealing with `keys`.
+    pub fn new(store: Arc<dyn Store>, keys: VaultKeys) -> Self {
+        Self { store, keys }
+    }
+
+    /// The key ring.
+    pub fn keys(&self) -> &VaultKeys {
+        &self.keys
+    }
+
+    /// Stores `entry` for `session_id` and `app_id`, replacing any; it expires after `ttl` (never
+    /// if `None`). One store operation.
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::InvalidId`], [`VaultError::EntryTooLarge`], [`VaultError::Store`].
+    pub async fn put(
+        &self,
+        session_id: &str,
+        app_id: &str,
+        entry: &VaultEntry,
+        ttl: Option<Duration>,
+    ) -> Result<(), VaultError> {
+        let key = store_key(session_id, app_id)?;
+        let record = self.seal(session_id, app_id, entry)?;
+        self.store.put(Namespace::Vault, &key, &record, ttl).await?;
+        Ok(())
+    }
+
+    /// Stores `entry` only if there is none for `session_id` and `app_id`: of concurrent
+    /// authorizations of one app, the first writer wins. `Ok(false)` when an entry was already
+    /// there (it is left as it was). One store operation.
+    ///
+    /// # Errors
+    ///
+    /// As [`put`](Self::put).
+    pub async fn put_new(
+        &self,
+        session_id: &str,
+        app_id: &str,
+        entry: &VaultEntry,
+        ttl: Option<Duration>,
+    ) -> Result<bool, VaultError> {
+        let key = store_key(session_id, app_id)?;
+        let record = self.seal(session_id, app_id, entry)?;
+        Ok(self
+            .store
+            .put_new(Namespace::Vault, &key, &record, ttl)
+            .await?)
+    }
+
+    /// The entry for `session_id` and `app_id`, if any (and not expired in the store). One store
+    /// operation.
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::Corrupt`] when the record cannot be opened (it is left in place),
+    /// [`VaultError::InvalidId`], [`VaultError::Store`].
+    pub async fn get(
+        &self,
+        session_id: &str,
+        app_id: &str,
+    ) -> Result<Option<VaultEntry>, VaultError> {
+        let key = store_key(session_id, app_id)?;
+        match self.store.get(Namespace::Vault, &key).await? {
+            None => Ok(None),
+            Some(bytes) => self
+                .open(session_id, app_id, &bytes)
+                .map(|(entry, _)| Some(entry)),
+        }
+    }
+
+    /// Removes the entry for `session_id` and `app_id`; `Ok(true)` if there was one. One store
+    /// operation.
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::InvalidId`], [`VaultError::Store`].
+    pub async fn delete(&self, session_id: &str, app_id: &str) -> Result<bool, VaultError> {
+        let key = store_key(session_id, app_id)?;
+        Ok(self.store.delete(Namespace::Vault, &key).await?)
+    }
+
+    /// Which of `candidates` have an entry for `session_id`, in the order given (duplicates
+    /// once). Presence only: entries are not decrypted, so a corrupt one counts. One store
+    /// operation per candidate, one after the other.
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::InvalidId`], [`VaultError::Store`].
+    pub async fn apps(
+        &self,
+        session_id: &str,
+        candidates: &[&str],
+    ) -> Result<Vec<String>, VaultError> {
+        let mut present = Vec::new();
+        for &app_id in candidates {
+            if present.iter().any(|p| p == app_id) {
+                continue;
+            }
+            let key = store_key(session_id, app_id)?;
+            if self.store.get(Namespace::Vault, &key).await?.is_some() {
+                present.push(app_id.to_owned());
+            }
+        }
+        Ok(present)
+    }
+
+    /// Re-seals the entry for `session_id` and `app_id` under the current key, with `ttl` (the
+    /// store does not tell the remaining one). `Ok(true)` if it was rewritten, `Ok(false)` if
+    /// there is no entry or it is already under the current key. Two store operations (read,
+    /// write) and not atomic: a write between them is overwritten, so rotate when the entry is not
+    /// being re-authorized (e.g. in a maintenance pass).
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get) and [`put`](Self::put).
+    pub async fn rotate(
+        &self,
+        session_id: &str,
+        app_id: &str,
+        ttl: Option<Duration>,
+    ) -> Result<bool, VaultError> {
+        let key = store_key(session_id, app_id)?;
+        let Some(bytes) = self.store.get(Namespace::Vault, &key).await? else {
+            return Ok(false);
+        };
+        let (entry, kid) = self.open(session_id, app_id, &bytes)?;
+        if kid == self.keys.current_kid() {
+            return Ok(false);
+        }
+        let record = self.seal(session_id, app_id, &entry)?;
+        self.store.put(Namespace::Vault, &key, &record, ttl).await?;
+        Ok(true)
+    }
+
+    /// Encrypts `entry` into a record under the current key.
+    fn seal(
+        &self,
+        session_id: &str,
+        app_id: &str,
+        entry: &VaultEntry,
+    ) -> Result<Vec<u8>, VaultError> {
+        let plaintext = Zeroizing::new(
+            serde_json::to_vec(entry).expect("a vault entry always serializes to JSON"),
+        );
+        if plaintext.len() > MAX_ENTRY_BYTES {
+            return Err(VaultError::EntryTooLarge {
+                len: plaintext.len(),
+            });
+        }
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).expect("the operating system's random source is available");
+        let key = self.keys.current();
+        let ciphertext = key
+            .cipher
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: &plaintext,
+                    aad: &aad(session_id, app_id),
+                },
+            )
+            .map_err(|_| VaultError::EntryTooLarge {
+                len: plaintext.len(),
+            })?;
+        let record = Record {
+            v: u64::from(RECORD_VERSION),
+            kid: key.kid.clone(),
+            nonce: URL_SAFE_NO_PAD.encode(nonce),
+            ct: URL_SAFE_NO_PAD.encode(ciphertext),
+        };
+        Ok(serde_json::to_vec(&record).expect("a vault record always serializes to JSON"))
+    }
+
+    /// Decrypts a record; returns the entry and the id of the key that sealed it.
+    fn open(
+        &self,
+        session_id: &str,
+        app_id: &str,
+        bytes: &[u8],
+    ) -> Result<(VaultEntry, String), VaultError> {
+        let corrupt = |reason| VaultError::Corrupt {
+            session: session_prefix(session_id),
+            app: app_id.to_owned(),
+            reason,
+        };
+        // Only the shape is reported: serde's messages may quote the record.
+        let record: Record = serde_json::from_slice(bytes)
+            .map_err(|_| corrupt(CorruptReason::Malformed("not a JSON vault record")))?;
+        if record.v != u64::from(RECORD_VERSION) {
+            return Err(corrupt(CorruptReason::UnsupportedVersion(record.v)));
+        }
+        let Some(key) = self.keys.by_kid(&record.kid) else {
+            // A kid that is not a valid id is not worth echoing.
+            let kid = if check_kid(0, &record.kid).is_ok() {
+                record.kid
+            } else {
+                "<invalid>".to_owned()
+            };
+            return Err(corrupt(CorruptReason::UnknownKey {
+                kid,
+                known: self.keys.kids().collect::<Vec<_>>().join(", "),
+            }));
+        };
+        let nonce = URL_SAFE_NO_PAD
+            .decode(&record.nonce)
+            .ok()
+            .and_then(|n| <[u8; 12]>::try_from(n).ok())
+            .ok_or_else(|| {
+                corrupt(CorruptReason::Malformed(
+                    "the nonce is not 12 bytes of base64",
+                ))
+            })?;
+        let ciphertext = URL_SAFE_NO_PAD
+            .decode(&record.ct)
+            .map_err(|_| corrupt(CorruptReason::Malformed("the ciphertext is not base64")))?;
+        let plaintext = Zeroizing::new(
+            key.cipher
+                .decrypt(
+                    &Nonce::from(nonce),
+                    Payload {
+                        msg: &ciphertext,
+                        aad: &aad(session_id, app_id),
+                    },
+                )
+                .map_err(|_| {
+                    corrupt(CorruptReason::Undecryptable {
+                        kid: key.kid.clone(),
+                    })
+                })?,
+        );
+        // Only that it failed: serde's messages may quote the plaintext.
+        let entry: VaultEntry =
+            serde_json::from_slice(&plaintext).map_err(|_| corrupt(CorruptReason::BadEntry))?;
+        Ok((entry, record.kid))
+    }
+}
+
+/// `{session_id}/{app_id}`, after checking both ids.
+fn store_key(session_id: &str, app_id: &str) -> Result<String, VaultError> {
+    let invalid = |what, problem| Err(VaultError::InvalidId { what, problem });
+    if session_id.is_empty() {
+        return invalid("session id", "it is empty");
+    }
+    if session_id.contains('/') {
+        return invalid("session id", "it contains `/`");
+    }
+    if session_id.contains('\0') {
+        return invalid("session id", "it contains a NUL character");
+    }
+    if app_id.is_empty() {
+        return invalid("app id", "it is empty");
+    }
+    if app_id.contains('\0') {
+        return invalid("app id", "it contains a NUL character");
+    }
+    Ok(format!("{session_id}/{app_id}"))
+}
+
+/// The associated data binding a record to its session and app.
+fn aad(session_id: &str, app_id: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(AAD_PREFIX.len() + session_id.len() + 1 + app_id.len());
+    aad.extend_from_slice(AAD_PREFIX);
+    aad.extend_from_slice(session_id.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(app_id.as_bytes());
+    aad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aad_layout() {
+        assert_eq!(aad("s1", "slack"), b"frontmcp-vault/v1\0s1\0slack".to_vec());
+    }
+
+    #[test]
+    fn session_prefix_is_short() {
+        assert_eq!(session_prefix("sess_abcdefghijkl"), "sess_abc…");
+        assert_eq!(session_prefix("ab"), "ab…");
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        assert!(store_key("s", "a").is_ok());
+        assert!(store_key("", "a").is_err());
+        assert!(store_key("s/x", "a").is_err());
+        assert!(store_key("s\0", "a").is_err());
+        assert!(store_key("s", "").is_err());
+        assert!(store_key("s", "a\0b").is_err());
+        assert_eq!(store_key("s", "a/b").unwrap(), "s/a/b");
+    }
+}

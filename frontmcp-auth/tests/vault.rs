@@ -1,0 +1,969 @@
+//! The token vault, checked on every store: each `case_*` runs on a [`MemoryStore`] and on a
+//! [`RedisStore`] (at `REDIS_URL`, default `redis://127.0.0.1:6379`, with a random key prefix per
+//! test so parallel runs do not collide).
+//!
+//! Without a reachable Redis the Redis tests are skipped loudly, unless `CI` is set: then they fail.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use deadpool_redis::redis;
+use frontmcp_auth::store::{Namespace, RedisStore, Store};
+use frontmcp_auth::vault::{
+    CorruptReason, TokenVault, VaultEntry, VaultError, VaultKeyError, VaultKeys,
+};
+use tokio::sync::Barrier;
+
+const S1: &str = "sess_S1xxxxxxxxSECRETSESSIONxxxxxxxxxxxxxxxxxx";
+const S2: &str = "sess_S2xxxxxxxxSECRETSESSIONxxxxxxxxxxxxxxxxxx";
+const K1: [u8; 32] = [0x11; 32];
+const K2: [u8; 32] = [0x22; 32];
+
+/// An entry with recognisable tokens.
+fn entry(tag: &str) -> VaultEntry {
+    VaultEntry {
+        access_token: format!("xoxb-SECRET-access-{tag}"),
+        refresh_token: Some(format!("xoxe-SECRET-refresh-{tag}")),
+        expires_at: Some(1_700_003_600),
+        scopes: vec!["chat:write".into(), "channels:read".into()],
+        provider: "https://slack.example".into(),
+        obtained_at: 1_700_000_000,
+    }
+}
+
+fn ring(current: (&str, [u8; 32]), older: Vec<(&str, [u8; 32])>) -> VaultKeys {
+    VaultKeys::new(current, older).unwrap()
+}
+
+fn vault(store: &Arc<dyn Store>, keys: VaultKeys) -> TokenVault {
+    TokenVault::new(Arc::clone(store), keys)
+}
+
+fn raw_key(session: &str, app: &str) -> String {
+    format!("{session}/{app}")
+}
+
+/// The stored record, parsed.
+async fn raw_record(store: &Arc<dyn Store>, session: &str, app: &str) -> serde_json::Value {
+    let bytes = store
+        .get(Namespace::Vault, &raw_key(session, app))
+        .await
+        .unwrap()
+        .expect("the record is stored");
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// The reason of a [`VaultError::Corrupt`], after checking its message leaks nothing.
+fn corrupt_reason(result: Result<Option<VaultEntry>, VaultError>, session: &str) -> CorruptReason {
+    let error = result.expect_err("the record must not open");
+    let message = error.to_string();
+    assert!(
+        !message.contains(session),
+        "whole session id in {message:?}"
+    );
+    assert!(
+        message.contains(&session[..8]),
+        "no session prefix in {message:?}"
+    );
+    assert!(!message.contains("SECRET"), "secret in {message:?}");
+    assert!(!format!("{error:?}").contains(session));
+    match error {
+        VaultError::Corrupt { reason, .. } => reason,
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+/// Whether `haystack` holds `secret` (at least 16 bytes, so that its base64 forms are long
+/// enough not to turn up by chance) in clear or in base64 (any alphabet, padding, alignment).
+fn leaks(haystack: &[u8], secret: &str) -> bool {
+    assert!(
+        secret.len() >= 16,
+        "too short to look for in base64: {secret:?}"
+    );
+    let contains =
+        |needle: &[u8]| !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle);
+    if contains(secret.as_bytes()) {
+        return true;
+    }
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        for skip in 0..3 {
+            // The secret from byte `skip` on, as it would appear inside a longer base64 text: the
+            // last group depends on what follows, so it is left out.
+            let encoded = engine.encode(&secret.as_bytes()[skip..]);
+            let stable = &encoded[..encoded.len().saturating_sub(4)];
+            if contains(stable.as_bytes()) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether `haystack` holds `needle` in clear.
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn leak_check_sees_base64() {
+    let secret = "xoxb-SECRET-access-1";
+    assert!(leaks(secret.as_bytes(), secret));
+    let embedded = format!("ab{secret}cd");
+    assert!(leaks(STANDARD.encode(&embedded).as_bytes(), secret));
+    assert!(leaks(
+        URL_SAFE_NO_PAD.encode(format!("x{embedded}")).as_bytes(),
+        secret
+    ));
+    assert!(!leaks(b"nothing to see", secret));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases, written once.
+// ---------------------------------------------------------------------------------------------
+
+async fn case_round_trip(store: Arc<dyn Store>) {
+    let vault = vault(&store, ring(("k1", K1), vec![]));
+    assert_eq!(vault.get(S1, "slack").await.unwrap(), None);
+
+    let first = entry("1");
+    vault.put(S1, "slack", &first, None).await.unwrap();
+    assert_eq!(vault.get(S1, "slack").await.unwrap(), Some(first.clone()));
+    // Other sessions and apps see nothing.
+    assert_eq!(vault.get(S2, "slack").await.unwrap(), None);
+    assert_eq!(vault.get(S1, "github").await.unwrap(), None);
+
+    // `put` replaces.
+    let second = VaultEntry {
+        refresh_token: None,
+        expires_at: None,
+        scopes: Vec::new(),
+        ..entry("2")
+    };
+    vault.put(S1, "slack", &second, None).await.unwrap();
+    assert_eq!(vault.get(S1, "slack").await.unwrap(), Some(second));
+
+    // Every write has a fresh nonce: the same entry twice gives two different records.
+    vault.put(S1, "a", &first, None).await.unwrap();
+    vault.put(S1, "b", &first, None).await.unwrap();
+    let (a, b) = (
+        raw_record(&store, S1, "a").await,
+        raw_record(&store, S1, "b").await,
+    );
+    assert_ne!(a["nonce"], b["nonce"]);
+    assert_ne!(a["ct"], b["ct"]);
+    assert_eq!(a["v"], 1);
+    assert_eq!(a["kid"], "k1");
+
+    // App ids may hold `/`; session ids may not; NUL is refused in both.
+    vault.put(S1, "team/app", &first, None).await.unwrap();
+    assert_eq!(
+        vault.get(S1, "team/app").await.unwrap(),
+        Some(first.clone())
+    );
+    for (session, app) in [
+        ("", "slack"),
+        ("a/b", "slack"),
+        ("a\0", "x"),
+        (S1, ""),
+        (S1, "x\0"),
+    ] {
+        assert!(matches!(
+            vault.put(session, app, &first, None).await,
+            Err(VaultError::InvalidId { .. })
+        ));
+        assert!(matches!(
+            vault.get(session, app).await,
+            Err(VaultError::InvalidId { .. })
+        ));
+    }
+
+    // TTLs are the store's.
+    vault
+        .put(S2, "slack", &first, Some(Duration::from_millis(250)))
+        .await
+        .unwrap();
+    assert!(vault.get(S2, "slack").await.unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(vault.get(S2, "slack").await.unwrap(), None);
+}
+
+async fn case_put_new_first_writer_wins(store: Arc<dyn Store>) {
+    const WRITERS: usize = 20;
+    let vault = vault(&store, ring(("k1", K1), vec![]));
+    let barrier = Arc::new(Barrier::new(WRITERS));
+    let mut tasks = Vec::new();
+    for i in 0..WRITERS {
+        let (vault, barrier) = (vault.clone(), Arc::clone(&barrier));
+        tasks.push(tokio::spawn(async move {
+            let mine = entry(&format!("writer-{i}"));
+            barrier.wait().await;
+            let won = vault.put_new(S1, "slack", &mine, None).await.unwrap();
+            (won, mine)
+        }));
+    }
+    let mut winners = Vec::new();
+    for task in tasks {
+        let (won, mine) = task.await.unwrap();
+        if won {
+            winners.push(mine);
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one writer wins");
+    assert_eq!(
+        vault.get(S1, "slack").await.unwrap().as_ref(),
+        Some(&winners[0])
+    );
+
+    // Later writers lose too and change nothing.
+    assert!(
+        !vault
+            .put_new(S1, "slack", &entry("late"), None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        vault.get(S1, "slack").await.unwrap().as_ref(),
+        Some(&winners[0])
+    );
+    // Another app or session is free.
+    assert!(
+        vault
+            .put_new(S1, "github", &entry("gh"), None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        vault
+            .put_new(S2, "slack", &entry("s2"), None)
+            .await
+            .unwrap()
+    );
+}
+
+async fn case_delete(store: Arc<dyn Store>) {
+    let vault = vault(&store, ring(("k1", K1), vec![]));
+    vault.put(S1, "slack", &entry("1"), None).await.unwrap();
+    vault.put(S1, "github", &entry("2"), None).await.unwrap();
+    assert!(vault.delete(S1, "slack").await.unwrap());
+    assert!(!vault.delete(S1, "slack").await.unwrap());
+    assert_eq!(vault.get(S1, "slack").await.unwrap(), None);
+    assert_eq!(
+        store
+            .get(Namespace::Vault, &raw_key(S1, "slack"))
+            .await
+            .unwrap(),
+        None
+    );
+    // Only that entry.
+    assert_eq!(vault.get(S1, "github").await.unwrap(), Some(entry("2")));
+    assert!(!vault.delete(S2, "github").await.unwrap());
+    // After a delete, put_new may write again.
+    assert!(vault.put_new(S1, "slack", &entry("3"), None).await.unwrap());
+}
+
+async fn case_apps(store: Arc<dyn Store>) {
+    let vault = vault(&store, ring(("k1", K1), vec![]));
+    assert!(
+        vault
+            .apps(S1, &["slack", "github"])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    vault.put(S1, "slack", &entry("1"), None).await.unwrap();
+    vault.put(S1, "github", &entry("2"), None).await.unwrap();
+    vault.put(S2, "crm", &entry("3"), None).await.unwrap();
+    assert_eq!(
+        vault
+            .apps(S1, &["crm", "github", "slack", "github", "jira"])
+            .await
+            .unwrap(),
+        ["github", "slack"]
+    );
+    assert_eq!(
+        vault.apps(S2, &["slack", "github", "crm"]).await.unwrap(),
+        ["crm"]
+    );
+    assert!(vault.apps(S1, &[]).await.unwrap().is_empty());
+    // Presence only: a corrupt entry is still an entry (the caller finds out on `get`).
+    store
+        .put(Namespace::Vault, &raw_key(S1, "jira"), b"garbage", None)
+        .await
+        .unwrap();
+    assert_eq!(vault.apps(S1, &["jira", "crm"]).await.unwrap(), ["jira"]);
+    vault.delete(S1, "slack").await.unwrap();
+    assert_eq!(
+        vault.apps(S1, &["slack", "github"]).await.unwrap(),
+        ["github"]
+    );
+}
+
+async fn case_tampered_record_is_corrupt(store: Arc<dyn Store>) {
+    let vault = vault(&store, ring(("k1", K1), vec![]));
+    let key = raw_key(S1, "slack");
+    vault.put(S1, "slack", &entry("1"), None).await.unwrap();
+    let original = store.get(Namespace::Vault, &key).await.unwrap().unwrap();
+    let record: serde_json::Value = serde_json::from_slice(&original).unwrap();
+    let ciphertext = URL_SAFE_NO_PAD
+        .decode(record["ct"].as_str().unwrap())
+        .unwrap();
+
+    // One bit of the ciphertext (start, middle, the tag at the end).
+    for position in [0, ciphertext.len() / 2, ciphertext.len() - 1] {
+        let mut flipped = ciphertext.clone();
+        flipped[position] ^= 0x01;
+        let mut tampered = record.clone();
+        tampered["ct"] = URL_SAFE_NO_PAD.encode(&flipped).into();
+        store
+            .put(
+                Namespace::Vault,
+                &key,
+                &serde_json::to_vec(&tampered).unwrap(),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            corrupt_reason(vault.get(S1, "slack").await, S1),
+            CorruptReason::Undecryptable { kid: "k1".into() }
+        );
+        // Left in place for the caller to decide.
+        assert!(store.get(Namespace::Vault, &key).await.unwrap().is_some());
+    }
+
+    // The nonce.
+    let mut nonce = URL_SAFE_NO_PAD
+        .decode(record["nonce"].as_str().unwrap())
+        .unwrap();
+    nonce[0] ^= 0x80;
+    let mut tampered = record.clone();
+    tampered["nonce"] = URL_SAFE_NO_PAD.encode(&nonce).into();
+    store
+        .put(
+            Namespace::Vault,
+            &key,
+            &serde_json::to_vec(&tampered).unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        corrupt_reason(vault.get(S1, "slack").await, S1),
+        CorruptReason::Undecryptable { .. }
+    ));
+
+    // Any byte of the raw record: whatever breaks, it never opens.
+    for position in 0..original.len() {
+        let mut bytes = original.clone();
+        bytes[position] ^= 0x01;
+        store
+            .put(Namespace::Vault, &key, &bytes, None)
+            .await
+            .unwrap();
+        if let Ok(Some(opened)) = vault.get(S1, "slack").await {
+            panic!("record altered at byte {position} still opens: {opened:?}");
+        }
+        let _ = corrupt_reason(vault.get(S1, "slack").await, S1);
+    }
+
+    // Not a record at all, a record of another version, a truncated one.
+    for (bytes, expected) in [
+        (&b"not json"[..], None),
+        (&br#"{"v":1}"#[..], None),
+        (
+            &br#"{"v":1,"kid":"k1","nonce":"AAAA","ct":"AAAA"}"#[..],
+            None,
+        ),
+        (
+            &br#"{"v":2,"kid":"k1","nonce":"AAAAAAAAAAAAAAAA","ct":"AAAA"}"#[..],
+            Some(CorruptReason::UnsupportedVersion(2)),
+        ),
+    ] {
+        store
+            .put(Namespace::Vault, &key, bytes, None)
+            .await
+            .unwrap();
+        let reason = corrupt_reason(vault.get(S1, "slack").await, S1);
+        match expected {
+            Some(expected) => assert_eq!(reason, expected),
+            None => assert!(matches!(reason, CorruptReason::Malformed(_)), "{reason:?}"),
+        }
+    }
+    // A record sealed with this key but truncated ciphertext.
+    let mut truncated = record.clone();
+    truncated["ct"] = URL_SAFE_NO_PAD.encode(&ciphertext[..10]).into();
+    store
+        .put(
+            Namespace::Vault,
+            &key,
+            &serde_json::to_vec(&truncated).unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        corrupt_reason(vault.get(S1, "slack").await, S1),
+        CorruptReason::Undecryptable { .. }
+    ));
+
+    // The caller can remove it and start over.
+    assert!(vault.delete(S1, "slack").await.unwrap());
+    assert!(vault.put_new(S1, "slack", &entry("2"), None).await.unwrap());
+    assert_eq!(vault.get(S1, "slack").await.unwrap(), Some(entry("2")));
+}
+
+async fn case_copied_record_is_corrupt(store: Arc<dyn Store>) {
+    let vault = vault(&store, ring(("k1", K1), vec![]));
+    let original = entry("1");
+    vault.put(S1, "slack", &original, None).await.unwrap();
+    let bytes = store
+        .get(Namespace::Vault, &raw_key(S1, "slack"))
+        .await
+        .unwrap()
+        .unwrap();
+
+    // To another session, same app; to another app, same session.
+    for (session, app) in [(S2, "slack"), (S1, "github")] {
+        store
+            .put(Namespace::Vault, &raw_key(session, app), &bytes, None)
+            .await
+            .unwrap();
+        let reason = corrupt_reason(vault.get(session, app).await, session);
+        assert_eq!(reason, CorruptReason::Undecryptable { kid: "k1".into() });
+        let message = vault.get(session, app).await.unwrap_err().to_string();
+        assert!(message.contains(&format!("app `{app}`")), "{message}");
+    }
+    // The original still opens.
+    assert_eq!(vault.get(S1, "slack").await.unwrap(), Some(original));
+}
+
+async fn case_key_rotation(store: Arc<dyn Store>) {
+    let old = vault(&store, ring(("k1", K1), vec![]));
+    let rotated = vault(&store, ring(("k2", K2), vec![("k1", K1)]));
+    let only_new = vault(&store, ring(("k2", K2), vec![]));
+    let first = entry("1");
+    old.put(S1, "slack", &first, None).await.unwrap();
+    assert_eq!(raw_record(&store, S1, "slack").await["kid"], "k1");
+
+    // The new ring reads what the old one wrote.
+    assert_eq!(rotated.get(S1, "slack").await.unwrap(), Some(first.clone()));
+    // A ring without k1 does not, and says which key is missing.
+    let error = only_new.get(S1, "slack").await.unwrap_err();
+    assert!(error.to_string().contains("`k1`"), "{error}");
+    assert_eq!(
+        corrupt_reason(only_new.get(S1, "slack").await, S1),
+        CorruptReason::UnknownKey {
+            kid: "k1".into(),
+            known: "k2".into()
+        }
+    );
+    // A different key under the same id: it does not decrypt.
+    let impostor = vault(&store, ring(("k1", K2), vec![]));
+    assert_eq!(
+        corrupt_reason(impostor.get(S1, "slack").await, S1),
+        CorruptReason::Undecryptable { kid: "k1".into() }
+    );
+
+    // New writes carry k2; the old ring cannot read them.
+    rotated.put(S1, "github", &first, None).await.unwrap();
+    assert_eq!(raw_record(&store, S1, "github").await["kid"], "k2");
+    assert_eq!(
+        rotated.get(S1, "github").await.unwrap(),
+        Some(first.clone())
+    );
+    assert!(matches!(
+        corrupt_reason(old.get(S1, "github").await, S1),
+        CorruptReason::UnknownKey { kid, .. } if kid == "k2"
+    ));
+
+    // `rotate` re-seals under the current key, once.
+    assert!(rotated.rotate(S1, "slack", None).await.unwrap());
+    assert_eq!(raw_record(&store, S1, "slack").await["kid"], "k2");
+    assert!(!rotated.rotate(S1, "slack", None).await.unwrap());
+    assert!(!rotated.rotate(S1, "missing", None).await.unwrap());
+    assert_eq!(
+        only_new.get(S1, "slack").await.unwrap(),
+        Some(first.clone())
+    );
+    // With a TTL.
+    old.put(S2, "slack", &first, None).await.unwrap();
+    assert!(
+        rotated
+            .rotate(S2, "slack", Some(Duration::from_millis(250)))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        only_new.get(S2, "slack").await.unwrap(),
+        Some(first.clone())
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(only_new.get(S2, "slack").await.unwrap(), None);
+    // A corrupt record is reported, not rotated.
+    store
+        .put(Namespace::Vault, &raw_key(S1, "bad"), b"garbage", None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        rotated.rotate(S1, "bad", None).await,
+        Err(VaultError::Corrupt { .. })
+    ));
+}
+
+async fn case_no_token_in_stored_values(store: Arc<dyn Store>) {
+    let vault = vault(&store, ring(("k1", K1), vec![]));
+    let apps = ["slack", "github", "crm"];
+    for (i, app) in apps.iter().enumerate() {
+        vault
+            .put(S1, app, &entry(&i.to_string()), None)
+            .await
+            .unwrap();
+    }
+    for (i, app) in apps.iter().enumerate() {
+        let e = entry(&i.to_string());
+        let bytes = store
+            .get(Namespace::Vault, &raw_key(S1, app))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            !leaks(&bytes, &e.access_token),
+            "access token of {app} in clear"
+        );
+        assert!(!leaks(&bytes, e.refresh_token.as_deref().unwrap()));
+        assert!(!contains(&bytes, "SECRET"));
+        assert!(!contains(&bytes, "chat:write"), "scopes are sealed too");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running every case on every store.
+// ---------------------------------------------------------------------------------------------
+
+macro_rules! for_each_store {
+    ($($case:ident),* $(,)?) => {
+        mod memory_store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::$case(std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new())).await;
+                }
+            )*
+        }
+
+        mod redis_store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    if let Some(redis) = super::TestRedis::connect(stringify!($case)).await {
+                        redis.run(super::$case).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+for_each_store!(
+    case_round_trip,
+    case_put_new_first_writer_wins,
+    case_delete,
+    case_apps,
+    case_tampered_record_is_corrupt,
+    case_copied_record_is_corrupt,
+    case_key_rotation,
+    case_no_token_in_stored_values,
+);
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// A key prefix no other test (in this run or a parallel one) uses.
+fn unique_prefix(test: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    hasher.write_u32(std::process::id());
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    format!("frontmcp-test:vault:{test}:{:016x}:", hasher.finish())
+}
+
+/// A [`RedisStore`] under a fresh prefix, whose keys are removed after the test.
+struct TestRedis {
+    store: RedisStore,
+    prefix: String,
+}
+
+impl TestRedis {
+    /// `None` (after a loud message) when Redis is not reachable and `CI` is not set.
+    async fn connect(test: &str) -> Option<Self> {
+        let prefix = unique_prefix(test);
+        match RedisStore::connect(&redis_url(), &prefix).await {
+            Ok(store) => Some(Self { store, prefix }),
+            Err(error) if std::env::var_os("CI").is_some() => {
+                panic!(
+                    "Redis is required when CI is set (REDIS_URL={}): {error}",
+                    redis_url()
+                )
+            }
+            Err(error) => {
+                // Once per run, and straight to stderr: the test harness swallows `eprintln!` of
+                // passing tests.
+                static WARNED: std::sync::Once = std::sync::Once::new();
+                WARNED.call_once(|| {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "\n!!!!! SKIPPING redis vault tests: {error} (set REDIS_URL; with CI set \
+                         they fail) !!!!!\n"
+                    );
+                });
+                None
+            }
+        }
+    }
+
+    /// Runs `case` on the store, then removes the test's keys, even if the case panicked.
+    async fn run<F, Fut>(self, case: F)
+    where
+        F: FnOnce(Arc<dyn Store>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let outcome = tokio::spawn(case(Arc::new(self.store.clone()))).await;
+        self.cleanup().await;
+        if let Err(error) = outcome {
+            std::panic::resume_unwind(error.into_panic());
+        }
+    }
+
+    /// Every key under the test's prefix.
+    async fn keys(&self) -> Vec<Vec<u8>> {
+        let mut conn = raw_connection().await;
+        let mut keys = Vec::new();
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(format!("{}*", self.prefix))
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            keys.extend(batch);
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        keys
+    }
+
+    async fn cleanup(&self) {
+        let keys = self.keys().await;
+        if !keys.is_empty() {
+            let _: u64 = redis::cmd("DEL")
+                .arg(keys)
+                .query_async(&mut raw_connection().await)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// A plain connection, to look at what the store wrote.
+async fn raw_connection() -> redis::aio::MultiplexedConnection {
+    redis::Client::open(redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis only.
+// ---------------------------------------------------------------------------------------------
+
+/// Everything the vault leaves in Redis, read back with a plain connection: no token in clear or
+/// in base64, in any key or value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_dump_has_no_token_in_clear() {
+    let Some(redis) = TestRedis::connect("dump").await else {
+        return;
+    };
+    let store: Arc<dyn Store> = Arc::new(redis.store.clone());
+    let vault = vault(&store, ring(("k2", K2), vec![("k1", K1)]));
+    let old = TokenVault::new(Arc::clone(&store), ring(("k1", K1), vec![]));
+    let mut secrets = Vec::new();
+    let mut written = 0;
+    for session in [S1, S2] {
+        for app in ["slack", "github", "crm"] {
+            let e = entry(&format!("{}-{app}", &session[5..7]));
+            secrets.push(e.access_token.clone());
+            secrets.push(e.refresh_token.clone().unwrap());
+            if app == "crm" {
+                old.put(session, app, &e, Some(Duration::from_secs(60)))
+                    .await
+                    .unwrap();
+            } else {
+                vault.put(session, app, &e, None).await.unwrap();
+            }
+            written += 1;
+        }
+    }
+    assert!(vault.rotate(S1, "crm", None).await.unwrap());
+
+    let keys = redis.keys().await;
+    let mut conn = raw_connection().await;
+    let mut values = Vec::new();
+    for key in &keys {
+        let value: Vec<u8> = redis::cmd("GET")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let dump: Vec<u8> = redis::cmd("DUMP")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        values.push((key.clone(), value, dump));
+    }
+    redis.cleanup().await;
+
+    assert_eq!(keys.len(), written, "one key per entry");
+    for (key, value, dump) in &values {
+        let key_text = String::from_utf8_lossy(key);
+        assert!(key_text.contains(":vault:sess_"), "{key_text}");
+        for secret in &secrets {
+            for (what, bytes) in [("key", key), ("value", value), ("DUMP", dump)] {
+                assert!(
+                    !leaks(bytes, secret),
+                    "{secret} appears in the {what} of {key_text}"
+                );
+            }
+        }
+        assert!(!contains(value, "SECRET"));
+        let record: serde_json::Value = serde_json::from_slice(value).unwrap();
+        assert_eq!(record["v"], 1);
+        // Everything under k2 but the (S2, crm) entry, written under k1 and not rotated.
+        let expected = if key_text.ends_with(&format!("{S2}/crm")) {
+            "k1"
+        } else {
+            "k2"
+        };
+        assert_eq!(record["kid"], expected, "{key_text}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys, errors and Debug.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn keys_from_the_environment_value() {
+    let k1 = STANDARD.encode([0xfb; 32]); // `+` and `/`, padded
+    let k2 = URL_SAFE_NO_PAD.encode([0xff; 32]); // `_`, unpadded
+    let keys = VaultKeys::from_env_value(&format!(" k-2_B:{k2} , k1:{k1}\n")).unwrap();
+    assert_eq!(keys.current_kid(), "k-2_B");
+    assert_eq!(keys.kids().collect::<Vec<_>>(), ["k-2_B", "k1"]);
+    // Also URL-safe padded and standard unpadded.
+    let same = VaultKeys::from_env_value(&format!(
+        "k-2_B:{},k1:{}",
+        URL_SAFE.encode([0xff; 32]),
+        STANDARD_NO_PAD.encode([0xfb; 32])
+    ))
+    .unwrap();
+
+    // The parsed keys are the bytes they encode: what one ring seals, an equivalent ring opens.
+    let store: Arc<dyn Store> = Arc::new(frontmcp_auth::store::MemoryStore::new());
+    vault(&store, keys)
+        .put(S1, "slack", &entry("1"), None)
+        .await
+        .unwrap();
+    let by_new = vault(&store, ring(("k-2_B", [0xff; 32]), vec![]));
+    assert_eq!(by_new.get(S1, "slack").await.unwrap(), Some(entry("1")));
+    assert!(
+        vault(&store, same)
+            .get(S1, "slack")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // 32 characters of id is the limit.
+    let long = "a".repeat(32);
+    assert!(VaultKeys::from_env_value(&format!("{long}:{k1}")).is_ok());
+}
+
+#[test]
+fn key_errors_name_the_problem_never_the_key() {
+    let good = STANDARD.encode([0x42; 32]);
+    let short = STANDARD.encode([0x42; 16]);
+    let long = STANDARD.encode([0x42; 33]);
+    let bad = "!!notbase64-KEYMATERIAL!!";
+    let cases: Vec<(String, VaultKeyError, &str)> = vec![
+        (String::new(), VaultKeyError::Empty, "is empty"),
+        (" \n".into(), VaultKeyError::Empty, "is empty"),
+        (
+            format!("k1:{bad}"),
+            VaultKeyError::InvalidBase64 { kid: "k1".into() },
+            "not valid base64",
+        ),
+        (
+            format!("k1:{good},k2:{short}"),
+            VaultKeyError::WrongLength {
+                kid: "k2".into(),
+                len: 16,
+            },
+            "16 bytes",
+        ),
+        (
+            format!("k1:{long}"),
+            VaultKeyError::WrongLength {
+                kid: "k1".into(),
+                len: 33,
+            },
+            "exactly 32",
+        ),
+        (
+            format!("k1:{good},k1:{good}"),
+            VaultKeyError::DuplicateKid { kid: "k1".into() },
+            "more than once",
+        ),
+        (
+            // A bare key, no id.
+            good.clone(),
+            VaultKeyError::Malformed { position: 1 },
+            "entry 1",
+        ),
+        (
+            format!("k1:{good},"),
+            VaultKeyError::Malformed { position: 2 },
+            "entry 2",
+        ),
+        (
+            // Swapped: the key where the id goes.
+            format!("{good}:k1"),
+            VaultKeyError::InvalidKid {
+                position: 1,
+                len: good.len(),
+            },
+            "key id",
+        ),
+        (
+            format!("k1:{good},bad.kid:{good}"),
+            VaultKeyError::InvalidKid {
+                position: 2,
+                len: 7,
+            },
+            "A-Z",
+        ),
+        (
+            format!(":{good}"),
+            VaultKeyError::InvalidKid {
+                position: 1,
+                len: 0,
+            },
+            "1 to 32",
+        ),
+        (
+            format!("{}:{good}", "a".repeat(33)),
+            VaultKeyError::InvalidKid {
+                position: 1,
+                len: 33,
+            },
+            "1 to 32",
+        ),
+    ];
+    for (value, expected, needle) in cases {
+        let error = VaultKeys::from_env_value(&value).unwrap_err();
+        assert_eq!(error, expected, "for {value:?}");
+        let message = error.to_string();
+        assert!(message.contains(needle), "{message:?} lacks {needle:?}");
+        for secret in [&good, &short, &long, &bad.to_owned()] {
+            assert!(
+                !message.contains(secret.as_str()),
+                "{message:?} shows a key"
+            );
+            assert!(!format!("{error:?}").contains(secret.as_str()));
+        }
+        assert!(!message.contains("KEYMATERIAL"));
+        assert!(!message.contains("bad.kid"), "{message:?}");
+    }
+    // Messages about the variable name it.
+    assert!(
+        VaultKeyError::Empty
+            .to_string()
+            .contains("FRONTMCP_VAULT_KEYS")
+    );
+    // `new` checks ids the same way.
+    assert_eq!(
+        VaultKeys::new(("k1", K1), vec![("k2", K2), ("k1", K2)]).unwrap_err(),
+        VaultKeyError::DuplicateKid { kid: "k1".into() }
+    );
+    assert!(matches!(
+        VaultKeys::new(("k 1", K1), vec![]),
+        Err(VaultKeyError::InvalidKid { position: 1, .. })
+    ));
+}
+
+#[tokio::test]
+async fn generated_keys_are_distinct_rings() {
+    let (a, b) = (VaultKeys::generate(), VaultKeys::generate());
+    assert_ne!(a.current_kid(), b.current_kid());
+    assert!(a.current_kid().starts_with("dev-"));
+    let store: Arc<dyn Store> = Arc::new(frontmcp_auth::store::MemoryStore::new());
+    let (va, vb) = (vault(&store, a), vault(&store, b));
+    va.put(S1, "slack", &entry("1"), None).await.unwrap();
+    assert!(va.get(S1, "slack").await.unwrap().is_some());
+    assert!(matches!(
+        corrupt_reason(vb.get(S1, "slack").await, S1),
+        CorruptReason::UnknownKey { .. }
+    ));
+}
+
+#[test]
+fn debug_never_shows_secrets() {
+    let e = entry("dbg");
+    let shown = format!("{e:?} {e:#?}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(shown.contains("<redacted>"));
+    assert!(shown.contains("chat:write"));
+    assert!(shown.contains("https://slack.example"));
+    let none = VaultEntry {
+        refresh_token: None,
+        ..entry("x")
+    };
+    assert!(format!("{none:?}").contains("refresh_token: None"));
+
+    let keys = ring(("k2", K2), vec![("k1", K1)]);
+    let store: Arc<dyn Store> = Arc::new(frontmcp_auth::store::MemoryStore::new());
+    let shown = format!("{keys:?} {keys:#?} {:?}", vault(&store, keys.clone()));
+    assert!(shown.contains("k2") && shown.contains("k1"), "{shown}");
+    for secret in [
+        STANDARD.encode(K1),
+        STANDARD.encode(K2),
+        URL_SAFE_NO_PAD.encode(K1),
+        "34, 34".to_owned(),
+        "0x22".to_owned(),
+        "2222".to_owned(),
+        "17, 17".to_owned(),
+        "1111".to_owned(),
+    ] {
+        assert!(!shown.contains(&secret), "{shown} shows {secret}");
+    }
+}
