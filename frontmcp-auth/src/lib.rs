@@ -12,6 +12,7 @@ pub mod random;
 pub mod store;
 pub mod tokens;
 pub mod ui;
+pub mod upstream;
 pub mod vault;
 
 pub use config::{
