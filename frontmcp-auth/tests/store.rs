@@ -4,13 +4,13 @@
 //!
 //! Without a reachable Redis the Redis tests are skipped loudly, unless `CI` is set: then they fail.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::io::Write;
+mod support;
+
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
+use support::{TestRedis, raw_connection, redis_url};
 
 use deadpool_redis::redis;
 use frontmcp_auth::store::{MemoryStore, Namespace, RedisStore, Store, StoreError, StoreExt};
@@ -483,32 +483,8 @@ async fn case_ping(store: Arc<dyn Store>) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Running every case on every implementation.
+// Running every case on every store.
 // ---------------------------------------------------------------------------------------------
-
-macro_rules! for_each_store {
-    ($($case:ident),* $(,)?) => {
-        mod memory_store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    super::$case(std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new())).await;
-                }
-            )*
-        }
-
-        mod redis_store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    if let Some(redis) = super::TestRedis::connect(stringify!($case)).await {
-                        redis.run(super::$case).await;
-                    }
-                }
-            )*
-        }
-    };
-}
 
 for_each_store!(
     case_put_get,
@@ -522,111 +498,6 @@ for_each_store!(
     case_json,
     case_ping,
 );
-
-fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
-}
-
-/// A key prefix no other test (in this run or a parallel one) uses.
-fn unique_prefix(test: &str) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    hasher.write_u32(std::process::id());
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    format!("frontmcp-test:{test}:{:016x}:", hasher.finish())
-}
-
-/// A [`RedisStore`] under a fresh prefix, whose keys are removed after the test.
-struct TestRedis {
-    store: RedisStore,
-    prefixes: Vec<String>,
-}
-
-impl TestRedis {
-    /// `None` (after a loud message) when Redis is not reachable and `CI` is not set.
-    async fn connect(test: &str) -> Option<Self> {
-        let prefix = unique_prefix(test);
-        match RedisStore::connect(&redis_url(), &prefix).await {
-            Ok(store) => Some(Self {
-                store,
-                prefixes: vec![prefix],
-            }),
-            Err(error) if std::env::var_os("CI").is_some() => {
-                panic!(
-                    "Redis is required when CI is set (REDIS_URL={}): {error}",
-                    redis_url()
-                )
-            }
-            Err(error) => {
-                // Once per run, and straight to stderr: the test harness swallows `eprintln!` of
-                // passing tests.
-                static WARNED: std::sync::Once = std::sync::Once::new();
-                WARNED.call_once(|| {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "\n!!!!! SKIPPING redis store tests: {error} (set REDIS_URL; with CI set \
-                         they fail) !!!!!\n"
-                    );
-                });
-                None
-            }
-        }
-    }
-
-    /// Another store on the same server, under its own fresh prefix.
-    async fn sibling(&mut self, test: &str) -> RedisStore {
-        let prefix = unique_prefix(test);
-        let store = RedisStore::connect(&redis_url(), &prefix).await.unwrap();
-        self.prefixes.push(prefix);
-        store
-    }
-
-    /// Runs `case` on the store, then removes the test's keys, even if the case panicked.
-    async fn run<F, Fut>(self, case: F)
-    where
-        F: FnOnce(Arc<dyn Store>) -> Fut,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        let outcome = tokio::spawn(case(Arc::new(self.store.clone()))).await;
-        self.cleanup().await;
-        if let Err(error) = outcome {
-            std::panic::resume_unwind(error.into_panic());
-        }
-    }
-
-    async fn cleanup(&self) {
-        let mut conn = raw_connection().await;
-        for prefix in &self.prefixes {
-            let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
-                .arg(format!("{prefix}*"))
-                .query_async(&mut conn)
-                .await
-                .unwrap();
-            if !keys.is_empty() {
-                let _: u64 = redis::cmd("DEL")
-                    .arg(keys)
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap();
-            }
-        }
-    }
-}
-
-/// A plain connection, to look at what the store wrote.
-async fn raw_connection() -> redis::aio::MultiplexedConnection {
-    redis::Client::open(redis_url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
-}
 
 // ---------------------------------------------------------------------------------------------
 // Redis only.

@@ -4,17 +4,16 @@
 //!
 //! Without a reachable Redis the Redis tests are skipped loudly, unless `CI` is set: then they fail.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::io::Write;
+mod support;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+use support::{TestRedis, raw_connection};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use deadpool_redis::redis;
-use frontmcp_auth::store::{Namespace, RedisStore, Store};
+use frontmcp_auth::store::{Namespace, Store};
 use frontmcp_auth::vault::{
     CorruptReason, TokenVault, VaultEntry, VaultError, VaultKeyError, VaultKeys,
 };
@@ -548,30 +547,6 @@ async fn case_no_token_in_stored_values(store: Arc<dyn Store>) {
 // Running every case on every store.
 // ---------------------------------------------------------------------------------------------
 
-macro_rules! for_each_store {
-    ($($case:ident),* $(,)?) => {
-        mod memory_store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    super::$case(std::sync::Arc::new(frontmcp_auth::store::MemoryStore::new())).await;
-                }
-            )*
-        }
-
-        mod redis_store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    if let Some(redis) = super::TestRedis::connect(stringify!($case)).await {
-                        redis.run(super::$case).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
 for_each_store!(
     case_round_trip,
     case_put_new_first_writer_wins,
@@ -582,117 +557,6 @@ for_each_store!(
     case_key_rotation,
     case_no_token_in_stored_values,
 );
-
-fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
-}
-
-/// A key prefix no other test (in this run or a parallel one) uses.
-fn unique_prefix(test: &str) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    hasher.write_u32(std::process::id());
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    format!("frontmcp-test:vault:{test}:{:016x}:", hasher.finish())
-}
-
-/// A [`RedisStore`] under a fresh prefix, whose keys are removed after the test.
-struct TestRedis {
-    store: RedisStore,
-    prefix: String,
-}
-
-impl TestRedis {
-    /// `None` (after a loud message) when Redis is not reachable and `CI` is not set.
-    async fn connect(test: &str) -> Option<Self> {
-        let prefix = unique_prefix(test);
-        match RedisStore::connect(&redis_url(), &prefix).await {
-            Ok(store) => Some(Self { store, prefix }),
-            Err(error) if std::env::var_os("CI").is_some() => {
-                panic!(
-                    "Redis is required when CI is set (REDIS_URL={}): {error}",
-                    redis_url()
-                )
-            }
-            Err(error) => {
-                // Once per run, and straight to stderr: the test harness swallows `eprintln!` of
-                // passing tests.
-                static WARNED: std::sync::Once = std::sync::Once::new();
-                WARNED.call_once(|| {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "\n!!!!! SKIPPING redis vault tests: {error} (set REDIS_URL; with CI set \
-                         they fail) !!!!!\n"
-                    );
-                });
-                None
-            }
-        }
-    }
-
-    /// Runs `case` on the store, then removes the test's keys, even if the case panicked.
-    async fn run<F, Fut>(self, case: F)
-    where
-        F: FnOnce(Arc<dyn Store>) -> Fut,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        let outcome = tokio::spawn(case(Arc::new(self.store.clone()))).await;
-        self.cleanup().await;
-        if let Err(error) = outcome {
-            std::panic::resume_unwind(error.into_panic());
-        }
-    }
-
-    /// Every key under the test's prefix.
-    async fn keys(&self) -> Vec<Vec<u8>> {
-        let mut conn = raw_connection().await;
-        let mut keys = Vec::new();
-        let mut cursor: u64 = 0;
-        loop {
-            let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(format!("{}*", self.prefix))
-                .arg("COUNT")
-                .arg(1000)
-                .query_async(&mut conn)
-                .await
-                .unwrap();
-            keys.extend(batch);
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
-        keys
-    }
-
-    async fn cleanup(&self) {
-        let keys = self.keys().await;
-        if !keys.is_empty() {
-            let _: u64 = redis::cmd("DEL")
-                .arg(keys)
-                .query_async(&mut raw_connection().await)
-                .await
-                .unwrap();
-        }
-    }
-}
-
-/// A plain connection, to look at what the store wrote.
-async fn raw_connection() -> redis::aio::MultiplexedConnection {
-    redis::Client::open(redis_url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
-}
 
 // ---------------------------------------------------------------------------------------------
 // Redis only.
