@@ -35,11 +35,17 @@ pub enum SessionMode {
     Stateless,
 }
 
+/// The key prefix of Redis storage unless `key_prefix` says otherwise.
+pub const DEFAULT_KEY_PREFIX: &str = "frontmcp:";
+
 /// Where sessions, codes and the token vault are kept (`token_storage(...)`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum TokenStorage {
-    /// In the server's memory: the embedded default, lost on restart, one process only.
+    /// The default: in memory, or in Redis when `REDIS_URL` is set, so one variable moves a
+    /// server (and every copy of it) onto shared storage.
     #[default]
+    Auto,
+    /// In the server's memory, whatever the environment says: lost on restart, one process only.
     Memory,
     /// In Redis, shared by every server process that points at it.
     Redis {

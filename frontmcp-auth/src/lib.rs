@@ -16,8 +16,9 @@ pub mod upstream;
 pub mod vault;
 
 pub use config::{
-    AppAuth, AppAuthMode, ConfigError, ConsentConfig, RemoteProvider, ServerAuth, ServerAuthMode,
-    ServerAuthType, SessionMode, TokenStorage, is_acceptable_provider_url,
+    AppAuth, AppAuthMode, ConfigError, ConsentConfig, DEFAULT_KEY_PREFIX, RemoteProvider,
+    ServerAuth, ServerAuthMode, ServerAuthType, SessionMode, TokenStorage,
+    is_acceptable_provider_url,
 };
 pub use consent::{
     AppStatus, CONSENT_VERSION, ConsentAction, ConsentGroupBy, ConsentSelection, ConsentState,

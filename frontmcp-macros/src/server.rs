@@ -294,7 +294,7 @@ fn auth_tokens(auth: &ServerAuthArgs, errors: &mut darling::error::Accumulator) 
     };
     let enabled = auth.consent.as_ref().is_some_and(|c| c.enabled);
     let storage = match &auth.token_storage {
-        None => quote!(::frontmcp::__private::TokenStorage::Memory),
+        None => quote!(::frontmcp::__private::TokenStorage::Auto),
         Some(storage) => storage_tokens(storage, errors),
     };
     quote! {
@@ -348,10 +348,10 @@ fn storage_tokens(
                 .url_env
                 .as_ref()
                 .map_or_else(|| "REDIS_URL".to_owned(), LitStr::value);
-            let prefix = redis
-                .key_prefix
-                .as_ref()
-                .map_or_else(|| "frontmcp:".to_owned(), LitStr::value);
+            let prefix = redis.key_prefix.as_ref().map_or_else(
+                || frontmcp_auth::DEFAULT_KEY_PREFIX.to_owned(),
+                LitStr::value,
+            );
             quote! {
                 ::frontmcp::__private::TokenStorage::Redis {
                     url: #url,

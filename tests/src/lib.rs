@@ -268,3 +268,76 @@ pub fn repo_root() -> PathBuf {
         .expect("tests/ is in the repo")
         .to_path_buf()
 }
+
+/// An example server as a child process on an ephemeral port, killed when dropped.
+#[derive(Debug)]
+pub struct ExampleServer {
+    child: std::process::Child,
+    /// Its `/mcp` URL.
+    pub url: String,
+}
+
+impl ExampleServer {
+    /// Starts example `name` (built first) on `127.0.0.1:0`.
+    pub fn start(name: &str) -> Self {
+        Self::start_with(name, &[])
+    }
+
+    /// Starts example `name` with extra environment variables.
+    pub fn start_with(name: &str, env: &[(&str, &str)]) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(example_binary(name))
+            .env("FRONTMCP_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("example starts");
+        // The bound port is only known from the server's "listening" log line.
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let name = name.to_owned();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Some(start) = line.find("url=http://") {
+                    let _ = tx.send(
+                        line[start + 4..]
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or("")
+                            .to_owned(),
+                    );
+                }
+                eprintln!("[{name}] {line}");
+            }
+        });
+        let url = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the server logs its URL");
+        Self { child, url }
+    }
+
+    /// A session token for `user`, obtained like a client would (register, sign in, consent, code).
+    pub fn token(&self, user: &str) -> String {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let (_, tokens) = runtime.block_on(oauth::tokens(&Http::new(&self.url), user));
+        tokens["access_token"]
+            .as_str()
+            .expect("an access token")
+            .to_owned()
+    }
+}
+
+impl Drop for ExampleServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

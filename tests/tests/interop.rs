@@ -7,74 +7,11 @@
 //! exercised separately by `auth.test.mjs`. Outside CI a missing Node.js or Python skips a client
 //! with a loud notice; in CI (`CI` set) it fails.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{OnceLock, mpsc};
-use std::time::Duration;
+use std::process::Command;
+use std::sync::OnceLock;
 
-use frontmcp_tests::{example_binary, repo_root};
-
-/// The example server as a child process, killed when dropped.
-struct ExampleServer {
-    child: Child,
-    url: String,
-}
-
-impl ExampleServer {
-    fn start(name: &str) -> Self {
-        let mut child = Command::new(example_binary(name))
-            .env("FRONTMCP_ADDR", "127.0.0.1:0")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("example starts");
-        // The bound port is only known from the server's "listening" log line.
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let name = name.to_owned();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(start) = line.find("url=http://") {
-                    let _ = tx.send(
-                        line[start + 4..]
-                            .split_whitespace()
-                            .next()
-                            .unwrap_or("")
-                            .to_owned(),
-                    );
-                }
-                eprintln!("[{name}] {line}");
-            }
-        });
-        let url = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the server logs its URL");
-        Self { child, url }
-    }
-
-    /// A session token for `user`, obtained like a client would (register, sign in, consent, code).
-    fn token(&self, user: &str) -> String {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let http = frontmcp_tests::Http::new(&self.url);
-        let (_, tokens) = runtime.block_on(frontmcp_tests::oauth::tokens(&http, user));
-        tokens["access_token"]
-            .as_str()
-            .expect("an access token")
-            .to_owned()
-    }
-}
-
-impl Drop for ExampleServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use frontmcp_tests::{ExampleServer, repo_root};
 
 fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")

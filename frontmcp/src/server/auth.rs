@@ -6,7 +6,9 @@ use frontmcp_auth::oauth::{AuthApp, AuthConfig, AuthServer, Authenticator, DevLo
 use frontmcp_auth::store::{MemoryStore, RedisStore, Store};
 use frontmcp_auth::tokens::TokenSigner;
 use frontmcp_auth::ui::{ConsentUi, DefaultUi};
-use frontmcp_auth::{AppAuthMode, ConsentToolItem, ServerAuth, ServerAuthMode, TokenStorage};
+use frontmcp_auth::{
+    AppAuthMode, ConsentToolItem, DEFAULT_KEY_PREFIX, ServerAuth, ServerAuthMode, TokenStorage,
+};
 
 use super::registry::Registry;
 use super::{Error, ToolNaming};
@@ -98,6 +100,19 @@ pub(crate) async fn start(
 async fn open_store(storage: &TokenStorage) -> Result<Arc<dyn Store>, Error> {
     match storage {
         TokenStorage::Memory => Ok(Arc::new(MemoryStore::new())),
+        TokenStorage::Auto => match std::env::var("REDIS_URL")
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+        {
+            None => Ok(Arc::new(MemoryStore::new())),
+            Some(url) => {
+                tracing::info!("REDIS_URL is set: authorization state is kept in Redis");
+                let store = RedisStore::connect(&url, DEFAULT_KEY_PREFIX)
+                    .await
+                    .map_err(|e| Error::Store(e.to_string()))?;
+                Ok(Arc::new(store))
+            }
+        },
         TokenStorage::Redis {
             url,
             url_env,
