@@ -98,21 +98,15 @@ pub(crate) async fn start(
 
 /// The configured store; Redis is reached once at start-up so a wrong address fails fast.
 async fn open_store(storage: &TokenStorage) -> Result<Arc<dyn Store>, Error> {
-    match storage {
-        TokenStorage::Memory => Ok(Arc::new(MemoryStore::new())),
-        TokenStorage::Auto => match std::env::var("REDIS_URL")
+    let redis = match storage {
+        TokenStorage::Memory => None,
+        TokenStorage::Auto => std::env::var("REDIS_URL")
             .ok()
             .filter(|url| !url.trim().is_empty())
-        {
-            None => Ok(Arc::new(MemoryStore::new())),
-            Some(url) => {
+            .map(|url| {
                 tracing::info!("REDIS_URL is set: authorization state is kept in Redis");
-                let store = RedisStore::connect(&url, DEFAULT_KEY_PREFIX)
-                    .await
-                    .map_err(|e| Error::Store(e.to_string()))?;
-                Ok(Arc::new(store))
-            }
-        },
+                (url, DEFAULT_KEY_PREFIX)
+            }),
         TokenStorage::Redis {
             url,
             url_env,
@@ -125,7 +119,13 @@ async fn open_store(storage: &TokenStorage) -> Result<Arc<dyn Store>, Error> {
                     message: "is not set, and token_storage(redis(...)) needs the Redis URL".into(),
                 })?,
             };
-            let store = RedisStore::connect(&url, key_prefix)
+            Some((url, key_prefix.as_ref()))
+        }
+    };
+    match redis {
+        None => Ok(Arc::new(MemoryStore::new())),
+        Some((url, prefix)) => {
+            let store = RedisStore::connect(&url, prefix)
                 .await
                 .map_err(|e| Error::Store(e.to_string()))?;
             Ok(Arc::new(store))
