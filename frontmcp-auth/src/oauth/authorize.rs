@@ -100,22 +100,19 @@ impl AuthServer {
                 );
             }
         };
-        let client = match self
-            .inner
-            .store
-            .get_json::<ClientRecord>(Namespace::Client, client_id)
-            .await
-        {
-            Ok(Some(client)) => client,
-            Ok(None) => {
-                return error_page(
-                    self,
-                    StatusCode::BAD_REQUEST,
+        let client: ClientRecord = match self
+            .load(
+                Namespace::Client,
+                client_id,
+                (
                     "Unknown client",
                     "This application is not registered with the server.",
-                );
-            }
-            Err(e) => return unavailable(self, &e),
+                ),
+            )
+            .await
+        {
+            Ok(client) => client,
+            Err(resp) => return resp,
         };
         let redirect_uri = match params.one("redirect_uri") {
             Ok(Some(uri)) if client.redirect_uris.iter().any(|r| r == uri) => uri.to_owned(),
@@ -374,23 +371,13 @@ impl AuthServer {
         };
         let (pending_id, csrf) = (pending_id.to_owned(), csrf.to_owned());
         let cookie = csrf_cookie_value(req.headers());
-        let pending = match self
-            .inner
-            .store
-            .get_json::<PendingRecord>(Namespace::Pending, &pending_id)
-            .await
-        {
-            Ok(Some(p)) => p,
-            Ok(None) => {
-                return Err(error_page(
-                    self,
-                    StatusCode::BAD_REQUEST,
-                    "Expired",
-                    "This sign-in took too long or was already used. Start again from the application.",
-                ));
-            }
-            Err(e) => return Err(unavailable(self, &e)),
-        };
+        let pending: PendingRecord = self
+            .load(
+                Namespace::Pending,
+                &pending_id,
+                ("Expired", "This sign-in took too long or was already used. Start again from the application."),
+            )
+            .await?;
         let cookie_matches = cookie.is_some_and(|c| random::constant_time_eq(&c, &csrf));
         if !cookie_matches
             || !random::constant_time_eq(&random::digest(csrf.as_bytes()), &pending.csrf_hash)
@@ -402,23 +389,16 @@ impl AuthServer {
                 "The form's security token does not match. Start again from the application.",
             ));
         }
-        let client = match self
-            .inner
-            .store
-            .get_json::<ClientRecord>(Namespace::Client, &pending.client_id)
-            .await
-        {
-            Ok(Some(client)) => client,
-            Ok(None) => {
-                return Err(error_page(
-                    self,
-                    StatusCode::BAD_REQUEST,
+        let client: ClientRecord = self
+            .load(
+                Namespace::Client,
+                &pending.client_id,
+                (
                     "Unknown client",
                     "This application is no longer registered.",
-                ));
-            }
-            Err(e) => return Err(unavailable(self, &e)),
-        };
+                ),
+            )
+            .await?;
         Ok(VerifiedForm {
             pending_id,
             pending,
@@ -426,6 +406,26 @@ impl AuthServer {
             csrf,
             client,
         })
+    }
+
+    /// A record the flow needs: a 400 page titled and worded by `missing` when it is gone, a 503
+    /// page when the store fails.
+    async fn load<T: serde::de::DeserializeOwned>(
+        &self,
+        ns: Namespace,
+        key: &str,
+        missing: (&str, &str),
+    ) -> Result<T, Response<Bytes>> {
+        match self.inner.store.get_json::<T>(ns, key).await {
+            Ok(Some(record)) => Ok(record),
+            Ok(None) => Err(error_page(
+                self,
+                StatusCode::BAD_REQUEST,
+                missing.0,
+                missing.1,
+            )),
+            Err(e) => Err(unavailable(self, &e)),
+        }
     }
 
     async fn save_pending(&self, id: &str, pending: &PendingRecord) -> Result<(), StoreError> {
