@@ -75,6 +75,19 @@ pub struct Browser {
     pub csrf: String,
 }
 
+impl Browser {
+    /// Submits a login or consent form: the pending authorization, the CSRF token and cookie,
+    /// and `fields`.
+    pub async fn submit(&self, http: &Http, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut pairs = vec![
+            ("pending", self.pending.as_str()),
+            ("csrf_token", self.csrf.as_str()),
+        ];
+        pairs.extend_from_slice(fields);
+        form(http, path, Some(&self.cookie), &pairs).await
+    }
+}
+
 /// The authorize URL path for `client_id`, with `extra` parameters replacing or adding to the
 /// defaults (an empty value removes one).
 pub fn authorize_query(client_id: &str, extra: &[(&str, &str)]) -> String {
@@ -161,31 +174,22 @@ pub async fn sign_in(
 ) -> String {
     let (_, browser) = open_authorize(http, client_id, &[]).await;
     let b = browser.expect("the login page");
-    let consent = form(
-        http,
-        "/oauth/login",
-        Some(&b.cookie),
-        &[
-            ("pending", &b.pending),
-            ("csrf_token", &b.csrf),
-            ("username", user),
-            ("password", "pw"),
-        ],
-    )
-    .await;
+    let consent = b
+        .submit(
+            http,
+            "/oauth/login",
+            &[("username", user), ("password", "pw")],
+        )
+        .await;
     assert_eq!(consent.status, StatusCode::OK, "{}", consent.body);
     assert!(consent.body.contains("Authorize Access"));
     let preselected = checked_tools(&consent.body);
-    let mut pairs = vec![
-        ("pending", b.pending.as_str()),
-        ("csrf_token", b.csrf.as_str()),
-        ("action", "continue"),
-    ];
+    let mut pairs = vec![("action", "continue")];
     match selected {
         Some(selected) => pairs.extend(selected.iter().map(|t| ("tool", *t))),
         None => pairs.extend(preselected.iter().map(|t| ("tool", t.as_str()))),
     }
-    let done = form(http, "/oauth/consent", Some(&b.cookie), &pairs).await;
+    let done = b.submit(http, "/oauth/consent", &pairs).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let params = location_params(&done);
     assert_eq!(param(&params, "state"), Some("xyz"));

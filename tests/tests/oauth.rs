@@ -191,43 +191,26 @@ async fn skip_and_tool_selection_shape_the_session() {
         .to_owned();
     let (_, browser) = open_authorize(&http, &client_id, &[("scope", "crm:read")]).await;
     let b = browser.unwrap();
-    let base = [
-        ("pending", b.pending.as_str()),
-        ("csrf_token", b.csrf.as_str()),
-    ];
-    let login = form(
-        &http,
-        "/oauth/login",
-        Some(&b.cookie),
-        &[base[0], base[1], ("username", "grace")],
-    )
-    .await;
+    let login = b
+        .submit(&http, "/oauth/login", &[("username", "grace")])
+        .await;
     assert!(login.body.contains("Authorized"));
-    let skipped = form(
-        &http,
-        "/oauth/consent",
-        Some(&b.cookie),
-        &[base[0], base[1], ("action", "skip:notes")],
-    )
-    .await;
+    let skipped = b
+        .submit(&http, "/oauth/consent", &[("action", "skip:notes")])
+        .await;
     assert_eq!(skipped.status, StatusCode::OK);
     assert!(
         skipped.body.contains("Skipped") && skipped.body.contains("Authorize Later"),
         "{}",
         skipped.body
     );
-    let done = form(
-        &http,
-        "/oauth/consent",
-        Some(&b.cookie),
-        &[
-            base[0],
-            base[1],
-            ("action", "continue"),
-            ("tool", "crm:get_contacts"),
-        ],
-    )
-    .await;
+    let done = b
+        .submit(
+            &http,
+            "/oauth/consent",
+            &[("action", "continue"), ("tool", "crm:get_contacts")],
+        )
+        .await;
     let code = param(&location_params(&done), "code").unwrap().to_owned();
     let tokens = exchange(&http, &client_id, &code, VERIFIER).await.json();
     let c = claims(tokens["access_token"].as_str().unwrap());
@@ -646,24 +629,11 @@ async fn insufficient_scope_is_403_even_with_escaped_names() {
         .to_owned();
     let (_, browser) = open_authorize(&http, &client_id, &[("scope", "crm:read")]).await;
     let b = browser.unwrap();
-    let base = [
-        ("pending", b.pending.as_str()),
-        ("csrf_token", b.csrf.as_str()),
-    ];
-    form(
-        &http,
-        "/oauth/login",
-        Some(&b.cookie),
-        &[base[0], base[1], ("username", "ada")],
-    )
-    .await;
-    let done = form(
-        &http,
-        "/oauth/consent",
-        Some(&b.cookie),
-        &[base[0], base[1], ("action", "continue")],
-    )
-    .await;
+    b.submit(&http, "/oauth/login", &[("username", "ada")])
+        .await;
+    let done = b
+        .submit(&http, "/oauth/consent", &[("action", "continue")])
+        .await;
     let code = param(&location_params(&done), "code").unwrap().to_owned();
     let access = exchange(&http, &client_id, &code, VERIFIER).await.json()["access_token"]
         .as_str()
@@ -777,36 +747,17 @@ async fn consent_decisions_are_enforced_on_calls() {
         .to_owned();
     let (_, browser) = open_authorize(&http, &client_id, &[]).await;
     let b = browser.unwrap();
-    let base = [
-        ("pending", b.pending.as_str()),
-        ("csrf_token", b.csrf.as_str()),
-    ];
-    form(
-        &http,
-        "/oauth/login",
-        Some(&b.cookie),
-        &[base[0], base[1], ("username", "ada")],
-    )
-    .await;
-    form(
-        &http,
-        "/oauth/consent",
-        Some(&b.cookie),
-        &[base[0], base[1], ("action", "skip:notes")],
-    )
-    .await;
-    let done = form(
-        &http,
-        "/oauth/consent",
-        Some(&b.cookie),
-        &[
-            base[0],
-            base[1],
-            ("action", "continue"),
-            ("tool", "crm:get_contacts"),
-        ],
-    )
-    .await;
+    b.submit(&http, "/oauth/login", &[("username", "ada")])
+        .await;
+    b.submit(&http, "/oauth/consent", &[("action", "skip:notes")])
+        .await;
+    let done = b
+        .submit(
+            &http,
+            "/oauth/consent",
+            &[("action", "continue"), ("tool", "crm:get_contacts")],
+        )
+        .await;
     let code = param(&location_params(&done), "code").unwrap().to_owned();
     let access = exchange(&http, &client_id, &code, VERIFIER).await.json()["access_token"]
         .as_str()

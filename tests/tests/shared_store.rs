@@ -7,9 +7,7 @@
 
 use std::io::Write;
 
-use frontmcp_tests::oauth::{
-    VERIFIER, exchange, form, location_params, open_authorize, param, register,
-};
+use frontmcp_tests::oauth::{VERIFIER, exchange, location_params, open_authorize, param, register};
 use frontmcp_tests::{ExampleServer, Http, initialize_body};
 use hyper::StatusCode;
 use serde_json::json;
@@ -62,26 +60,14 @@ async fn two_processes_share_clients_sessions_and_keys() {
         .to_owned();
     let (_, browser) = open_authorize(&http_two, &client_id, &[]).await;
     let b = browser.expect("process 2 knows the client registered on process 1");
-    let base = [
-        ("pending", b.pending.as_str()),
-        ("csrf_token", b.csrf.as_str()),
-    ];
     // ... sign in on process 1 and consent on process 2 (the pending authorization is shared) ...
-    let consent = form(
-        &http_one,
-        "/oauth/login",
-        Some(&b.cookie),
-        &[base[0], base[1], ("username", "ada")],
-    )
-    .await;
+    let consent = b
+        .submit(&http_one, "/oauth/login", &[("username", "ada")])
+        .await;
     assert_eq!(consent.status, StatusCode::OK, "{}", consent.body);
-    let done = form(
-        &http_two,
-        "/oauth/consent",
-        Some(&b.cookie),
-        &[base[0], base[1], ("action", "continue")],
-    )
-    .await;
+    let done = b
+        .submit(&http_two, "/oauth/consent", &[("action", "continue")])
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let code = param(&location_params(&done), "code").unwrap().to_owned();
     // ... redeem the code on process 1, once: process 2 cannot redeem it again ...
