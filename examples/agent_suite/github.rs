@@ -1,9 +1,14 @@
-//! The GitHub app: repositories and issues (an in-memory stand-in for GitHub's API).
+//! The GitHub app: repositories and issues. Like Slack, it has its own provider and is authorized
+//! progressively; its tools check their token against the provider (the DEMO provider plays
+//! GitHub) and keep the repositories in memory.
 
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 
 use frontmcp::prelude::*;
+use serde_json::json;
+
+use crate::provider_api;
 
 #[derive(Deserialize, JsonSchema)]
 pub struct CreateIssue {
@@ -24,6 +29,8 @@ pub struct Issue {
     pub number: usize,
     /// Title.
     pub title: String,
+    /// The GitHub user who opened it (the owner of the app token).
+    pub author: String,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -56,15 +63,32 @@ impl Default for GitHubApp {
 
 #[app(
     name = "GitHub",
-    description = "Code hosting: repositories and issues."
+    description = "Code hosting: repositories and issues.",
+    auth(
+        mode = "transparent",
+        remote(
+            provider = "https://github.com/login/oauth",
+            scopes("repo", "user"),
+            client_id = "agent-suite",
+            authorization_endpoint = "https://github.com/login/oauth/authorize",
+            token_endpoint = "https://github.com/login/oauth/access_token"
+        )
+    )
 )]
 impl GitHubApp {
     /// Opens an issue in a repository.
     #[tool(scopes("repo"))]
-    async fn create_issue(&self, input: CreateIssue) -> ToolResult<Json<Issue>> {
+    async fn create_issue(&self, ctx: &ToolContext, input: CreateIssue) -> ToolResult<Json<Issue>> {
         if input.title.trim().is_empty() {
             return Err(ToolError::new("an issue needs a title"));
         }
+        let author = provider_api::echo(
+            ctx,
+            "repo",
+            json!({"repo": input.repo, "title": input.title}),
+        )
+        .await?
+        .user;
         let mut repos = self.repos.write().unwrap_or_else(|p| p.into_inner());
         let issues = repos.get_mut(&input.repo).ok_or_else(|| {
             ToolError::new(format!(
@@ -77,14 +101,16 @@ impl GitHubApp {
             repo: input.repo,
             number: issues.len(),
             title: input.title,
+            author,
         }))
     }
 
     /// Lists repositories with their open issue counts.
     #[tool(read_only = true, scopes("repo"))]
-    async fn list_repos(&self) -> Json<Repos> {
+    async fn list_repos(&self, ctx: &ToolContext) -> ToolResult<Json<Repos>> {
+        provider_api::echo(ctx, "repo", json!({"list": "repos"})).await?;
         let repos = self.repos.read().unwrap_or_else(|p| p.into_inner());
-        Json(Repos {
+        Ok(Json(Repos {
             repos: repos
                 .iter()
                 .map(|(name, i)| Repo {
@@ -92,6 +118,6 @@ impl GitHubApp {
                     open_issues: i.len(),
                 })
                 .collect(),
-        })
+        }))
     }
 }

@@ -1,9 +1,15 @@
-//! The Slack app: channels and messages (an in-memory stand-in for Slack's API).
+//! The Slack app: channels and messages. It has its own provider, so the user authorizes it
+//! progressively, the first time one of its tools is called. Each tool checks its token against
+//! the provider (the DEMO provider plays Slack; see `provider_api`) and keeps the channels in
+//! memory so every call has a visible effect.
 
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 
 use frontmcp::prelude::*;
+use serde_json::json;
+
+use crate::provider_api;
 
 #[derive(Deserialize, JsonSchema)]
 pub struct SendMessage {
@@ -19,6 +25,8 @@ pub struct Sent {
     pub channel: String,
     /// Its timestamp-like ID within the channel.
     pub ts: usize,
+    /// The Slack user it was posted as (the owner of the app token).
+    pub posted_as: String,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -48,7 +56,20 @@ impl Default for SlackApp {
     }
 }
 
-#[app(name = "Slack", description = "Team messaging.")]
+#[app(
+    name = "Slack",
+    description = "Team messaging.",
+    auth(
+        mode = "transparent",
+        remote(
+            provider = "https://slack.com/oauth",
+            scopes("chat:write", "channels:read"),
+            client_id = "agent-suite",
+            authorization_endpoint = "https://slack.com/oauth/v2/authorize",
+            token_endpoint = "https://slack.com/api/oauth.v2.access"
+        )
+    )
+)]
 impl SlackApp {
     /// Posts a message to a channel.
     #[tool(scopes("chat:write"))]
@@ -56,27 +77,34 @@ impl SlackApp {
         if input.message.trim().is_empty() {
             return Err(ToolError::new("the message is empty"));
         }
+        let channel = input.channel.trim_start_matches('#').to_owned();
+        if !self.read().contains_key(&channel) {
+            return Err(ToolError::new(format!(
+                "no channel #{channel}; call slack:list_channels"
+            )));
+        }
+        let posted = provider_api::echo(
+            ctx,
+            "chat:write",
+            json!({"channel": channel, "text": input.message}),
+        )
+        .await?;
         let mut channels = self.channels.write().unwrap_or_else(|p| p.into_inner());
-        let channel = input.channel.trim_start_matches('#');
-        let messages = channels.get_mut(channel).ok_or_else(|| {
-            ToolError::new(format!("no channel #{channel}; call slack:list_channels"))
-        })?;
-        messages.push(format!(
-            "[{}] {}",
-            ctx.session_id().unwrap_or("stdio"),
-            input.message
-        ));
+        let messages = channels.entry(channel.clone()).or_default();
+        messages.push(format!("[{}] {}", posted.user, input.message));
         Ok(Json(Sent {
-            channel: channel.to_owned(),
+            channel,
             ts: messages.len(),
+            posted_as: posted.user,
         }))
     }
 
     /// Lists the channels and how many messages each holds.
     #[tool(read_only = true, scopes("channels:read"))]
-    async fn list_channels(&self) -> Json<Channels> {
-        let channels = self.channels.read().unwrap_or_else(|p| p.into_inner());
-        Json(Channels {
+    async fn list_channels(&self, ctx: &ToolContext) -> ToolResult<Json<Channels>> {
+        provider_api::echo(ctx, "channels:read", json!({"list": "channels"})).await?;
+        let channels = self.read();
+        Ok(Json(Channels {
             channels: channels
                 .iter()
                 .map(|(name, m)| Channel {
@@ -84,6 +112,12 @@ impl SlackApp {
                     messages: m.len(),
                 })
                 .collect(),
-        })
+        }))
+    }
+}
+
+impl SlackApp {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Vec<String>>> {
+        self.channels.read().unwrap_or_else(|p| p.into_inner())
     }
 }

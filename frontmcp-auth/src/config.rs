@@ -131,6 +131,15 @@ pub enum ConfigError {
         /// The app that needs the vault.
         app: String,
     },
+    /// An app has its own provider, but the server does not orchestrate authorization, so there
+    /// is no auth session to keep its tokens under.
+    #[error(
+        "app `{app}` authorizes with its own provider (auth(mode = \"transparent\")), which needs the server's auth(mode = \"orchestrated\")"
+    )]
+    TransparentNeedsOrchestration {
+        /// The app.
+        app: String,
+    },
     /// An app uses `mode = "transparent"` without `remote(...)`.
     #[error("app `{app}`: auth(mode = \"transparent\") needs remote(provider = ..., scopes(...))")]
     TransparentWithoutRemote {
@@ -171,6 +180,9 @@ impl ServerAuth {
                 });
             }
             _ => {}
+        }
+        if app.mode == AppAuthMode::Transparent && self.mode != ServerAuthMode::Orchestrated {
+            return Err(ConfigError::TransparentNeedsOrchestration { app: app_id.into() });
         }
         if app.mode == AppAuthMode::Transparent && self.session_mode == SessionMode::Stateless {
             return Err(ConfigError::VaultNeedsStatefulSessions { app: app_id.into() });
@@ -229,6 +241,7 @@ mod tests {
     #[test]
     fn transparent_app_needs_remote_and_state() {
         let server = ServerAuth {
+            mode: ServerAuthMode::Orchestrated,
             session_mode: SessionMode::Stateless,
             ..Default::default()
         };
@@ -255,6 +268,10 @@ mod tests {
         assert!(matches!(
             server.validate_app("slack", &remote),
             Err(ConfigError::VaultNeedsStatefulSessions { .. })
+        ));
+        assert!(matches!(
+            ServerAuth::default().validate_app("slack", &remote),
+            Err(ConfigError::TransparentNeedsOrchestration { .. })
         ));
     }
 }

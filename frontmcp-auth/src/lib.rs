@@ -1,13 +1,16 @@
 //! Authorization for frontmcp servers.
 //!
-//! This crate knows nothing of MCP. Today it holds the authorization configuration model that the
-//! `#[front_mcp]` / `#[app]` macros and the builder produce, with its validation; the OAuth 2.1
-//! authorization server, the consent UI and the token vault build on it.
+//! This crate knows nothing of MCP. It holds the authorization configuration model that the
+//! `#[front_mcp]` / `#[app]` macros and the builder produce, the OAuth 2.1 authorization server
+//! ([`oauth`]) with its consent UI ([`ui`]), the session tokens ([`tokens`]), the stores
+//! ([`store`]), and progressive authorization ([`progressive`]): each app's own provider
+//! ([`upstream`]) and the token vault ([`vault`]).
 #![deny(missing_docs)]
 
 mod config;
 mod consent;
 pub mod oauth;
+pub mod progressive;
 pub mod random;
 pub mod store;
 pub mod tokens;

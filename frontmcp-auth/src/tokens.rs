@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -99,6 +100,9 @@ struct StoredKey {
 
 const STORED_KEY: &str = "es256-signing";
 
+/// RFC 9068: access tokens say what they are, so they cannot pass for ID tokens.
+const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
 impl TokenSigner {
     /// ES256 with the given PKCS#8 PEM private key.
     pub fn es256_from_pem(pem: &str) -> Result<Self, KeyError> {
@@ -184,30 +188,53 @@ impl TokenSigner {
         json!({ "keys": self.jwk.iter().collect::<Vec<_>>() })
     }
 
-    /// Signs claims.
+    /// Signs a session access token.
     pub fn sign(&self, claims: &SessionClaims) -> String {
-        let mut header = Header::new(self.algorithm);
-        header.kid = self.kid.clone();
-        // RFC 9068: access tokens say what they are, so they cannot pass for ID tokens.
-        header.typ = Some("at+jwt".into());
-        jsonwebtoken::encode(&header, claims, &self.encoding)
-            .expect("claims serialize and the key signs")
+        self.sign_typed(ACCESS_TOKEN_TYP, claims)
     }
 
-    /// Verifies a token for `issuer` and `audience`. Only this signer's algorithm is accepted,
-    /// which rules out algorithm confusion (`none`, HS256 with the public key, ...).
+    /// Verifies a session access token for `issuer` and `audience`. Only this signer's algorithm
+    /// is accepted, which rules out algorithm confusion (`none`, HS256 with the public key, ...),
+    /// and only `typ: at+jwt`, so no other token this server signs passes for one.
     pub fn verify(
         &self,
         token: &str,
         issuer: &str,
         audience: &str,
     ) -> Result<SessionClaims, TokenError> {
+        self.verify_typed(ACCESS_TOKEN_TYP, token, issuer, audience)
+    }
+
+    /// Signs `claims` as a JWT whose header says `typ`. Every kind of token the server signs
+    /// (access tokens, authorization tickets, sign-in cookies) has its own `typ` and audience, so
+    /// none can be replayed as another.
+    pub(crate) fn sign_typed<T: Serialize>(&self, typ: &str, claims: &T) -> String {
+        let mut header = Header::new(self.algorithm);
+        header.kid = self.kid.clone();
+        header.typ = Some(typ.into());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .expect("claims serialize and the key signs")
+    }
+
+    /// Verifies a JWT of kind `typ` for `issuer` and `audience` (`exp`, `iss`, `aud` and `sub`
+    /// required, no leeway).
+    pub(crate) fn verify_typed<T: DeserializeOwned>(
+        &self,
+        typ: &str,
+        token: &str,
+        issuer: &str,
+        audience: &str,
+    ) -> Result<T, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        if header.typ.as_deref() != Some(typ) {
+            return Err(TokenError::Invalid);
+        }
         let mut validation = Validation::new(self.algorithm);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 0;
-        jsonwebtoken::decode::<SessionClaims>(token, &self.decoding, &validation)
+        jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
             .map(|d| d.claims)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;

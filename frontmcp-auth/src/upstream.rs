@@ -247,6 +247,40 @@ impl UpstreamClient {
         self.token_request(endpoints, client, &form).await
     }
 
+    /// Revokes `token` at the provider (RFC 7009), when it has a revocation endpoint; `Ok(false)`
+    /// when it has none.
+    pub async fn revoke(
+        &self,
+        endpoints: &ProviderEndpoints,
+        client: &ClientCredentials,
+        token: &str,
+    ) -> Result<bool, UpstreamError> {
+        let Some(endpoint) = &endpoints.revocation_endpoint else {
+            return Ok(false);
+        };
+        let mut request = self
+            .http
+            .post(endpoint)
+            .form(&[("token", token), ("client_id", client.client_id.as_str())]);
+        if let Some(secret) = &client.client_secret {
+            request = request.basic_auth(&client.client_id, Some(secret));
+        }
+        let response = request.send().await.map_err(|e| self.transport_error(e))?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(true)
+        } else if status.is_server_error() {
+            Err(UpstreamError::Unavailable(format!(
+                "revocation endpoint answered {status}"
+            )))
+        } else {
+            Err(UpstreamError::Refused {
+                error: format!("revocation answered {status}"),
+                description: None,
+            })
+        }
+    }
+
     async fn token_request(
         &self,
         endpoints: &ProviderEndpoints,

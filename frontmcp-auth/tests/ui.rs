@@ -75,6 +75,7 @@ fn seed_consent_page() -> ConsentPage {
             pre_selected,
             group_by: ConsentGroupBy::AppId,
         },
+        ..Default::default()
     }
 }
 

@@ -221,13 +221,25 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         .as_ref()
         .and_then(|a| a.session_mode.as_ref())
         .is_some_and(|m| **m == SessionModeArg::Stateless);
-    let vault_check = stateless.then(|| {
-        quote! {
+    let orchestrated = args
+        .auth
+        .as_ref()
+        .is_some_and(|a| *a.mode == ServerMode::Orchestrated);
+    let vault_check = if !orchestrated {
+        Some(quote! {
+            const _: () = ::frontmcp::__private::assert_no_vault_without_orchestration(&[
+                #(<#apps as ::frontmcp::__private::AppStatic>::USES_VAULT),*
+            ]);
+        })
+    } else if stateless {
+        Some(quote! {
             const _: () = ::frontmcp::__private::assert_no_vault(&[
                 #(<#apps as ::frontmcp::__private::AppStatic>::USES_VAULT),*
             ]);
-        }
-    });
+        })
+    } else {
+        None
+    };
 
     quote! {
         #item

@@ -100,6 +100,20 @@ pub const fn assert_no_vault(uses_vault: &[bool]) {
     }
 }
 
+/// Fails compilation when a server that does not orchestrate authorization lists an app with its
+/// own provider: there is no auth session to keep the app's tokens under.
+pub const fn assert_no_vault_without_orchestration(uses_vault: &[bool]) {
+    let mut i = 0;
+    while i < uses_vault.len() {
+        if uses_vault[i] {
+            panic!(
+                "an app with `auth(mode = \"transparent\")` is authorized progressively, which needs the server's `auth(mode = \"orchestrated\")`"
+            );
+        }
+        i += 1;
+    }
+}
+
 const fn const_str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {

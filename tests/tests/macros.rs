@@ -162,7 +162,6 @@ async fn server_options_reach_the_builder() {
 #[tokio::test]
 async fn descriptions_annotations_and_naming_reach_tools_list() {
     let server = Server::builder()
-        .auth(Default::default())
         .tool_naming(ToolNaming {
             namespaced: true,
             separator: "_".into(),

@@ -1,16 +1,19 @@
-//! `GET /oauth/authorize` → login form → consent screen → redirect with a code.
+//! `GET /oauth/authorize` → login form → consent screen → redirect with a code; and the forms
+//! every flow shares (login, consent).
+
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap};
+use http::header;
 use http::{Request, Response, StatusCode};
 
-use super::records::{ClientRecord, CodeRecord, PendingRecord, SessionRecord};
+use super::records::{ClientRecord, CodeRecord, Flow, PendingRecord, SessionRecord};
 use super::{AuthServer, MAX_BODY_BYTES, respond};
-use crate::consent::{AppStatus, ConsentGroupBy, ConsentSelection, ConsentState};
+use crate::consent::{AppStatus, ConsentAction, ConsentGroupBy, ConsentSelection, ConsentState};
 use crate::random;
 use crate::store::{Namespace, StoreError, StoreExt};
 use crate::tokens::now_secs;
-use crate::ui::{ConsentAppCard, ConsentPage, ErrorPage, LoginPage};
+use crate::ui::{ConsentAppCard, ConsentPage, DonePage, ErrorPage, LoginPage};
 
 /// Parameters in a query string or form; a repeated single-valued parameter is an error
 /// (RFC 6749 section 3.1), multi-valued ones (`tool`) are kept in order.
@@ -41,42 +44,69 @@ impl Params {
             .filter(move |(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// Whether `prompt` (a space-separated list) asks for the consent screen.
+    pub(crate) fn prompts_consent(&self) -> bool {
+        self.one("prompt")
+            .ok()
+            .flatten()
+            .is_some_and(|p| p.split(' ').any(|v| v == "consent"))
+    }
 }
 
 /// A login or consent form whose CSRF token checked out, with what it belongs to.
-struct VerifiedForm {
-    pending_id: String,
-    pending: PendingRecord,
-    form: Params,
-    csrf: String,
-    client: ClientRecord,
+pub(crate) struct VerifiedForm {
+    pub(crate) pending_id: String,
+    pub(crate) pending: PendingRecord,
+    pub(crate) form: Params,
+    pub(crate) csrf: String,
 }
 
-/// A failure before the redirect URI is trusted: shown as a page, never redirected.
-fn error_page(
-    server: &AuthServer,
-    status: StatusCode,
-    title: &str,
-    message: &str,
-) -> Response<Bytes> {
-    tracing::warn!(title, message, "authorization request refused");
-    respond::html(
-        status,
-        server.inner.ui.error(&ErrorPage {
-            title: title.into(),
-            message: message.into(),
-        }),
-    )
-}
+impl AuthServer {
+    /// A page for a failure that must not be redirected to the client.
+    pub(crate) fn error_page(
+        &self,
+        status: StatusCode,
+        title: &str,
+        message: &str,
+    ) -> Response<Bytes> {
+        tracing::warn!(title, message, "authorization request refused");
+        respond::html(
+            status,
+            self.inner.ui.error(&ErrorPage {
+                title: title.into(),
+                message: message.into(),
+            }),
+        )
+    }
 
-fn unavailable(server: &AuthServer, e: &StoreError) -> Response<Bytes> {
-    tracing::error!(error = %e, "store unavailable during authorization");
-    error_page(
-        server,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Temporarily unavailable",
-        "Please try again in a moment.",
-    )
+    /// The page for a store that does not answer.
+    pub(crate) fn unavailable(&self, e: &dyn std::fmt::Display) -> Response<Bytes> {
+        tracing::error!(error = %e, "store unavailable during authorization");
+        self.error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Temporarily unavailable",
+            "Please try again in a moment.",
+        )
+    }
+
+    /// A page ending a flow in the browser.
+    pub(crate) fn done_page(
+        &self,
+        title: String,
+        message: String,
+        next: Option<String>,
+    ) -> Response<Bytes> {
+        respond::html(
+            StatusCode::OK,
+            self.inner.ui.done(&DonePage {
+                server_name: self.inner.config.server_name.clone(),
+                title,
+                message,
+                next,
+            }),
+        )
+    }
 }
 
 /// The redirect URI with `params` appended to its query.
@@ -87,13 +117,45 @@ fn with_params(redirect_uri: &str, params: &[(&str, &str)]) -> String {
 }
 
 impl AuthServer {
-    pub(crate) async fn authorize(&self, req: Request<Bytes>) -> Response<Bytes> {
+    /// `GET /oauth/authorize`, or `GET /{app}/oauth/authorize` for the standalone app `standalone`:
+    /// an authorization ticket opens an app's flow, anything else is a client's request.
+    pub(crate) async fn authorize(
+        &self,
+        req: Request<Bytes>,
+        standalone: Option<String>,
+    ) -> Response<Bytes> {
         let params = Params::parse(req.uri().query().unwrap_or("").as_bytes());
+        match params.one("ticket") {
+            Ok(Some(ticket)) => {
+                return self
+                    .open_app_flow(req.headers(), &params, ticket, standalone.as_deref())
+                    .await;
+            }
+            Err(_) => {
+                return self.error_page(
+                    StatusCode::BAD_REQUEST,
+                    "Invalid request",
+                    "The link carries its ticket twice.",
+                );
+            }
+            Ok(None) => {}
+        }
+        if standalone.is_none() && !matches!(params.one("app"), Ok(None)) {
+            return self.error_page(
+                StatusCode::BAD_REQUEST,
+                "Incomplete link",
+                "An app is authorized for your session from the link its tool gave you, which carries a ticket. Call the tool again to get one.",
+            );
+        }
+        self.client_request(&params, standalone.as_deref()).await
+    }
+
+    /// A client's authorization request: checks it, then shows the login form.
+    async fn client_request(&self, params: &Params, standalone: Option<&str>) -> Response<Bytes> {
         let client_id = match params.one("client_id") {
             Ok(Some(id)) => id,
             _ => {
-                return error_page(
-                    self,
+                return self.error_page(
                     StatusCode::BAD_REQUEST,
                     "Invalid request",
                     "The request names no client (client_id).",
@@ -118,8 +180,7 @@ impl AuthServer {
             Ok(Some(uri)) if client.redirect_uris.iter().any(|r| r == uri) => uri.to_owned(),
             Ok(None) if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
             _ => {
-                return error_page(
-                    self,
+                return self.error_page(
                     StatusCode::BAD_REQUEST,
                     "Invalid redirect",
                     "The redirect_uri does not exactly match one registered by this application.",
@@ -141,12 +202,13 @@ impl AuthServer {
             respond::redirect(&with_params(&redirect_uri, &pairs))
         };
         let single = |name: &str| params.one(name);
-        let (Ok(response_type), Ok(challenge), Ok(method), Ok(scope), Ok(resource)) = (
+        let (Ok(response_type), Ok(challenge), Ok(method), Ok(scope), Ok(resource), Ok(_)) = (
             single("response_type"),
             single("code_challenge"),
             single("code_challenge_method"),
             single("scope"),
             single("resource"),
+            single("prompt"),
         ) else {
             return fail("invalid_request", "a parameter is repeated");
         };
@@ -199,42 +261,61 @@ impl AuthServer {
                 "the resource is not this server's MCP endpoint",
             );
         }
+        // The server's consent screen offers the apps not left out of it; an app's own entry
+        // point offers that app alone.
+        let apps = self
+            .inner
+            .config
+            .apps
+            .iter()
+            .filter(|a| standalone.map_or(a.in_parent, |id| a.id == id))
+            .map(|a| {
+                let status = if a.needs_upstream() {
+                    AppStatus::Pending
+                } else {
+                    AppStatus::Authorized
+                };
+                (a.id.clone(), status)
+            })
+            .collect();
         let csrf = random::token();
         let pending = PendingRecord {
-            client_id: client.client_id.clone(),
-            redirect_uri,
-            state: state.clone(),
-            code_challenge: challenge.to_owned(),
-            scopes,
-            resource: expected_resource,
+            flow: Flow::Client {
+                client_id: client.client_id.clone(),
+                redirect_uri,
+                state: state.clone(),
+                code_challenge: challenge.to_owned(),
+                scopes,
+                resource: expected_resource,
+                force_consent: params.prompts_consent(),
+            },
+            session_id: format!("sess_{}", random::token()),
+            client_name: client_name(&client),
             csrf_hash: random::digest(csrf.as_bytes()),
             user: None,
-            apps: self
-                .inner
-                .config
-                .apps
-                .iter()
-                .map(|a| {
-                    (
-                        a.id.clone(),
-                        if a.needs_upstream {
-                            AppStatus::Pending
-                        } else {
-                            AppStatus::Authorized
-                        },
-                    )
-                })
-                .collect(),
+            apps,
+            selected: None,
         };
         let pending_id = random::token();
         if let Err(e) = self.save_pending(&pending_id, &pending).await {
-            return unavailable(self, &e);
+            return self.unavailable(&e);
         }
-        let mut resp = self.login_page(&client, &pending_id, &csrf, None);
-        resp.headers_mut().append(
-            header::SET_COOKIE,
-            respond::csrf_cookie(&csrf, self.inner.config.issuer.starts_with("https://")),
-        );
+        self.with_csrf_cookie(
+            self.login_page(&pending_id, &pending, &csrf, None),
+            &pending_id,
+            &csrf,
+        )
+    }
+
+    /// Sets the flow's CSRF cookie on `resp`.
+    pub(crate) fn with_csrf_cookie(
+        &self,
+        mut resp: Response<Bytes>,
+        pending_id: &str,
+        csrf: &str,
+    ) -> Response<Bytes> {
+        resp.headers_mut()
+            .append(header::SET_COOKIE, self.csrf_cookie(pending_id, csrf));
         resp
     }
 
@@ -244,7 +325,6 @@ impl AuthServer {
             mut pending,
             form,
             csrf,
-            client,
         } = match self.verified_form(&req).await {
             Ok(found) => found,
             Err(resp) => return resp,
@@ -255,20 +335,65 @@ impl AuthServer {
             Ok(user) => user,
             Err(e) => {
                 tracing::warn!("sign-in failed");
-                let mut resp = self.login_page(&client, &pending_id, &csrf, Some(e.to_string()));
+                let mut resp = self.login_page(&pending_id, &pending, &csrf, Some(e.to_string()));
                 *resp.status_mut() = StatusCode::UNAUTHORIZED;
                 return resp;
             }
         };
-        tracing::info!("user signed in");
-        pending.user = Some(user);
-        if let Err(e) = self.save_pending(&pending_id, &pending).await {
-            return unavailable(self, &e);
+        if let Flow::App { sub, .. } = &pending.flow {
+            if *sub != user {
+                // The link belongs to another user's session: completing it would attach this
+                // user's account to someone else's session.
+                tracing::warn!("an app authorization link was opened by another user");
+                let mut resp = self.login_page(
+                    &pending_id,
+                    &pending,
+                    &csrf,
+                    Some("This link belongs to another account's session. Sign in as the user who called the tool.".into()),
+                );
+                *resp.status_mut() = StatusCode::FORBIDDEN;
+                return resp;
+            }
         }
-        if self.inner.config.consent {
-            self.consent_page(&client, &pending_id, &pending, &csrf)
-        } else {
-            self.finish(&pending_id, &pending, None).await
+        tracing::info!("user signed in");
+        pending.user = Some(user.clone());
+        if let Err(e) = self.save_pending(&pending_id, &pending).await {
+            return self.unavailable(&e);
+        }
+        let mut resp = self.after_sign_in(&pending_id, &pending, &csrf).await;
+        resp.headers_mut()
+            .append(header::SET_COOKIE, self.sign_in_cookie(&user));
+        resp
+    }
+
+    /// The step after the user is known: the consent screen, the app's provider, or the end.
+    pub(crate) async fn after_sign_in(
+        &self,
+        pending_id: &str,
+        pending: &PendingRecord,
+        csrf: &str,
+    ) -> Response<Bytes> {
+        match &pending.flow {
+            Flow::Client { force_consent, .. } if self.inner.config.consent || *force_consent => {
+                self.consent_page(pending_id, pending, csrf, None)
+            }
+            Flow::Client { .. } => self.finish(pending_id, pending).await,
+            Flow::App {
+                force_consent: true,
+                ..
+            } => self.consent_page(pending_id, pending, csrf, None),
+            Flow::App { app, .. } => self.start_upstream(pending_id, pending, csrf, app).await,
+            Flow::Manage => {
+                if let Err(e) = self
+                    .inner
+                    .store
+                    .delete(Namespace::Pending, pending_id)
+                    .await
+                {
+                    return self.unavailable(&e);
+                }
+                respond::redirect("/oauth/apps")
+            }
         }
     }
 
@@ -278,82 +403,111 @@ impl AuthServer {
             mut pending,
             form,
             csrf,
-            client,
         } = match self.verified_form(&req).await {
             Ok(found) => found,
             Err(resp) => return resp,
         };
-        if pending.user.is_none() {
-            return error_page(
-                self,
+        if pending.user.is_none() || matches!(pending.flow, Flow::Manage) {
+            return self.error_page(
                 StatusCode::BAD_REQUEST,
                 "Sign in first",
                 "The consent step comes after signing in.",
             );
         }
-        let action = form.one("action").ok().flatten().unwrap_or("");
-        if action == "continue" {
-            let known: Vec<&str> = self
-                .inner
-                .config
-                .apps
-                .iter()
-                .flat_map(|a| a.tools.iter().map(|t| t.id.as_str()))
-                .collect();
-            let selected: Vec<String> = form
-                .all("tool")
-                .filter(|t| known.contains(t))
-                .map(str::to_owned)
-                .collect();
-            let all: Vec<String> = known.iter().map(|t| (*t).to_owned()).collect();
-            let selection = ConsentSelection::new(selected, &all, now_secs() * 1000);
-            return self.finish(&pending_id, &pending, Some(selection)).await;
-        }
-        let (verb, app_id) = action.split_once(':').unwrap_or((action, ""));
-        let Some(app) = self.inner.config.apps.iter().find(|a| a.id == app_id) else {
-            return error_page(
-                self,
-                StatusCode::BAD_REQUEST,
-                "Invalid request",
-                "The consent form named an unknown action or app.",
+        if matches!(pending.flow, Flow::Client { .. }) {
+            // Every button submits the checkboxes: keep them as the user left them.
+            let offered = self.offered_tools(&pending);
+            pending.selected = Some(
+                form.all("tool")
+                    .filter(|t| offered.contains(t))
+                    .map(str::to_owned)
+                    .collect(),
             );
+        }
+        let action = form
+            .one("action")
+            .ok()
+            .flatten()
+            .and_then(ConsentAction::parse);
+        let app_id = match &action {
+            Some(ConsentAction::Authorize(app) | ConsentAction::Skip(app)) => Some(app.as_str()),
+            _ => None,
         };
-        match verb {
-            "skip" => {
-                pending.apps.insert(app.id.clone(), AppStatus::Skipped);
+        let app = app_id.and_then(|id| {
+            self.inner
+                .config
+                .app(id)
+                .filter(|_| pending.apps.contains_key(id))
+        });
+        match (action, app, &pending.flow) {
+            (Some(ConsentAction::Continue), _, Flow::Client { .. }) => {
+                return self.finish(&pending_id, &pending).await;
             }
-            "authorize" if !app.needs_upstream => {
-                pending.apps.insert(app.id.clone(), AppStatus::Authorized);
-            }
-            "authorize" => {
-                return error_page(
-                    self,
-                    StatusCode::NOT_IMPLEMENTED,
-                    "Not available yet",
-                    "Authorizing an app with its own provider is not available in this version; skip it for now.",
+            (Some(ConsentAction::Skip(_)), Some(app), Flow::App { .. }) => {
+                if let Err(e) = self
+                    .inner
+                    .store
+                    .delete(Namespace::Pending, &pending_id)
+                    .await
+                {
+                    return self.unavailable(&e);
+                }
+                return self.done_page(
+                    format!("{} skipped", app.name),
+                    format!("{} was not authorized.", app.name),
+                    Some(
+                        "Its tools will give you a new link when you want to authorize it.".into(),
+                    ),
                 );
             }
+            (Some(ConsentAction::Skip(_)), Some(app), _) => {
+                pending.apps.insert(app.id.clone(), AppStatus::Skipped);
+            }
+            (Some(ConsentAction::Authorize(_)), Some(app), _) if app.needs_upstream() => {
+                if let Err(e) = self.save_pending(&pending_id, &pending).await {
+                    return self.unavailable(&e);
+                }
+                let app = app.id.clone();
+                return self
+                    .start_upstream(&pending_id, &pending, &csrf, &app)
+                    .await;
+            }
+            (Some(ConsentAction::Authorize(_)), Some(app), _) => {
+                pending.apps.insert(app.id.clone(), AppStatus::Authorized);
+            }
             _ => {
-                return error_page(
-                    self,
+                return self.error_page(
                     StatusCode::BAD_REQUEST,
                     "Invalid request",
-                    "The consent form named an unknown action.",
+                    "The consent form named an unknown action or app.",
                 );
             }
         }
         if let Err(e) = self.save_pending(&pending_id, &pending).await {
-            return unavailable(self, &e);
+            return self.unavailable(&e);
         }
-        self.consent_page(&client, &pending_id, &pending, &csrf)
+        self.consent_page(&pending_id, &pending, &csrf, None)
+    }
+
+    /// The ids of the tools of the apps a flow offers.
+    fn offered_tools(&self, pending: &PendingRecord) -> Vec<&str> {
+        self.inner
+            .config
+            .apps
+            .iter()
+            .filter(|a| pending.apps.contains_key(&a.id))
+            .flat_map(|a| a.tools.iter().map(|t| t.id.as_str()))
+            .collect()
     }
 
     /// The pending authorization a form belongs to, after checking its CSRF token against the
-    /// cookie and the stored hash.
-    async fn verified_form(&self, req: &Request<Bytes>) -> Result<VerifiedForm, Response<Bytes>> {
+    /// flow's cookie and the stored hash.
+    pub(crate) async fn verified_form(
+        &self,
+        req: &Request<Bytes>,
+    ) -> Result<VerifiedForm, Response<Bytes>> {
         if req.body().len() > MAX_BODY_BYTES {
-            return Err(error_page(
-                self,
+            return Err(self.error_page(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Invalid request",
                 "The form is too large.",
@@ -362,15 +516,13 @@ impl AuthServer {
         let form = Params::parse(req.body());
         let (Ok(Some(pending_id)), Ok(Some(csrf))) = (form.one("pending"), form.one("csrf_token"))
         else {
-            return Err(error_page(
-                self,
+            return Err(self.error_page(
                 StatusCode::FORBIDDEN,
                 "Invalid form",
                 "The form is missing its security token.",
             ));
         };
         let (pending_id, csrf) = (pending_id.to_owned(), csrf.to_owned());
-        let cookie = csrf_cookie_value(req.headers());
         let pending: PendingRecord = self
             .load(
                 Namespace::Pending,
@@ -378,39 +530,25 @@ impl AuthServer {
                 ("Expired", "This sign-in took too long or was already used. Start again from the application."),
             )
             .await?;
-        let cookie_matches = cookie.is_some_and(|c| random::constant_time_eq(&c, &csrf));
-        if !cookie_matches
-            || !random::constant_time_eq(&random::digest(csrf.as_bytes()), &pending.csrf_hash)
-        {
-            return Err(error_page(
-                self,
+        let cookie = self.browser_csrf(req.headers(), &pending_id, &pending.csrf_hash);
+        if !cookie.is_some_and(|c| random::constant_time_eq(&c, &csrf)) {
+            return Err(self.error_page(
                 StatusCode::FORBIDDEN,
                 "Invalid form",
                 "The form's security token does not match. Start again from the application.",
             ));
         }
-        let client: ClientRecord = self
-            .load(
-                Namespace::Client,
-                &pending.client_id,
-                (
-                    "Unknown client",
-                    "This application is no longer registered.",
-                ),
-            )
-            .await?;
         Ok(VerifiedForm {
             pending_id,
             pending,
             form,
             csrf,
-            client,
         })
     }
 
     /// A record the flow needs: a 400 page titled and worded by `missing` when it is gone, a 503
     /// page when the store fails.
-    async fn load<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn load<T: serde::de::DeserializeOwned>(
         &self,
         ns: Namespace,
         key: &str,
@@ -418,17 +556,16 @@ impl AuthServer {
     ) -> Result<T, Response<Bytes>> {
         match self.inner.store.get_json::<T>(ns, key).await {
             Ok(Some(record)) => Ok(record),
-            Ok(None) => Err(error_page(
-                self,
-                StatusCode::BAD_REQUEST,
-                missing.0,
-                missing.1,
-            )),
-            Err(e) => Err(unavailable(self, &e)),
+            Ok(None) => Err(self.error_page(StatusCode::BAD_REQUEST, missing.0, missing.1)),
+            Err(e) => Err(self.unavailable(&e)),
         }
     }
 
-    async fn save_pending(&self, id: &str, pending: &PendingRecord) -> Result<(), StoreError> {
+    pub(crate) async fn save_pending(
+        &self,
+        id: &str,
+        pending: &PendingRecord,
+    ) -> Result<(), StoreError> {
         self.inner
             .store
             .put_json(
@@ -440,16 +577,16 @@ impl AuthServer {
             .await
     }
 
-    fn login_page(
+    pub(crate) fn login_page(
         &self,
-        client: &ClientRecord,
         pending_id: &str,
+        pending: &PendingRecord,
         csrf: &str,
         error: Option<String>,
     ) -> Response<Bytes> {
         let page = LoginPage {
             server_name: self.inner.config.server_name.clone(),
-            client_name: client_name(client),
+            client_name: pending.client_name.clone(),
             action: "/oauth/login".into(),
             csrf_token: csrf.into(),
             hidden: vec![("pending".into(), pending_id.into())],
@@ -459,36 +596,38 @@ impl AuthServer {
         respond::html(StatusCode::OK, self.inner.ui.login(&page))
     }
 
-    fn consent_page(
+    /// The consent screen of a flow: every app it offers, or the one app of an app flow.
+    pub(crate) fn consent_page(
         &self,
-        client: &ClientRecord,
         pending_id: &str,
         pending: &PendingRecord,
         csrf: &str,
+        notice: Option<String>,
     ) -> Response<Bytes> {
         let apps: Vec<ConsentAppCard> = self
             .inner
             .config
             .apps
             .iter()
-            .map(|a| ConsentAppCard {
-                id: a.id.clone(),
-                name: a.name.clone(),
-                description: a.description.clone(),
-                status: pending
-                    .apps
-                    .get(&a.id)
-                    .copied()
-                    .unwrap_or(AppStatus::Pending),
-                tools: a.tools.clone(),
-                needs_upstream: a.needs_upstream,
+            .filter_map(|a| {
+                Some(ConsentAppCard {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    description: a.description.clone(),
+                    status: *pending.apps.get(&a.id)?,
+                    tools: a.tools.clone(),
+                    needs_upstream: a.needs_upstream(),
+                })
             })
             .collect();
         let available_tools: Vec<_> = apps.iter().flat_map(|a| a.tools.clone()).collect();
-        let pre_selected = available_tools.iter().map(|t| t.id.clone()).collect();
+        let pre_selected = match &pending.selected {
+            Some(selected) => selected.clone(),
+            None => available_tools.iter().map(|t| t.id.clone()).collect(),
+        };
         let page = ConsentPage {
             server_name: self.inner.config.server_name.clone(),
-            client_name: client_name(client),
+            client_name: pending.client_name.clone(),
             action: "/oauth/consent".into(),
             csrf_token: csrf.into(),
             hidden: vec![("pending".into(), pending_id.into())],
@@ -498,41 +637,55 @@ impl AuthServer {
                 pre_selected,
                 group_by: ConsentGroupBy::AppId,
             },
+            single_app: matches!(pending.flow, Flow::App { .. }),
+            notice,
         };
         respond::html(StatusCode::OK, self.inner.ui.consent(&page))
     }
 
-    /// Creates the auth session and a code, ends the pending authorization, redirects to the client.
-    async fn finish(
-        &self,
-        pending_id: &str,
-        pending: &PendingRecord,
-        selection: Option<ConsentSelection>,
-    ) -> Response<Bytes> {
+    /// Creates the auth session and a code, ends the pending authorization, redirects to the
+    /// client.
+    async fn finish(&self, pending_id: &str, pending: &PendingRecord) -> Response<Bytes> {
+        let Flow::Client {
+            client_id,
+            redirect_uri,
+            state,
+            code_challenge,
+            scopes,
+            resource,
+            ..
+        } = &pending.flow
+        else {
+            return self.error_page(
+                StatusCode::BAD_REQUEST,
+                "Invalid request",
+                "This sign-in does not end with a code.",
+            );
+        };
         // Taking the pending record makes a double submit produce one code, not two.
         match self.inner.store.take(Namespace::Pending, pending_id).await {
             Ok(Some(_)) => {}
             Ok(None) => {
-                return error_page(
-                    self,
+                return self.error_page(
                     StatusCode::BAD_REQUEST,
                     "Expired",
                     "This sign-in was already completed.",
                 );
             }
-            Err(e) => return unavailable(self, &e),
+            Err(e) => return self.unavailable(&e),
         }
-        let by_status = |wanted: AppStatus| -> Vec<String> {
-            pending
-                .apps
-                .iter()
-                .filter(|(_, s)| **s == wanted)
-                .map(|(id, _)| id.clone())
-                .collect()
-        };
+        let by_status = |wanted: AppStatus| -> Vec<String> { with_status(&pending.apps, wanted) };
+        let offered = self.offered_tools(pending);
+        let selection = pending
+            .selected
+            .as_ref()
+            .map(|selected| ConsentSelection::new(selected, &offered, now_secs() * 1000));
+        let sub = pending.user.clone().expect("checked before finishing");
         let session = SessionRecord {
-            session_id: format!("sess_{}", random::token()),
-            sub: pending.user.clone().expect("checked before finishing"),
+            session_id: pending.session_id.clone(),
+            sub: sub.clone(),
+            client_id: client_id.clone(),
+            client_name: pending.client_name.clone(),
             authorized_apps: by_status(AppStatus::Authorized),
             skipped_apps: by_status(AppStatus::Skipped),
             pending_apps: by_status(AppStatus::Pending),
@@ -541,11 +694,11 @@ impl AuthServer {
         };
         let code = random::token();
         let record = CodeRecord {
-            client_id: pending.client_id.clone(),
-            redirect_uri: pending.redirect_uri.clone(),
-            code_challenge: pending.code_challenge.clone(),
-            scopes: pending.scopes.clone(),
-            resource: pending.resource.clone(),
+            client_id: client_id.clone(),
+            redirect_uri: redirect_uri.clone(),
+            code_challenge: code_challenge.clone(),
+            scopes: scopes.clone(),
+            resource: resource.clone(),
             session_id: session.session_id.clone(),
         };
         let store = &self.inner.store;
@@ -560,7 +713,7 @@ impl AuthServer {
             )
             .await
         {
-            return unavailable(self, &e);
+            return self.unavailable(&e);
         }
         if let Err(e) = store
             .put_json(
@@ -571,15 +724,24 @@ impl AuthServer {
             )
             .await
         {
-            return unavailable(self, &e);
+            return self.unavailable(&e);
         }
+        self.remember_session(&sub, &session).await;
         tracing::info!(authorized = ?session.authorized_apps, skipped = ?session.skipped_apps, "authorization granted");
         let mut pairs = vec![("code", code.as_str()), ("iss", config.issuer.as_str())];
-        if let Some(state) = &pending.state {
+        if let Some(state) = state {
             pairs.push(("state", state));
         }
-        respond::redirect(&with_params(&pending.redirect_uri, &pairs))
+        respond::redirect(&with_params(redirect_uri, &pairs))
     }
+}
+
+/// The apps of `apps` with status `wanted`.
+fn with_status(apps: &BTreeMap<String, AppStatus>, wanted: AppStatus) -> Vec<String> {
+    apps.iter()
+        .filter(|(_, s)| **s == wanted)
+        .map(|(id, _)| id.clone())
+        .collect()
 }
 
 fn client_name(client: &ClientRecord) -> String {
@@ -587,20 +749,6 @@ fn client_name(client: &ClientRecord) -> String {
         .client_name
         .clone()
         .unwrap_or_else(|| "An application".into())
-}
-
-fn csrf_cookie_value(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            pair.trim()
-                .strip_prefix(respond::CSRF_COOKIE)?
-                .strip_prefix('=')
-                .map(str::to_owned)
-        })
 }
 
 #[cfg(test)]
@@ -617,6 +765,14 @@ mod tests {
     }
 
     #[test]
+    fn prompt_consent_is_found_in_the_list() {
+        assert!(Params::parse(b"prompt=login+consent").prompts_consent());
+        assert!(Params::parse(b"prompt=consent").prompts_consent());
+        assert!(!Params::parse(b"prompt=login").prompts_consent());
+        assert!(!Params::parse(b"prompt=consent&prompt=none").prompts_consent());
+    }
+
+    #[test]
     fn redirect_params_keep_the_registered_query() {
         assert_eq!(
             with_params(
@@ -625,16 +781,5 @@ mod tests {
             ),
             "https://app.example/cb?x=1&code=a+b&state=s"
         );
-    }
-
-    #[test]
-    fn csrf_cookie_is_found_among_others() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::COOKIE,
-            "a=1; frontmcp_csrf=tok; b=2".parse().unwrap(),
-        );
-        assert_eq!(csrf_cookie_value(&h).as_deref(), Some("tok"));
-        assert_eq!(csrf_cookie_value(&HeaderMap::new()), None);
     }
 }

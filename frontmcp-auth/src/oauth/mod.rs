@@ -5,8 +5,11 @@
 //!
 //! It speaks `http` types with bodies already read, so any HTTP server can host it.
 
+mod app_flow;
+mod apps_page;
 mod authorize;
 mod bearer;
+mod cookies;
 mod login;
 mod metadata;
 mod records;
@@ -14,19 +17,24 @@ mod register;
 mod respond;
 mod token;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
+use tokio::sync::{OnceCell, broadcast};
 
 pub use bearer::Challenge;
 pub use login::{Authenticator, DevLogin, LoginError};
 
 use crate::consent::ConsentToolItem;
+use crate::progressive::{AuthEvent, UpstreamApp};
 use crate::store::Store;
 use crate::tokens::TokenSigner;
 use crate::ui::ConsentUi;
+use crate::upstream::{ProviderEndpoints, UpstreamClient};
+use crate::vault::{TokenVault, VaultKeys};
 
 /// An app as the consent screen shows it.
 #[derive(Debug, Clone)]
@@ -37,11 +45,36 @@ pub struct AuthApp {
     pub name: String,
     /// What it is for.
     pub description: Option<String>,
-    /// Whether authorizing it means an upstream OAuth flow (`auth(mode = "transparent")`);
-    /// apps without one are authorized by the sign-in itself.
-    pub needs_upstream: bool,
+    /// The app's own OAuth provider (`auth(mode = "transparent", remote(...))`): authorizing the
+    /// app means an upstream OAuth flow, and its tokens live in the vault. Apps without one are
+    /// authorized by the sign-in itself.
+    pub upstream: Option<UpstreamApp>,
+    /// Listed on the server's consent screen (not `exclude_from_parent`).
+    pub in_parent: bool,
+    /// Has its own authorization entry point, `/{id}/oauth/authorize` (`standalone = true`).
+    pub standalone: bool,
     /// Its tools.
     pub tools: Vec<ConsentToolItem>,
+}
+
+impl AuthApp {
+    /// An app covered by the sign-in, listed on the consent screen, without tools.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            description: None,
+            upstream: None,
+            in_parent: true,
+            standalone: false,
+            tools: Vec::new(),
+        }
+    }
+
+    /// Whether authorizing the app means a flow at its own provider.
+    pub fn needs_upstream(&self) -> bool {
+        self.upstream.is_some()
+    }
 }
 
 /// What the authorization server needs to know.
@@ -67,11 +100,19 @@ pub struct AuthConfig {
     pub code_ttl: Duration,
     /// How long a user may take between `/oauth/authorize` and the end of consent.
     pub pending_ttl: Duration,
+    /// How long an app's authorization link (its ticket) stays valid.
+    pub ticket_ttl: Duration,
+    /// How long the browser's sign-in is remembered, so an app's authorization link does not ask
+    /// the same user to sign in again.
+    pub sign_in_ttl: Duration,
+    /// How long each request to an app's provider may take.
+    pub upstream_timeout: Duration,
 }
 
 impl AuthConfig {
     /// Defaults for `issuer`: resource `/mcp`, 1 h access tokens, 30 day refresh tokens, 60 s
-    /// codes, 10 min to sign in.
+    /// codes, 10 min to sign in, 10 min authorization links, sign-in remembered for 12 h, 10 s
+    /// for each provider request.
     pub fn new(issuer: impl Into<String>, server_name: impl Into<String>) -> Self {
         Self {
             issuer: issuer.into().trim_end_matches('/').to_owned(),
@@ -84,7 +125,15 @@ impl AuthConfig {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             code_ttl: Duration::from_secs(60),
             pending_ttl: Duration::from_secs(600),
+            ticket_ttl: Duration::from_secs(600),
+            sign_in_ttl: Duration::from_secs(12 * 3600),
+            upstream_timeout: Duration::from_secs(10),
         }
+    }
+
+    /// The app `id`.
+    pub fn app(&self, id: &str) -> Option<&AuthApp> {
+        self.apps.iter().find(|a| a.id == id)
     }
 
     /// The resource URL tokens are bound to (their audience).
@@ -104,15 +153,21 @@ impl AuthConfig {
 /// The authorization server.
 #[derive(Clone)]
 pub struct AuthServer {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    config: AuthConfig,
-    store: Arc<dyn Store>,
-    signer: TokenSigner,
-    ui: Arc<dyn ConsentUi>,
-    login: Arc<dyn Authenticator>,
+pub(crate) struct Inner {
+    pub(crate) config: AuthConfig,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) signer: TokenSigner,
+    pub(crate) ui: Arc<dyn ConsentUi>,
+    pub(crate) login: Arc<dyn Authenticator>,
+    /// Present when an app has its own provider.
+    pub(crate) vault: Option<TokenVault>,
+    pub(crate) upstream: UpstreamClient,
+    /// Each provider's endpoints, discovered on first use (a failure is retried next time).
+    pub(crate) endpoints: HashMap<String, OnceCell<ProviderEndpoints>>,
+    pub(crate) events: broadcast::Sender<AuthEvent>,
 }
 
 impl std::fmt::Debug for AuthServer {
@@ -126,16 +181,38 @@ impl std::fmt::Debug for AuthServer {
 /// Largest form or JSON body the endpoints read.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// How many events a slow subscriber may fall behind before it misses some.
+const EVENT_CAPACITY: usize = 256;
+
 impl AuthServer {
     /// An authorization server over `store`, signing with `signer`, rendering with `ui`, signing
-    /// users in with `login`.
+    /// users in with `login`, sealing apps' upstream tokens with `vault_keys`.
+    ///
+    /// # Panics
+    ///
+    /// If an app has its own provider and `vault_keys` is `None`: such an app has nowhere to
+    /// keep its tokens.
     pub fn new(
         config: AuthConfig,
         store: Arc<dyn Store>,
         signer: TokenSigner,
         ui: Arc<dyn ConsentUi>,
         login: Arc<dyn Authenticator>,
+        vault_keys: Option<VaultKeys>,
     ) -> Self {
+        let needs_vault = config.apps.iter().any(AuthApp::needs_upstream);
+        assert!(
+            !needs_vault || vault_keys.is_some(),
+            "apps with their own provider need vault keys"
+        );
+        let vault = vault_keys.map(|keys| TokenVault::new(store.clone(), keys));
+        let endpoints = config
+            .apps
+            .iter()
+            .filter(|a| a.needs_upstream())
+            .map(|a| (a.id.clone(), OnceCell::new()))
+            .collect();
+        let upstream = UpstreamClient::new(config.upstream_timeout);
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -143,6 +220,10 @@ impl AuthServer {
                 signer,
                 ui,
                 login,
+                vault,
+                upstream,
+                endpoints,
+                events: broadcast::channel(EVENT_CAPACITY).0,
             }),
         }
     }
@@ -162,6 +243,16 @@ impl AuthServer {
         path.starts_with("/.well-known/oauth-")
             || path == "/.well-known/jwks.json"
             || path.starts_with("/oauth/")
+            || self.standalone_app(path).is_some()
+    }
+
+    /// The standalone app whose direct entry point (`/{app}/oauth/authorize`) `path` is.
+    fn standalone_app(&self, path: &str) -> Option<&AuthApp> {
+        let id = path.strip_prefix('/')?.strip_suffix("/oauth/authorize")?;
+        self.inner
+            .config
+            .app(id)
+            .filter(|a| a.standalone && !id.contains('/'))
     }
 
     /// Answers a request to one of the authorization server's paths (see [`AuthServer::serves`]).
@@ -183,11 +274,21 @@ impl AuthServer {
                 respond::json(http::StatusCode::OK, &self.inner.signer.jwks())
             }
             (Method::POST, "/oauth/register") => self.register(req).await,
-            (Method::GET, "/oauth/authorize") => self.authorize(req).await,
+            (Method::GET, "/oauth/authorize") => self.authorize(req, None).await,
             (Method::POST, "/oauth/login") => self.login(req).await,
             (Method::POST, "/oauth/consent") => self.consent(req).await,
             (Method::POST, "/oauth/token") => self.token(req).await,
             (Method::POST, "/oauth/revoke") => self.revoke(req).await,
+            (Method::GET, "/oauth/apps") => self.apps_page(req).await,
+            (Method::POST, "/oauth/apps") => self.apps_action(req).await,
+            (Method::GET, p) if p.starts_with("/oauth/callback/") => {
+                let app = p["/oauth/callback/".len()..].to_owned();
+                self.callback(req, &app).await
+            }
+            (Method::GET, p) if self.standalone_app(p).is_some() => {
+                let app = self.standalone_app(p).map(|a| a.id.clone());
+                self.authorize(req, app).await
+            }
             (Method::OPTIONS, _) => respond::preflight(),
             _ => respond::not_found(),
         }

@@ -22,18 +22,68 @@ pub(crate) struct ClientRecord {
 /// An authorization in progress (`Namespace::Pending`, by a random ID carried in the forms).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct PendingRecord {
-    pub(crate) client_id: String,
-    pub(crate) redirect_uri: String,
-    pub(crate) state: Option<String>,
-    pub(crate) code_challenge: String,
-    pub(crate) scopes: Vec<String>,
-    pub(crate) resource: String,
+    /// What the sign-in is for.
+    pub(crate) flow: Flow,
+    /// The auth session the flow creates (client flow) or extends (app flow). Known from the
+    /// start, so an app authorized on the consent screen lands in the vault under it before the
+    /// session itself is written.
+    pub(crate) session_id: String,
+    /// The display name of the client the session is (or will be) for.
+    pub(crate) client_name: String,
     /// SHA-256 of the CSRF token (double-submitted as cookie and form field).
     pub(crate) csrf_hash: String,
-    /// The signed-in user, once the login form succeeded.
+    /// The signed-in user, once the login form succeeded (or the sign-in cookie vouched).
     pub(crate) user: Option<String>,
-    /// The consent screen's state per app.
+    /// The consent screen's state per app offered.
     pub(crate) apps: BTreeMap<String, AppStatus>,
+    /// The tools checked on the consent screen at its last submission; `None` until then (all
+    /// tools start checked).
+    #[serde(default)]
+    pub(crate) selected: Option<Vec<String>>,
+}
+
+/// The kinds of sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum Flow {
+    /// An OAuth client obtaining a session token: ends with a code at its `redirect_uri`.
+    Client {
+        client_id: String,
+        redirect_uri: String,
+        state: Option<String>,
+        code_challenge: String,
+        scopes: Vec<String>,
+        resource: String,
+        /// `prompt=consent`: show the consent screen even when the server skips it otherwise.
+        #[serde(default)]
+        force_consent: bool,
+    },
+    /// One app authorized for an existing session, opened from an authorization ticket: ends
+    /// with the app's tokens in the vault.
+    App {
+        /// The user the session belongs to: only they may complete it.
+        sub: String,
+        app: String,
+        scopes: Vec<String>,
+        /// The MCP URL elicitation this flow completes, if the link came from one.
+        elicitation_id: Option<String>,
+        /// `prompt=consent`: show the app's consent card before going to its provider.
+        force_consent: bool,
+    },
+    /// The page where a user sees and revokes their apps, after signing in.
+    Manage,
+}
+
+/// An authorization in progress at an app's provider (`Namespace::Upstream`, by the hash of the
+/// `state` sent there): taken once, by the callback, which must come back to the browser that
+/// left (the flow's CSRF cookie).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct UpstreamRecord {
+    pub(crate) pending_id: String,
+    pub(crate) app: String,
+    /// The PKCE verifier for the code exchange.
+    pub(crate) verifier: String,
+    pub(crate) scopes: Vec<String>,
 }
 
 /// An authorization code (`Namespace::Code`, by the code's hash): taken once.
@@ -47,11 +97,14 @@ pub(crate) struct CodeRecord {
     pub(crate) session_id: String,
 }
 
-/// An auth session (`Namespace::Session`, by session ID): the user and what they authorized.
+/// An auth session (`Namespace::Session`, by session ID): the user and what they decided on the
+/// consent screen. Which apps with their own provider are authorized is the vault's to say.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SessionRecord {
     pub(crate) session_id: String,
     pub(crate) sub: String,
+    pub(crate) client_id: String,
+    pub(crate) client_name: String,
     pub(crate) authorized_apps: Vec<String>,
     pub(crate) skipped_apps: Vec<String>,
     pub(crate) pending_apps: Vec<String>,
@@ -68,4 +121,18 @@ pub(crate) struct RefreshRecord {
     pub(crate) session_id: String,
     pub(crate) scopes: Vec<String>,
     pub(crate) resource: String,
+}
+
+/// A user's auth sessions (`Namespace::UserSessions`, by the hash of the user ID), newest last.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct UserSessions {
+    pub(crate) sessions: Vec<UserSession>,
+}
+
+/// One entry of [`UserSessions`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct UserSession {
+    pub(crate) session_id: String,
+    pub(crate) client_name: String,
+    pub(crate) created_at: u64,
 }

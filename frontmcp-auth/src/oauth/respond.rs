@@ -87,15 +87,3 @@ pub(crate) fn preflight() -> Response<Bytes> {
     );
     resp
 }
-
-/// A `Set-Cookie` value for the CSRF cookie, scoped to the authorization endpoints.
-pub(crate) fn csrf_cookie(value: &str, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{CSRF_COOKIE}={value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=600{secure}"
-    ))
-    .expect("random tokens are header-safe")
-}
-
-/// The CSRF cookie's name.
-pub(crate) const CSRF_COOKIE: &str = "frontmcp_csrf";

@@ -11,14 +11,15 @@ use super::authorize::Params;
 use super::records::{ClientRecord, CodeRecord, RefreshRecord, SessionRecord};
 use super::{AuthServer, MAX_BODY_BYTES, respond};
 use crate::random;
-use crate::store::{Namespace, StoreError, StoreExt};
+use crate::store::{Namespace, StoreExt};
 use crate::tokens::{SessionClaims, now_secs};
+use crate::vault::VaultError;
 
 fn invalid_grant(description: &str) -> Response<Bytes> {
     respond::oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
 }
 
-fn unavailable(e: &StoreError) -> Response<Bytes> {
+fn unavailable(e: &dyn std::fmt::Display) -> Response<Bytes> {
     tracing::error!(error = %e, "store unavailable at the token endpoint");
     respond::oauth_error(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -255,9 +256,11 @@ impl AuthServer {
             Ok(None) => return invalid_grant("the session has ended"),
             Err(e) => return unavailable(&e),
         };
+        let (authorized_apps, pending_apps) = match self.session_apps(&session).await {
+            Ok(apps) => apps,
+            Err(e) => return unavailable(&e),
+        };
         let now = now_secs();
-        let mut pending_apps = session.skipped_apps.clone();
-        pending_apps.extend(session.pending_apps.iter().cloned());
         let claims = SessionClaims {
             sub: session.sub,
             iss: config.issuer.clone(),
@@ -267,7 +270,7 @@ impl AuthServer {
             jti: random::token(),
             client_id: refresh.client_id.clone(),
             session_id: session.session_id,
-            authorized_apps: session.authorized_apps,
+            authorized_apps,
             pending_apps,
             scopes: refresh.scopes.clone(),
             selected_tools: session
@@ -301,48 +304,130 @@ impl AuthServer {
         )
     }
 
+    /// The apps a session holds now, and the ones it offered that it does not: apps covered by
+    /// the sign-in count as the user decided on the consent screen, apps with their own provider
+    /// as the vault says (one read per such app).
+    pub(crate) async fn session_apps(
+        &self,
+        session: &SessionRecord,
+    ) -> Result<(Vec<String>, Vec<String>), VaultError> {
+        let apps = &self.inner.config.apps;
+        let upstream: Vec<&str> = apps
+            .iter()
+            .filter(|a| a.needs_upstream())
+            .map(|a| a.id.as_str())
+            .collect();
+        let held = match self.vault() {
+            Some(vault) if !upstream.is_empty() => {
+                vault.apps(&session.session_id, &upstream).await?
+            }
+            _ => Vec::new(),
+        };
+        let offered = |id: &String| {
+            [
+                &session.authorized_apps,
+                &session.skipped_apps,
+                &session.pending_apps,
+            ]
+            .iter()
+            .any(|list| list.contains(id))
+        };
+        let (mut authorized, mut pending) = (Vec::new(), Vec::new());
+        for app in apps {
+            let holds = if app.needs_upstream() {
+                held.contains(&app.id)
+            } else {
+                session.authorized_apps.contains(&app.id)
+            };
+            if holds {
+                authorized.push(app.id.clone());
+            } else if offered(&app.id) {
+                pending.push(app.id.clone());
+            }
+        }
+        Ok((authorized, pending))
+    }
+
+    /// `POST /oauth/revoke` (RFC 7009). With `app={id}`, the token (an access or refresh token of
+    /// the calling client) names a session, and that session's tokens for the app are dropped
+    /// from the vault and revoked at the app's provider.
     pub(crate) async fn revoke(&self, req: Request<Bytes>) -> Response<Bytes> {
         let (form, client) = match self.client_form(&req).await {
             Ok(found) => found,
             Err(resp) => return resp,
         };
-        let Ok(Some(token)) = form.one("token") else {
+        let (Ok(Some(token)), Ok(app)) = (form.one("token"), form.one("app")) else {
             return respond::oauth_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
-                "token is missing or repeated",
+                "token is missing, or a parameter is repeated",
             );
         };
         let store = &self.inner.store;
         let hash = random::digest(token.as_bytes());
-        match store
+        let refresh = match store
             .get_json::<RefreshRecord>(Namespace::Refresh, &hash)
             .await
         {
-            Ok(Some(record)) if record.client_id == client.client_id => {
-                let ttl = Some(self.inner.config.refresh_token_ttl);
-                if let Err(e) = store
-                    .put(Namespace::RevokedFamily, &record.family, b"revoked", ttl)
-                    .await
-                {
-                    return unavailable(&e);
-                }
-                if let Err(e) = store.delete(Namespace::Refresh, &hash).await {
-                    return unavailable(&e);
-                }
-                tracing::info!("refresh token revoked");
-            }
-            Ok(_) => {}
+            Ok(record) => record.filter(|r| r.client_id == client.client_id),
             Err(e) => return unavailable(&e),
+        };
+        if let Some(app) = app {
+            if !self
+                .inner
+                .config
+                .app(app)
+                .is_some_and(|a| a.needs_upstream())
+            {
+                return respond::oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "app names no app with its own provider",
+                );
+            }
+            let session_id = refresh.map(|r| r.session_id).or_else(|| {
+                let config = &self.inner.config;
+                self.inner
+                    .signer
+                    .verify(token, &config.issuer, &config.resource())
+                    .ok()
+                    .filter(|claims| claims.client_id == client.client_id)
+                    .map(|claims| claims.session_id)
+            });
+            // RFC 7009: a token that names nothing is not an error.
+            if let Some(session_id) = session_id {
+                if self.revoke_app(&session_id, app).await.is_err() {
+                    return unavailable(&"the vault did not answer");
+                }
+            }
+            return revoked();
+        }
+        if let Some(record) = refresh {
+            let ttl = Some(self.inner.config.refresh_token_ttl);
+            if let Err(e) = store
+                .put(Namespace::RevokedFamily, &record.family, b"revoked", ttl)
+                .await
+            {
+                return unavailable(&e);
+            }
+            if let Err(e) = store.delete(Namespace::Refresh, &hash).await {
+                return unavailable(&e);
+            }
+            tracing::info!("refresh token revoked");
         }
         // RFC 7009: unknown tokens (and access tokens, which expire on their own) answer 200 too.
-        let mut resp = Response::new(Bytes::new());
-        resp.headers_mut().insert(
-            header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-store"),
-        );
-        resp
+        revoked()
     }
+}
+
+/// The answer to a revocation request.
+fn revoked() -> Response<Bytes> {
+    let mut resp = Response::new(Bytes::new());
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    resp
 }
 
 #[cfg(test)]

@@ -175,4 +175,8 @@ impl Store for MemoryStore {
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    fn is_local(&self) -> bool {
+        true
+    }
 }

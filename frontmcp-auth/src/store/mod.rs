@@ -1,5 +1,5 @@
 //! Where the authorization server keeps its state: registered clients, pending authorizations,
-//! codes, refresh tokens, sessions, consent selections, signing keys (and, later, the token vault).
+//! codes, refresh tokens, sessions, consent selections, signing keys and the token vault.
 //!
 //! One small key-value contract with TTLs and an atomic take, implemented in memory (the embedded
 //! default) and on Redis (several server processes sharing one Redis serve the same sessions).
@@ -41,6 +41,14 @@ pub enum Namespace {
     Key,
     /// Token vault entries (encrypted per-app upstream tokens), by `{session_id}/{app_id}`.
     Vault,
+    /// Authorizations in progress at an app's provider, by the hash of their `state`.
+    Upstream,
+    /// IDs of authorization tickets already used (each ticket opens one flow).
+    TicketUsed,
+    /// Short locks that let one process at a time refresh an app's upstream token.
+    RefreshLock,
+    /// Each user's auth sessions, for the page where users see and revoke their apps.
+    UserSessions,
 }
 
 impl Namespace {
@@ -57,6 +65,10 @@ impl Namespace {
             Self::Consent => "consent",
             Self::Key => "key",
             Self::Vault => "vault",
+            Self::Upstream => "upstream",
+            Self::TicketUsed => "ticket-used",
+            Self::RefreshLock => "refresh-lock",
+            Self::UserSessions => "user-sessions",
         }
     }
 }
@@ -111,6 +123,12 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// Checks the backend answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Whether what is stored lives only in this process (and dies with it), so no other
+    /// process can read it.
+    fn is_local(&self) -> bool {
+        false
+    }
 }
 
 /// JSON records on top of any [`Store`].

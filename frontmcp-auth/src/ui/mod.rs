@@ -1,4 +1,5 @@
-//! The server-rendered pages of the authorization server: login, consent and error.
+//! The server-rendered pages of the authorization server: login, consent, error, the end of an
+//! app's authorization, and the user's apps.
 //!
 //! The pages are plain HTML forms with one inline stylesheet ([`STYLESHEET`]) and no JavaScript,
 //! so they work with scripting disabled. [`DefaultUi`] renders them from the askama templates in
@@ -90,6 +91,71 @@ pub struct ConsentPage {
     /// The tool consent state; a tool's checkbox is checked when its id is in
     /// [`ConsentState::pre_selected`].
     pub state: ConsentState,
+    /// The screen of one app authorized for an existing session (from a tool's authorization
+    /// link): its card with Authorize and Skip, no tool checkboxes (the selection was made at
+    /// sign-in) and no "Continue".
+    pub single_app: bool,
+    /// A problem with the last step, shown above the cards (e.g. the app's provider refused).
+    pub notice: Option<String>,
+}
+
+/// A page that ends a flow in the browser: an app authorized for a session, or skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DonePage {
+    /// The authorization server's display name.
+    pub server_name: String,
+    /// The heading (`Slack authorized`).
+    pub title: String,
+    /// What happened.
+    pub message: String,
+    /// What to do next, if anything.
+    pub next: Option<String>,
+}
+
+/// The page where a signed-in user sees the apps each of their sessions holds and revokes them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppsPage {
+    /// The authorization server's display name.
+    pub server_name: String,
+    /// The signed-in user.
+    pub user: String,
+    /// Where the revoke forms post to.
+    pub action: String,
+    /// The CSRF token, submitted as the `csrf_token` field.
+    pub csrf_token: String,
+    /// The user's sessions, newest first.
+    pub sessions: Vec<SessionCard>,
+    /// The outcome of the last action (`Slack was revoked.`).
+    pub notice: Option<String>,
+}
+
+/// One session on the [`AppsPage`]. Its form posts `session` = [`session_ref`](Self::session_ref)
+/// and `revoke` = the app id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionCard {
+    /// An opaque reference to the session (not its id).
+    pub session_ref: String,
+    /// The application holding the session.
+    pub client_name: String,
+    /// When the user signed in, for display (`2026-11-28 10:04 UTC`).
+    pub created: String,
+    /// The apps offered in the session.
+    pub apps: Vec<AppGrantCard>,
+}
+
+/// An app of one session on the [`AppsPage`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppGrantCard {
+    /// The app id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Authorized (tokens in the vault, or covered by the sign-in), skipped or pending.
+    pub status: AppStatus,
+    /// The scopes its provider granted.
+    pub scopes: Vec<String>,
+    /// Whether the page offers to revoke it (apps with their own provider, when authorized).
+    pub revocable: bool,
 }
 
 /// A page for errors that must not be redirected to the client (unknown `client_id`,
@@ -114,6 +180,14 @@ pub trait ConsentUi: Send + Sync + 'static {
     fn consent(&self, page: &ConsentPage) -> String;
     /// The error page.
     fn error(&self, page: &ErrorPage) -> String;
+    /// The page ending an app's authorization in the browser. Defaults to the built-in page.
+    fn done(&self, page: &DonePage) -> String {
+        DefaultUi.done(page)
+    }
+    /// The page listing a user's sessions and apps. Defaults to the built-in page.
+    fn apps(&self, page: &AppsPage) -> String {
+        DefaultUi.apps(page)
+    }
 }
 
 /// The built-in pages, rendered from the askama templates in `templates/`.
@@ -145,6 +219,20 @@ impl ConsentUi for DefaultUi {
 
     fn error(&self, page: &ErrorPage) -> String {
         render(&ErrorTemplate {
+            css: STYLESHEET,
+            page,
+        })
+    }
+
+    fn done(&self, page: &DonePage) -> String {
+        render(&DoneTemplate {
+            css: STYLESHEET,
+            page,
+        })
+    }
+
+    fn apps(&self, page: &AppsPage) -> String {
+        render(&AppsTemplate {
             css: STYLESHEET,
             page,
         })
@@ -225,6 +313,20 @@ struct ConsentTemplate<'a> {
 struct ErrorTemplate<'a> {
     css: &'a str,
     page: &'a ErrorPage,
+}
+
+#[derive(Template)]
+#[template(path = "done.html")]
+struct DoneTemplate<'a> {
+    css: &'a str,
+    page: &'a DonePage,
+}
+
+#[derive(Template)]
+#[template(path = "apps.html")]
+struct AppsTemplate<'a> {
+    css: &'a str,
+    page: &'a AppsPage,
 }
 
 /// A card as the template needs it: button values, the tool list, checkbox states.

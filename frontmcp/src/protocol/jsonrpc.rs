@@ -20,6 +20,9 @@ pub const INVALID_PARAMS: i32 = -32602;
 pub const INTERNAL_ERROR: i32 = -32603;
 /// MCP 2025-11-25: the request needs a URL-mode elicitation to complete first.
 pub const URL_ELICITATION_REQUIRED: i32 = -32042;
+/// This server's: a store the request needs (the token vault) did not answer; retry shortly.
+/// Over HTTP it comes with status 503 and `Retry-After`.
+pub const TEMPORARILY_UNAVAILABLE: i32 = -32003;
 
 /// A request ID. MCP allows strings and integers, never `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

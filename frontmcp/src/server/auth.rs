@@ -1,17 +1,22 @@
 //! Turning the server's `auth(...)` configuration into a running authorization server.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use frontmcp_auth::oauth::{AuthApp, AuthConfig, AuthServer, Authenticator, DevLogin};
+use frontmcp_auth::progressive::UpstreamApp;
 use frontmcp_auth::store::{MemoryStore, RedisStore, Store};
 use frontmcp_auth::tokens::TokenSigner;
 use frontmcp_auth::ui::{ConsentUi, DefaultUi};
+use frontmcp_auth::upstream::{ClientCredentials, ProviderEndpoints};
+use frontmcp_auth::vault::{VAULT_KEYS_ENV, VaultKeys};
 use frontmcp_auth::{
-    AppAuthMode, ConsentToolItem, DEFAULT_KEY_PREFIX, ServerAuth, ServerAuthMode, TokenStorage,
+    AppAuthMode, ConsentToolItem, DEFAULT_KEY_PREFIX, RemoteProvider, ServerAuth, ServerAuthMode,
+    TokenStorage, is_acceptable_provider_url,
 };
 
 use super::registry::Registry;
-use super::{Error, ToolNaming};
+use super::{AppDescriptor, Error, ToolNaming};
 
 /// What the builder may override; everything else comes from `auth(...)` and the environment.
 #[derive(Default)]
@@ -20,6 +25,9 @@ pub(crate) struct AuthParts {
     pub(crate) signer: Option<TokenSigner>,
     pub(crate) ui: Option<Arc<dyn ConsentUi>>,
     pub(crate) login: Option<Arc<dyn Authenticator>>,
+    pub(crate) vault_keys: Option<VaultKeys>,
+    /// Provider URLs by app ID, replacing the ones in `remote(provider = ...)`.
+    pub(crate) providers: HashMap<String, String>,
 }
 
 impl std::fmt::Debug for AuthParts {
@@ -51,40 +59,36 @@ pub(crate) async fn start(
     let mut config = AuthConfig::new(issuer, server_name);
     config.consent = auth.consent.enabled;
     for (_, desc, _) in &registry.apps {
-        if desc.exclude_from_parent {
-            continue;
-        }
-        let needs_upstream = desc.auth.mode == AppAuthMode::Transparent;
-        let tools = desc
-            .tools
-            .iter()
-            .map(|t| {
-                let mut item = ConsentToolItem::new(
-                    naming.full_name(&desc.id, &t.name),
-                    t.title.as_deref().unwrap_or(&t.name),
-                    desc.id.as_ref(),
-                );
-                item.description = t.description.as_ref().map(|d| d.to_string());
-                item.required_scopes = t.scopes.iter().map(|s| s.to_string()).collect();
-                if !needs_upstream {
-                    // Scopes of apps covered by the sign-in are the server's own scopes.
-                    for scope in &item.required_scopes {
-                        if !config.scopes.contains(scope) {
-                            config.scopes.push(scope.clone());
-                        }
-                    }
+        let upstream = match &desc.auth.remote {
+            Some(remote) if desc.auth.mode == AppAuthMode::Transparent => Some(upstream_app(
+                &desc.id,
+                remote,
+                parts.providers.get(desc.id.as_ref()),
+            )?),
+            _ => None,
+        };
+        let tools = consent_tools(desc, naming);
+        if upstream.is_none() {
+            // Scopes of apps covered by the sign-in are the server's own scopes.
+            for scope in tools.iter().flat_map(|t| &t.required_scopes) {
+                if !config.scopes.contains(scope) {
+                    config.scopes.push(scope.clone());
                 }
-                item
-            })
-            .collect();
-        config.apps.push(AuthApp {
-            id: desc.id.to_string(),
-            name: desc.name.to_string(),
-            description: desc.description.as_ref().map(|d| d.to_string()),
-            needs_upstream,
-            tools,
-        });
+            }
+        }
+        let mut app = AuthApp::new(desc.id.as_ref(), desc.name.as_ref());
+        app.description = desc.description.as_ref().map(|d| d.to_string());
+        app.upstream = upstream;
+        app.in_parent = !desc.exclude_from_parent;
+        app.standalone = desc.standalone;
+        app.tools = tools;
+        config.apps.push(app);
     }
+    let vault_keys = if config.apps.iter().any(AuthApp::needs_upstream) {
+        Some(vault_keys(parts.vault_keys.take(), store.as_ref())?)
+    } else {
+        None
+    };
     let ui = parts.ui.take().unwrap_or_else(|| Arc::new(DefaultUi));
     let login = parts.login.take().unwrap_or_else(|| {
         tracing::warn!(
@@ -93,7 +97,151 @@ pub(crate) async fn start(
         Arc::new(DevLogin)
     });
     tracing::info!(%issuer, "authorization server ready");
-    Ok(Some(AuthServer::new(config, store, signer, ui, login)))
+    Ok(Some(AuthServer::new(
+        config, store, signer, ui, login, vault_keys,
+    )))
+}
+
+/// An app's tools as the consent screen lists them.
+fn consent_tools(desc: &AppDescriptor, naming: &ToolNaming) -> Vec<ConsentToolItem> {
+    desc.tools
+        .iter()
+        .map(|t| {
+            let mut item = ConsentToolItem::new(
+                naming.full_name(&desc.id, &t.name),
+                t.title.as_deref().unwrap_or(&t.name),
+                desc.id.as_ref(),
+            );
+            item.description = t.description.as_ref().map(|d| d.to_string());
+            item.required_scopes = t.scopes.iter().map(|s| s.to_string()).collect();
+            item
+        })
+        .collect()
+}
+
+/// The environment variable `FRONTMCP_{APP}_{what}` of app `app_id` (`-` becomes `_`).
+pub(crate) fn app_env(app_id: &str, what: &str) -> String {
+    format!(
+        "FRONTMCP_{}_{what}",
+        app_id.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
+fn env(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// App `app_id`'s provider as configured by `remote(...)`, the builder's provider override and
+/// the environment (`FRONTMCP_{APP}_PROVIDER`, `_CLIENT_ID`, `_CLIENT_SECRET`, which win).
+fn upstream_app(
+    app_id: &str,
+    remote: &RemoteProvider,
+    override_url: Option<&String>,
+) -> Result<UpstreamApp, Error> {
+    let env_error = |var: String, message: String| Error::Env {
+        var: var.into(),
+        message,
+    };
+    let provider_var = app_env(app_id, "PROVIDER");
+    let provider = match (env(&provider_var), override_url) {
+        (Some(url), _) => {
+            if !is_acceptable_provider_url(url.trim()) {
+                return Err(env_error(
+                    provider_var,
+                    format!("`{url}` is not an https:// URL (http:// only for localhost)"),
+                ));
+            }
+            Some(url.trim().trim_end_matches('/').to_owned())
+        }
+        (None, Some(url)) => Some(url.trim_end_matches('/').to_owned()),
+        (None, None) => None,
+    };
+    // Endpoints named in `remote(...)` belong to the provider named there; a replaced provider
+    // is discovered.
+    let endpoints = match (
+        &provider,
+        &remote.authorization_endpoint,
+        &remote.token_endpoint,
+    ) {
+        (None, Some(authorization), Some(token)) => Some(ProviderEndpoints {
+            issuer: remote.provider.to_string(),
+            authorization_endpoint: authorization.to_string(),
+            token_endpoint: token.to_string(),
+            revocation_endpoint: None,
+            code_challenge_methods_supported: Vec::new(),
+        }),
+        (None, Some(_), None) | (None, None, Some(_)) => {
+            return Err(Error::Unsupported(format!(
+                "app `{app_id}`: remote(...) gives one of authorization_endpoint and token_endpoint; give both, or neither to discover them"
+            )));
+        }
+        _ => None,
+    };
+    let client_id = match &remote.client_id_env {
+        Some(var) => env(var).ok_or_else(|| {
+            env_error(
+                var.to_string(),
+                format!("is not set, and app `{app_id}` reads its client ID from it"),
+            )
+        })?,
+        None => {
+            let var = app_env(app_id, "CLIENT_ID");
+            env(&var)
+                .or_else(|| remote.client_id.as_ref().map(|c| c.to_string()))
+                .ok_or_else(|| {
+                    env_error(
+                        var,
+                        format!(
+                            "is not set, and app `{app_id}` gives no client_id for its provider"
+                        ),
+                    )
+                })?
+        }
+    };
+    let client_secret = match &remote.client_secret_env {
+        Some(var) => Some(env(var).ok_or_else(|| {
+            env_error(
+                var.to_string(),
+                format!("is not set, and app `{app_id}` reads its client secret from it"),
+            )
+        })?),
+        None => env(&app_env(app_id, "CLIENT_SECRET")),
+    };
+    Ok(UpstreamApp {
+        provider: provider.unwrap_or_else(|| remote.provider.to_string()),
+        scopes: remote.scopes.iter().map(|s| s.to_string()).collect(),
+        credentials: ClientCredentials {
+            client_id,
+            client_secret,
+        },
+        endpoints,
+    })
+}
+
+/// The vault's keys: the builder's, else `FRONTMCP_VAULT_KEYS`, else (only with a store local to
+/// this process) a key generated for this run. A shared store needs a shared key that is not in
+/// the store itself, or the vault would be readable from a dump.
+fn vault_keys(configured: Option<VaultKeys>, store: &dyn Store) -> Result<VaultKeys, Error> {
+    if let Some(keys) = configured {
+        return Ok(keys);
+    }
+    let env_error = |message: String| Error::Env {
+        var: VAULT_KEYS_ENV.into(),
+        message,
+    };
+    match VaultKeys::from_env() {
+        Ok(Some(keys)) => Ok(keys),
+        Err(e) => Err(env_error(e.to_string())),
+        Ok(None) if store.is_local() => {
+            tracing::warn!(
+                "{VAULT_KEYS_ENV} is not set: the token vault uses a key generated for this run (apps must be authorized again after a restart)"
+            );
+            Ok(VaultKeys::generate())
+        }
+        Ok(None) => Err(env_error(
+            "is not set: apps with their own provider keep tokens in a shared store, which needs one vault key for every server process, kept outside the store (`kid:` then 32 random bytes in base64, e.g. `k1:$(openssl rand -base64 32)`)".into(),
+        )),
+    }
 }
 
 /// The configured store; Redis is reached once at start-up so a wrong address fails fast.

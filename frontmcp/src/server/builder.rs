@@ -11,6 +11,7 @@ use frontmcp_auth::oauth::Authenticator;
 use frontmcp_auth::store::Store;
 use frontmcp_auth::tokens::TokenSigner;
 use frontmcp_auth::ui::ConsentUi;
+use frontmcp_auth::vault::VaultKeys;
 use frontmcp_auth::{AppAuth, ServerAuth, ServerAuthMode, ServerAuthType};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -166,6 +167,22 @@ impl ServerBuilder {
     /// Signs session tokens with `signer` instead of the environment's or a generated key.
     pub fn token_signer(mut self, signer: TokenSigner) -> Self {
         self.auth_parts.signer = Some(signer);
+        self
+    }
+
+    /// Seals the token vault with `keys` instead of `FRONTMCP_VAULT_KEYS` (or a key generated for
+    /// the run, with the memory store).
+    pub fn vault_keys(mut self, keys: VaultKeys) -> Self {
+        self.auth_parts.vault_keys = Some(keys);
+        self
+    }
+
+    /// Sends app `app_id`'s authorizations to the provider at `url` instead of the one its
+    /// `remote(provider = ...)` names; its endpoints are then discovered from the provider's
+    /// metadata. `FRONTMCP_{APP}_PROVIDER` in the environment still wins, so a deployment can
+    /// point an example at the real provider.
+    pub fn upstream_provider(mut self, app_id: impl Into<String>, url: impl Into<String>) -> Self {
+        self.auth_parts.providers.insert(app_id.into(), url.into());
         self
     }
 

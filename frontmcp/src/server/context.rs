@@ -1,7 +1,12 @@
 //! What a tool knows about the call it serves.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
+use frontmcp_auth::oauth::AuthServer;
+use frontmcp_auth::progressive::AppTokenError;
+use frontmcp_auth::vault::VaultEntry;
+
+use super::ToolError;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::RequestId;
 
@@ -14,6 +19,61 @@ pub struct ToolContext {
     pub(crate) tool: Arc<str>,
     pub(crate) protocol_version: ProtocolVersion,
     pub(crate) grant: Option<Arc<Grant>>,
+    pub(crate) app_credentials: Option<Arc<AppCredentials>>,
+}
+
+/// The app's upstream tokens for one call, when the app has its own provider.
+pub(crate) enum AppCredentials {
+    /// From the vault of the auth session.
+    Vault {
+        auth: AuthServer,
+        session_id: String,
+        entry: Mutex<VaultEntry>,
+        /// Set when the grant turned out to be gone: the call then answers `AUTH_REQUIRED`.
+        reauthorize: OnceLock<String>,
+    },
+    /// A fixed token, for unit tests of a tool.
+    Fixed(String),
+}
+
+impl std::fmt::Debug for AppCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Vault { .. } => "AppCredentials::Vault",
+            Self::Fixed(_) => "AppCredentials::Fixed",
+        })
+    }
+}
+
+impl AppCredentials {
+    pub(crate) fn from_vault(auth: AuthServer, session_id: String, entry: VaultEntry) -> Self {
+        Self::Vault {
+            auth,
+            session_id,
+            entry: Mutex::new(entry),
+            reauthorize: OnceLock::new(),
+        }
+    }
+
+    /// Why the app must be authorized again, if the call found out it must.
+    pub(crate) fn reauthorization(&self) -> Option<&str> {
+        match self {
+            Self::Vault { reauthorize, .. } => reauthorize.get().map(String::as_str),
+            Self::Fixed(_) => None,
+        }
+    }
+
+    /// The scopes the vault held when the call started.
+    pub(crate) fn scopes(&self) -> Vec<String> {
+        match self {
+            Self::Vault { entry, .. } => lock(entry).scopes.clone(),
+            Self::Fixed(_) => Vec::new(),
+        }
+    }
+}
+
+fn lock(entry: &Mutex<VaultEntry>) -> std::sync::MutexGuard<'_, VaultEntry> {
+    entry.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// What the client's session token grants, for servers with authorization: the signed-in user,
@@ -37,9 +97,10 @@ pub struct Grant {
 }
 
 impl Grant {
-    /// Why `tool` of app `app_id` may not run under this grant, if it may not.
-    pub(crate) fn refusal(&self, app_id: &str, tool: &str) -> Option<String> {
-        if !self.authorized_apps.iter().any(|a| a == app_id) {
+    /// Why `tool` of app `app_id` may not run under this grant, if it may not. Apps with their own
+    /// provider are not judged by the token's `authorized_apps` (a snapshot): the vault is.
+    pub(crate) fn refusal(&self, app_id: &str, tool: &str, has_provider: bool) -> Option<String> {
+        if !has_provider && !self.authorized_apps.iter().any(|a| a == app_id) {
             return Some(format!(
                 "{tool} is not available in this session: its app `{app_id}` was not authorized on the consent screen"
             ));
@@ -81,7 +142,94 @@ impl ToolContext {
             tool: tool.into(),
             protocol_version: ProtocolVersion::LATEST,
             grant: None,
+            app_credentials: None,
         }
+    }
+
+    /// Gives a test context a fixed app token, for unit tests of a tool that calls
+    /// [`app_token`](Self::app_token).
+    pub fn with_app_token(mut self, token: impl Into<String>) -> Self {
+        self.app_credentials = Some(Arc::new(AppCredentials::Fixed(token.into())));
+        self
+    }
+
+    /// The upstream access token of the tool's app (the app's `auth(mode = "transparent",
+    /// remote(...))` provider), from the session's token vault. It is refreshed first when it
+    /// expires within a minute.
+    ///
+    /// The runtime checked the vault before the tool ran, so the token is there and has the
+    /// tool's scopes. When the provider refuses the refresh (the user revoked the app, the grant
+    /// expired), the vault entry is dropped, this returns an error, and the call answers
+    /// `AUTH_REQUIRED` with a new authorization link whatever the tool returns.
+    ///
+    /// # Errors
+    ///
+    /// A [`ToolError`] for the model when the app has no provider of its own, when it must be
+    /// authorized again, or when its provider cannot be reached (the token is kept).
+    pub async fn app_token(&self) -> Result<String, ToolError> {
+        let Some(credentials) = &self.app_credentials else {
+            return Err(ToolError::new(format!(
+                "app `{}` has no provider of its own, so there is no app token",
+                self.app_id
+            )));
+        };
+        let (auth, session_id, entry, reauthorize) = match credentials.as_ref() {
+            AppCredentials::Fixed(token) => return Ok(token.clone()),
+            AppCredentials::Vault {
+                auth,
+                session_id,
+                entry,
+                reauthorize,
+            } => (auth, session_id, entry, reauthorize),
+        };
+        let current = lock(entry).clone();
+        match auth
+            .fresh_app_token(session_id, &self.app_id, &current)
+            .await
+        {
+            Ok(fresh) => {
+                let token = fresh.access_token.clone();
+                *lock(entry) = fresh;
+                Ok(token)
+            }
+            Err(e @ AppTokenError::Reauthorize { .. }) => {
+                let _ = reauthorize.set(e.to_string());
+                Err(ToolError::new(e.to_string()))
+            }
+            Err(e) => Err(ToolError::new(e.to_string())),
+        }
+    }
+
+    /// The provider (its base URL, as configured or overridden by `FRONTMCP_{APP}_PROVIDER`) that
+    /// issued the app token; `None` for apps without a provider of their own.
+    pub fn app_provider(&self) -> Option<String> {
+        match self.app_credentials.as_deref()? {
+            AppCredentials::Vault { entry, .. } => Some(lock(entry).provider.clone()),
+            AppCredentials::Fixed(_) => None,
+        }
+    }
+
+    /// Tells the runtime the app's provider rejected the token (its API answered 401): the
+    /// vault entry is dropped and the call answers `AUTH_REQUIRED` with a new authorization link,
+    /// whatever the tool returns. Returns the error to return from the tool.
+    pub async fn app_token_rejected(&self) -> ToolError {
+        let message = format!("app `{}` rejected its token", self.app_id);
+        if let Some(credentials) = &self.app_credentials {
+            if let AppCredentials::Vault {
+                auth,
+                session_id,
+                reauthorize,
+                ..
+            } = credentials.as_ref()
+            {
+                tracing::warn!(app = %self.app_id, "the provider rejected the app token: dropping it");
+                if let Err(e) = auth.forget_app(session_id, &self.app_id).await {
+                    tracing::error!(error = %e, "the rejected app token could not be dropped");
+                }
+                let _ = reauthorize.set(message.clone());
+            }
+        }
+        ToolError::new(message)
     }
 
     /// The MCP session (`Mcp-Session-Id`), when the transport has one.

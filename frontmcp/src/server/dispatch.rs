@@ -3,23 +3,25 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use frontmcp_auth::ServerAuth;
 use frontmcp_auth::oauth::AuthServer;
+use frontmcp_auth::progressive::{AppAccess, AuthorizationRequired};
+use frontmcp_auth::{AppAuthMode, ServerAuth};
 use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 use super::auth::AuthParts;
+use super::context::AppCredentials;
 use super::registry::Registry;
 use super::session::Negotiated;
 use super::{
-    Arguments, CallError, Error, Grant, HttpConfig, ServerBuilder, Session, SessionManager,
-    ToolCall, ToolContext, ToolNaming,
+    AppDescriptor, Arguments, CallError, Error, Grant, HttpConfig, ServerBuilder, Session,
+    SessionManager, ToolCall, ToolContext, ToolNaming,
 };
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     ErrorObject, INTERNAL_ERROR, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND, Message,
-    Notification, Request, RequestId, Response,
+    Notification, Request, RequestId, Response, TEMPORARILY_UNAVAILABLE, URL_ELICITATION_REQUIRED,
 };
 use crate::protocol::mcp::{
     CallToolParams, CallToolResult, Implementation, InitializeParams, InitializeResult,
@@ -123,16 +125,14 @@ impl Server {
             return Vec::new();
         };
         let (_, desc, _) = &self.inner.registry.apps[entry.app];
-        if desc.auth.mode == frontmcp_auth::AppAuthMode::Transparent {
+        if desc.auth.mode == AppAuthMode::Transparent {
             return Vec::new();
         }
-        let Some(tool) = desc.tools.iter().find(|t| *t.name == *entry.local_name) else {
-            return Vec::new();
-        };
-        tool.scopes
+        entry
+            .scopes
             .iter()
-            .filter(|s| !grant.scopes.iter().any(|g| g == s.as_ref()))
-            .map(|s| s.to_string())
+            .filter(|s| !grant.scopes.contains(s))
+            .cloned()
             .collect()
     }
 
@@ -362,12 +362,52 @@ impl Server {
                 &*empty
             }
         };
-        let (app, _, app_id) = &registry.apps[entry.app];
+        let (app, desc, app_id) = &registry.apps[entry.app];
+        let has_provider = desc.auth.mode == AppAuthMode::Transparent;
         // The user decides on the consent screen which apps and tools a session holds.
-        if let Some(refusal) = grant.and_then(|g| g.refusal(app_id, &entry.full_name)) {
+        if let Some(refusal) = grant.and_then(|g| g.refusal(app_id, &entry.full_name, has_provider))
+        {
             tracing::warn!(tool = %params.name, "call outside what the user consented to");
             return Response::serialize_result(id, &CallToolResult::error(refusal));
         }
+        // An app with its own provider runs only with its tokens in the session's vault.
+        let auth = self.inner.auth_server.get();
+        let app_credentials = match (grant, auth) {
+            (Some(grant), Some(auth)) if has_provider => {
+                match auth
+                    .app_access(&grant.auth_session_id, app_id, &entry.scopes)
+                    .await
+                {
+                    Ok(AppAccess::Granted(held)) => Some(Arc::new(AppCredentials::from_vault(
+                        auth.clone(),
+                        grant.auth_session_id.clone(),
+                        held,
+                    ))),
+                    Ok(AppAccess::Required(required)) => {
+                        return self.authorization_required(
+                            session,
+                            id,
+                            auth,
+                            grant,
+                            desc,
+                            &entry.full_name,
+                            &required,
+                        );
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, tool = %params.name, "the token vault did not answer");
+                        return Response::error(
+                            Some(id),
+                            ErrorObject::new(
+                                TEMPORARILY_UNAVAILABLE,
+                                "temporarily unavailable: the token vault did not answer; retry shortly",
+                            ),
+                        );
+                    }
+                }
+            }
+            _ => None,
+        };
         let ctx = ToolContext {
             session_id: session.id_arc(),
             request_id: id.clone(),
@@ -375,6 +415,7 @@ impl Server {
             tool: entry.full_name.clone(),
             protocol_version: version,
             grant: grant.cloned(),
+            app_credentials,
         };
         let call = ToolCall {
             tool: &entry.local_name,
@@ -382,6 +423,23 @@ impl Server {
             arguments: Arguments(arguments),
         };
         let outcome = AssertUnwindSafe(app.call_tool(call)).catch_unwind().await;
+        // The tool found its app's grant gone (refresh refused, token rejected upstream): whatever
+        // it returned, the client is asked to authorize the app again.
+        if let (Some(credentials), Some(grant), Some(auth)) = (&ctx.app_credentials, grant, auth) {
+            if let Some(reason) = credentials.reauthorization() {
+                tracing::warn!(tool = %params.name, %reason, "the app must be authorized again");
+                let required = AuthorizationRequired::again(&credentials.scopes(), &entry.scopes);
+                return self.authorization_required(
+                    session,
+                    id,
+                    auth,
+                    grant,
+                    desc,
+                    &entry.full_name,
+                    &required,
+                );
+            }
+        }
         match outcome {
             Ok(Ok(result)) => {
                 if result.is_error {
@@ -407,6 +465,73 @@ impl Server {
                         INTERNAL_ERROR,
                         format!("tool {} failed unexpectedly", params.name),
                     ),
+                )
+            }
+        }
+    }
+
+    /// The seeds' `AUTH_REQUIRED` answer for a tool whose app must be authorized first: to a
+    /// client that declared URL elicitation, the JSON-RPC error -32042 whose data carries the
+    /// elicitation and the seed object; to others, an `isError` result with the seed object as
+    /// `structuredContent` and the link in a text block the model can show.
+    #[allow(clippy::too_many_arguments)]
+    fn authorization_required(
+        &self,
+        session: &Session,
+        id: RequestId,
+        auth: &AuthServer,
+        grant: &Grant,
+        app: &AppDescriptor,
+        tool: &str,
+        required: &AuthorizationRequired,
+    ) -> Response {
+        let elicitation_id = session
+            .supports_url_elicitation()
+            .then(frontmcp_auth::random::token);
+        let url = auth.authorization_url(
+            &grant.auth_session_id,
+            &grant.user,
+            &app.id,
+            &required.request_scopes,
+            elicitation_id.as_deref(),
+        );
+        let message = format!("{} authorization required", app.name);
+        let hint = format!(
+            "Click the authorization link to grant access to {}",
+            app.name
+        );
+        tracing::info!(%tool, app = %app.id, missing = ?required.missing_scopes, elicitation = elicitation_id.is_some(), "authorization required");
+        let mut object = serde_json::json!({
+            "error": "authorization_required",
+            "code": "AUTH_REQUIRED",
+            "app": app.id,
+            "tool": tool,
+            "required_scopes": required.missing_scopes,
+            "auth_url": url,
+            "message": message,
+            "hint": hint,
+        });
+        match elicitation_id {
+            Some(elicitation_id) => {
+                object["elicitations"] = serde_json::json!([{
+                    "mode": "url",
+                    "elicitationId": elicitation_id,
+                    "url": url,
+                    "message": format!("{hint}."),
+                }]);
+                Response::error(
+                    Some(id),
+                    ErrorObject::new(URL_ELICITATION_REQUIRED, message).with_data(object),
+                )
+            }
+            None => {
+                let text = format!("{message}. {hint}: {url}");
+                let serde_json::Value::Object(structured) = object else {
+                    unreachable!("a JSON object literal")
+                };
+                Response::serialize_result(
+                    id,
+                    &CallToolResult::error(text).with_structured(structured),
                 )
             }
         }

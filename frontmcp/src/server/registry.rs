@@ -16,6 +16,8 @@ pub(crate) struct ToolEntry {
     pub(crate) app: usize,
     pub(crate) local_name: Arc<str>,
     pub(crate) full_name: Arc<str>,
+    /// The scopes the tool needs (`#[tool(scopes(...))]`).
+    pub(crate) scopes: Vec<String>,
 }
 
 /// Apps, their tools, and the `tools/list` pages serialized in advance.
@@ -75,6 +77,7 @@ impl Registry {
                     app: index,
                     local_name: tool.name.as_ref().into(),
                     full_name: full_name.clone(),
+                    scopes: tool.scopes.iter().map(|s| s.to_string()).collect(),
                 };
                 if tools.insert(full_name.clone(), entry).is_some() {
                     return Err(BuildError::DuplicateTool(full_name.to_string()));

@@ -113,6 +113,13 @@ impl Session {
         Some(rx)
     }
 
+    /// Queues a message on the server-to-client stream; `false` when no stream is open or it is
+    /// full (notifications are best effort).
+    pub(crate) fn notify(&self, message: Bytes) -> bool {
+        let slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        slot.as_ref().is_some_and(|tx| tx.try_send(message).is_ok())
+    }
+
     /// Ends the server-to-client stream, if one is open.
     pub(crate) fn close_stream(&self) {
         self.stream.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -213,6 +220,19 @@ impl SessionManager {
             keep
         });
         before - sessions.len()
+    }
+
+    /// Sends `message` on the stream of every session created by auth session `owner` that
+    /// declared URL elicitation; returns how many took it. A scan: it runs once per app
+    /// authorization, not per request.
+    pub(crate) fn notify_owner(&self, owner: &str, message: &Bytes) -> usize {
+        self.sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .filter(|s| s.owner() == Some(owner) && s.supports_url_elicitation())
+            .filter(|s| s.notify(message.clone()))
+            .count()
     }
 
     /// Closes every open stream, so graceful shutdown is not held up by idle listeners.

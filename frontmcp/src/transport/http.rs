@@ -19,14 +19,18 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::Error;
 use crate::protocol::ProtocolVersion;
-use crate::protocol::jsonrpc::{self, ErrorObject, INVALID_REQUEST, Incoming, Message, Response};
+use crate::protocol::jsonrpc::{
+    self, ErrorObject, INVALID_REQUEST, Incoming, Message, OutgoingNotification, Response,
+    TEMPORARILY_UNAVAILABLE,
+};
 use crate::server::{Grant, Reply, ResponseMode, Server, Session};
 use frontmcp_auth::oauth::{AuthServer, MAX_BODY_BYTES as MAX_AUTH_BODY};
+use frontmcp_auth::progressive::AuthEvent;
 
 /// The MCP endpoint path.
 pub const MCP_PATH: &str = "/mcp";
@@ -113,6 +117,7 @@ impl Server {
         let graceful = GracefulShutdown::new();
         let builder = auto::Builder::new(TokioExecutor::new());
         let reaper = self.spawn_session_reaper();
+        let router = self.spawn_event_router();
         tokio::pin!(signal);
         loop {
             tokio::select! {
@@ -144,6 +149,9 @@ impl Server {
         }
         drop(listener);
         reaper.abort();
+        if let Some(router) = router {
+            router.abort();
+        }
         self.inner.sessions.close_streams();
         tracing::info!("shutting down: waiting for in-flight requests");
         tokio::select! {
@@ -167,6 +175,40 @@ impl Server {
                 }
             }
         })
+    }
+
+    /// Forwards the authorization server's events to MCP sessions: when an app's authorization
+    /// completes an elicitation, the client gets `notifications/elicitation/complete` on its GET
+    /// stream.
+    fn spawn_event_router(&self) -> Option<JoinHandle<()>> {
+        let mut events = self.inner.auth_server.get()?.subscribe();
+        let server = self.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(AuthEvent::AppAuthorized {
+                        session_id,
+                        elicitation_id: Some(elicitation_id),
+                        ..
+                    }) => {
+                        let notification = OutgoingNotification::new(
+                            "notifications/elicitation/complete",
+                            serde_json::json!({ "elicitationId": elicitation_id }),
+                        );
+                        let message = Bytes::from(
+                            serde_json::to_vec(&notification).expect("notifications serialize"),
+                        );
+                        let sent = server.inner.sessions.notify_owner(&session_id, &message);
+                        tracing::info!(sent, "elicitation completed");
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "authorization events missed");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        }))
     }
 
     async fn route(&self, req: http::Request<HyperBody>) -> HttpResponse {
@@ -320,6 +362,16 @@ impl Server {
         }
         match self.handle_incoming_as(&session, incoming, grant).await {
             Reply::None => empty(StatusCode::ACCEPTED),
+            Reply::Single(resp)
+                if resp
+                    .as_error()
+                    .is_some_and(|e| e.code == TEMPORARILY_UNAVAILABLE) =>
+            {
+                let mut http = json_response(StatusCode::SERVICE_UNAVAILABLE, resp.to_json());
+                http.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                http
+            }
             Reply::Single(resp) => respond(mode, resp.to_json()),
             Reply::Batch(resps) => respond(mode, jsonrpc::batch_to_json(&resps)),
         }

@@ -1,0 +1,426 @@
+//! Authorizing an app at its own provider: the flow an authorization link (its ticket) opens, the
+//! redirect to the provider with PKCE, and the provider's redirect back to
+//! `/oauth/callback/{app}`, which puts the tokens in the vault.
+
+use bytes::Bytes;
+use http::header::HeaderMap;
+use http::{Request, Response, StatusCode};
+
+use super::authorize::Params;
+use super::records::{Flow, PendingRecord, SessionRecord, UpstreamRecord};
+use super::{AuthApp, AuthServer, respond};
+use crate::consent::AppStatus;
+use crate::progressive::{AuthEvent, entry_from, union};
+use crate::random;
+use crate::store::{Namespace, StoreExt};
+use crate::tokens::TokenError;
+use crate::upstream::UpstreamError;
+
+impl AuthServer {
+    /// `GET /oauth/authorize?app=…&scope=…&ticket=…` (or the standalone app's
+    /// `/{app}/oauth/authorize?ticket=…`): checks the ticket, uses it up, and asks the browser to
+    /// sign in as the session's user unless it is remembered as them.
+    pub(crate) async fn open_app_flow(
+        &self,
+        headers: &HeaderMap,
+        params: &Params,
+        ticket: &str,
+        standalone: Option<&str>,
+    ) -> Response<Bytes> {
+        let invalid = |message: &str| {
+            self.error_page(
+                StatusCode::BAD_REQUEST,
+                "Invalid authorization link",
+                message,
+            )
+        };
+        let claims = match self.verify_ticket(ticket) {
+            Ok(claims) => claims,
+            Err(TokenError::Expired) => {
+                return invalid("This link has expired. Call the tool again to get a new one.");
+            }
+            Err(e) => {
+                tracing::warn!(reason = %e, "authorization ticket refused (tampered, foreign or malformed)");
+                return invalid("This link is not valid. Call the tool again to get a new one.");
+            }
+        };
+        // The link's readable parameters must say what its signed ticket says.
+        let scope = claims.scope.join(" ");
+        let (Ok(app_param), Ok(scope_param)) = (params.one("app"), params.one("scope")) else {
+            return invalid("The link repeats a parameter.");
+        };
+        if app_param.is_some_and(|a| a != claims.app) || scope_param.is_some_and(|s| s != scope) {
+            tracing::warn!("authorization link altered: its app or scope differs from its ticket");
+            return invalid("This link was altered. Call the tool again to get a new one.");
+        }
+        let entry_matches = |app: &AuthApp| match standalone {
+            Some(id) => id == app.id,
+            None => app.in_parent,
+        };
+        let Some(app) = self
+            .inner
+            .config
+            .app(&claims.app)
+            .filter(|a| a.needs_upstream() && entry_matches(a))
+        else {
+            return invalid("This link names an app that cannot be authorized here.");
+        };
+        let session: SessionRecord = match self
+            .load(
+                Namespace::Session,
+                &claims.sid,
+                (
+                    "Session ended",
+                    "The session this link was made for has ended. Sign in again from the application.",
+                ),
+            )
+            .await
+        {
+            Ok(session) => session,
+            Err(resp) => return resp,
+        };
+        if session.sub != claims.sub {
+            return invalid("This link is not valid. Call the tool again to get a new one.");
+        }
+        match self.use_ticket(&claims).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!("authorization ticket replayed");
+                return invalid(
+                    "This link was already used. Call the tool again to get a new one.",
+                );
+            }
+            Err(e) => return self.unavailable(&e),
+        }
+        let status = if session.skipped_apps.contains(&app.id) {
+            AppStatus::Skipped
+        } else {
+            AppStatus::Pending
+        };
+        let csrf = random::token();
+        let mut pending = PendingRecord {
+            flow: Flow::App {
+                sub: claims.sub.clone(),
+                app: app.id.clone(),
+                scopes: claims.scope.clone(),
+                elicitation_id: claims.eid.clone(),
+                force_consent: params.prompts_consent(),
+            },
+            session_id: claims.sid.clone(),
+            client_name: session.client_name.clone(),
+            csrf_hash: random::digest(csrf.as_bytes()),
+            user: None,
+            apps: [(app.id.clone(), status)].into_iter().collect(),
+            selected: None,
+        };
+        let pending_id = random::token();
+        let remembered = self
+            .signed_in_user(headers)
+            .filter(|user| *user == claims.sub);
+        pending.user = remembered;
+        if let Err(e) = self.save_pending(&pending_id, &pending).await {
+            return self.unavailable(&e);
+        }
+        tracing::info!(app = %app.id, remembered = pending.user.is_some(), "app authorization link opened");
+        let resp = if pending.user.is_some() {
+            self.after_sign_in(&pending_id, &pending, &csrf).await
+        } else {
+            self.login_page(&pending_id, &pending, &csrf, None)
+        };
+        self.with_csrf_cookie(resp, &pending_id, &csrf)
+    }
+
+    /// Sends the browser to app `app_id`'s provider, with PKCE and a single-use `state` bound to
+    /// the flow `pending_id`.
+    pub(crate) async fn start_upstream(
+        &self,
+        pending_id: &str,
+        pending: &PendingRecord,
+        csrf: &str,
+        app_id: &str,
+    ) -> Response<Bytes> {
+        let Some((app, upstream)) = self
+            .inner
+            .config
+            .app(app_id)
+            .and_then(|a| Some((a, a.upstream.as_ref()?)))
+        else {
+            return self.error_page(
+                StatusCode::BAD_REQUEST,
+                "Invalid request",
+                "This app has no provider to authorize at.",
+            );
+        };
+        let scopes = match &pending.flow {
+            Flow::App { scopes, .. } => scopes.clone(),
+            _ => self.consent_scopes(app, pending),
+        };
+        let endpoints = match self.provider_endpoints(app_id).await {
+            Ok(endpoints) => endpoints,
+            Err(e) => {
+                tracing::error!(app = app_id, error = %e, "provider discovery failed");
+                return self
+                    .upstream_failed(pending_id, pending, csrf, app, &e)
+                    .await;
+            }
+        };
+        let state = random::token();
+        let (url, verifier) = self.inner.upstream.authorization_url(
+            endpoints,
+            &upstream.credentials,
+            &self.callback_url(app_id),
+            &scopes,
+            &state,
+        );
+        let record = UpstreamRecord {
+            pending_id: pending_id.to_owned(),
+            app: app_id.to_owned(),
+            verifier,
+            scopes,
+        };
+        if let Err(e) = self
+            .inner
+            .store
+            .put_json(
+                Namespace::Upstream,
+                &random::digest(state.as_bytes()),
+                &record,
+                Some(self.inner.config.pending_ttl),
+            )
+            .await
+        {
+            return self.unavailable(&e);
+        }
+        tracing::info!(app = app_id, "sending the browser to the app's provider");
+        respond::redirect(&url)
+    }
+
+    /// What to ask an app's provider for from the consent screen: the scopes of the app's tools
+    /// left selected, or the app's scopes when those name none.
+    fn consent_scopes(&self, app: &AuthApp, pending: &PendingRecord) -> Vec<String> {
+        let selected = |id: &str| {
+            pending
+                .selected
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|t| t == id))
+        };
+        let scopes = app
+            .tools
+            .iter()
+            .filter(|t| selected(&t.id))
+            .fold(Vec::new(), |acc, t| union(&acc, &t.required_scopes));
+        if scopes.is_empty() {
+            app.upstream
+                .as_ref()
+                .map(|u| u.scopes.clone())
+                .unwrap_or_default()
+        } else {
+            scopes
+        }
+    }
+
+    /// Where app `app_id`'s provider sends the browser back to.
+    pub(crate) fn callback_url(&self, app_id: &str) -> String {
+        format!("{}/oauth/callback/{app_id}", self.inner.config.issuer)
+    }
+
+    /// `GET /oauth/callback/{app}`: the provider's answer. Checks the `state` (single use, same
+    /// browser), exchanges the code with the PKCE verifier, and puts the tokens in the vault: the
+    /// one write that authorizes the app, so a failure anywhere leaves nothing half-done.
+    pub(crate) async fn callback(&self, req: Request<Bytes>, app_id: &str) -> Response<Bytes> {
+        let params = Params::parse(req.uri().query().unwrap_or("").as_bytes());
+        let bad = |message: &str| {
+            self.error_page(StatusCode::BAD_REQUEST, "Authorization failed", message)
+        };
+        let Ok(Some(state)) = params.one("state") else {
+            return bad("The provider's answer carries no state.");
+        };
+        let record = match self
+            .inner
+            .store
+            .take_json::<UpstreamRecord>(Namespace::Upstream, &random::digest(state.as_bytes()))
+            .await
+        {
+            Ok(Some(record)) => record,
+            Ok(None) => {
+                tracing::warn!(
+                    app = app_id,
+                    "callback with an unknown, expired or replayed state"
+                );
+                return bad(
+                    "This answer is unknown, expired or was already used. Start again from the application.",
+                );
+            }
+            Err(e) => return self.unavailable(&e),
+        };
+        let Some((app, upstream)) = self
+            .inner
+            .config
+            .app(app_id)
+            .filter(|_| record.app == app_id)
+            .and_then(|a| Some((a, a.upstream.as_ref()?)))
+        else {
+            tracing::warn!(app = app_id, "callback for another app than its state");
+            return bad("This answer belongs to another app.");
+        };
+        let pending: PendingRecord = match self
+            .load(
+                Namespace::Pending,
+                &record.pending_id,
+                (
+                    "Expired",
+                    "This authorization took too long. Start again from the application.",
+                ),
+            )
+            .await
+        {
+            Ok(pending) => pending,
+            Err(resp) => return resp,
+        };
+        let Some(csrf) = self.browser_csrf(req.headers(), &record.pending_id, &pending.csrf_hash)
+        else {
+            tracing::warn!(
+                app = app_id,
+                "callback reached another browser than the one that left"
+            );
+            return self.error_page(
+                StatusCode::FORBIDDEN,
+                "Authorization failed",
+                "This answer must come back to the browser that started the authorization.",
+            );
+        };
+        if let Ok(Some(error)) = params.one("error") {
+            let description = params.one("error_description").ok().flatten();
+            tracing::warn!(
+                app = app_id,
+                error,
+                description,
+                "the provider refused the authorization"
+            );
+            let notice = match error {
+                "access_denied" => format!("{} was not authorized: access was denied.", app.name),
+                other => format!("{} did not authorize access ({other}).", app.name),
+            };
+            return self.consent_page(&record.pending_id, &pending, &csrf, Some(notice));
+        }
+        let Ok(Some(code)) = params.one("code") else {
+            return bad("The provider's answer carries no code.");
+        };
+        let tokens = match self.provider_endpoints(app_id).await {
+            Ok(endpoints) => {
+                self.inner
+                    .upstream
+                    .exchange_code(
+                        endpoints,
+                        &upstream.credentials,
+                        code,
+                        &self.callback_url(app_id),
+                        &record.verifier,
+                    )
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let tokens = match tokens {
+            Ok(tokens) => tokens,
+            Err(e) => {
+                tracing::error!(app = app_id, error = %e, "code exchange with the provider failed");
+                return self
+                    .upstream_failed(&record.pending_id, &pending, &csrf, app, &e)
+                    .await;
+            }
+        };
+        let entry = entry_from(tokens, &record.scopes, &upstream.provider, None);
+        let lacking: Vec<&String> = record
+            .scopes
+            .iter()
+            .filter(|s| !entry.scopes.contains(s))
+            .collect();
+        let vault = self.vault().expect("apps with a provider have a vault");
+        if let Err(e) = vault
+            .put(
+                &pending.session_id,
+                app_id,
+                &entry,
+                Some(self.inner.config.refresh_token_ttl),
+            )
+            .await
+        {
+            return self.unavailable(&e);
+        }
+        tracing::info!(app = app_id, scopes = ?entry.scopes, "app authorized: its tokens are in the vault");
+        match &pending.flow {
+            Flow::App { elicitation_id, .. } => {
+                if let Err(e) = self
+                    .inner
+                    .store
+                    .delete(Namespace::Pending, &record.pending_id)
+                    .await
+                {
+                    tracing::warn!(error = %e, "finished app flow not deleted; it expires on its own");
+                }
+                self.publish(AuthEvent::AppAuthorized {
+                    session_id: pending.session_id.clone(),
+                    app: app_id.to_owned(),
+                    elicitation_id: elicitation_id.clone(),
+                });
+                let message = if lacking.is_empty() {
+                    format!("{} can now use {}.", pending.client_name, app.name)
+                } else {
+                    format!(
+                        "{} can now use {}, but it did not grant {}: tools that need it will ask again.",
+                        pending.client_name,
+                        app.name,
+                        lacking
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                self.done_page(
+                    format!("{} authorized", app.name),
+                    message,
+                    Some("You can close this window and return to the application.".into()),
+                )
+            }
+            _ => {
+                let mut pending = pending;
+                pending
+                    .apps
+                    .insert(app_id.to_owned(), AppStatus::Authorized);
+                if let Err(e) = self.save_pending(&record.pending_id, &pending).await {
+                    return self.unavailable(&e);
+                }
+                self.consent_page(&record.pending_id, &pending, &csrf, None)
+            }
+        }
+    }
+
+    /// The provider could not be used: the consent screen again, saying why, so the user can
+    /// retry or skip.
+    async fn upstream_failed(
+        &self,
+        pending_id: &str,
+        pending: &PendingRecord,
+        csrf: &str,
+        app: &AuthApp,
+        error: &UpstreamError,
+    ) -> Response<Bytes> {
+        let notice = if error.needs_reauthorization() {
+            format!("{} refused the authorization. Try again.", app.name)
+        } else {
+            format!(
+                "{} cannot be reached right now. Try again in a moment.",
+                app.name
+            )
+        };
+        let mut resp = self.consent_page(pending_id, pending, csrf, Some(notice));
+        *resp.status_mut() = if error.needs_reauthorization() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::BAD_GATEWAY
+        };
+        resp
+    }
+}

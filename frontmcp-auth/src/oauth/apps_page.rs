@@ -1,0 +1,319 @@
+//! `GET /oauth/apps`: the signed-in user's sessions and the apps each holds, with a Revoke button
+//! for every app authorized at its own provider (`POST /oauth/apps`).
+
+use bytes::Bytes;
+use http::header;
+use http::{Request, Response, StatusCode};
+
+use super::authorize::Params;
+use super::cookies;
+use super::records::{Flow, PendingRecord, SessionRecord, UserSession, UserSessions};
+use super::{AuthServer, MAX_BODY_BYTES, respond};
+use crate::consent::AppStatus;
+use crate::random;
+use crate::store::{Namespace, StoreExt};
+use crate::ui::{AppGrantCard, AppsPage, SessionCard};
+
+/// The sessions kept per user in the index; the oldest go first.
+const MAX_SESSIONS_PER_USER: usize = 50;
+/// The CSRF cookie of the apps page is named after this pseudo-flow.
+const APPS_FORM: &str = "apps-page";
+
+impl AuthServer {
+    /// Adds a new session to its user's index, for the apps page. Best effort: the sign-in does
+    /// not fail because the index could not be written (the page then misses the session).
+    pub(crate) async fn remember_session(&self, sub: &str, session: &SessionRecord) {
+        let store = &self.inner.store;
+        let key = random::digest(sub.as_bytes());
+        let result = async {
+            let mut index: UserSessions = store
+                .get_json(Namespace::UserSessions, &key)
+                .await?
+                .unwrap_or_default();
+            index.sessions.push(UserSession {
+                session_id: session.session_id.clone(),
+                client_name: session.client_name.clone(),
+                created_at: session.created_at,
+            });
+            let excess = index.sessions.len().saturating_sub(MAX_SESSIONS_PER_USER);
+            index.sessions.drain(..excess);
+            store
+                .put_json(
+                    Namespace::UserSessions,
+                    &key,
+                    &index,
+                    Some(self.inner.config.refresh_token_ttl),
+                )
+                .await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "the user's session index was not updated");
+        }
+    }
+
+    /// `GET /oauth/apps`: the page, or the login form first.
+    pub(crate) async fn apps_page(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let Some(user) = self.signed_in_user(req.headers()) else {
+            return self.sign_in_for_apps().await;
+        };
+        self.render_apps(&user, None).await
+    }
+
+    /// The login form of a flow that ends on the apps page.
+    async fn sign_in_for_apps(&self) -> Response<Bytes> {
+        let csrf = random::token();
+        let pending = PendingRecord {
+            flow: Flow::Manage,
+            session_id: String::new(),
+            client_name: "your apps".into(),
+            csrf_hash: random::digest(csrf.as_bytes()),
+            user: None,
+            apps: Default::default(),
+            selected: None,
+        };
+        let pending_id = random::token();
+        if let Err(e) = self.save_pending(&pending_id, &pending).await {
+            return self.unavailable(&e);
+        }
+        self.with_csrf_cookie(
+            self.login_page(&pending_id, &pending, &csrf, None),
+            &pending_id,
+            &csrf,
+        )
+    }
+
+    /// `POST /oauth/apps`: revokes one app of one of the user's sessions.
+    pub(crate) async fn apps_action(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let Some(user) = self.signed_in_user(req.headers()) else {
+            return self.error_page(
+                StatusCode::FORBIDDEN,
+                "Sign in first",
+                "Open the apps page again and sign in.",
+            );
+        };
+        if req.body().len() > MAX_BODY_BYTES {
+            return self.error_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Invalid request",
+                "The form is too large.",
+            );
+        }
+        let form = Params::parse(req.body());
+        let cookie = cookies::get(req.headers(), &cookies::csrf_name(APPS_FORM));
+        let csrf_ok = match (form.one("csrf_token"), cookie) {
+            (Ok(Some(field)), Some(cookie)) => random::constant_time_eq(field, &cookie),
+            _ => false,
+        };
+        if !csrf_ok {
+            return self.error_page(
+                StatusCode::FORBIDDEN,
+                "Invalid form",
+                "The form's security token does not match. Open the apps page again.",
+            );
+        }
+        let (Ok(Some(session_ref)), Ok(Some(app_id))) = (form.one("session"), form.one("revoke"))
+        else {
+            return self.error_page(
+                StatusCode::BAD_REQUEST,
+                "Invalid request",
+                "The form names no session or app.",
+            );
+        };
+        let index = match self.user_sessions(&user).await {
+            Ok(index) => index,
+            Err(resp) => return resp,
+        };
+        let Some(session) = index
+            .iter()
+            .find(|s| session_ref_of(&s.session_id) == session_ref)
+        else {
+            return self.error_page(
+                StatusCode::BAD_REQUEST,
+                "Invalid request",
+                "That session is not one of yours.",
+            );
+        };
+        let Some(app) = self.inner.config.app(app_id).filter(|a| a.needs_upstream()) else {
+            return self.error_page(
+                StatusCode::BAD_REQUEST,
+                "Invalid request",
+                "That app cannot be revoked here.",
+            );
+        };
+        if let Err(resp) = self.revoke_app(&session.session_id, &app.id).await {
+            return resp;
+        }
+        let notice = format!("{} was revoked for {}.", app.name, session.client_name);
+        self.render_apps(&user, Some(notice)).await
+    }
+
+    /// Drops a session's tokens for an app, and revokes them at the provider (best effort: the
+    /// vault entry is gone either way).
+    pub(crate) async fn revoke_app(
+        &self,
+        session_id: &str,
+        app_id: &str,
+    ) -> Result<(), Response<Bytes>> {
+        let Some(vault) = self.vault() else {
+            return Ok(());
+        };
+        let entry = vault.get(session_id, app_id).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "revoking an entry that cannot be read");
+            None
+        });
+        vault
+            .delete(session_id, app_id)
+            .await
+            .map_err(|e| self.unavailable(&e))?;
+        tracing::info!(app = app_id, "app revoked for a session");
+        let upstream = self
+            .inner
+            .config
+            .app(app_id)
+            .and_then(|a| a.upstream.as_ref());
+        if let (Some(entry), Some(upstream)) = (entry, upstream) {
+            let token = entry.refresh_token.as_ref().unwrap_or(&entry.access_token);
+            let revoked = match self.provider_endpoints(app_id).await {
+                Ok(endpoints) => {
+                    self.inner
+                        .upstream
+                        .revoke(endpoints, &upstream.credentials, token)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = revoked {
+                tracing::warn!(app = app_id, error = %e, "revocation at the provider failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// The user's sessions that still exist, newest first.
+    async fn user_sessions(&self, user: &str) -> Result<Vec<UserSession>, Response<Bytes>> {
+        let index: UserSessions = self
+            .inner
+            .store
+            .get_json(Namespace::UserSessions, &random::digest(user.as_bytes()))
+            .await
+            .map_err(|e| self.unavailable(&e))?
+            .unwrap_or_default();
+        Ok(index.sessions.into_iter().rev().collect())
+    }
+
+    async fn render_apps(&self, user: &str, notice: Option<String>) -> Response<Bytes> {
+        let index = match self.user_sessions(user).await {
+            Ok(index) => index,
+            Err(resp) => return resp,
+        };
+        let store = &self.inner.store;
+        let mut sessions = Vec::new();
+        for entry in index {
+            let session: SessionRecord =
+                match store.get_json(Namespace::Session, &entry.session_id).await {
+                    Ok(Some(session)) => session,
+                    Ok(None) => continue,
+                    Err(e) => return self.unavailable(&e),
+                };
+            let mut apps = Vec::new();
+            for app in &self.inner.config.apps {
+                let offered = [
+                    &session.authorized_apps,
+                    &session.skipped_apps,
+                    &session.pending_apps,
+                ]
+                .iter()
+                .any(|list| list.contains(&app.id));
+                let held = match self.vault().filter(|_| app.needs_upstream()) {
+                    Some(vault) => vault
+                        .get(&session.session_id, &app.id)
+                        .await
+                        .unwrap_or_else(|e| {
+                            tracing::warn!(error = %e, "vault entry unreadable on the apps page");
+                            None
+                        }),
+                    None => None,
+                };
+                let status = if held.is_some()
+                    || (!app.needs_upstream() && session.authorized_apps.contains(&app.id))
+                {
+                    AppStatus::Authorized
+                } else if session.skipped_apps.contains(&app.id) {
+                    AppStatus::Skipped
+                } else if offered {
+                    AppStatus::Pending
+                } else {
+                    continue;
+                };
+                apps.push(AppGrantCard {
+                    id: app.id.clone(),
+                    name: app.name.clone(),
+                    status,
+                    revocable: held.is_some(),
+                    scopes: held.map(|e| e.scopes).unwrap_or_default(),
+                });
+            }
+            sessions.push(SessionCard {
+                session_ref: session_ref_of(&session.session_id),
+                client_name: session.client_name,
+                created: utc_minutes(session.created_at),
+                apps,
+            });
+        }
+        let csrf = random::token();
+        let page = AppsPage {
+            server_name: self.inner.config.server_name.clone(),
+            user: user.to_owned(),
+            action: "/oauth/apps".into(),
+            csrf_token: csrf.clone(),
+            sessions,
+            notice,
+        };
+        let mut resp = respond::html(StatusCode::OK, self.inner.ui.apps(&page));
+        resp.headers_mut()
+            .append(header::SET_COOKIE, self.csrf_cookie(APPS_FORM, &csrf));
+        resp
+    }
+}
+
+/// How the page names a session: a digest, so the page never shows the session ID itself.
+fn session_ref_of(session_id: &str) -> String {
+    random::digest(session_id.as_bytes())[..16].to_owned()
+}
+
+/// `2026-11-28 10:04 UTC` for a Unix time in seconds.
+fn utc_minutes(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let (hour, minute) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_as_utc() {
+        assert_eq!(utc_minutes(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_minutes(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(utc_minutes(1_795_860_240), "2026-11-28 10:04 UTC");
+    }
+
+    #[test]
+    fn session_refs_hide_the_id() {
+        let r = session_ref_of("sess_secret");
+        assert_eq!(r.len(), 16);
+        assert!(!r.contains("secret"));
+    }
+}

@@ -1,0 +1,151 @@
+//! The cookies of the sign-in pages: a CSRF cookie per flow, and the remembered sign-in that spares
+//! a user signing in again when they open an app's authorization link.
+//!
+//! Both are `HttpOnly; SameSite=Lax; Path=/oauth` (`Secure` behind https): sent on the top-level
+//! navigations of the flows (including the provider's redirect back to the callback), never on
+//! cross-site form posts.
+
+use std::time::Duration;
+
+use http::HeaderValue;
+use http::header::{self, HeaderMap};
+use serde::{Deserialize, Serialize};
+
+use super::AuthServer;
+use crate::random;
+use crate::tokens::now_secs;
+
+/// Every flow's CSRF cookie starts with this; the rest is derived from the flow's ID, so flows
+/// opened side by side (two app links, two tabs) do not overwrite each other's cookie.
+const CSRF_PREFIX: &str = "frontmcp_csrf_";
+/// The remembered sign-in.
+const SIGN_IN: &str = "frontmcp_signin";
+/// The `typ` of the sign-in cookie's JWT: it cannot pass for any other token of the server.
+const SIGN_IN_TYP: &str = "frontmcp-signin+jwt";
+
+/// What the sign-in cookie says, signed by the server.
+#[derive(Serialize, Deserialize)]
+struct SignInClaims {
+    iss: String,
+    aud: String,
+    sub: String,
+    iat: u64,
+    exp: u64,
+}
+
+/// The CSRF cookie's name for the flow `pending_id`.
+pub(crate) fn csrf_name(pending_id: &str) -> String {
+    format!(
+        "{CSRF_PREFIX}{}",
+        &random::digest(pending_id.as_bytes())[..12]
+    )
+}
+
+/// The value of cookie `name`.
+pub(crate) fn get(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(name)?
+                .strip_prefix('=')
+                .map(str::to_owned)
+        })
+}
+
+fn set_cookie(name: &str, value: &str, max_age: Duration, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        max_age.as_secs()
+    ))
+    .expect("cookie names and values are header-safe")
+}
+
+impl AuthServer {
+    fn secure_cookies(&self) -> bool {
+        self.inner.config.issuer.starts_with("https://")
+    }
+
+    /// The `Set-Cookie` value of the flow `pending_id`'s CSRF cookie.
+    pub(crate) fn csrf_cookie(&self, pending_id: &str, csrf: &str) -> HeaderValue {
+        set_cookie(
+            &csrf_name(pending_id),
+            csrf,
+            self.inner.config.pending_ttl,
+            self.secure_cookies(),
+        )
+    }
+
+    /// The CSRF token the browser holds for the flow `pending_id`, if it checks out against the
+    /// flow's stored digest.
+    pub(crate) fn browser_csrf(
+        &self,
+        headers: &HeaderMap,
+        pending_id: &str,
+        csrf_hash: &str,
+    ) -> Option<String> {
+        get(headers, &csrf_name(pending_id))
+            .filter(|c| random::constant_time_eq(&random::digest(c.as_bytes()), csrf_hash))
+    }
+
+    /// The `Set-Cookie` value remembering that this browser signed in as `user`.
+    pub(crate) fn sign_in_cookie(&self, user: &str) -> HeaderValue {
+        let config = &self.inner.config;
+        let now = now_secs();
+        let claims = SignInClaims {
+            iss: config.issuer.clone(),
+            aud: self.sign_in_audience(),
+            sub: user.to_owned(),
+            iat: now,
+            exp: now + config.sign_in_ttl.as_secs(),
+        };
+        let token = self.inner.signer.sign_typed(SIGN_IN_TYP, &claims);
+        set_cookie(SIGN_IN, &token, config.sign_in_ttl, self.secure_cookies())
+    }
+
+    /// The user this browser signed in as, when its sign-in cookie verifies and has not expired.
+    pub(crate) fn signed_in_user(&self, headers: &HeaderMap) -> Option<String> {
+        let token = get(headers, SIGN_IN)?;
+        self.inner
+            .signer
+            .verify_typed::<SignInClaims>(
+                SIGN_IN_TYP,
+                &token,
+                &self.inner.config.issuer,
+                &self.sign_in_audience(),
+            )
+            .ok()
+            .map(|c| c.sub)
+    }
+
+    fn sign_in_audience(&self) -> String {
+        format!("{}/oauth", self.inner.config.issuer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "a=1; frontmcp_csrf_abc=tok; b=2".parse().unwrap(),
+        );
+        assert_eq!(get(&h, "frontmcp_csrf_abc").as_deref(), Some("tok"));
+        assert_eq!(get(&h, "frontmcp_csrf_ab"), None, "a prefix is not a name");
+        assert_eq!(get(&HeaderMap::new(), "a"), None);
+    }
+
+    #[test]
+    fn flows_have_their_own_csrf_cookie() {
+        assert_ne!(csrf_name("flow-1"), csrf_name("flow-2"));
+        assert!(csrf_name("flow-1").starts_with(CSRF_PREFIX));
+    }
+}
