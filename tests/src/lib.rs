@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 pub use frontmcp;
 
 pub mod oauth;
+pub mod progressive;
 
 /// A server running in this process on `127.0.0.1:0`.
 #[derive(Debug)]
@@ -129,9 +130,19 @@ impl Http {
         body: impl Into<Bytes>,
     ) -> Reply {
         let root = self.url.trim_end_matches("/mcp");
-        let mut req = Request::builder()
-            .method(method)
-            .uri(format!("{root}{path}"));
+        self.fetch(method, &format!("{root}{path}"), headers, body)
+            .await
+    }
+
+    /// Any request to an absolute `url` (another server too, such as the demo provider).
+    pub async fn fetch(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(url);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -303,7 +314,11 @@ impl ExampleServer {
                 .lines()
                 .map_while(Result::ok)
             {
-                if let Some(start) = line.find("url=http://") {
+                if let Some(start) = line
+                    .contains("MCP server listening")
+                    .then(|| line.find("url=http://"))
+                    .flatten()
+                {
                     let _ = tx.send(
                         line[start + 4..]
                             .split_whitespace()
@@ -321,13 +336,17 @@ impl ExampleServer {
         Self { child, url }
     }
 
-    /// A session token for `user`, obtained like a client would (register, sign in, consent, code).
+    /// A session token for `user`, obtained like a client would (register, sign in, consent with
+    /// every app authorized at its provider, code).
     pub fn token(&self, user: &str) -> String {
+        use progressive::Decision::Authorize;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("a runtime");
-        let (_, tokens) = runtime.block_on(oauth::tokens(&Http::new(&self.url), user));
+        let browser = progressive::UserAgent::new(&Http::new(&self.url));
+        let (_, tokens) =
+            runtime.block_on(browser.sign_in(user, &[("slack", Authorize), ("github", Authorize)]));
         tokens["access_token"]
             .as_str()
             .expect("an access token")

@@ -79,7 +79,12 @@ fn typescript_sdk_client() {
     let server = ExampleServer::start("agent_suite");
     run(
         Command::new("node")
-            .args(["--test", "client.test.mjs", "auth.test.mjs"])
+            .args([
+                "--test",
+                "client.test.mjs",
+                "auth.test.mjs",
+                "progressive.test.mjs",
+            ])
             .env("MCP_URL", &server.url)
             .env("MCP_TOKEN", server.token("interop-ts"))
             .current_dir(&dir),

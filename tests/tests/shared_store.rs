@@ -1,16 +1,22 @@
-//! Two server processes sharing one Redis serve the same clients, pending authorizations, codes
-//! and signing key: the scale-out path. With `REDIS_URL` set, the default storage is Redis; the
-//! processes share a public URL (`FRONTMCP_ISSUER`), as instances behind a load balancer do.
+//! Two server processes sharing one Redis serve the same clients, pending authorizations, codes,
+//! signing key, sessions and token vault: the scale-out path. With `REDIS_URL` set, the default
+//! storage is Redis; the processes share a public URL (`FRONTMCP_ISSUER`) and a vault key
+//! (`FRONTMCP_VAULT_KEYS`), as instances behind a load balancer do.
 //!
-//! Needs Redis (`REDIS_URL`, default 127.0.0.1:6379; this test uses database 15). Outside CI an
-//! unreachable Redis skips the test loudly; in CI it fails.
+//! Needs Redis (`REDIS_URL`, default 127.0.0.1:6379; these tests use database 15). Outside CI an
+//! unreachable Redis skips the tests loudly; in CI they fail.
 
 use std::io::Write;
 
+use frontmcp_demo_provider::DemoProvider;
 use frontmcp_tests::oauth::{VERIFIER, exchange, location_params, open_authorize, param, register};
+use frontmcp_tests::progressive::{Client, Decision, UserAgent};
 use frontmcp_tests::{ExampleServer, Http, initialize_body};
 use hyper::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// The vault key both processes share (tests only).
+const VAULT_KEYS: &str = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 /// Database 15 of `REDIS_URL`, or `None` (after a loud notice) when unreachable outside CI.
 fn shared_redis() -> Option<String> {
@@ -43,6 +49,7 @@ async fn two_processes_share_clients_sessions_and_keys() {
         let env = [
             ("REDIS_URL", redis.as_str()),
             ("FRONTMCP_ISSUER", "http://mcp.example.test"),
+            ("FRONTMCP_VAULT_KEYS", VAULT_KEYS),
         ];
         (
             ExampleServer::start_with("agent_suite", &env),
@@ -92,4 +99,112 @@ async fn two_processes_share_clients_sessions_and_keys() {
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
+}
+
+/// The issue's check: a client signs in on process 1 (CRM authorized, Slack and GitHub skipped); a
+/// Slack tool call answers AUTH_REQUIRED; the link is followed on process 2, through the provider;
+/// the same call then succeeds on process 1 with the same session token. GitHub later, the other
+/// way round. Redis holds no upstream token in clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progressive_authorization_across_two_processes() {
+    let Some(redis) = shared_redis() else { return };
+    // One provider for both processes (each would otherwise embed its own demo).
+    let demo = DemoProvider::builder().bind("127.0.0.1:0").await.unwrap();
+    // Loopback, as the demo provider requires of redirect URIs; the agents map it to a process.
+    const PUBLIC: &str = "http://localhost:9";
+    let (slack, github) = (demo.url("slack"), demo.url("github"));
+    let (one, two) = tokio::task::spawn_blocking(move || {
+        let env = [
+            ("REDIS_URL", redis.as_str()),
+            ("FRONTMCP_ISSUER", PUBLIC),
+            ("FRONTMCP_VAULT_KEYS", VAULT_KEYS),
+            ("FRONTMCP_SLACK_PROVIDER", slack.as_str()),
+            ("FRONTMCP_GITHUB_PROVIDER", github.as_str()),
+        ];
+        (
+            ExampleServer::start_with("agent_suite", &env),
+            ExampleServer::start_with("agent_suite", &env),
+        )
+    })
+    .await
+    .unwrap();
+    let (http_one, http_two) = (Http::new(&one.url), Http::new(&two.url));
+
+    let browser_one = UserAgent::new(&http_one).behind(PUBLIC);
+    let (_, tokens) = browser_one
+        .sign_in(
+            "ada",
+            &[("slack", Decision::Skip), ("github", Decision::Skip)],
+        )
+        .await;
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let client_one = Client::connect(&http_one, &token, json!({})).await;
+    let send = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "slack:send_message", "arguments": {"channel": "general", "message": "hi"}}});
+    let call = |client: &Client, body: Value| {
+        let client = client.clone();
+        async move { client.call_json(body).await }
+    };
+    let required = call(&client_one, send.clone()).await;
+    assert_eq!(
+        required["structuredContent"]["code"], "AUTH_REQUIRED",
+        "{required}"
+    );
+    let link = required["structuredContent"]["auth_url"].as_str().unwrap();
+    assert!(link.starts_with(PUBLIC), "{link}");
+
+    // The link is followed on process 2, by a browser that must sign in there.
+    let browser_two = UserAgent::new(&http_two).behind(PUBLIC);
+    let done = browser_two.authorize_link(link, "ada", "ada-slack").await;
+    assert!(done.body.contains("Slack authorized"), "{}", done.body);
+    let sent = call(&client_one, send).await;
+    assert_eq!(
+        sent["structuredContent"]["posted_as"], "ada-slack",
+        "{sent}"
+    );
+
+    // GitHub: AUTH_REQUIRED on process 2, authorized through process 1, used on both.
+    let client_two = Client::connect(&http_two, &token, json!({})).await;
+    let issue = json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "github:create_issue", "arguments": {"repo": "frontmcp/examples", "title": "t"}}});
+    let required = call(&client_two, issue.clone()).await;
+    let link = required["structuredContent"]["auth_url"].as_str().unwrap();
+    browser_one.authorize_link(link, "ada", "ada-gh").await;
+    for client in [&client_one, &client_two] {
+        let opened = call(client, issue.clone()).await;
+        assert_eq!(opened["structuredContent"]["author"], "ada-gh", "{opened}");
+    }
+
+    // A dump of Redis shows no upstream token: every value is read and searched.
+    let mut conn = redis_connection();
+    let keys: Vec<String> = deadpool_redis::redis::cmd("KEYS")
+        .arg("frontmcp:*")
+        .query(&mut conn)
+        .unwrap();
+    assert!(
+        keys.iter().any(|k| k.starts_with("frontmcp:vault:")),
+        "{keys:?}"
+    );
+    for key in keys {
+        let value: Option<Vec<u8>> = deadpool_redis::redis::cmd("GET")
+            .arg(&key)
+            .query(&mut conn)
+            .unwrap_or(None);
+        let text = String::from_utf8_lossy(&value.unwrap_or_default()).into_owned();
+        for needle in [
+            "demo_slack_at_",
+            "demo_slack_rt_",
+            "demo_github_at_",
+            "demo_github_rt_",
+        ] {
+            assert!(!text.contains(needle), "{key} holds a token in clear");
+        }
+    }
+    demo.shutdown().await;
+}
+
+fn redis_connection() -> deadpool_redis::redis::Connection {
+    let url = shared_redis().expect("checked by the caller");
+    deadpool_redis::redis::Client::open(url)
+        .unwrap()
+        .get_connection()
+        .unwrap()
 }

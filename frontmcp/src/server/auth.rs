@@ -28,6 +28,7 @@ pub(crate) struct AuthParts {
     pub(crate) vault_keys: Option<VaultKeys>,
     /// Provider URLs by app ID, replacing the ones in `remote(provider = ...)`.
     pub(crate) providers: HashMap<String, String>,
+    pub(crate) ticket_ttl: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for AuthParts {
@@ -58,6 +59,9 @@ pub(crate) async fn start(
     };
     let mut config = AuthConfig::new(issuer, server_name);
     config.consent = auth.consent.enabled;
+    if let Some(ttl) = parts.ticket_ttl {
+        config.ticket_ttl = ttl;
+    }
     for (_, desc, _) in &registry.apps {
         let upstream = match &desc.auth.remote {
             Some(remote) if desc.auth.mode == AppAuthMode::Transparent => Some(upstream_app(

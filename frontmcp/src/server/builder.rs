@@ -177,6 +177,12 @@ impl ServerBuilder {
         self
     }
 
+    /// How long an app's authorization link (`auth_url`) stays valid; default 10 minutes.
+    pub fn authorization_link_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.auth_parts.ticket_ttl = Some(ttl);
+        self
+    }
+
     /// Sends app `app_id`'s authorizations to the provider at `url` instead of the one its
     /// `remote(provider = ...)` names; its endpoints are then discovered from the provider's
     /// metadata. `FRONTMCP_{APP}_PROVIDER` in the environment still wins, so a deployment can

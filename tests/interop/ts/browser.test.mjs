@@ -4,12 +4,13 @@
 //   MCP_URL=http://127.0.0.1:8080/mcp node --test browser.test.mjs
 //
 // It registers a public client whose redirect URI is a tiny local HTTP server, opens the
-// authorization URL (real PKCE S256 pair), signs in, deselects one Slack tool on the consent
-// screen, continues and exchanges the code it lands with. Uses the system Chromium at /usr/bin/chromium and never
-// downloads a browser; when that is missing the test fails under CI and is skipped otherwise.
-// With SCREENSHOTS_DIR set it saves agent-suite-login.png and agent-suite-consent.png there.
-// (The Skipped and Pending states need apps with their own provider; docs/images/consent.png
-// shows them rendered from the same templates.)
+// authorization URL (real PKCE S256 pair), signs in, and walks the consent screen through every
+// status: CRM Authorized by the sign-in, Slack and GitHub Pending; Slack skipped; GitHub
+// authorized at its provider (the DEMO provider) and back. It continues, exchanges the code, and
+// then authorizes Slack later from its tool's AUTH_REQUIRED link, with prompt=consent. Uses the
+// system Chromium at /usr/bin/chromium and never downloads a browser; when that is missing the
+// test fails under CI and is skipped otherwise. With SCREENSHOTS_DIR set it saves a screenshot of
+// each step there (docs/images/ holds the committed ones).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -84,7 +85,7 @@ async function screenshot(page, name) {
   await page.screenshot({ path: path.join(SCREENSHOTS_DIR, name), fullPage: true });
 }
 
-test('Chromium signs in, chooses tools and continues through the consent screen', { timeout: 120_000 }, async (t) => {
+test('Chromium walks sign-in, every consent status, an app at its provider, and authorize later', { timeout: 120_000 }, async (t) => {
   if (!existsSync(CHROMIUM)) {
     const reason = `${CHROMIUM} not found`;
     if (process.env.CI) {
@@ -150,7 +151,7 @@ test('Chromium signs in, chooses tools and continues through the consent screen'
   const loginResponse = await page.goto(authorizeUrl.href);
   assert.equal(loginResponse?.status(), 200);
   await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
-  const csrfCookie = (await context.cookies(authorizeUrl.origin + '/oauth')).find((c) => c.name === 'frontmcp_csrf');
+  const csrfCookie = (await context.cookies(authorizeUrl.origin + '/oauth')).find((c) => c.name.startsWith('frontmcp_csrf_'));
   assert.ok(csrfCookie, 'no frontmcp_csrf cookie');
   assert.equal(csrfCookie.httpOnly, true);
   assert.equal(csrfCookie.sameSite, 'Lax');
@@ -159,22 +160,46 @@ test('Chromium signs in, chooses tools and continues through the consent screen'
   await page.getByLabel('User name').fill('ada');
   await page.getByRole('button', { name: 'Sign in' }).click();
 
-  // Consent page: one card per app, all authorized (no app has its own provider yet).
+  // Consent page: the CRM is covered by the sign-in; Slack and GitHub have their own providers.
   await page.getByRole('heading', { name: 'Authorize Access', level: 1 }).waitFor();
   const card = (name) => page.locator('section.app').filter({ has: page.getByRole('heading', { name, level: 2 }) });
+  const badge = async (name) => (await card(name).locator('.badge').textContent())?.trim();
   const cards = page.locator('section.app');
   assert.equal(await cards.count(), 3);
   assert.deepEqual(await cards.locator('h2').allTextContents(), ['CRM', 'Slack', 'GitHub']);
-  for (const name of ['CRM', 'Slack', 'GitHub']) {
-    assert.equal((await card(name).locator('.badge').textContent())?.trim(), 'Authorized', `${name} badge`);
-  }
-  await screenshot(page, 'agent-suite-consent.png');
+  assert.equal(await badge('CRM'), 'Authorized');
+  assert.equal(await badge('Slack'), 'Pending');
+  assert.equal(await badge('GitHub'), 'Pending');
+  await screenshot(page, 'consent-pending.png');
 
-  // Deselect slack:send_message: the session must not be able to call it.
-  await card('Slack').locator('summary').click();
-  const sendMessage = card('Slack').locator('input[name="tool"][value="slack:send_message"]');
-  assert.equal(await sendMessage.isChecked(), true, 'tools start selected');
-  await sendMessage.uncheck();
+  // Deselect crm:update_contact: the session must not be able to call it.
+  await card('CRM').locator('summary').click();
+  const updateContact = card('CRM').locator('input[name="tool"][value="crm:update_contact"]');
+  assert.equal(await updateContact.isChecked(), true, 'tools start selected');
+  await updateContact.uncheck();
+
+  // Skip Slack: the card turns Skipped and offers "Authorize Later"; the choice of tools stays.
+  await card('Slack').getByRole('button', { name: 'Skip' }).click();
+  await page.getByRole('heading', { name: 'Authorize Access', level: 1 }).waitFor();
+  assert.equal(await badge('Slack'), 'Skipped');
+  assert.equal(await badge('GitHub'), 'Pending');
+  assert.equal(await card('Slack').getByRole('button', { name: 'Authorize Later' }).count(), 1);
+  assert.equal(await card('CRM').locator('input[value="crm:update_contact"]').isChecked(), false);
+  await screenshot(page, 'consent-statuses.png');
+
+  // Authorize GitHub: the browser goes to GitHub's provider (the DEMO provider), allows, and comes
+  // back to the consent screen with GitHub Authorized.
+  await card('GitHub').getByRole('button', { name: 'Authorize' }).click();
+  await page.getByRole('button', { name: 'Allow' }).waitFor();
+  assert.match(await page.title(), /DEMO GitHub/);
+  await page.locator('input[name="user"]').fill('ada-on-github');
+  await screenshot(page, 'demo-provider.png');
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.getByRole('heading', { name: 'Authorize Access', level: 1 }).waitFor();
+  assert.equal(await badge('CRM'), 'Authorized');
+  assert.equal(await badge('Slack'), 'Skipped');
+  assert.equal(await badge('GitHub'), 'Authorized');
+  await screenshot(page, 'consent-authorized.png');
 
   // Continue: the server redirects (303) to our callback with code, state and iss.
   await Promise.all([
@@ -209,9 +234,63 @@ test('Chromium signs in, chooses tools and continues through the consent screen'
   const claims = jwtPayload(tokens.access_token);
   assert.equal(claims.aud, MCP_URL);
   assert.equal(claims.sub, 'ada');
-  assert.deepEqual(claims.authorized_apps, ['crm', 'github', 'slack'], JSON.stringify(claims));
+  assert.deepEqual(claims.authorized_apps, ['crm', 'github'], JSON.stringify(claims));
+  assert.deepEqual(claims.pending_apps, ['slack'], JSON.stringify(claims));
   assert.ok(Array.isArray(claims.selected_tools), `selected_tools: ${JSON.stringify(claims)}`);
-  assert.ok(!claims.selected_tools.includes('slack:send_message'), JSON.stringify(claims.selected_tools));
-  assert.ok(claims.selected_tools.includes('slack:list_channels'), JSON.stringify(claims.selected_tools));
+  assert.ok(!claims.selected_tools.includes('crm:update_contact'), JSON.stringify(claims.selected_tools));
+  assert.ok(claims.selected_tools.includes('slack:send_message'), JSON.stringify(claims.selected_tools));
   assert.ok(claims.selected_tools.includes('crm:get_contacts'), JSON.stringify(claims.selected_tools));
+
+  // Authorize later: Slack's tool answers AUTH_REQUIRED with a link; the same browser (still
+  // signed in) opens it with prompt=consent, sees Slack's card, authorizes, and the same call
+  // with the same token then succeeds.
+  const mcp = await mcpSession(tokens.access_token);
+  const required = await mcp.call('slack:send_message', { channel: 'general', message: 'hello' });
+  assert.equal(required.isError, true, JSON.stringify(required));
+  assert.equal(required.structuredContent.code, 'AUTH_REQUIRED');
+  const link = new URL(required.structuredContent.auth_url);
+  link.searchParams.set('prompt', 'consent');
+  await page.goto(link.href);
+  await page.getByRole('heading', { name: 'Authorize Access', level: 1 }).waitFor();
+  assert.equal(await cards.count(), 1);
+  assert.equal(await badge('Slack'), 'Skipped');
+  await screenshot(page, 'consent-later.png');
+  await card('Slack').getByRole('button', { name: 'Authorize Later' }).click();
+  await page.locator('input[name="user"]').fill('ada-on-slack');
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.getByRole('heading', { name: 'Slack authorized', level: 1 }).waitFor();
+  await screenshot(page, 'app-authorized.png');
+  const sent = await mcp.call('slack:send_message', { channel: 'general', message: 'hello' });
+  assert.notEqual(sent.isError, true, JSON.stringify(sent));
+  assert.equal(sent.structuredContent.posted_as, 'ada-on-slack');
 });
+
+/** A minimal MCP client over fetch: initialize, then tools/call with the session token. */
+async function mcpSession(token) {
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    authorization: `Bearer ${token}`,
+  };
+  const post = async (body, extra = {}) => {
+    const res = await fetch(MCP_URL, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
+    const text = await res.text();
+    assert.ok(res.ok, `POST ${body.method} → ${res.status}: ${text}`);
+    return { res, json: text ? JSON.parse(text) : null };
+  };
+  const { res } = await post({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'browser-test', version: '0' } },
+  });
+  const session = { 'mcp-session-id': res.headers.get('mcp-session-id'), 'mcp-protocol-version': '2025-11-25' };
+  await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session);
+  return {
+    async call(name, args) {
+      const { json } = await post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }, session);
+      assert.ok(json.result, JSON.stringify(json));
+      return json.result;
+    },
+  };
+}

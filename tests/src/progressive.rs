@@ -1,0 +1,572 @@
+//! Progressive authorization fixtures: the seeds' apps (a CRM covered by the sign-in; Slack,
+//! GitHub and a standalone Billing app with their own providers, played by the DEMO provider) in
+//! an in-process server, and a user agent with cookies that walks the browser's side of the flows.
+
+use std::collections::BTreeMap;
+use std::sync::{LazyLock, Mutex};
+
+use frontmcp::auth::{ConsentConfig, ServerAuth, ServerAuthMode};
+use frontmcp::prelude::*;
+use frontmcp::{Server, ServerBuilder};
+use frontmcp_demo_provider::{DemoProvider, DemoProviderBuilder, ProviderSpec, RunningDemo};
+use hyper::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::oauth::{VERIFIER, location_params, param, register, root};
+use crate::{Http, Reply, TestServer, initialize_body};
+
+static HTTP: LazyLock<reqwest::Client> = LazyLock::new(reqwest::Client::new);
+
+/// What the demo provider's echo API says of a token.
+#[derive(Deserialize)]
+struct Echoed {
+    user: String,
+}
+
+/// Checks the app token and its `scope` against the provider's echo API; the upstream user.
+async fn upstream_user(ctx: &ToolContext, scope: &str) -> ToolResult<String> {
+    let token = ctx.app_token().await?;
+    let provider = ctx.app_provider().expect("an app with a provider");
+    let response = HTTP
+        .post(format!("{provider}/api/echo"))
+        .query(&[("scope", scope)])
+        .bearer_auth(token)
+        .json(&json!({}))
+        .send()
+        .await?;
+    match response.status().as_u16() {
+        200 => Ok(response.json::<Echoed>().await?.user),
+        401 => Err(ctx.app_token_rejected().await),
+        status => Err(ToolError::new(format!("the provider answered {status}"))),
+    }
+}
+
+/// Covered by the sign-in.
+#[derive(Debug, Default)]
+pub struct CrmApp;
+
+#[app(name = "CRM")]
+impl CrmApp {
+    /// Lists contacts.
+    #[tool(scopes("crm:read"))]
+    async fn get_contacts(&self) -> &'static str {
+        "Ada Lovelace"
+    }
+}
+
+/// Its own provider (the demo's `slack`).
+#[derive(Debug, Default)]
+pub struct SlackApp;
+
+#[app(
+    name = "Slack",
+    auth(
+        mode = "transparent",
+        remote(
+            provider = "https://slack.com/oauth",
+            scopes("chat:write", "channels:read"),
+            client_id = "suite"
+        )
+    )
+)]
+impl SlackApp {
+    /// Posts a message.
+    #[tool(scopes("chat:write"))]
+    async fn send_message(&self, ctx: &ToolContext) -> ToolResult<String> {
+        Ok(format!(
+            "sent as {}",
+            upstream_user(ctx, "chat:write").await?
+        ))
+    }
+
+    /// Lists channels.
+    #[tool(scopes("channels:read"))]
+    async fn list_channels(&self, ctx: &ToolContext) -> ToolResult<String> {
+        Ok(format!(
+            "channels of {}",
+            upstream_user(ctx, "channels:read").await?
+        ))
+    }
+}
+
+/// Its own provider (the demo's `github`).
+#[derive(Debug, Default)]
+pub struct GitHubApp;
+
+#[app(
+    name = "GitHub",
+    auth(
+        mode = "transparent",
+        remote(
+            provider = "https://github.com/login/oauth",
+            scopes("repo", "user"),
+            client_id = "suite"
+        )
+    )
+)]
+impl GitHubApp {
+    /// Opens an issue.
+    #[tool(scopes("repo"))]
+    async fn create_issue(&self, ctx: &ToolContext) -> ToolResult<String> {
+        Ok(format!("opened by {}", upstream_user(ctx, "repo").await?))
+    }
+}
+
+/// Standalone and left out of the server's consent screen: authorized at `/billing/oauth/authorize`.
+#[derive(Debug, Default)]
+pub struct BillingApp;
+
+#[app(
+    name = "Billing",
+    standalone = true,
+    exclude_from_parent = true,
+    auth(
+        mode = "transparent",
+        remote(
+            provider = "https://billing.example/oauth",
+            scopes("billing:read"),
+            client_id = "suite"
+        )
+    )
+)]
+impl BillingApp {
+    /// Lists invoices.
+    #[tool(scopes("billing:read"))]
+    async fn list_invoices(&self, ctx: &ToolContext) -> ToolResult<String> {
+        Ok(format!(
+            "invoices of {}",
+            upstream_user(ctx, "billing:read").await?
+        ))
+    }
+}
+
+/// The demo provider with the seeds' providers plus `billing`.
+pub fn demo_builder() -> DemoProviderBuilder {
+    DemoProvider::builder().provider(ProviderSpec::new("billing", "Billing", ["billing:read"]))
+}
+
+/// An orchestrated server of the four apps, its providers pointed at `demo`.
+pub fn suite_builder(demo: &RunningDemo) -> ServerBuilder {
+    let auth = ServerAuth {
+        mode: ServerAuthMode::Orchestrated,
+        consent: ConsentConfig { enabled: true },
+        ..Default::default()
+    };
+    Server::builder("AgentSuite", "1.0.0")
+        .app(CrmApp)
+        .app(SlackApp)
+        .app(GitHubApp)
+        .app(BillingApp)
+        .auth(auth)
+        .upstream_provider("slack", demo.url("slack"))
+        .upstream_provider("github", demo.url("github"))
+        .upstream_provider("billing", demo.url("billing"))
+}
+
+/// The suite running: the demo provider and the server.
+#[derive(Debug)]
+pub struct Suite {
+    /// The DEMO provider playing Slack, GitHub and Billing.
+    pub demo: RunningDemo,
+    /// The server.
+    pub server: TestServer,
+    /// A client for it.
+    pub http: Http,
+}
+
+impl Suite {
+    /// The suite with default settings.
+    pub async fn start() -> Self {
+        Self::start_with(demo_builder(), |b| b).await
+    }
+
+    /// The suite with the demo provider from `demo` and the server builder changed by `configure`.
+    pub async fn start_with(
+        demo: DemoProviderBuilder,
+        configure: impl FnOnce(ServerBuilder) -> ServerBuilder,
+    ) -> Self {
+        let demo = demo
+            .bind("127.0.0.1:0")
+            .await
+            .expect("the demo provider binds");
+        let server = TestServer::start(configure(suite_builder(&demo))).await;
+        let http = Http::new(&server.url);
+        Self { demo, server, http }
+    }
+
+    /// A user agent for this server.
+    pub fn browser(&self) -> UserAgent {
+        UserAgent::new(&self.http)
+    }
+}
+
+/// A browser: keeps the server's cookies and sends them back; follows nothing by itself.
+#[derive(Debug)]
+pub struct UserAgent {
+    http: Http,
+    root: String,
+    /// The server's public URL when it differs from where it listens (`FRONTMCP_ISSUER` of
+    /// processes behind one address): links to it go to `root`.
+    public: Option<String>,
+    cookies: Mutex<BTreeMap<String, String>>,
+}
+
+/// How the user decides on the consent screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Authorize the app (at its provider, for apps with one).
+    Authorize,
+    /// Skip it.
+    Skip,
+}
+
+impl UserAgent {
+    /// A browser with no cookies.
+    pub fn new(http: &Http) -> Self {
+        Self {
+            http: http.clone(),
+            root: root(http),
+            public: None,
+            cookies: Mutex::default(),
+        }
+    }
+
+    /// Sends what is addressed to `public_origin` (the servers' shared public URL) to the server
+    /// this agent talks to, as a load balancer would.
+    pub fn behind(mut self, public_origin: &str) -> Self {
+        self.public = Some(public_origin.trim_end_matches('/').to_owned());
+        self
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Whether the browser holds a cookie whose name starts with `prefix`.
+    pub fn has_cookie(&self, prefix: &str) -> bool {
+        self.cookies
+            .lock()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with(prefix))
+    }
+
+    /// Forgets every cookie whose name starts with `prefix`.
+    pub fn forget_cookies(&self, prefix: &str) {
+        self.cookies
+            .lock()
+            .unwrap()
+            .retain(|k, _| !k.starts_with(prefix));
+    }
+
+    /// A request to an absolute URL; the server's cookies go only to the server.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        content_type: Option<&str>,
+        body: String,
+    ) -> Reply {
+        let url = match &self.public {
+            Some(public) if url.starts_with(public.as_str()) => {
+                format!("{}{}", self.root, &url[public.len()..])
+            }
+            _ => url.to_owned(),
+        };
+        let url = url.as_str();
+        let cookie = self.cookie_header();
+        let mut headers = Vec::new();
+        if url.starts_with(&self.root) && !cookie.is_empty() {
+            headers.push(("cookie", cookie.as_str()));
+        }
+        if let Some(content_type) = content_type {
+            headers.push(("content-type", content_type));
+        }
+        let reply = self.http.fetch(method, url, &headers, body).await;
+        if url.starts_with(&self.root) {
+            let mut jar = self.cookies.lock().unwrap();
+            for set in reply.headers.get_all("set-cookie") {
+                let pair = set.to_str().unwrap().split(';').next().unwrap();
+                let (name, value) = pair.split_once('=').unwrap();
+                jar.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        reply
+    }
+
+    /// GET an absolute URL, or a path of the server.
+    pub async fn get(&self, url: &str) -> Reply {
+        let url = self.absolute(url);
+        self.send(Method::GET, &url, None, String::new()).await
+    }
+
+    /// POSTs a form to a path of the server.
+    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Reply {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let url = self.absolute(path);
+        self.send(
+            Method::POST,
+            &url,
+            Some("application/x-www-form-urlencoded"),
+            body,
+        )
+        .await
+    }
+
+    fn absolute(&self, url: &str) -> String {
+        if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.root)
+        }
+    }
+
+    /// Submits the page's form (its hidden fields) with `fields`.
+    pub async fn submit(&self, page: &Reply, fields: &[(&str, &str)]) -> Reply {
+        let action = form_action(&page.body);
+        let hidden = hidden_fields(&page.body);
+        let mut pairs: Vec<(&str, &str)> = hidden
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        pairs.extend_from_slice(fields);
+        self.post_form(&action, &pairs).await
+    }
+
+    /// From a redirect to the demo provider, approves there as `upstream_user` and comes back to
+    /// the server's callback: the page the callback answers.
+    pub async fn approve_at_provider(&self, to_provider: &Reply, upstream_user: &str) -> Reply {
+        assert_eq!(
+            to_provider.status,
+            StatusCode::SEE_OTHER,
+            "expected the redirect to the provider: {}",
+            to_provider.body
+        );
+        let location = to_provider.header("location").unwrap();
+        let at_provider = self
+            .get(&format!(
+                "{location}&demo_auto=allow&demo_user={upstream_user}"
+            ))
+            .await;
+        assert_eq!(
+            at_provider.status,
+            StatusCode::FOUND,
+            "{}",
+            at_provider.body
+        );
+        self.get(at_provider.header("location").unwrap()).await
+    }
+
+    /// Opens an app's authorization link as `user` (signing in when the server asks), approves
+    /// at the provider as `upstream_user`: the page the flow ends on.
+    pub async fn authorize_link(&self, link: &str, user: &str, upstream_user: &str) -> Reply {
+        let mut page = self.get(link).await;
+        if page.status == StatusCode::OK && page.body.contains("<h1>Sign in</h1>") {
+            page = self
+                .submit(&page, &[("username", user), ("password", "pw")])
+                .await;
+        }
+        self.approve_at_provider(&page, upstream_user).await
+    }
+
+    /// Signs in through a client's authorization request as `user`, applies `decisions` on the
+    /// consent screen (approving at the provider as `{user}-{app}`), continues, and exchanges the
+    /// code: the client ID and the token response.
+    pub async fn sign_in(&self, user: &str, decisions: &[(&str, Decision)]) -> (String, Value) {
+        let client_id = register(&self.http, json!({})).await["client_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let code = self
+            .consent_flow(&client_id, "/oauth/authorize", user, decisions)
+            .await;
+        let tokens = crate::oauth::exchange(&self.http, &client_id, &code, VERIFIER).await;
+        assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.body);
+        (client_id, tokens.json())
+    }
+
+    /// The consent flow of a client's request to `endpoint` (`/oauth/authorize` or an app's
+    /// `/{app}/oauth/authorize`): the code.
+    pub async fn consent_flow(
+        &self,
+        client_id: &str,
+        endpoint: &str,
+        user: &str,
+        decisions: &[(&str, Decision)],
+    ) -> String {
+        let query = crate::oauth::authorize_query(client_id, &[]);
+        let query = query.strip_prefix("/oauth/authorize").unwrap();
+        let login = self.get(&format!("{endpoint}{query}")).await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+        let mut page = self
+            .submit(&login, &[("username", user), ("password", "pw")])
+            .await;
+        for (app, decision) in decisions {
+            page = match decision {
+                Decision::Skip => {
+                    let action = format!("skip:{app}");
+                    self.submit_consent(&page, &action).await
+                }
+                Decision::Authorize => {
+                    let action = format!("authorize:{app}");
+                    let to_provider = self.submit_consent(&page, &action).await;
+                    self.approve_at_provider(&to_provider, &format!("{user}-{app}"))
+                        .await
+                }
+            };
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        }
+        let done = self.submit_consent(&page, "continue").await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let params = location_params(&done);
+        assert_eq!(param(&params, "state"), Some("xyz"));
+        param(&params, "code").unwrap().to_owned()
+    }
+
+    /// Presses a consent button, with the checkboxes as the page shows them.
+    pub async fn submit_consent(&self, page: &Reply, action: &str) -> Reply {
+        let tools = crate::oauth::checked_tools(&page.body);
+        let mut fields = vec![("action", action)];
+        fields.extend(tools.iter().map(|t| ("tool", t.as_str())));
+        self.submit(page, &fields).await
+    }
+}
+
+/// The `action` of a page's form.
+pub fn form_action(page: &str) -> String {
+    let start = page
+        .find("<form method=\"post\" action=\"")
+        .expect("a form")
+        + 28;
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Every hidden field of a page's first form.
+pub fn hidden_fields(page: &str) -> Vec<(String, String)> {
+    page.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|rest| {
+            let (name, rest) = rest.split_once('"').unwrap();
+            let value = rest
+                .split_once("value=\"")
+                .unwrap()
+                .1
+                .split('"')
+                .next()
+                .unwrap();
+            (name.to_owned(), value.to_owned())
+        })
+        .collect()
+}
+
+/// The statuses on a consent page, by app name, in page order.
+pub fn badges(page: &str) -> Vec<(String, String)> {
+    page.split("<section class=\"app\"")
+        .skip(1)
+        .map(|card| {
+            let name = card
+                .split_once("<h2")
+                .and_then(|(_, r)| r.split_once('>'))
+                .map(|(_, r)| r.split('<').next().unwrap().to_owned())
+                .unwrap();
+            let badge = card
+                .split_once("class=\"badge ")
+                .and_then(|(_, r)| r.split_once('>'))
+                .map(|(_, r)| r.split('<').next().unwrap().to_owned())
+                .unwrap();
+            (name, badge)
+        })
+        .collect()
+}
+
+/// An MCP client with a session token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: Http,
+    bearer: String,
+    /// Its MCP session.
+    pub session: String,
+}
+
+impl Client {
+    /// Initializes an MCP session with `token`, declaring `capabilities`.
+    pub async fn connect(http: &Http, token: &str, capabilities: Value) -> Self {
+        let bearer = format!("Bearer {token}");
+        let reply = http
+            .post(
+                &[("authorization", &bearer)],
+                initialize_body("2025-11-25", capabilities).to_string(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let session = reply.header("mcp-session-id").unwrap().to_owned();
+        Self {
+            http: http.clone(),
+            bearer,
+            session,
+        }
+    }
+
+    /// A request in the session: the whole reply.
+    pub async fn send(&self, body: &Value) -> Reply {
+        self.http
+            .post(
+                &[
+                    ("authorization", &self.bearer),
+                    ("mcp-session-id", &self.session),
+                ],
+                body.to_string(),
+            )
+            .await
+    }
+
+    /// `tools/call` of `tool` without arguments: the whole reply.
+    pub async fn call_reply(&self, tool: &str) -> Reply {
+        self.send(&json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": tool, "arguments": {}}}))
+            .await
+    }
+
+    /// `tools/call` of `tool` without arguments: the JSON-RPC `result` or `error`.
+    pub async fn call(&self, tool: &str) -> Value {
+        self.call_json(json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": tool, "arguments": {}}}))
+            .await
+    }
+
+    /// A request in the session: the JSON-RPC `result` or `error`.
+    pub async fn call_json(&self, body: Value) -> Value {
+        let reply = self.send(&body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let json = reply.json();
+        json.get("result")
+            .or_else(|| json.get("error"))
+            .cloned()
+            .unwrap()
+    }
+
+    /// The text of a successful call's first content block.
+    pub async fn call_ok(&self, tool: &str) -> String {
+        let result = self.call(tool).await;
+        assert!(
+            result.get("isError").is_none() && result.get("code").is_none(),
+            "{tool} failed: {result}"
+        );
+        result["content"][0]["text"].as_str().unwrap().to_owned()
+    }
+
+    /// A call that answers `AUTH_REQUIRED` as an `isError` result: the seeds' object.
+    pub async fn auth_required(&self, tool: &str) -> Value {
+        let result = self.call(tool).await;
+        assert_eq!(result["isError"], true, "{tool}: {result}");
+        let object = result["structuredContent"].clone();
+        assert_eq!(object["code"], "AUTH_REQUIRED", "{result}");
+        object
+    }
+}
