@@ -70,8 +70,10 @@ impl AuthorizationRequired {
     }
 }
 
-/// Something that happened in the authorization server that the MCP side cares about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Something that happened in the authorization server that the MCP side cares about. Every
+/// process sharing the store hears it, whichever process it happened in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum AuthEvent {
     /// An app's tokens landed in the vault for an auth session, from an authorization link
     /// (`elicitation_id` names the MCP URL elicitation it completes, if any) or from the consent
@@ -114,6 +116,14 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 const REFRESH_LOCK_TTL: Duration = Duration::from_secs(15);
 /// How long a call waits for another process's refresh of the same entry.
 const REFRESH_WAIT: Duration = Duration::from_secs(3);
+
+/// An event as it travels between processes.
+#[derive(Serialize, Deserialize)]
+struct EventMessage {
+    /// The publishing process, which does not hear its own messages twice.
+    origin: String,
+    event: AuthEvent,
+}
 
 /// The `typ` of authorization tickets: they cannot pass for any other token of the server.
 const TICKET_TYP: &str = "frontmcp-app-ticket+jwt";
@@ -183,9 +193,46 @@ impl AuthServer {
         self.inner.events.subscribe()
     }
 
-    pub(crate) fn publish(&self, event: AuthEvent) {
+    /// Tells this process's subscribers about `event`, and the other processes sharing the
+    /// store (which pass it to theirs).
+    pub(crate) async fn publish(&self, event: AuthEvent) {
+        if !self.inner.store.is_local() {
+            let message = EventMessage {
+                origin: self.inner.origin.clone(),
+                event: event.clone(),
+            };
+            let bytes = serde_json::to_vec(&message).expect("events serialize");
+            if let Err(e) = self.inner.store.publish(&bytes).await {
+                tracing::warn!(error = %e, "event not published to the other processes");
+            }
+        }
         // No subscriber is fine: nobody waits for it.
         let _ = self.inner.events.send(event);
+    }
+
+    /// Passes the events other processes publish on the store to this process's subscribers.
+    pub(crate) fn relay_remote_events(&self) {
+        let Some(mut remote) = self.inner.store.subscribe() else {
+            return;
+        };
+        let (origin, local) = (self.inner.origin.clone(), self.inner.events.clone());
+        tokio::spawn(async move {
+            loop {
+                match remote.recv().await {
+                    Ok(bytes) => match serde_json::from_slice::<EventMessage>(&bytes) {
+                        Ok(message) if message.origin != origin => {
+                            let _ = local.send(message.event);
+                        }
+                        Ok(_) => {}
+                        Err(_) => tracing::warn!("an unreadable event on the store's channel"),
+                    },
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "events from other processes missed");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
     }
 
     /// Whether session `session_id` holds app `app_id`'s tokens with every scope of `needed`.

@@ -486,7 +486,33 @@ async fn case_ping(store: Arc<dyn Store>) {
 // Running every case on every store.
 // ---------------------------------------------------------------------------------------------
 
+/// What one process publishes, every process subscribed to the store hears (a local store has
+/// nobody to tell). The subscription connects in the background, so the message is published
+/// until it arrives.
+async fn case_events(store: Arc<dyn Store>) {
+    let Some(mut events) = store.subscribe() else {
+        assert!(store.is_local(), "a shared store offers a subscription");
+        store.publish(b"nobody listens").await.unwrap();
+        return;
+    };
+    assert!(!store.is_local());
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            store.publish(b"app authorized").await.unwrap();
+            if let Ok(Ok(message)) =
+                tokio::time::timeout(std::time::Duration::from_millis(100), events.recv()).await
+            {
+                return message;
+            }
+        }
+    })
+    .await
+    .expect("the message arrives");
+    assert_eq!(heard, b"app authorized");
+}
+
 for_each_store!(
+    case_events,
     case_put_get,
     case_overwrite,
     case_put_new_first_writer_wins,

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 pub use frontmcp;
 
 pub mod oauth;
+pub mod own_redis;
 pub mod progressive;
 
 /// A server running in this process on `127.0.0.1:0`.

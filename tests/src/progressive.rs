@@ -515,6 +515,23 @@ impl Client {
         }
     }
 
+    /// Opens the session's server-to-client stream (`GET /mcp`).
+    pub async fn event_stream(&self) -> EventStream {
+        let response = HTTP
+            .get(&self.http.url)
+            .header("authorization", &self.bearer)
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", &self.session)
+            .send()
+            .await
+            .expect("the stream opens");
+        assert_eq!(response.status(), 200);
+        EventStream {
+            response,
+            seen: String::new(),
+        }
+    }
+
     /// A request in the session: the whole reply.
     pub async fn send(&self, body: &Value) -> Reply {
         self.http
@@ -569,4 +586,46 @@ impl Client {
         assert_eq!(object["code"], "AUTH_REQUIRED", "{result}");
         object
     }
+}
+
+/// A session's server-to-client stream.
+#[derive(Debug)]
+pub struct EventStream {
+    response: reqwest::Response,
+    seen: String,
+}
+
+impl EventStream {
+    /// Whether `message` arrives within five seconds.
+    pub async fn receives(&mut self, message: &Value) -> bool {
+        let wait = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            while let Some(chunk) = self.response.chunk().await.expect("the stream reads") {
+                self.seen.push_str(&String::from_utf8_lossy(&chunk));
+                let arrived = self.seen.lines().any(|line| {
+                    line.strip_prefix("data: ").is_some_and(|data| {
+                        serde_json::from_str::<Value>(data).ok().as_ref() == Some(message)
+                    })
+                });
+                if arrived {
+                    return true;
+                }
+            }
+            false
+        });
+        wait.await.unwrap_or(false)
+    }
+
+    /// Everything the stream carried so far.
+    pub fn seen(&self) -> &str {
+        &self.seen
+    }
+}
+
+/// `notifications/elicitation/complete` for `elicitation_id`.
+pub fn elicitation_complete(elicitation_id: &str) -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "method": "notifications/elicitation/complete",
+        "params": {"elicitationId": elicitation_id},
+    })
 }

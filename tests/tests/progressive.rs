@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use frontmcp_demo_provider::FaultSettings;
 use frontmcp_tests::oauth::{exchange, form, register};
 use frontmcp_tests::progressive::{
-    Client, Decision, Suite, UserAgent, badges, demo_builder, hidden_fields,
+    Client, Decision, Suite, UserAgent, badges, demo_builder, elicitation_complete, hidden_fields,
 };
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -214,15 +214,7 @@ async fn url_elicitation_and_its_completion_notification() {
     let token = access_token(&tokens);
     let client = Client::connect(&suite.http, &token, json!({"elicitation": {"url": {}}})).await;
 
-    let mut stream = reqwest::Client::new()
-        .get(&suite.server.url)
-        .header("authorization", format!("Bearer {token}"))
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", &client.session)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status(), 200);
+    let mut stream = client.event_stream().await;
 
     let error = client.call("slack:send_message").await;
     assert_eq!(error["code"], -32042, "{error}");
@@ -240,28 +232,13 @@ async fn url_elicitation_and_its_completion_notification() {
     browser
         .authorize_link(data["auth_url"].as_str().unwrap(), "ada", "ada-slack")
         .await;
-    let expected = json!({
-        "jsonrpc": "2.0",
-        "method": "notifications/elicitation/complete",
-        "params": {"elicitationId": elicitation_id},
-    });
-    let mut seen = String::new();
-    let found = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(chunk) = stream.chunk().await.unwrap() {
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-            for line in seen.lines() {
-                if line
-                    .strip_prefix("data: ")
-                    .is_some_and(|data| serde_json::from_str::<Value>(data).unwrap() == expected)
-                {
-                    return true;
-                }
-            }
-        }
-        false
-    })
-    .await;
-    assert_eq!(found, Ok(true), "no completion notification in {seen:?}");
+    assert!(
+        stream
+            .receives(&elicitation_complete(&elicitation_id))
+            .await,
+        "no completion notification in {:?}",
+        stream.seen()
+    );
     assert_eq!(
         client.call_ok("slack:send_message").await,
         "sent as ada-slack"
@@ -546,7 +523,10 @@ async fn bad_callbacks_are_refused() {
 /// unauthorized and says so; the user can retry.
 #[tokio::test]
 async fn upstream_failures_at_the_code_exchange() {
-    let suite = Suite::start().await;
+    let suite = Suite::start_with(demo_builder(), |b| {
+        b.upstream_timeout(Duration::from_millis(500))
+    })
+    .await;
     let browser = suite.browser();
     let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
     let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
@@ -562,7 +542,7 @@ async fn upstream_failures_at_the_code_exchange() {
         ),
         (
             FaultSettings {
-                token_delay: Some(Duration::from_secs(12)),
+                token_delay: Some(Duration::from_secs(2)),
                 ..Default::default()
             },
             StatusCode::BAD_GATEWAY,

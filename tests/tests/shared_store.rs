@@ -10,7 +10,7 @@ use std::io::Write;
 
 use frontmcp_demo_provider::DemoProvider;
 use frontmcp_tests::oauth::{VERIFIER, exchange, location_params, open_authorize, param, register};
-use frontmcp_tests::progressive::{Client, Decision, UserAgent};
+use frontmcp_tests::progressive::{Client, Decision, UserAgent, elicitation_complete};
 use frontmcp_tests::{ExampleServer, Http, initialize_body};
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -162,12 +162,22 @@ async fn progressive_authorization_across_two_processes() {
         "{sent}"
     );
 
-    // GitHub: AUTH_REQUIRED on process 2, authorized through process 1, used on both.
-    let client_two = Client::connect(&http_two, &token, json!({})).await;
+    // GitHub: a client of process 2 that declared URL elicitation gets -32042; the link is
+    // followed on process 1, and the completion notification reaches process 2's stream.
+    let client_two = Client::connect(&http_two, &token, json!({"elicitation": {"url": {}}})).await;
+    let mut stream = client_two.event_stream().await;
     let issue = json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "github:create_issue", "arguments": {"repo": "frontmcp/examples", "title": "t"}}});
     let required = call(&client_two, issue.clone()).await;
-    let link = required["structuredContent"]["auth_url"].as_str().unwrap();
+    assert_eq!(required["code"], -32042, "{required}");
+    let elicitation = &required["data"]["elicitations"][0];
+    let link = elicitation["url"].as_str().unwrap();
     browser_one.authorize_link(link, "ada", "ada-gh").await;
+    let completed = elicitation_complete(elicitation["elicitationId"].as_str().unwrap());
+    assert!(
+        stream.receives(&completed).await,
+        "process 2 heard no completion: {:?}",
+        stream.seen()
+    );
     for client in [&client_one, &client_two] {
         let opened = call(client, issue.clone()).await;
         assert_eq!(opened["structuredContent"]["author"], "ada-gh", "{opened}");

@@ -363,7 +363,8 @@ impl AuthServer {
                     session_id: pending.session_id.clone(),
                     app: app_id.to_owned(),
                     elicitation_id: elicitation_id.clone(),
-                });
+                })
+                .await;
                 let message = if lacking.is_empty() {
                     format!("{} can now use {}.", pending.client_name, app.name)
                 } else {

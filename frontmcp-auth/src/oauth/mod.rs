@@ -168,6 +168,8 @@ pub(crate) struct Inner {
     /// Each provider's endpoints, discovered on first use (a failure is retried next time).
     pub(crate) endpoints: HashMap<String, OnceCell<ProviderEndpoints>>,
     pub(crate) events: broadcast::Sender<AuthEvent>,
+    /// This process among those sharing the store.
+    pub(crate) origin: String,
 }
 
 impl std::fmt::Debug for AuthServer {
@@ -191,7 +193,8 @@ impl AuthServer {
     /// # Panics
     ///
     /// If an app has its own provider and `vault_keys` is `None`: such an app has nowhere to
-    /// keep its tokens.
+    /// keep its tokens. Must be called within a Tokio runtime: with a shared store, a task
+    /// relays the other processes' events.
     pub fn new(
         config: AuthConfig,
         store: Arc<dyn Store>,
@@ -213,7 +216,7 @@ impl AuthServer {
             .map(|a| (a.id.clone(), OnceCell::new()))
             .collect();
         let upstream = UpstreamClient::new(config.upstream_timeout);
-        Self {
+        let server = Self {
             inner: Arc::new(Inner {
                 config,
                 store,
@@ -224,8 +227,11 @@ impl AuthServer {
                 upstream,
                 endpoints,
                 events: broadcast::channel(EVENT_CAPACITY).0,
+                origin: crate::random::token(),
             }),
-        }
+        };
+        server.relay_remote_events();
+        server
     }
 
     /// The configuration.

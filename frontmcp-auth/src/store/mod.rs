@@ -14,6 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::sync::broadcast;
 
 pub use self::redis::RedisStore;
 pub use memory::MemoryStore;
@@ -128,6 +129,21 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// process can read it.
     fn is_local(&self) -> bool {
         false
+    }
+
+    /// Tells `message` to every process sharing this store (Redis: `PUBLISH` on the key
+    /// prefix's event channel), this one included. A store local to this process has nobody to
+    /// tell.
+    async fn publish(&self, message: &[u8]) -> Result<(), StoreError> {
+        let _ = message;
+        Ok(())
+    }
+
+    /// The messages published on this store from now on; `None` for a store local to this
+    /// process. Events are hints, not state: what is published while the subscription is down
+    /// (Redis restarting) is lost.
+    fn subscribe(&self) -> Option<broadcast::Receiver<Vec<u8>>> {
+        None
     }
 }
 

@@ -6,14 +6,20 @@
 //! trip per operation); instead a connection that fails below the Redis protocol (I/O error,
 //! timeout, cancelled mid-command) is dropped from the pool, and the next operation opens a fresh
 //! one. Every operation is therefore a single command, a single round trip.
+//!
+//! Events between processes ([`Store::publish`], [`Store::subscribe`]) go over Redis pub/sub on
+//! the channel `{key_prefix}events`, with a connection of their own, opened on first subscribe.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool::managed::{self, Metrics, Object, Pool, PoolError, RecycleResult};
 use deadpool_redis::redis::aio::MultiplexedConnection;
 use deadpool_redis::redis::{self, AsyncConnectionConfig, Client, FromRedisValue, RedisError};
+use futures_util::StreamExt;
+use tokio::sync::broadcast;
 
 use super::{Namespace, Store, StoreError};
 
@@ -31,6 +37,10 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 pub struct RedisStore {
     pool: Pool<Manager>,
+    /// For the event subscription, which needs a connection of its own.
+    client: Client,
+    /// Messages received on the event channel, once something subscribed.
+    events: Arc<OnceLock<broadcast::Sender<Vec<u8>>>>,
     /// `host:port` (or the socket path): for messages, never the URL.
     addr: String,
     /// The password from the URL, to scrub from error messages should a library ever echo it.
@@ -74,13 +84,19 @@ impl RedisStore {
             .password()
             .filter(|p| !p.is_empty())
             .map(str::to_owned);
-        let pool = Pool::builder(Manager { client }).build().map_err(|e| {
+        let pool = Pool::builder(Manager {
+            client: client.clone(),
+        })
+        .build()
+        .map_err(|e| {
             StoreError::Unavailable(format!(
                 "Redis at {addr}: cannot build the connection pool: {e}"
             ))
         })?;
         let store = Self {
             pool,
+            client,
+            events: Arc::default(),
             addr,
             password,
             key_prefix: key_prefix.to_owned(),
@@ -96,6 +112,47 @@ impl RedisStore {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// The channel processes sharing this store (and key prefix) publish events on.
+    fn channel(&self) -> String {
+        format!("{}events", self.key_prefix)
+    }
+
+    /// Receives the event channel's messages into `tx`, reconnecting when the connection drops,
+    /// until nobody listens any more.
+    async fn relay_events(
+        client: Client,
+        channel: String,
+        addr: String,
+        tx: broadcast::Sender<Vec<u8>>,
+    ) {
+        loop {
+            match client.get_async_pubsub().await {
+                Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
+                    Ok(()) => {
+                        tracing::debug!(%addr, "subscribed to the store's events");
+                        let mut messages = pubsub.on_message();
+                        while let Some(message) = messages.next().await {
+                            if let Ok(payload) = message.get_payload::<Vec<u8>>() {
+                                let _ = tx.send(payload);
+                            }
+                        }
+                        tracing::warn!(%addr, "the store's event subscription ended; reconnecting");
+                    }
+                    Err(e) => {
+                        tracing::warn!(%addr, error = %e, "cannot subscribe to the store's events")
+                    }
+                },
+                Err(e) => {
+                    tracing::warn!(%addr, error = %e, "cannot connect for the store's events")
+                }
+            }
+            if tx.receiver_count() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
 
     /// The Redis key of `key` in `ns`.
@@ -212,6 +269,26 @@ impl Store for RedisStore {
     async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError> {
         let removed: u64 = self.query(redis::cmd("DEL").arg(self.key(ns, key))).await?;
         Ok(removed > 0)
+    }
+
+    async fn publish(&self, message: &[u8]) -> Result<(), StoreError> {
+        self.query::<u64>(redis::cmd("PUBLISH").arg(self.channel()).arg(message))
+            .await
+            .map(drop)
+    }
+
+    fn subscribe(&self) -> Option<broadcast::Receiver<Vec<u8>>> {
+        let tx = self.events.get_or_init(|| {
+            let (tx, _) = broadcast::channel(256);
+            tokio::spawn(Self::relay_events(
+                self.client.clone(),
+                self.channel(),
+                self.addr.clone(),
+                tx.clone(),
+            ));
+            tx
+        });
+        Some(tx.subscribe())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

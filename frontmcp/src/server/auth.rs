@@ -29,6 +29,7 @@ pub(crate) struct AuthParts {
     /// Provider URLs by app ID, replacing the ones in `remote(provider = ...)`.
     pub(crate) providers: HashMap<String, String>,
     pub(crate) ticket_ttl: Option<std::time::Duration>,
+    pub(crate) upstream_timeout: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for AuthParts {
@@ -61,6 +62,9 @@ pub(crate) async fn start(
     config.consent = auth.consent.enabled;
     if let Some(ttl) = parts.ticket_ttl {
         config.ticket_ttl = ttl;
+    }
+    if let Some(timeout) = parts.upstream_timeout {
+        config.upstream_timeout = timeout;
     }
     for (_, desc, _) in &registry.apps {
         let upstream = match &desc.auth.remote {

@@ -183,6 +183,13 @@ impl ServerBuilder {
         self
     }
 
+    /// How long each request to an app's provider (discovery, code exchange, refresh,
+    /// revocation) may take; default 10 seconds.
+    pub fn upstream_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.auth_parts.upstream_timeout = Some(timeout);
+        self
+    }
+
     /// Sends app `app_id`'s authorizations to the provider at `url` instead of the one its
     /// `remote(provider = ...)` names; its endpoints are then discovered from the provider's
     /// metadata. `FRONTMCP_{APP}_PROVIDER` in the environment still wins, so a deployment can

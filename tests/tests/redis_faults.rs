@@ -1,0 +1,100 @@
+//! Redis stopped in the middle of a progressive authorization, on a Redis this test owns: clear
+//! errors (a 503 page, HTTP 503 with `Retry-After` for a tool that needs the vault), nothing else
+//! failing, nothing half-written, and the flow completing once Redis is back.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use frontmcp::auth::store::RedisStore;
+use frontmcp::auth::vault::VaultKeys;
+use frontmcp_tests::own_redis::OwnRedis;
+use frontmcp_tests::progressive::{Client, Decision, Suite, demo_builder};
+use hyper::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_mid_flow_leaves_nothing_half_written() {
+    let Some(mut redis) = OwnRedis::start("redis_down_mid_flow") else {
+        return;
+    };
+    let store = RedisStore::connect_with_timeout(&redis.url(), "t:", Duration::from_millis(500))
+        .await
+        .unwrap();
+    let suite = Suite::start_with(demo_builder(), |b| {
+        b.store(Arc::new(store)).vault_keys(VaultKeys::generate())
+    })
+    .await;
+    let browser = suite.browser();
+    let (_, tokens) = browser.sign_in("ada", &[("slack", Decision::Skip)]).await;
+    let client = Client::connect(
+        &suite.http,
+        tokens["access_token"].as_str().unwrap(),
+        json!({}),
+    )
+    .await;
+    let link = client.auth_required("slack:send_message").await["auth_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let to_slack = browser.get(&link).await;
+    let at_provider = browser
+        .get(&format!(
+            "{}&demo_auto=allow&demo_user=ada-slack",
+            to_slack.header("location").unwrap()
+        ))
+        .await;
+    let callback = at_provider.header("location").unwrap().to_owned();
+
+    redis.stop();
+    // The provider's answer cannot land: a page that says so.
+    let page = browser.get(&callback).await;
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Temporarily unavailable"),
+        "{}",
+        page.body
+    );
+    // A tool that needs the vault: 503, Retry-After, and a JSON-RPC error saying why.
+    let reply = client.call_reply("slack:send_message").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    assert_eq!(reply.error_code(), -32003);
+    assert!(reply.body.contains("token vault"), "{}", reply.body);
+    // Nothing else fails: tools covered by the sign-in need no store.
+    assert_eq!(client.call_ok("crm:get_contacts").await, "Ada Lovelace");
+    let ready = suite.http.request(Method::GET, "/readyz", &[], "").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while suite
+        .http
+        .request(Method::GET, "/readyz", &[], "")
+        .await
+        .status
+        != StatusCode::OK
+    {
+        assert!(Instant::now() < deadline, "not ready again within 5 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Nothing half-written: the session is intact and Slack is not in the vault.
+    client.auth_required("slack:send_message").await;
+    // The user reloads the provider's answer: its state was never used up, so the flow completes.
+    let page = browser.get(&callback).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Slack authorized"), "{}", page.body);
+    assert_eq!(
+        client.call_ok("slack:send_message").await,
+        "sent as ada-slack"
+    );
+}
