@@ -451,7 +451,9 @@ pub fn form_action(page: &str) -> String {
 
 /// Every hidden field of a page's first form.
 pub fn hidden_fields(page: &str) -> Vec<(String, String)> {
-    page.split("<input type=\"hidden\" name=\"")
+    let first_form = page.split("</form>").next().unwrap_or(page);
+    first_form
+        .split("<input type=\"hidden\" name=\"")
         .skip(1)
         .map(|rest| {
             let (name, rest) = rest.split_once('"').unwrap();

@@ -5,8 +5,11 @@ use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use serde_json::json;
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+
 use super::AuthServer;
-use crate::tokens::{SessionClaims, TokenError};
+use crate::tokens::{SessionClaims, TokenError, now_secs};
 
 /// Why a request to the resource was not authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,8 +20,37 @@ pub enum Challenge {
     Invalid(TokenError),
 }
 
+/// Tokens verified recently, so the signature (ES256: hundreds of microseconds) is checked once
+/// per token rather than once per request. Expiry is checked on every hit.
+#[derive(Default)]
+pub(crate) struct VerifiedTokens {
+    tokens: RwLock<HashMap<String, SessionClaims>>,
+}
+
+/// The cache holds at most this many tokens; past that, expired ones go, then all.
+const MAX_VERIFIED: usize = 10_000;
+
+impl VerifiedTokens {
+    fn get(&self, token: &str, now: u64) -> Option<SessionClaims> {
+        let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
+        tokens.get(token).filter(|c| c.exp >= now).cloned()
+    }
+
+    fn insert(&self, token: &str, claims: &SessionClaims, now: u64) {
+        let mut tokens = self.tokens.write().unwrap_or_else(|p| p.into_inner());
+        if tokens.len() >= MAX_VERIFIED {
+            tokens.retain(|_, c| c.exp >= now);
+            if tokens.len() >= MAX_VERIFIED {
+                tokens.clear();
+            }
+        }
+        tokens.insert(token.to_owned(), claims.clone());
+    }
+}
+
 impl AuthServer {
-    /// Verifies the `Authorization` header of a request to the resource.
+    /// Verifies the `Authorization` header of a request to the resource. A token is verified once
+    /// (signature, issuer, audience) and then remembered until it expires.
     pub fn authenticate(
         &self,
         authorization: Option<&HeaderValue>,
@@ -36,14 +68,21 @@ impl AuthServer {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(Challenge::Invalid(TokenError::Invalid))?;
+        let now = now_secs();
+        if let Some(claims) = self.inner.verified.get(token, now) {
+            return Ok(claims);
+        }
         let config = &self.inner.config;
-        self.inner
+        let claims = self
+            .inner
             .signer
             .verify(token, &config.issuer, &config.resource())
             .map_err(|e| {
                 tracing::warn!(reason = %e, "bearer token refused");
                 Challenge::Invalid(e)
-            })
+            })?;
+        self.inner.verified.insert(token, &claims, now);
+        Ok(claims)
     }
 
     /// The 401 for a challenge: `WWW-Authenticate: Bearer resource_metadata="...", scope="..."`
@@ -103,4 +142,69 @@ fn with_challenge(status: StatusCode, challenge: String, message: &str) -> Respo
         HeaderValue::from_static("www-authenticate"),
     );
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::oauth::{AuthConfig, DevLogin};
+    use crate::store::MemoryStore;
+    use crate::tokens::TokenSigner;
+    use crate::ui::DefaultUi;
+
+    fn server() -> AuthServer {
+        AuthServer::new(
+            AuthConfig::new("https://my-server", "s"),
+            Arc::new(MemoryStore::new()),
+            TokenSigner::hs256(&[7; 32]).unwrap(),
+            Arc::new(DefaultUi),
+            Arc::new(DevLogin),
+            None,
+        )
+    }
+
+    fn bearer(server: &AuthServer, exp: u64) -> HeaderValue {
+        let claims = SessionClaims {
+            sub: "ada".into(),
+            iss: "https://my-server".into(),
+            aud: "https://my-server/mcp".into(),
+            iat: now_secs(),
+            exp,
+            jti: "j".into(),
+            client_id: "c".into(),
+            session_id: "sess_1".into(),
+            authorized_apps: vec![],
+            pending_apps: vec![],
+            scopes: vec![],
+            selected_tools: None,
+        };
+        let token = server.inner.signer.sign(&claims);
+        HeaderValue::from_str(&format!("Bearer {token}")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn remembered_tokens_still_expire() {
+        let server = server();
+        let header = bearer(&server, now_secs() + 1);
+        assert!(server.authenticate(Some(&header)).is_ok());
+        assert!(server.authenticate(Some(&header)).is_ok(), "remembered");
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        assert_eq!(
+            server.authenticate(Some(&header)),
+            Err(Challenge::Invalid(TokenError::Expired))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_cache_keeps_working() {
+        let server = server();
+        for i in 0..MAX_VERIFIED + 10 {
+            let header = bearer(&server, now_secs() + 60 + i as u64);
+            assert!(server.authenticate(Some(&header)).is_ok());
+        }
+        let len = server.inner.verified.tokens.read().unwrap().len();
+        assert!(len <= MAX_VERIFIED, "{len}");
+    }
 }

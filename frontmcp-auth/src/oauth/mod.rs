@@ -170,6 +170,7 @@ pub(crate) struct Inner {
     pub(crate) events: broadcast::Sender<AuthEvent>,
     /// This process among those sharing the store.
     pub(crate) origin: String,
+    pub(crate) verified: bearer::VerifiedTokens,
 }
 
 impl std::fmt::Debug for AuthServer {
@@ -228,6 +229,7 @@ impl AuthServer {
                 endpoints,
                 events: broadcast::channel(EVENT_CAPACITY).0,
                 origin: crate::random::token(),
+                verified: bearer::VerifiedTokens::default(),
             }),
         };
         server.relay_remote_events();
