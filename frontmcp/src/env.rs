@@ -8,6 +8,8 @@
 //! | `REDIS_URL` | Redis for `token_storage(redis(...))` (the variable is configurable) | none |
 //! | `FRONTMCP_SIGNING_KEY` | ES256 signing key for session tokens, PKCS#8 PEM | generated once, kept in the store |
 //! | `FRONTMCP_JWT_SECRET` | HS256 secret (32+ bytes) instead of ES256 | unset |
+//! | `FRONTMCP_VAULT_KEYS` | the token vault's keys, `kid:BASE64[,...]` | generated for the run (memory store only) |
+//! | `FRONTMCP_{APP}_PROVIDER`, `_CLIENT_ID`, `_CLIENT_SECRET` | an app's own provider and the server's client there | the app's `remote(...)` |
 //! | `RUST_LOG` | log filter (tracing `EnvFilter` syntax), logs go to stderr | `info` |
 //!
 //! A value that cannot be used stops the start-up with an error naming the variable.

@@ -493,6 +493,25 @@ async fn bad_callbacks_are_refused() {
     assert!(wrong_app.body.contains("another app"), "{}", wrong_app.body);
     client.auth_required("slack:send_message").await;
 
+    // RFC 9207: an answer claiming another issuer than the app's provider is a mix-up.
+    let link = client.auth_required("slack:send_message").await["auth_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let to_slack = browser.get(&link).await;
+    let at_provider = browser
+        .get(&format!(
+            "{}&demo_auto=allow",
+            to_slack.header("location").unwrap()
+        ))
+        .await;
+    let callback = at_provider.header("location").unwrap().to_owned();
+    assert!(callback.contains("&iss="), "{callback}");
+    let mixed_up = browser.get(&callback.replace("%2Fslack", "%2Fevil")).await;
+    assert_eq!(mixed_up.status, StatusCode::BAD_REQUEST);
+    assert!(mixed_up.body.contains("another provider"), "{}", mixed_up.body);
+    client.auth_required("slack:send_message").await;
+
     // The user denies at the provider: the app's card again, with the reason and the buttons.
     let link = client.auth_required("slack:send_message").await["auth_url"]
         .as_str()

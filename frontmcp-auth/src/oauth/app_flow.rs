@@ -159,9 +159,7 @@ impl AuthServer {
             Ok(endpoints) => endpoints,
             Err(e) => {
                 tracing::error!(app = app_id, error = %e, "provider discovery failed");
-                return self
-                    .upstream_failed(pending_id, pending, csrf, app, &e)
-                    .await;
+                return self.upstream_failed(pending_id, pending, csrf, app, &e);
             }
         };
         let state = random::token();
@@ -306,28 +304,42 @@ impl AuthServer {
         let Ok(Some(code)) = params.one("code") else {
             return bad("The provider's answer carries no code.");
         };
-        let tokens = match self.provider_endpoints(app_id).await {
-            Ok(endpoints) => {
-                self.inner
-                    .upstream
-                    .exchange_code(
-                        endpoints,
-                        &upstream.credentials,
-                        code,
-                        &self.callback_url(app_id),
-                        &record.verifier,
-                    )
-                    .await
+        let endpoints = match self.provider_endpoints(app_id).await {
+            Ok(endpoints) => endpoints,
+            Err(e) => {
+                tracing::error!(app = app_id, error = %e, "provider discovery failed");
+                return self.upstream_failed(&record.pending_id, &pending, &csrf, app, &e);
             }
-            Err(e) => Err(e),
         };
+        // RFC 9207: an answer naming another issuer than the provider asked is a mix-up attack.
+        if params
+            .one("iss")
+            .ok()
+            .flatten()
+            .is_some_and(|iss| iss != endpoints.issuer)
+        {
+            tracing::warn!(
+                app = app_id,
+                "callback from another issuer than the app's provider"
+            );
+            return bad("This answer comes from another provider than the one asked.");
+        }
+        let tokens = self
+            .inner
+            .upstream
+            .exchange_code(
+                endpoints,
+                &upstream.credentials,
+                code,
+                &self.callback_url(app_id),
+                &record.verifier,
+            )
+            .await;
         let tokens = match tokens {
             Ok(tokens) => tokens,
             Err(e) => {
                 tracing::error!(app = app_id, error = %e, "code exchange with the provider failed");
-                return self
-                    .upstream_failed(&record.pending_id, &pending, &csrf, app, &e)
-                    .await;
+                return self.upstream_failed(&record.pending_id, &pending, &csrf, app, &e);
             }
         };
         let entry = entry_from(tokens, &record.scopes, &upstream.provider, None);
@@ -400,7 +412,7 @@ impl AuthServer {
 
     /// The provider could not be used: the consent screen again, saying why, so the user can
     /// retry or skip.
-    async fn upstream_failed(
+    fn upstream_failed(
         &self,
         pending_id: &str,
         pending: &PendingRecord,
