@@ -509,7 +509,11 @@ async fn bad_callbacks_are_refused() {
     assert!(callback.contains("&iss="), "{callback}");
     let mixed_up = browser.get(&callback.replace("%2Fslack", "%2Fevil")).await;
     assert_eq!(mixed_up.status, StatusCode::BAD_REQUEST);
-    assert!(mixed_up.body.contains("another provider"), "{}", mixed_up.body);
+    assert!(
+        mixed_up.body.contains("another provider"),
+        "{}",
+        mixed_up.body
+    );
     client.auth_required("slack:send_message").await;
 
     // The user denies at the provider: the app's card again, with the reason and the buttons.
