@@ -19,12 +19,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use crate::oauth::AuthServer;
+use crate::oauth::{AuthApp, AuthServer};
 use crate::random;
 use crate::store::{Namespace, StoreError};
 use crate::tokens::{TokenError, now_secs};
 use crate::upstream::{ClientCredentials, ProviderEndpoints, UpstreamError, UpstreamTokens};
-use crate::vault::{TokenVault, VaultEntry, VaultError};
+use crate::vault::{CorruptReason, TokenVault, VaultEntry, VaultError};
 
 /// An app's OAuth provider, as the server reaches it.
 #[derive(Debug, Clone)]
@@ -57,6 +57,15 @@ pub struct AuthorizationRequired {
     /// The scopes to ask the provider for: those already granted plus the missing ones, so an
     /// upgraded grant still covers the tools that worked before.
     pub request_scopes: Vec<String>,
+}
+
+impl AppTokenError {
+    fn unavailable(app: &str, reason: impl ToString) -> Self {
+        Self::Unavailable {
+            app: app.to_owned(),
+            reason: reason.to_string(),
+        }
+    }
 }
 
 impl AuthorizationRequired {
@@ -112,10 +121,6 @@ pub enum AppTokenError {
 
 /// A token is refreshed when it expires within this margin, so it does not die mid-call.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
-/// How long one process may hold the refresh of an entry before another may take over.
-const REFRESH_LOCK_TTL: Duration = Duration::from_secs(15);
-/// How long a call waits for another process's refresh of the same entry.
-const REFRESH_WAIT: Duration = Duration::from_secs(3);
 
 /// An event as it travels between processes.
 #[derive(Serialize, Deserialize)]
@@ -149,7 +154,7 @@ pub(crate) struct TicketClaims {
 }
 
 /// The scopes `needed` that `granted` lacks.
-fn missing(needed: &[String], granted: &[String]) -> Vec<String> {
+pub(crate) fn missing(needed: &[String], granted: &[String]) -> Vec<String> {
     needed
         .iter()
         .filter(|s| !granted.contains(s))
@@ -164,12 +169,13 @@ pub(crate) fn union(a: &[String], b: &[String]) -> Vec<String> {
     all
 }
 
-/// A vault entry for tokens a provider just issued.
+/// A vault entry for tokens a provider just issued, for a session ending at `session_ends_at`.
 pub(crate) fn entry_from(
     tokens: UpstreamTokens,
     requested: &[String],
     provider: &str,
     previous_refresh: Option<String>,
+    session_ends_at: u64,
 ) -> VaultEntry {
     let now = now_secs();
     VaultEntry {
@@ -180,7 +186,15 @@ pub(crate) fn entry_from(
         refresh_token: tokens.refresh_token.or(previous_refresh),
         provider: provider.to_owned(),
         obtained_at: now,
+        session_ends_at: Some(session_ends_at),
     }
+}
+
+/// How long the store keeps `entry`: until its session ends.
+pub(crate) fn vault_ttl(entry: &VaultEntry) -> Option<Duration> {
+    entry
+        .session_ends_at
+        .map(|end| Duration::from_secs(end.saturating_sub(now_secs()).max(1)))
 }
 
 impl AuthServer {
@@ -215,13 +229,19 @@ impl AuthServer {
         let Some(mut remote) = self.inner.store.subscribe() else {
             return;
         };
-        let (origin, local) = (self.inner.origin.clone(), self.inner.events.clone());
+        // Weak: the relay ends with the server (and its subscription with it).
+        let server = std::sync::Arc::downgrade(&self.inner);
+        let origin = self.inner.origin.clone();
         tokio::spawn(async move {
             loop {
-                match remote.recv().await {
+                let received = remote.recv().await;
+                let Some(server) = server.upgrade() else {
+                    break;
+                };
+                match received {
                     Ok(bytes) => match serde_json::from_slice::<EventMessage>(&bytes) {
                         Ok(message) if message.origin != origin => {
-                            let _ = local.send(message.event);
+                            let _ = server.events.send(message.event);
                         }
                         Ok(_) => {}
                         Err(_) => tracing::warn!("an unreadable event on the store's channel"),
@@ -236,14 +256,16 @@ impl AuthServer {
     }
 
     /// Whether session `session_id` holds app `app_id`'s tokens with every scope of `needed`.
-    /// One vault read. An entry that cannot be opened (corrupt, or sealed under a key no longer
-    /// configured) is deleted and logged, and the app must be authorized again.
+    /// One vault read. An entry that does not open (altered bytes, not a vault record) is
+    /// deleted and logged, and the app must be authorized again. Callers check
+    /// [`AuthApp::needs_upstream`](crate::oauth::AuthApp::needs_upstream) first: apps covered by
+    /// the sign-in have no vault entry.
     ///
     /// # Errors
     ///
-    /// [`VaultError::Store`] when the store does not answer. Never for an app without its own
-    /// provider: those are always granted by the sign-in (`Ok(Granted)` is not returned for
-    /// them either: callers check [`AuthApp::needs_upstream`](crate::oauth::AuthApp) first).
+    /// [`VaultError::Store`] when the store does not answer; [`VaultError::Corrupt`] for an entry
+    /// sealed under a key id the ring lacks or a newer format (left in place: the key ring is
+    /// probably being rotated or misconfigured).
     pub async fn app_access(
         &self,
         session_id: &str,
@@ -256,6 +278,14 @@ impl AuthServer {
         })?;
         let held = match vault.get(session_id, app_id).await {
             Ok(held) => held,
+            // Sealed under a key or a format this process does not have (a key ring being
+            // rotated, a newer version rolling out): another process may read it, so it stays.
+            Err(
+                e @ VaultError::Corrupt {
+                    reason: CorruptReason::UnknownKey { .. } | CorruptReason::UnsupportedVersion(_),
+                    ..
+                },
+            ) => return Err(e),
             Err(e @ VaultError::Corrupt { .. }) => {
                 tracing::error!(error = %e, "dropping a vault entry that cannot be opened");
                 vault.delete(session_id, app_id).await?;
@@ -291,8 +321,7 @@ impl AuthServer {
         self.inner
             .config
             .app(app_id)
-            .and_then(|a| a.upstream.as_ref())
-            .map(|u| u.scopes.clone())
+            .map(AuthApp::upstream_scopes)
             .unwrap_or_default()
     }
 
@@ -351,12 +380,13 @@ impl AuthServer {
         )
     }
 
-    /// Marks the ticket `jti` used until it expires; `Ok(false)` when it already was.
-    pub(crate) async fn use_ticket(&self, claims: &TicketClaims) -> Result<bool, StoreError> {
-        let ttl = Duration::from_secs(claims.exp.saturating_sub(now_secs()).max(1));
+    /// Marks the ticket `id` (expiring at `exp`) used until it expires; `Ok(false)` when it
+    /// already was.
+    pub(crate) async fn use_ticket(&self, id: &str, exp: u64) -> Result<bool, StoreError> {
+        let ttl = Duration::from_secs(exp.saturating_sub(now_secs()).max(1));
         self.inner
             .store
-            .put_new(Namespace::TicketUsed, &claims.jti, b"1", Some(ttl))
+            .put_new(Namespace::TicketUsed, id, b"1", Some(ttl))
             .await
     }
 
@@ -402,19 +432,20 @@ impl AuthServer {
         if !needs_refresh(current) {
             return Ok(current.clone());
         }
-        let unavailable = |reason: String| AppTokenError::Unavailable {
-            app: app_id.to_owned(),
-            reason,
-        };
+        let unavailable = |reason: String| AppTokenError::unavailable(app_id, reason);
         let vault = self
             .vault()
             .ok_or_else(|| unavailable("the server keeps no vault".into()))?;
         let lock = format!("{session_id}/{app_id}");
         let store = &self.inner.store;
-        let deadline = tokio::time::Instant::now() + REFRESH_WAIT;
+        // The holder discovers (at most 4 requests), refreshes (1) and writes the vault, each
+        // bounded: the lock outlives the longest refresh, so it never expires under its holder,
+        // and the holder's release cannot free a lock another process took. Waiters wait as long.
+        let lock_ttl = self.inner.config.upstream_timeout * 6 + Duration::from_secs(5);
+        let deadline = tokio::time::Instant::now() + lock_ttl;
         loop {
             if store
-                .put_new(Namespace::RefreshLock, &lock, b"1", Some(REFRESH_LOCK_TTL))
+                .put_new(Namespace::RefreshLock, &lock, b"1", Some(lock_ttl))
                 .await
                 .map_err(|e| unavailable(e.to_string()))?
             {
@@ -449,12 +480,9 @@ impl AuthServer {
         current: &VaultEntry,
     ) -> Result<Option<VaultEntry>, AppTokenError> {
         match vault.get(session_id, app_id).await {
-            Ok(Some(entry)) if entry.access_token != current.access_token => Ok(Some(entry)),
+            Ok(Some(entry)) if entry != *current => Ok(Some(entry)),
             Ok(_) => Ok(None),
-            Err(e) => Err(AppTokenError::Unavailable {
-                app: app_id.to_owned(),
-                reason: e.to_string(),
-            }),
+            Err(e) => Err(AppTokenError::unavailable(app_id, e)),
         }
     }
 
@@ -465,10 +493,7 @@ impl AuthServer {
         app_id: &str,
         current: &VaultEntry,
     ) -> Result<VaultEntry, AppTokenError> {
-        let unavailable = |reason: String| AppTokenError::Unavailable {
-            app: app_id.to_owned(),
-            reason,
-        };
+        let unavailable = |reason: String| AppTokenError::unavailable(app_id, reason);
         // The lock holder before us may have refreshed already.
         if let Some(entry) = self.reread(vault, session_id, app_id, current).await? {
             return Ok(entry);
@@ -505,22 +530,27 @@ impl AuthServer {
             .await
         {
             Ok(tokens) => {
+                let session_ends_at = current
+                    .session_ends_at
+                    .unwrap_or_else(|| now_secs() + self.inner.config.refresh_token_ttl.as_secs());
                 let entry = entry_from(
                     tokens,
                     &current.scopes,
                     &current.provider,
                     current.refresh_token.clone(),
+                    session_ends_at,
                 );
-                vault
-                    .put(
-                        session_id,
-                        app_id,
-                        &entry,
-                        Some(self.inner.config.refresh_token_ttl),
-                    )
+                // The provider rotated the refresh token already: the new tokens are the only
+                // good ones, so the call gets them even if they cannot be kept.
+                match vault
+                    .put(session_id, app_id, &entry, vault_ttl(&entry))
                     .await
-                    .map_err(|e| unavailable(e.to_string()))?;
-                tracing::info!(app = app_id, "upstream token refreshed");
+                {
+                    Ok(()) => tracing::info!(app = app_id, "upstream token refreshed"),
+                    Err(e) => {
+                        tracing::error!(app = app_id, error = %e, "refreshed upstream token not kept in the vault")
+                    }
+                }
                 Ok(entry)
             }
             Err(e) if e.needs_reauthorization() => {
@@ -548,28 +578,35 @@ impl AuthServer {
             return Ok(entry);
         }
         tracing::warn!(app = app_id, %reason, "upstream grant gone: dropping the vault entry");
-        self.forget_app(session_id, app_id)
+        self.forget_app(session_id, app_id, &current.access_token)
             .await
-            .map_err(|e| AppTokenError::Unavailable {
-                app: app_id.to_owned(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| AppTokenError::unavailable(app_id, e))?;
         Err(AppTokenError::Reauthorize {
             app: app_id.to_owned(),
             reason,
         })
     }
 
-    /// Drops session `session_id`'s tokens for app `app_id` (the provider rejected them, or the
-    /// user revoked the app): its tools answer `AUTH_REQUIRED` until it is authorized again.
+    /// Drops session `session_id`'s tokens for app `app_id` when the vault still holds the
+    /// access token `rejected` (the provider refused it): its tools answer `AUTH_REQUIRED` until
+    /// it is authorized again. A newer entry (refreshed or authorized meanwhile) is kept.
+    /// `Ok(true)` when it was dropped.
     ///
     /// # Errors
     ///
-    /// As [`TokenVault::delete`].
-    pub async fn forget_app(&self, session_id: &str, app_id: &str) -> Result<bool, VaultError> {
-        match self.vault() {
-            Some(vault) => vault.delete(session_id, app_id).await,
-            None => Ok(false),
+    /// As [`TokenVault::get`] and [`TokenVault::delete`].
+    pub async fn forget_app(
+        &self,
+        session_id: &str,
+        app_id: &str,
+        rejected: &str,
+    ) -> Result<bool, VaultError> {
+        let Some(vault) = self.vault() else {
+            return Ok(false);
+        };
+        match vault.get(session_id, app_id).await? {
+            Some(held) if held.access_token == rejected => vault.delete(session_id, app_id).await,
+            _ => Ok(false),
         }
     }
 }
@@ -608,6 +645,7 @@ mod tests {
             scopes: Vec::new(),
             provider: "p".into(),
             obtained_at: 0,
+            session_ends_at: None,
         };
         assert!(!needs_refresh(&entry), "no expiry: never refreshed");
         entry.expires_at = Some(now_secs() + 3600);

@@ -28,6 +28,10 @@ pub struct ProviderEndpoints {
     /// PKCE methods it supports (empty when it does not say).
     #[serde(default)]
     pub code_challenge_methods_supported: Vec<String>,
+    /// It names itself (`iss`) in every authorization response (RFC 9207), so an answer without
+    /// it is refused.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 /// The server's credentials at a provider.
@@ -98,8 +102,8 @@ impl UpstreamTokens {
 /// Why a provider interaction failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UpstreamError {
-    /// The provider answered with an OAuth error: `invalid_grant` and friends mean the grant is
-    /// gone and the user must authorize again.
+    /// The provider answered with an OAuth error; `invalid_grant` means the grant is gone (see
+    /// [`needs_reauthorization`](UpstreamError::needs_reauthorization)).
     #[error("the provider refused: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Refused {
         /// The OAuth error code.
@@ -122,9 +126,12 @@ pub enum UpstreamError {
 }
 
 impl UpstreamError {
-    /// Whether the user has to authorize again (as opposed to retrying later).
+    /// Whether the grant is gone and the user has to authorize again: the provider answered
+    /// `invalid_grant` (RFC 6749 5.2: invalid, expired or revoked). Other refusals
+    /// (`invalid_client`, rate limits...) are the server's problem, not the user's, and keep
+    /// the tokens.
     pub fn needs_reauthorization(&self) -> bool {
-        matches!(self, Self::Refused { .. })
+        matches!(self, Self::Refused { error, .. } if error == "invalid_grant")
     }
 }
 

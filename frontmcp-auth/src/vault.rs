@@ -96,6 +96,9 @@ pub struct VaultEntry {
     pub provider: String,
     /// When the tokens were obtained (unix seconds).
     pub obtained_at: u64,
+    /// When the auth session they belong to ends (unix seconds): the entry never outlives it.
+    #[serde(default)]
+    pub session_ends_at: Option<u64>,
 }
 
 impl fmt::Debug for VaultEntry {
@@ -110,6 +113,7 @@ impl fmt::Debug for VaultEntry {
             .field("scopes", &self.scopes)
             .field("provider", &self.provider)
             .field("obtained_at", &self.obtained_at)
+            .field("session_ends_at", &self.session_ends_at)
             .finish()
     }
 }

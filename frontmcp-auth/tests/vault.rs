@@ -33,6 +33,7 @@ fn entry(tag: &str) -> VaultEntry {
         scopes: vec!["chat:write".into(), "channels:read".into()],
         provider: "https://slack.example".into(),
         obtained_at: 1_700_000_000,
+        session_ends_at: None,
     }
 }
 

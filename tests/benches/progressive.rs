@@ -4,8 +4,8 @@
 //!   against the same tool of an app with its own provider (plus the token vault read), with the
 //!   memory store and with Redis, interleaved round by round; the store operations each call
 //!   makes, counted by a wrapper and (with Redis) by `INFO commandstats`;
-//! - a whole app authorization in the browser's shoes: link → provider (the DEMO provider) →
-//!   callback → vault.
+//! - a whole app authorization in the browser's shoes: link → the app's card → provider (the DEMO
+//!   provider) → callback → vault.
 //!
 //! `cargo bench -p frontmcp-tests --bench progressive` (Redis at `REDIS_URL`, default
 //! 127.0.0.1:6379; without one, the Redis rows are skipped with a notice).
@@ -260,7 +260,7 @@ async fn calls(label: &str, setup: &Setup, redis: Option<&str>) {
     }
 }
 
-/// A whole app authorization: the link, the provider, the callback, the vault.
+/// A whole app authorization: the link, the app's card, the provider, the callback, the vault.
 async fn flows(label: &str, setup: &Setup) {
     let mut times = Vec::with_capacity(FLOWS);
     let mut operations = 0;
@@ -278,7 +278,7 @@ async fn flows(label: &str, setup: &Setup) {
     }
     let flow = stats(times);
     println!(
-        "{label:>6} | app authorization (link → provider → callback → vault, 3 HTTP round trips + the provider's token call) | median {:.2} ms | p90 {:.2} ms | store ops {:.1}",
+        "{label:>6} | app authorization (link, Authorize on the card, provider, callback, vault: 4 HTTP requests + the provider's token call) | median {:.2} ms | p90 {:.2} ms | store ops {:.1}",
         ms(flow.median),
         ms(flow.p90),
         operations as f64 / FLOWS as f64

@@ -337,6 +337,22 @@ impl ExampleServer {
         Self { child, url }
     }
 
+    /// Runs example `name` with `env`, expecting it to refuse to start: its exit status and
+    /// everything it wrote to stderr.
+    pub fn refused_start(name: &str, env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+        let output = std::process::Command::new(example_binary(name))
+            .env("FRONTMCP_ADDR", "127.0.0.1:0")
+            .env_remove("FRONTMCP_VAULT_KEYS")
+            .env_remove("REDIS_URL")
+            .envs(env.iter().copied())
+            .output()
+            .expect("example runs");
+        (
+            output.status,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
     /// A session token for `user`, obtained like a client would (register, sign in, consent with
     /// every app authorized at its provider, code).
     pub fn token(&self, user: &str) -> String {

@@ -300,6 +300,13 @@ impl UserAgent {
         reply
     }
 
+    /// GET a path of the server with exactly `cookie`, whatever the jar holds.
+    pub async fn http_with_cookie(&self, path: &str, cookie: &str) -> Reply {
+        self.http
+            .request(Method::GET, path, &[("cookie", cookie)], "")
+            .await
+    }
+
     /// GET an absolute URL, or a path of the server.
     pub async fn get(&self, url: &str) -> Reply {
         let url = self.absolute(url);
@@ -365,16 +372,37 @@ impl UserAgent {
         self.get(at_provider.header("location").unwrap()).await
     }
 
-    /// Opens an app's authorization link as `user` (signing in when the server asks), approves
-    /// at the provider as `upstream_user`: the page the flow ends on.
-    pub async fn authorize_link(&self, link: &str, user: &str, upstream_user: &str) -> Reply {
+    /// Opens an app's authorization link as `user` (signing in when the server asks) and
+    /// presses Authorize on the app's card: the redirect to the provider.
+    pub async fn to_provider(&self, link: &str, user: &str) -> Reply {
         let mut page = self.get(link).await;
         if page.status == StatusCode::OK && page.body.contains("<h1>Sign in</h1>") {
             page = self
                 .submit(&page, &[("username", user), ("password", "pw")])
                 .await;
         }
-        self.approve_at_provider(&page, upstream_user).await
+        let app = url::Url::parse(&self.absolute(link))
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "app")
+            .map(|(_, v)| v.into_owned())
+            .expect("the link names its app");
+        assert!(
+            page.body.contains(&format!("value=\"authorize:{app}\"")),
+            "expected {app}'s card: {} {}",
+            page.status,
+            page.body
+        );
+        self.submit_consent(&page, &format!("authorize:{app}"))
+            .await
+    }
+
+    /// Opens an app's authorization link as `user` (signing in when the server asks), authorizes
+    /// on the app's card and approves at the provider as `upstream_user`: the page the flow
+    /// ends on.
+    pub async fn authorize_link(&self, link: &str, user: &str, upstream_user: &str) -> Reply {
+        let to_provider = self.to_provider(link, user).await;
+        self.approve_at_provider(&to_provider, upstream_user).await
     }
 
     /// Signs in through a client's authorization request as `user`, applies `decisions` on the

@@ -291,7 +291,8 @@ async fn a_leaked_link_cannot_attach_an_account_to_another_session() {
         .to_owned();
 
     // Mallory, signed in as herself in her own browser, opens Ada's link: she must sign in, and
-    // signing in as herself is refused.
+    // signing in as herself is refused. (Her sign-in cookie names another user, so it does not
+    // count.)
     let mallory = suite.browser();
     mallory.sign_in("mallory", &[]).await;
     let login = mallory.get(&link).await;
@@ -311,19 +312,17 @@ async fn a_leaked_link_cannot_attach_an_account_to_another_session() {
         "nobody reached Slack"
     );
 
-    // The link was used up by that attempt; Ada needs a fresh one, which her browser completes.
-    let used = victim.get(&link).await;
-    assert_eq!(used.status, StatusCode::BAD_REQUEST);
-    assert!(used.body.contains("already used"), "{}", used.body);
-    client.auth_required("slack:send_message").await;
-    let fresh = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    // Nothing was used up: the link is still Ada's, and her browser completes it.
     victim.forget_cookies("frontmcp_signin");
-    let done = victim.authorize_link(&fresh, "ada", "ada-slack").await;
+    let done = victim.authorize_link(&link, "ada", "ada-slack").await;
     assert!(done.body.contains("Slack authorized"), "{}", done.body);
     client.call_ok("slack:send_message").await;
+    // Once used, the link opens the card but goes nowhere.
+    let card = victim.get(&link).await;
+    let replay = victim.submit_consent(&card, "authorize:slack").await;
+    assert_eq!(replay.status, StatusCode::BAD_REQUEST, "{}", replay.body);
+    assert!(replay.body.contains("already used"), "{}", replay.body);
+    assert_eq!(suite.demo.authorize_requests("slack"), 1);
 }
 
 /// Tampered, altered, replayed, expired and foreign tickets are refused with a page, and none
@@ -396,10 +395,11 @@ async fn bad_links_are_refused() {
     assert_eq!(suite.demo.authorize_requests("slack"), 0);
 }
 
-/// `prompt=consent` shows the app's own consent card before its provider; Skip there ends the
-/// flow without authorizing.
+/// A link shows the app's own card before anything goes to its provider (with or without
+/// `prompt=consent`): no client can complete an authorization the user did not choose. Skip
+/// there ends the flow without authorizing.
 #[tokio::test]
-async fn prompt_consent_shows_the_app_card_first() {
+async fn the_app_card_comes_before_its_provider() {
     let suite = Suite::start().await;
     let browser = suite.browser();
     let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
@@ -408,19 +408,23 @@ async fn prompt_consent_shows_the_app_card_first() {
         .as_str()
         .unwrap()
         .to_owned();
-    let card = browser.get(&format!("{link}&prompt=consent")).await;
-    assert_eq!(card.status, StatusCode::OK, "{}", card.body);
-    assert_eq!(badges(&card.body), [("Slack".into(), "Skipped".into())]);
-    assert!(card.body.contains("Authorize Later"), "{}", card.body);
-    assert!(!card.body.contains("Continue with authorized apps"));
+    for url in [link.clone(), format!("{link}&prompt=consent")] {
+        let card = browser.get(&url).await;
+        assert_eq!(card.status, StatusCode::OK, "{}", card.body);
+        assert_eq!(badges(&card.body), [("Slack".into(), "Skipped".into())]);
+        assert!(card.body.contains("Authorize Later"), "{}", card.body);
+        assert!(
+            card.body.contains("Test client</strong> needs access"),
+            "names the client"
+        );
+        assert!(!card.body.contains("Continue with authorized apps"));
+    }
+    assert_eq!(suite.demo.authorize_requests("slack"), 0);
+    let card = browser.get(&link).await;
     let skipped = browser.submit_consent(&card, "skip:slack").await;
     assert!(skipped.body.contains("Slack skipped"), "{}", skipped.body);
     client.auth_required("slack:send_message").await;
 
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let card = browser.get(&format!("{link}&prompt=consent")).await;
     let to_slack = browser.submit_consent(&card, "authorize:slack").await;
     let done = browser.approve_at_provider(&to_slack, "ada-slack").await;
@@ -440,7 +444,7 @@ async fn bad_callbacks_are_refused() {
         .as_str()
         .unwrap()
         .to_owned();
-    let to_slack = browser.get(&link).await;
+    let to_slack = browser.to_provider(&link, "ada").await;
     let at_provider = browser
         .get(&format!(
             "{}&demo_auto=allow",
@@ -477,7 +481,7 @@ async fn bad_callbacks_are_refused() {
         .as_str()
         .unwrap()
         .to_owned();
-    let to_slack = browser.get(&link).await;
+    let to_slack = browser.to_provider(&link, "ada").await;
     let at_provider = browser
         .get(&format!(
             "{}&demo_auto=allow",
@@ -498,7 +502,7 @@ async fn bad_callbacks_are_refused() {
         .as_str()
         .unwrap()
         .to_owned();
-    let to_slack = browser.get(&link).await;
+    let to_slack = browser.to_provider(&link, "ada").await;
     let at_provider = browser
         .get(&format!(
             "{}&demo_auto=allow",
@@ -507,10 +511,29 @@ async fn bad_callbacks_are_refused() {
         .await;
     let callback = at_provider.header("location").unwrap().to_owned();
     assert!(callback.contains("&iss="), "{callback}");
+    let without_iss = callback.split("&iss=").next().unwrap().to_owned();
+    let missing_iss = browser.get(&without_iss).await;
+    assert_eq!(
+        missing_iss.status,
+        StatusCode::BAD_REQUEST,
+        "the provider always names itself"
+    );
+    let link = client.auth_required("slack:send_message").await["auth_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let to_slack = browser.to_provider(&link, "ada").await;
+    let at_provider = browser
+        .get(&format!(
+            "{}&demo_auto=allow",
+            to_slack.header("location").unwrap()
+        ))
+        .await;
+    let callback = at_provider.header("location").unwrap().to_owned();
     let mixed_up = browser.get(&callback.replace("%2Fslack", "%2Fevil")).await;
     assert_eq!(mixed_up.status, StatusCode::BAD_REQUEST);
     assert!(
-        mixed_up.body.contains("another provider"),
+        mixed_up.body.contains("does not come from the provider"),
         "{}",
         mixed_up.body
     );
@@ -521,7 +544,7 @@ async fn bad_callbacks_are_refused() {
         .as_str()
         .unwrap()
         .to_owned();
-    let to_slack = browser.get(&link).await;
+    let to_slack = browser.to_provider(&link, "ada").await;
     let denied = browser
         .get(&format!(
             "{}&demo_auto=deny",
@@ -588,7 +611,7 @@ async fn upstream_failures_at_the_code_exchange() {
         .as_str()
         .unwrap()
         .to_owned();
-    let to_slack = browser.get(&link).await;
+    let to_slack = browser.to_provider(&link, "ada").await;
     let at_provider = browser
         .get(&format!(
             "{}&demo_auto=allow",
@@ -730,7 +753,7 @@ async fn concurrent_authorizations_of_one_app() {
             .as_str()
             .unwrap()
             .to_owned();
-        let to_slack = browser.get(&link).await;
+        let to_slack = browser.to_provider(&link, "ada").await;
         let at_provider = browser
             .get(&format!(
                 "{}&demo_auto=allow&demo_user={user}",
@@ -917,4 +940,302 @@ async fn only_standalone_apps_have_an_entry_point() {
         let reply = suite.http.request(Method::GET, path, &[], "").await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
     }
+}
+
+/// The apps page refuses forms without the sign-in, the CSRF token or its fields, other users'
+/// sessions, apps without a provider, oversized bodies, and forged sign-in cookies.
+#[tokio::test]
+async fn the_apps_page_refuses_bad_forms() {
+    let suite = Suite::start().await;
+    let browser = suite.browser();
+    let (_, tokens) = browser.sign_in("ada", &[("slack", Authorize)]).await;
+    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
+    let page = browser.get("/oauth/apps").await;
+    let fields = hidden_fields(&page.body);
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let (csrf, session) = (field("csrf_token"), field("session"));
+    let refused = |reply: frontmcp_tests::Reply, status: StatusCode, needle: &str| {
+        assert_eq!(reply.status, status, "{}", reply.body);
+        assert!(reply.body.contains(needle), "{needle}: {}", reply.body);
+    };
+
+    // No sign-in cookie.
+    let stranger = suite.browser();
+    refused(
+        stranger
+            .post_form(
+                "/oauth/apps",
+                &[
+                    ("csrf_token", &csrf),
+                    ("session", &session),
+                    ("revoke", "slack"),
+                ],
+            )
+            .await,
+        StatusCode::FORBIDDEN,
+        "Sign in first",
+    );
+    // Fields missing, an app without a provider, a session that is not the user's.
+    refused(
+        browser
+            .post_form("/oauth/apps", &[("csrf_token", &csrf)])
+            .await,
+        StatusCode::BAD_REQUEST,
+        "names no session",
+    );
+    refused(
+        browser
+            .post_form(
+                "/oauth/apps",
+                &[
+                    ("csrf_token", &csrf),
+                    ("session", &session),
+                    ("revoke", "crm"),
+                ],
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+        "cannot be revoked",
+    );
+    let mallory = suite.browser();
+    mallory.sign_in("mallory", &[]).await;
+    let mallory_page = mallory.get("/oauth/apps").await;
+    let mallory_csrf = hidden_fields(&mallory_page.body)
+        .into_iter()
+        .find(|(k, _)| k == "csrf_token")
+        .unwrap()
+        .1;
+    refused(
+        mallory
+            .post_form(
+                "/oauth/apps",
+                &[
+                    ("csrf_token", &mallory_csrf),
+                    ("session", &session),
+                    ("revoke", "slack"),
+                ],
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+        "not one of yours",
+    );
+    // Oversized.
+    let big = "x".repeat(20_000);
+    refused(
+        browser
+            .post_form(
+                "/oauth/apps",
+                &[
+                    ("csrf_token", &csrf),
+                    ("session", &session),
+                    ("revoke", &big),
+                ],
+            )
+            .await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too large",
+    );
+    // A forged sign-in cookie is no sign-in.
+    let forger = suite.browser();
+    let forged = forger
+        .http_with_cookie(
+            "/oauth/apps",
+            "frontmcp_signin=eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZGEifQ.",
+        )
+        .await;
+    assert!(forged.body.contains("<h1>Sign in</h1>"), "{}", forged.body);
+    // Through all that, Slack stayed authorized.
+    client.call_ok("slack:send_message").await;
+}
+
+/// Ending a session (its client revokes its refresh token, or a rotated refresh token is
+/// replayed) drops its apps' tokens: nothing it authorized outlives it.
+#[tokio::test]
+async fn an_ended_session_keeps_no_app_tokens() {
+    let suite = Suite::start().await;
+    for replay in [false, true] {
+        let browser = suite.browser();
+        let (client_id, tokens) = browser.sign_in("ada", &[("slack", Authorize)]).await;
+        let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
+        client.call_ok("slack:send_message").await;
+        let refresh_token = tokens["refresh_token"].as_str().unwrap();
+        if replay {
+            refresh(&suite, &client_id, &tokens).await;
+            let reused = form(
+                &suite.http,
+                "/oauth/token",
+                None,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh_token),
+                    ("client_id", &client_id),
+                ],
+            )
+            .await;
+            assert_eq!(reused.json()["error"], "invalid_grant");
+        } else {
+            let revoked = form(
+                &suite.http,
+                "/oauth/revoke",
+                None,
+                &[("token", refresh_token), ("client_id", &client_id)],
+            )
+            .await;
+            assert_eq!(revoked.status, StatusCode::OK);
+        }
+        // The access token is a JWT valid until it expires, but Slack's tokens are gone, and
+        // the session cannot take new ones.
+        let link = client.auth_required("slack:send_message").await["auth_url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let ended = browser.get(&link).await;
+        assert_eq!(ended.status, StatusCode::BAD_REQUEST, "{}", ended.body);
+        assert!(ended.body.contains("has ended"), "{}", ended.body);
+    }
+}
+
+/// A provider failing a refresh with an error that is not `invalid_grant` (here a 5xx) keeps the
+/// tokens: the tool reports the outage, and works once the provider is back.
+#[tokio::test]
+async fn a_provider_outage_during_refresh_keeps_the_tokens() {
+    let suite = Suite::start_with(
+        demo_builder().access_token_ttl("slack", Duration::from_secs(30)),
+        |b| b,
+    )
+    .await;
+    let browser = suite.browser();
+    let (_, tokens) = browser.sign_in("ada", &[("slack", Authorize)]).await;
+    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
+    client.call_ok("slack:send_message").await;
+    suite.demo.faults("slack").set_token_server_error(true);
+    let failed = client.call("slack:send_message").await;
+    assert_eq!(failed["isError"], true, "{failed}");
+    assert!(
+        failed.get("structuredContent").is_none(),
+        "not AUTH_REQUIRED: {failed}"
+    );
+    assert!(
+        failed["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be refreshed right now"),
+        "{failed}"
+    );
+    suite.demo.faults("slack").clear();
+    assert_eq!(
+        client.call_ok("slack:send_message").await,
+        "sent as ada-slack"
+    );
+}
+
+/// A vault entry sealed under a key id this process does not hold (a key ring mid-rotation) is
+/// not deleted: the call answers 503 until the ring is right.
+#[tokio::test]
+async fn an_entry_under_an_unknown_key_is_kept() {
+    use frontmcp::auth::store::{MemoryStore, Namespace, Store};
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let shared: std::sync::Arc<dyn Store> = store.clone();
+    let suite = Suite::start_with(demo_builder(), |b| b.store(shared)).await;
+    let browser = suite.browser();
+    let (_, tokens) = browser.sign_in("ada", &[("slack", Authorize)]).await;
+    let token = access_token(&tokens);
+    let key = format!("{}/slack", claims(&token)["session_id"].as_str().unwrap());
+    let client = Client::connect(&suite.http, &token, json!({})).await;
+    let original = store.get(Namespace::Vault, &key).await.unwrap().unwrap();
+    let mut record: Value = serde_json::from_slice(&original).unwrap();
+    record["kid"] = json!("k-next");
+    store
+        .put(Namespace::Vault, &key, record.to_string().as_bytes(), None)
+        .await
+        .unwrap();
+    let reply = client.call_reply("slack:send_message").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
+    assert!(
+        store.get(Namespace::Vault, &key).await.unwrap().is_some(),
+        "kept"
+    );
+    store
+        .put(Namespace::Vault, &key, &original, None)
+        .await
+        .unwrap();
+    client.call_ok("slack:send_message").await;
+}
+
+/// An older, narrower authorization finishing after a wider one of the same app does not narrow
+/// the grant.
+#[tokio::test]
+async fn a_late_narrower_authorization_does_not_narrow_the_grant() {
+    let suite = Suite::start().await;
+    let browser = suite.browser();
+    let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
+    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
+    // An authorization for send_message (chat:write) left at the provider's door...
+    let old = client.auth_required("slack:send_message").await["auth_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let to_slack = browser.to_provider(&old, "ada").await;
+    let at_provider = browser
+        .get(&format!(
+            "{}&demo_auto=allow&demo_user=ada-slack",
+            to_slack.header("location").unwrap()
+        ))
+        .await;
+    let late_callback = at_provider.header("location").unwrap().to_owned();
+    // ... while another completes, and list_channels upgrades the grant.
+    let link = client.auth_required("slack:send_message").await["auth_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    browser.authorize_link(&link, "ada", "ada-slack").await;
+    let upgrade = client.auth_required("slack:list_channels").await["auth_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    browser.authorize_link(&upgrade, "ada", "ada-slack").await;
+    client.call_ok("slack:list_channels").await;
+    // The old one lands last: the wider grant stays.
+    let late = browser.get(&late_callback).await;
+    assert_eq!(late.status, StatusCode::OK, "{}", late.body);
+    client.call_ok("slack:list_channels").await;
+    client.call_ok("slack:send_message").await;
+}
+
+/// The apps page signs a browser out: its sign-in is no longer remembered.
+#[tokio::test]
+async fn signing_out() {
+    let suite = Suite::start().await;
+    let browser = suite.browser();
+    browser.sign_in("ada", &[]).await;
+    let page = browser.get("/oauth/apps").await;
+    assert!(page.body.contains("Sign out"), "{}", page.body);
+    let csrf = hidden_fields(&page.body)
+        .into_iter()
+        .find(|(k, _)| k == "csrf_token")
+        .unwrap()
+        .1;
+    let out = browser
+        .post_form("/oauth/apps", &[("csrf_token", &csrf), ("sign_out", "1")])
+        .await;
+    assert_eq!(out.status, StatusCode::OK, "{}", out.body);
+    assert!(out.body.contains("Signed out"));
+    let cleared = out.header("set-cookie").unwrap();
+    assert!(
+        cleared.starts_with("frontmcp_signin=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    let again = browser.get("/oauth/apps").await;
+    assert!(again.body.contains("<h1>Sign in</h1>"), "{}", again.body);
 }

@@ -36,7 +36,7 @@ async fn redis_down_mid_flow_leaves_nothing_half_written() {
         .as_str()
         .unwrap()
         .to_owned();
-    let to_slack = browser.get(&link).await;
+    let to_slack = browser.to_provider(&link, "ada").await;
     let at_provider = browser
         .get(&format!(
             "{}&demo_auto=allow&demo_user=ada-slack",

@@ -10,16 +10,20 @@ use super::authorize::Params;
 use super::records::{Flow, PendingRecord, SessionRecord, UpstreamRecord};
 use super::{AuthApp, AuthServer, respond};
 use crate::consent::AppStatus;
-use crate::progressive::{AuthEvent, entry_from, union};
+use crate::progressive::{AuthEvent, entry_from, missing, union, vault_ttl};
 use crate::random;
 use crate::store::{Namespace, StoreExt};
 use crate::tokens::TokenError;
+use crate::tokens::now_secs;
 use crate::upstream::UpstreamError;
+use crate::vault::{VaultEntry, VaultError};
 
 impl AuthServer {
     /// `GET /oauth/authorize?app=…&scope=…&ticket=…` (or the standalone app's
-    /// `/{app}/oauth/authorize?ticket=…`): checks the ticket, uses it up, and asks the browser to
-    /// sign in as the session's user unless it is remembered as them.
+    /// `/{app}/oauth/authorize?ticket=…`): checks the ticket and asks the browser to sign in as
+    /// the session's user unless it is remembered as them; then the app's card. Nothing goes to
+    /// the provider before the user presses Authorize there, so no client can complete an
+    /// authorization the user did not choose. The ticket is used up by that press.
     pub(crate) async fn open_app_flow(
         &self,
         headers: &HeaderMap,
@@ -82,16 +86,6 @@ impl AuthServer {
         if session.sub != claims.sub {
             return invalid("This link is not valid. Call the tool again to get a new one.");
         }
-        match self.use_ticket(&claims).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!("authorization ticket replayed");
-                return invalid(
-                    "This link was already used. Call the tool again to get a new one.",
-                );
-            }
-            Err(e) => return self.unavailable(&e),
-        }
         let status = if session.skipped_apps.contains(&app.id) {
             AppStatus::Skipped
         } else {
@@ -104,7 +98,10 @@ impl AuthServer {
                 app: app.id.clone(),
                 scopes: claims.scope.clone(),
                 elicitation_id: claims.eid.clone(),
-                force_consent: params.prompts_consent(),
+                ticket_id: claims.jti.clone(),
+                ticket_exp: claims.exp,
+                ticket_used: false,
+                session_ends_at: session.created_at + self.inner.config.refresh_token_ttl.as_secs(),
             },
             session_id: claims.sid.clone(),
             client_name: session.client_name.clone(),
@@ -208,10 +205,7 @@ impl AuthServer {
             .filter(|t| selected(&t.id))
             .fold(Vec::new(), |acc, t| union(&acc, &t.required_scopes));
         if scopes.is_empty() {
-            app.upstream
-                .as_ref()
-                .map(|u| u.scopes.clone())
-                .unwrap_or_default()
+            app.upstream_scopes()
         } else {
             scopes
         }
@@ -311,18 +305,16 @@ impl AuthServer {
                 return self.upstream_failed(&record.pending_id, &pending, &csrf, app, &e);
             }
         };
-        // RFC 9207: an answer naming another issuer than the provider asked is a mix-up attack.
-        if params
-            .one("iss")
-            .ok()
-            .flatten()
-            .is_some_and(|iss| iss != endpoints.issuer)
-        {
-            tracing::warn!(
-                app = app_id,
-                "callback from another issuer than the app's provider"
-            );
-            return bad("This answer comes from another provider than the one asked.");
+        // RFC 9207: an answer naming another issuer than the provider asked (or none, from a
+        // provider that always names itself) may come from a mix-up attack.
+        let issuer_ok = match params.one("iss") {
+            Ok(Some(iss)) => iss == endpoints.issuer,
+            Ok(None) => !endpoints.authorization_response_iss_parameter_supported,
+            Err(_) => false,
+        };
+        if !issuer_ok {
+            tracing::warn!(app = app_id, "callback whose iss is not the app's provider");
+            return bad("This answer does not come from the provider that was asked.");
         }
         let tokens = self
             .inner
@@ -342,25 +334,23 @@ impl AuthServer {
                 return self.upstream_failed(&record.pending_id, &pending, &csrf, app, &e);
             }
         };
-        let entry = entry_from(tokens, &record.scopes, &upstream.provider, None);
-        let lacking: Vec<&String> = record
-            .scopes
-            .iter()
-            .filter(|s| !entry.scopes.contains(s))
-            .collect();
-        let vault = self.vault().expect("apps with a provider have a vault");
-        if let Err(e) = vault
-            .put(
-                &pending.session_id,
-                app_id,
-                &entry,
-                Some(self.inner.config.refresh_token_ttl),
-            )
-            .await
-        {
-            return self.unavailable(&e);
+        let session_ends_at = match &pending.flow {
+            Flow::App {
+                session_ends_at, ..
+            } => *session_ends_at,
+            _ => now_secs() + self.inner.config.refresh_token_ttl.as_secs(),
+        };
+        let entry = entry_from(
+            tokens,
+            &record.scopes,
+            &upstream.provider,
+            None,
+            session_ends_at,
+        );
+        let lacking = missing(&record.scopes, &entry.scopes);
+        if let Err(resp) = self.keep_tokens(&pending.session_id, app_id, &entry).await {
+            return resp;
         }
-        tracing::info!(app = app_id, scopes = ?entry.scopes, "app authorized: its tokens are in the vault");
         match &pending.flow {
             Flow::App { elicitation_id, .. } => {
                 if let Err(e) = self
@@ -410,6 +400,36 @@ impl AuthServer {
         }
     }
 
+    /// Puts an app's new tokens in the vault: the one write that authorizes it. An authorization
+    /// finishing after a wider one of the same app (two links at once) does not narrow it.
+    async fn keep_tokens(
+        &self,
+        session_id: &str,
+        app_id: &str,
+        entry: &VaultEntry,
+    ) -> Result<(), Response<Bytes>> {
+        let vault = self.vault().expect("apps with a provider have a vault");
+        let held = match vault.get(session_id, app_id).await {
+            Ok(held) => held,
+            Err(VaultError::Store(e)) => return Err(self.unavailable(&e)),
+            // Unreadable: the new tokens replace it.
+            Err(_) => None,
+        };
+        if let Some(held) = held.filter(|held| {
+            held.scopes.len() > entry.scopes.len()
+                && missing(&entry.scopes, &held.scopes).is_empty()
+        }) {
+            tracing::info!(app = app_id, held = ?held.scopes, new = ?entry.scopes, "kept the wider grant already in the vault");
+            return Ok(());
+        }
+        vault
+            .put(session_id, app_id, entry, vault_ttl(entry))
+            .await
+            .map_err(|e| self.unavailable(&e))?;
+        tracing::info!(app = app_id, scopes = ?entry.scopes, "app authorized: its tokens are in the vault");
+        Ok(())
+    }
+
     /// The provider could not be used: the consent screen again, saying why, so the user can
     /// retry or skip.
     fn upstream_failed(
@@ -420,20 +440,28 @@ impl AuthServer {
         app: &AuthApp,
         error: &UpstreamError,
     ) -> Response<Bytes> {
-        let notice = if error.needs_reauthorization() {
-            format!("{} refused the authorization. Try again.", app.name)
-        } else {
-            format!(
-                "{} cannot be reached right now. Try again in a moment.",
-                app.name
-            )
+        let (status, notice) = match error {
+            e if e.needs_reauthorization() => (
+                StatusCode::BAD_REQUEST,
+                format!("{} refused the authorization. Try again.", app.name),
+            ),
+            UpstreamError::Refused { error, .. } => (
+                StatusCode::BAD_GATEWAY,
+                format!(
+                    "{} refused this server's request ({error}). Try again later.",
+                    app.name
+                ),
+            ),
+            _ => (
+                StatusCode::BAD_GATEWAY,
+                format!(
+                    "{} cannot be reached right now. Try again in a moment.",
+                    app.name
+                ),
+            ),
         };
         let mut resp = self.consent_page(pending_id, pending, csrf, Some(notice));
-        *resp.status_mut() = if error.needs_reauthorization() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::BAD_GATEWAY
-        };
+        *resp.status_mut() = status;
         resp
     }
 }

@@ -9,7 +9,6 @@ use super::authorize::Params;
 use super::cookies;
 use super::records::{Flow, PendingRecord, SessionRecord, UserSession, UserSessions};
 use super::{AuthServer, MAX_BODY_BYTES, respond};
-use crate::consent::AppStatus;
 use crate::random;
 use crate::store::{Namespace, StoreExt};
 use crate::ui::{AppGrantCard, AppsPage, SessionCard};
@@ -112,6 +111,17 @@ impl AuthServer {
                 "The form's security token does not match. Open the apps page again.",
             );
         }
+        if let Ok(Some(_)) = form.one("sign_out") {
+            tracing::info!("signed out");
+            let mut resp = self.done_page(
+                "Signed out".into(),
+                "This browser no longer remembers your sign-in.".into(),
+                None,
+            );
+            resp.headers_mut()
+                .append(header::SET_COOKIE, self.sign_out_cookie());
+            return resp;
+        }
         let (Ok(Some(session_ref)), Ok(Some(app_id))) = (form.one("session"), form.one("revoke"))
         else {
             return self.error_page(
@@ -162,11 +172,13 @@ impl AuthServer {
             tracing::warn!(error = %e, "revoking an entry that cannot be read");
             None
         });
-        vault
+        let removed = vault
             .delete(session_id, app_id)
             .await
             .map_err(|e| self.unavailable(&e))?;
-        tracing::info!(app = app_id, "app revoked for a session");
+        if removed {
+            tracing::info!(app = app_id, "app revoked for a session");
+        }
         let upstream = self
             .inner
             .config
@@ -188,6 +200,27 @@ impl AuthServer {
             }
         }
         Ok(())
+    }
+
+    /// Ends an auth session whose grant was revoked (by its client, or after refresh token
+    /// reuse): its apps' tokens are dropped and revoked at their providers, and the session is
+    /// deleted, so nothing it authorized outlives it. Best effort: failures are logged, and what
+    /// remains expires with the session.
+    pub(crate) async fn end_session(&self, session_id: &str) {
+        for app in self.inner.config.apps.iter().filter(|a| a.needs_upstream()) {
+            if self.revoke_app(session_id, &app.id).await.is_err() {
+                tracing::warn!(app = %app.id, "an ended session's app tokens were not dropped");
+            }
+        }
+        if let Err(e) = self
+            .inner
+            .store
+            .delete(Namespace::Session, session_id)
+            .await
+        {
+            tracing::warn!(error = %e, "an ended session was not deleted; it expires on its own");
+        }
+        tracing::info!("auth session ended");
     }
 
     /// The user's sessions that still exist, newest first.
@@ -218,13 +251,6 @@ impl AuthServer {
                 };
             let mut apps = Vec::new();
             for app in &self.inner.config.apps {
-                let offered = [
-                    &session.authorized_apps,
-                    &session.skipped_apps,
-                    &session.pending_apps,
-                ]
-                .iter()
-                .any(|list| list.contains(&app.id));
                 let held = match self.vault().filter(|_| app.needs_upstream()) {
                     Some(vault) => vault
                         .get(&session.session_id, &app.id)
@@ -235,15 +261,7 @@ impl AuthServer {
                         }),
                     None => None,
                 };
-                let status = if held.is_some()
-                    || (!app.needs_upstream() && session.authorized_apps.contains(&app.id))
-                {
-                    AppStatus::Authorized
-                } else if session.skipped_apps.contains(&app.id) {
-                    AppStatus::Skipped
-                } else if offered {
-                    AppStatus::Pending
-                } else {
+                let Some(status) = session.standing(app, held.is_some()) else {
                     continue;
                 };
                 apps.push(AppGrantCard {

@@ -378,11 +378,7 @@ impl AuthServer {
                 self.consent_page(pending_id, pending, csrf, None)
             }
             Flow::Client { .. } => self.finish(pending_id, pending).await,
-            Flow::App {
-                force_consent: true,
-                ..
-            } => self.consent_page(pending_id, pending, csrf, None),
-            Flow::App { app, .. } => self.start_upstream(pending_id, pending, csrf, app).await,
+            Flow::App { .. } => self.consent_page(pending_id, pending, csrf, None),
             Flow::Manage => {
                 if let Err(e) = self
                     .inner
@@ -464,6 +460,9 @@ impl AuthServer {
                 pending.apps.insert(app.id.clone(), AppStatus::Skipped);
             }
             (Some(ConsentAction::Authorize(_)), Some(app), _) if app.needs_upstream() => {
+                if let Some(resp) = self.use_flow_ticket(&mut pending).await {
+                    return resp;
+                }
                 if let Err(e) = self.save_pending(&pending_id, &pending).await {
                     return self.unavailable(&e);
                 }
@@ -487,6 +486,34 @@ impl AuthServer {
             return self.unavailable(&e);
         }
         self.consent_page(&pending_id, &pending, &csrf, None)
+    }
+
+    /// Uses up an app flow's ticket at its first Authorize; a page when it was already used.
+    async fn use_flow_ticket(&self, pending: &mut PendingRecord) -> Option<Response<Bytes>> {
+        let Flow::App {
+            ticket_id,
+            ticket_exp,
+            ticket_used: used @ false,
+            ..
+        } = &mut pending.flow
+        else {
+            return None;
+        };
+        match self.use_ticket(ticket_id, *ticket_exp).await {
+            Ok(true) => {
+                *used = true;
+                None
+            }
+            Ok(false) => {
+                tracing::warn!("authorization ticket replayed");
+                Some(self.error_page(
+                    StatusCode::BAD_REQUEST,
+                    "Invalid authorization link",
+                    "This link was already used. Call the tool again to get a new one.",
+                ))
+            }
+            Err(e) => Some(self.unavailable(&e)),
+        }
     }
 
     /// The ids of the tools of the apps a flow offers.

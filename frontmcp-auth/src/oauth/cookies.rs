@@ -1,9 +1,10 @@
 //! The cookies of the sign-in pages: a CSRF cookie per flow, and the remembered sign-in that spares
 //! a user signing in again when they open an app's authorization link.
 //!
-//! Both are `HttpOnly; SameSite=Lax; Path=/oauth` (`Secure` behind https): sent on the top-level
-//! navigations of the flows (including the provider's redirect back to the callback), never on
-//! cross-site form posts.
+//! Both are `HttpOnly; SameSite=Lax` (`Secure` behind https): sent on the top-level navigations of
+//! the flows (including the provider's redirect back to the callback), never on cross-site form
+//! posts. CSRF cookies are scoped to `/oauth`, where the forms post; the sign-in to `/`, because
+//! standalone apps' links live at `/{app}/oauth/authorize`. The apps page signs a browser out.
 
 use std::time::Duration;
 
@@ -56,10 +57,10 @@ pub(crate) fn get(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
-fn set_cookie(name: &str, value: &str, max_age: Duration, secure: bool) -> HeaderValue {
+fn set_cookie(name: &str, value: &str, path: &str, max_age: Duration, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        "{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         max_age.as_secs()
     ))
     .expect("cookie names and values are header-safe")
@@ -75,6 +76,7 @@ impl AuthServer {
         set_cookie(
             &csrf_name(pending_id),
             csrf,
+            "/oauth",
             self.inner.config.pending_ttl,
             self.secure_cookies(),
         )
@@ -104,7 +106,19 @@ impl AuthServer {
             exp: now + config.sign_in_ttl.as_secs(),
         };
         let token = self.inner.signer.sign_typed(SIGN_IN_TYP, &claims);
-        set_cookie(SIGN_IN, &token, config.sign_in_ttl, self.secure_cookies())
+        // Path=/: standalone apps' links live at /{app}/oauth/authorize.
+        set_cookie(
+            SIGN_IN,
+            &token,
+            "/",
+            config.sign_in_ttl,
+            self.secure_cookies(),
+        )
+    }
+
+    /// The `Set-Cookie` value that forgets this browser's sign-in.
+    pub(crate) fn sign_out_cookie(&self) -> HeaderValue {
+        set_cookie(SIGN_IN, "", "/", Duration::ZERO, self.secure_cookies())
     }
 
     /// The user this browser signed in as, when its sign-in cookie verifies and has not expired.

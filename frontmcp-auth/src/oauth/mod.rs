@@ -75,6 +75,14 @@ impl AuthApp {
     pub fn needs_upstream(&self) -> bool {
         self.upstream.is_some()
     }
+
+    /// The scopes the app may ask its provider for (none for apps without one).
+    pub(crate) fn upstream_scopes(&self) -> Vec<String> {
+        self.upstream
+            .as_ref()
+            .map(|u| u.scopes.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// What the authorization server needs to know.

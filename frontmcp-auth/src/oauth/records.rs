@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::AuthApp;
 use crate::consent::{AppStatus, ConsentSelection};
 
 /// A registered client (`Namespace::Client`, by client ID).
@@ -67,8 +68,15 @@ pub(crate) enum Flow {
         scopes: Vec<String>,
         /// The MCP URL elicitation this flow completes, if the link came from one.
         elicitation_id: Option<String>,
-        /// `prompt=consent`: show the app's consent card before going to its provider.
-        force_consent: bool,
+        /// The ticket's ID and expiry: it is used up when the user first presses Authorize, so
+        /// a link opened by a scanner or reloaded still works, and works once.
+        ticket_id: String,
+        ticket_exp: u64,
+        /// Whether this flow used the ticket up (retries after a provider error are the same
+        /// flow).
+        ticket_used: bool,
+        /// When the session ends (unix seconds): the app's tokens are kept until then.
+        session_ends_at: u64,
     },
     /// The page where a user sees and revokes their apps, after signing in.
     Manage,
@@ -110,6 +118,23 @@ pub(crate) struct SessionRecord {
     pub(crate) pending_apps: Vec<String>,
     pub(crate) selection: Option<ConsentSelection>,
     pub(crate) created_at: u64,
+}
+
+impl SessionRecord {
+    /// Where `app` stands in this session; `held`: the vault holds its tokens (for apps with
+    /// their own provider). `None` for an app the session never offered nor holds.
+    pub(crate) fn standing(&self, app: &AuthApp, held: bool) -> Option<AppStatus> {
+        let listed = |list: &Vec<String>| list.contains(&app.id);
+        if held || (!app.needs_upstream() && listed(&self.authorized_apps)) {
+            Some(AppStatus::Authorized)
+        } else if listed(&self.skipped_apps) {
+            Some(AppStatus::Skipped)
+        } else if listed(&self.authorized_apps) || listed(&self.pending_apps) {
+            Some(AppStatus::Pending)
+        } else {
+            None
+        }
+    }
 }
 
 /// A refresh token (`Namespace::Refresh`, by the token's hash).

@@ -10,10 +10,10 @@ use serde_json::json;
 use super::authorize::Params;
 use super::records::{ClientRecord, CodeRecord, RefreshRecord, SessionRecord};
 use super::{AuthServer, MAX_BODY_BYTES, respond};
+use crate::consent::AppStatus;
 use crate::random;
 use crate::store::{Namespace, StoreExt};
 use crate::tokens::{SessionClaims, now_secs};
-use crate::vault::VaultError;
 
 fn invalid_grant(description: &str) -> Response<Bytes> {
     respond::oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
@@ -204,8 +204,12 @@ impl AuthServer {
                 // A token that was already rotated is being replayed: whoever holds the family is
                 // compromised, so the whole family goes.
                 return match store.get(Namespace::RefreshUsed, &hash).await {
-                    Ok(Some(family)) => {
-                        let family = String::from_utf8_lossy(&family).into_owned();
+                    Ok(Some(used)) => {
+                        let used = String::from_utf8_lossy(&used).into_owned();
+                        let (family, session_id) = used
+                            .split_once(' ')
+                            .map_or((used.as_str(), None), |(f, s)| (f, Some(s)));
+                        let family = family.to_owned();
                         if let Err(e) = store
                             .put(
                                 Namespace::RevokedFamily,
@@ -218,6 +222,9 @@ impl AuthServer {
                             return unavailable(&e);
                         }
                         tracing::warn!("refresh token reuse detected: its family is revoked");
+                        if let Some(session_id) = session_id {
+                            self.end_session(session_id).await;
+                        }
                         invalid_grant("the refresh token was already used; its grant is revoked")
                     }
                     Ok(None) => invalid_grant("the refresh token is invalid or expired"),
@@ -227,8 +234,10 @@ impl AuthServer {
             Err(e) => return unavailable(&e),
         };
         let ttl = Some(self.inner.config.refresh_token_ttl);
+        // Reuse of this token later revokes its family and ends its session.
+        let used = format!("{} {}", record.family, record.session_id);
         if let Err(e) = store
-            .put(Namespace::RefreshUsed, &hash, record.family.as_bytes(), ttl)
+            .put(Namespace::RefreshUsed, &hash, used.as_bytes(), ttl)
             .await
         {
             return unavailable(&e);
@@ -256,10 +265,7 @@ impl AuthServer {
             Ok(None) => return invalid_grant("the session has ended"),
             Err(e) => return unavailable(&e),
         };
-        let (authorized_apps, pending_apps) = match self.session_apps(&session).await {
-            Ok(apps) => apps,
-            Err(e) => return unavailable(&e),
-        };
+        let (authorized_apps, pending_apps) = self.session_apps(&session).await;
         let now = now_secs();
         let claims = SessionClaims {
             sub: session.sub,
@@ -306,11 +312,10 @@ impl AuthServer {
 
     /// The apps a session holds now, and the ones it offered that it does not: apps covered by
     /// the sign-in count as the user decided on the consent screen, apps with their own provider
-    /// as the vault says (one read per such app).
-    pub(crate) async fn session_apps(
-        &self,
-        session: &SessionRecord,
-    ) -> Result<(Vec<String>, Vec<String>), VaultError> {
+    /// as the vault says (one read per such app). The claims are a snapshot the runtime does not
+    /// rely on for those apps, so when the vault does not answer, the consent decisions stand in
+    /// rather than failing a token request whose refresh token is already spent.
+    pub(crate) async fn session_apps(&self, session: &SessionRecord) -> (Vec<String>, Vec<String>) {
         let apps = &self.inner.config.apps;
         let upstream: Vec<&str> = apps
             .iter()
@@ -318,34 +323,24 @@ impl AuthServer {
             .map(|a| a.id.as_str())
             .collect();
         let held = match self.vault() {
-            Some(vault) if !upstream.is_empty() => {
-                vault.apps(&session.session_id, &upstream).await?
-            }
+            Some(vault) if !upstream.is_empty() => vault
+                .apps(&session.session_id, &upstream)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "token claims from the consent decisions: the vault did not answer");
+                    session.authorized_apps.clone()
+                }),
             _ => Vec::new(),
-        };
-        let offered = |id: &String| {
-            [
-                &session.authorized_apps,
-                &session.skipped_apps,
-                &session.pending_apps,
-            ]
-            .iter()
-            .any(|list| list.contains(id))
         };
         let (mut authorized, mut pending) = (Vec::new(), Vec::new());
         for app in apps {
-            let holds = if app.needs_upstream() {
-                held.contains(&app.id)
-            } else {
-                session.authorized_apps.contains(&app.id)
-            };
-            if holds {
-                authorized.push(app.id.clone());
-            } else if offered(&app.id) {
-                pending.push(app.id.clone());
+            match session.standing(app, held.contains(&app.id)) {
+                Some(AppStatus::Authorized) => authorized.push(app.id.clone()),
+                Some(_) => pending.push(app.id.clone()),
+                None => {}
             }
         }
-        Ok((authorized, pending))
+        (authorized, pending)
     }
 
     /// `POST /oauth/revoke` (RFC 7009). With `app={id}`, the token (an access or refresh token of
@@ -414,6 +409,7 @@ impl AuthServer {
                 return unavailable(&e);
             }
             tracing::info!("refresh token revoked");
+            self.end_session(&record.session_id).await;
         }
         // RFC 7009: unknown tokens (and access tokens, which expire on their own) answer 200 too.
         revoked()

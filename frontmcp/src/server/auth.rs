@@ -177,6 +177,7 @@ fn upstream_app(
             token_endpoint: token.to_string(),
             revocation_endpoint: None,
             code_challenge_methods_supported: Vec::new(),
+            authorization_response_iss_parameter_supported: false,
         }),
         (None, Some(_), None) | (None, None, Some(_)) => {
             return Err(Error::Unsupported(format!(

@@ -218,12 +218,13 @@ impl ToolContext {
             if let AppCredentials::Vault {
                 auth,
                 session_id,
+                entry,
                 reauthorize,
-                ..
             } = credentials.as_ref()
             {
                 tracing::warn!(app = %self.app_id, "the provider rejected the app token: dropping it");
-                if let Err(e) = auth.forget_app(session_id, &self.app_id).await {
+                let rejected = lock(entry).access_token.clone();
+                if let Err(e) = auth.forget_app(session_id, &self.app_id, &rejected).await {
                     tracing::error!(error = %e, "the rejected app token could not be dropped");
                 }
                 let _ = reauthorize.set(message.clone());

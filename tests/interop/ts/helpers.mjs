@@ -247,14 +247,31 @@ export class InMemoryOAuthProvider {
 
 /**
  * Follows an app's authorization link (AUTH_REQUIRED's auth_url) in a browser holding `jar`: the
- * server remembers the sign-in and sends it to the app's provider (the DEMO provider, approved
- * headlessly as `upstreamUser`), which sends it back to the server's callback. The final page.
+ * server remembers the sign-in and shows the app's card, the user presses Authorize, the server
+ * sends the browser to the app's provider (the DEMO provider, approved headlessly as
+ * `upstreamUser`), which sends it back to the server's callback. The final page.
  */
 export async function followAuthorizationLink(link, jar, upstreamUser) {
-  const toProvider = await fetch(link, { headers: { cookie: jar.header() }, redirect: 'manual' });
+  const app = new URL(link).searchParams.get('app');
+  const cardRes = await fetch(link, { headers: { cookie: jar.header() }, redirect: 'manual' });
+  const cardHtml = await cardRes.text();
+  jar.store(cardRes);
+  assert.equal(cardRes.status, 200, `GET ${link} → ${cardRes.status}: ${cardHtml}`);
+  const card = parseForm(cardHtml, link);
+  assert.ok(
+    card.buttons.some((b) => b.name === 'action' && b.value === `authorize:${app}`),
+    `no Authorize on ${app}'s card: ${JSON.stringify(card.buttons)}`,
+  );
+  const body = new URLSearchParams(card.hidden);
+  body.append('action', `authorize:${app}`);
+  const toProvider = await fetch(card.action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
+    body,
+    redirect: 'manual',
+  });
   await toProvider.text();
-  jar.store(toProvider);
-  assert.equal(toProvider.status, 303, `GET ${link} → ${toProvider.status}`);
+  assert.equal(toProvider.status, 303, `Authorize → ${toProvider.status}`);
   const provider = new URL(toProvider.headers.get('location'));
   provider.searchParams.set('demo_auto', 'allow');
   provider.searchParams.set('demo_user', upstreamUser);
