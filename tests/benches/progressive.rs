@@ -11,18 +11,16 @@
 //! 127.0.0.1:6379; without one, the Redis rows are skipped with a notice).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
-use frontmcp::auth::store::{MemoryStore, Namespace, RedisStore, Store, StoreError};
+use frontmcp::auth::store::{MemoryStore, RedisStore, Store};
 use frontmcp::auth::vault::VaultKeys;
 use frontmcp::auth::{ConsentConfig, ServerAuth, ServerAuthMode};
 use frontmcp::prelude::*;
 use frontmcp_tests::progressive::{Client, Decision, UserAgent, demo_builder};
+use frontmcp_tests::stores::CountingStore;
 use frontmcp_tests::{Http, TestServer};
 use serde_json::json;
-use tokio::sync::broadcast;
 
 /// Covered by the sign-in.
 #[derive(Default)]
@@ -60,68 +58,6 @@ impl SlackApp {
     }
 }
 
-/// A store that counts the operations it passes on: each is one Redis round trip.
-#[derive(Debug)]
-struct Counting {
-    inner: Arc<dyn Store>,
-    operations: AtomicU64,
-}
-
-impl Counting {
-    fn count(&self) {
-        self.operations.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-#[async_trait]
-impl Store for Counting {
-    async fn put(
-        &self,
-        ns: Namespace,
-        key: &str,
-        value: &[u8],
-        ttl: Option<Duration>,
-    ) -> Result<(), StoreError> {
-        self.count();
-        self.inner.put(ns, key, value, ttl).await
-    }
-    async fn put_new(
-        &self,
-        ns: Namespace,
-        key: &str,
-        value: &[u8],
-        ttl: Option<Duration>,
-    ) -> Result<bool, StoreError> {
-        self.count();
-        self.inner.put_new(ns, key, value, ttl).await
-    }
-    async fn get(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.count();
-        self.inner.get(ns, key).await
-    }
-    async fn take(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.count();
-        self.inner.take(ns, key).await
-    }
-    async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError> {
-        self.count();
-        self.inner.delete(ns, key).await
-    }
-    async fn ping(&self) -> Result<(), StoreError> {
-        self.inner.ping().await
-    }
-    fn is_local(&self) -> bool {
-        self.inner.is_local()
-    }
-    async fn publish(&self, message: &[u8]) -> Result<(), StoreError> {
-        self.count();
-        self.inner.publish(message).await
-    }
-    fn subscribe(&self) -> Option<broadcast::Receiver<Vec<u8>>> {
-        self.inner.subscribe()
-    }
-}
-
 const ROUNDS: usize = 3000;
 const FLOWS: usize = 200;
 
@@ -131,17 +67,14 @@ struct Setup {
     public: Client,
     _public_server: TestServer,
     browser: UserAgent,
-    store: Arc<Counting>,
+    store: Arc<CountingStore>,
     _server: TestServer,
     _demo: frontmcp_demo_provider::RunningDemo,
 }
 
 async fn setup(store: Arc<dyn Store>) -> Setup {
     let demo = demo_builder().bind("127.0.0.1:0").await.unwrap();
-    let counting = Arc::new(Counting {
-        inner: store,
-        operations: AtomicU64::new(0),
-    });
+    let counting = Arc::new(CountingStore::new(store));
     let auth = ServerAuth {
         mode: ServerAuthMode::Orchestrated,
         consent: ConsentConfig { enabled: true },
@@ -213,11 +146,11 @@ async fn calls(label: &str, setup: &Setup, redis: Option<&str>) {
     let mut operations = [0u64; 3];
     for _ in 0..ROUNDS {
         for (i, (_, client, tool)) in runs.iter().enumerate() {
-            let before = setup.store.operations.load(Ordering::Relaxed);
+            let before = setup.store.operations();
             let start = Instant::now();
             client.call_ok(tool).await;
             times[i].push(start.elapsed());
-            operations[i] += setup.store.operations.load(Ordering::Relaxed) - before;
+            operations[i] += setup.store.operations() - before;
         }
     }
     let stats: Vec<Stats> = times.into_iter().map(stats).collect();
@@ -266,14 +199,14 @@ async fn flows(label: &str, setup: &Setup) {
     let mut operations = 0;
     for _ in 0..FLOWS {
         let link = revoked_link(setup).await;
-        let before = setup.store.operations.load(Ordering::Relaxed);
+        let before = setup.store.operations();
         let start = Instant::now();
         let done = setup
             .browser
             .authorize_link(&link, "bench", "bench-slack")
             .await;
         times.push(start.elapsed());
-        operations += setup.store.operations.load(Ordering::Relaxed) - before;
+        operations += setup.store.operations() - before;
         assert!(done.body.contains("Slack authorized"), "{}", done.body);
     }
     let flow = stats(times);

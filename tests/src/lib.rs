@@ -16,6 +16,7 @@ pub use frontmcp;
 pub mod oauth;
 pub mod own_redis;
 pub mod progressive;
+pub mod stores;
 
 /// A server running in this process on `127.0.0.1:0`.
 #[derive(Debug)]

@@ -198,6 +198,20 @@ impl Suite {
     pub fn browser(&self) -> UserAgent {
         UserAgent::new(&self.http)
     }
+
+    /// `user` signed in through a new browser with `decisions`: the browser, an MCP client with
+    /// the session token (no client capabilities), and the token response.
+    pub async fn signed_in(
+        &self,
+        user: &str,
+        decisions: &[(&str, Decision)],
+    ) -> (UserAgent, Client, Value) {
+        let browser = self.browser();
+        let (_, tokens) = browser.sign_in(user, decisions).await;
+        let token = tokens["access_token"].as_str().expect("an access token");
+        let client = Client::connect(&self.http, token, json!({})).await;
+        (browser, client, tokens)
+    }
 }
 
 /// A browser: keeps the server's cookies and sends them back; follows nothing by itself.
@@ -395,6 +409,26 @@ impl UserAgent {
         );
         self.submit_consent(&page, &format!("authorize:{app}"))
             .await
+    }
+
+    /// Opens an app's authorization link as `user`, authorizes on the app's card and approves
+    /// at the provider as `upstream_user`, stopping before the provider's redirect back: the
+    /// callback URL, not yet followed.
+    pub async fn provider_answer(&self, link: &str, user: &str, upstream_user: &str) -> String {
+        let to_provider = self.to_provider(link, user).await;
+        let at_provider = self
+            .get(&format!(
+                "{}&demo_auto=allow&demo_user={upstream_user}",
+                to_provider.header("location").unwrap()
+            ))
+            .await;
+        assert_eq!(
+            at_provider.status,
+            StatusCode::FOUND,
+            "{}",
+            at_provider.body
+        );
+        at_provider.header("location").unwrap().to_owned()
     }
 
     /// Opens an app's authorization link as `user` (signing in when the server asks), authorizes
@@ -606,6 +640,14 @@ impl Client {
             "{tool} failed: {result}"
         );
         result["content"][0]["text"].as_str().unwrap().to_owned()
+    }
+
+    /// The `auth_url` of a call that answers `AUTH_REQUIRED`.
+    pub async fn auth_link(&self, tool: &str) -> String {
+        self.auth_required(tool).await["auth_url"]
+            .as_str()
+            .expect("an auth_url")
+            .to_owned()
     }
 
     /// A call that answers `AUTH_REQUIRED` as an `isError` result: the seeds' object.

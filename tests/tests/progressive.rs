@@ -250,9 +250,7 @@ async fn url_elicitation_and_its_completion_notification() {
 #[tokio::test]
 async fn incremental_scope_upgrade() {
     let suite = Suite::start().await;
-    let browser = suite.browser();
-    let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
+    let (browser, client, _) = suite.signed_in("ada", &[("slack", Skip)]).await;
     let first = client.auth_required("slack:send_message").await;
     browser
         .authorize_link(first["auth_url"].as_str().unwrap(), "ada", "ada-slack")
@@ -285,10 +283,7 @@ async fn a_leaked_link_cannot_attach_an_account_to_another_session() {
     let victim = suite.browser();
     let (_, tokens) = victim.sign_in("ada", &[("slack", Skip)]).await;
     let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = client.auth_link("slack:send_message").await;
 
     // Mallory, signed in as herself in her own browser, opens Ada's link: she must sign in, and
     // signing in as herself is refused. (Her sign-in cookie names another user, so it does not
@@ -333,13 +328,8 @@ async fn bad_links_are_refused() {
         b.authorization_link_ttl(Duration::from_secs(1))
     })
     .await;
-    let browser = suite.browser();
-    let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (browser, client, tokens) = suite.signed_in("ada", &[("slack", Skip)]).await;
+    let link = client.auth_link("slack:send_message").await;
     let ticket = link.split("ticket=").nth(1).unwrap().to_owned();
     let refused = |reply: frontmcp_tests::Reply, needle: &str| {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
@@ -401,13 +391,8 @@ async fn bad_links_are_refused() {
 #[tokio::test]
 async fn the_app_card_comes_before_its_provider() {
     let suite = Suite::start().await;
-    let browser = suite.browser();
-    let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (browser, client, _) = suite.signed_in("ada", &[("slack", Skip)]).await;
+    let link = client.auth_link("slack:send_message").await;
     for url in [link.clone(), format!("{link}&prompt=consent")] {
         let card = browser.get(&url).await;
         assert_eq!(card.status, StatusCode::OK, "{}", card.body);
@@ -437,21 +422,9 @@ async fn the_app_card_comes_before_its_provider() {
 #[tokio::test]
 async fn bad_callbacks_are_refused() {
     let suite = Suite::start().await;
-    let browser = suite.browser();
-    let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let to_slack = browser.to_provider(&link, "ada").await;
-    let at_provider = browser
-        .get(&format!(
-            "{}&demo_auto=allow",
-            to_slack.header("location").unwrap()
-        ))
-        .await;
-    let callback = at_provider.header("location").unwrap().to_owned();
+    let (browser, client, _) = suite.signed_in("ada", &[("slack", Skip)]).await;
+    let link = client.auth_link("slack:send_message").await;
+    let callback = browser.provider_answer(&link, "ada", "demo-user").await;
 
     assert_eq!(
         browser.get("/oauth/callback/slack?code=x").await.status,
@@ -477,18 +450,8 @@ async fn bad_callbacks_are_refused() {
     client.auth_required("slack:send_message").await;
 
     // A good answer, then the same answer again.
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let to_slack = browser.to_provider(&link, "ada").await;
-    let at_provider = browser
-        .get(&format!(
-            "{}&demo_auto=allow",
-            to_slack.header("location").unwrap()
-        ))
-        .await;
-    let callback = at_provider.header("location").unwrap().to_owned();
+    let link = client.auth_link("slack:send_message").await;
+    let callback = browser.provider_answer(&link, "ada", "demo-user").await;
     // The path must be the state's app.
     let wrong_app = browser
         .get(&callback.replace("/callback/slack", "/callback/github"))
@@ -498,18 +461,8 @@ async fn bad_callbacks_are_refused() {
     client.auth_required("slack:send_message").await;
 
     // RFC 9207: an answer claiming another issuer than the app's provider is a mix-up.
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let to_slack = browser.to_provider(&link, "ada").await;
-    let at_provider = browser
-        .get(&format!(
-            "{}&demo_auto=allow",
-            to_slack.header("location").unwrap()
-        ))
-        .await;
-    let callback = at_provider.header("location").unwrap().to_owned();
+    let link = client.auth_link("slack:send_message").await;
+    let callback = browser.provider_answer(&link, "ada", "demo-user").await;
     assert!(callback.contains("&iss="), "{callback}");
     let without_iss = callback.split("&iss=").next().unwrap().to_owned();
     let missing_iss = browser.get(&without_iss).await;
@@ -518,18 +471,8 @@ async fn bad_callbacks_are_refused() {
         StatusCode::BAD_REQUEST,
         "the provider always names itself"
     );
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let to_slack = browser.to_provider(&link, "ada").await;
-    let at_provider = browser
-        .get(&format!(
-            "{}&demo_auto=allow",
-            to_slack.header("location").unwrap()
-        ))
-        .await;
-    let callback = at_provider.header("location").unwrap().to_owned();
+    let link = client.auth_link("slack:send_message").await;
+    let callback = browser.provider_answer(&link, "ada", "demo-user").await;
     let mixed_up = browser.get(&callback.replace("%2Fslack", "%2Fevil")).await;
     assert_eq!(mixed_up.status, StatusCode::BAD_REQUEST);
     assert!(
@@ -540,10 +483,7 @@ async fn bad_callbacks_are_refused() {
     client.auth_required("slack:send_message").await;
 
     // The user denies at the provider: the app's card again, with the reason and the buttons.
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = client.auth_link("slack:send_message").await;
     let to_slack = browser.to_provider(&link, "ada").await;
     let denied = browser
         .get(&format!(
@@ -573,9 +513,7 @@ async fn upstream_failures_at_the_code_exchange() {
         b.upstream_timeout(Duration::from_millis(500))
     })
     .await;
-    let browser = suite.browser();
-    let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
+    let (browser, client, _) = suite.signed_in("ada", &[("slack", Skip)]).await;
     let faults = suite.demo.faults("slack");
     for (fault, status, needle) in [
         (
@@ -596,10 +534,7 @@ async fn upstream_failures_at_the_code_exchange() {
         ),
     ] {
         faults.set(fault);
-        let link = client.auth_required("slack:send_message").await["auth_url"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let link = client.auth_link("slack:send_message").await;
         let page = browser.authorize_link(&link, "ada", "ada-slack").await;
         assert_eq!(page.status, status, "{}", page.body);
         assert!(page.body.contains(needle), "{}", page.body);
@@ -607,18 +542,8 @@ async fn upstream_failures_at_the_code_exchange() {
         client.auth_required("slack:send_message").await;
     }
     // A replayed code: the provider refuses it (invalid_grant).
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let to_slack = browser.to_provider(&link, "ada").await;
-    let at_provider = browser
-        .get(&format!(
-            "{}&demo_auto=allow",
-            to_slack.header("location").unwrap()
-        ))
-        .await;
-    let callback = at_provider.header("location").unwrap().to_owned();
+    let link = client.auth_link("slack:send_message").await;
+    let callback = browser.provider_answer(&link, "ada", "demo-user").await;
     let code = callback
         .split("code=")
         .nth(1)
@@ -654,13 +579,8 @@ async fn refresh_and_rejected_tokens() {
         |b| b,
     )
     .await;
-    let browser = suite.browser();
-    let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (browser, client, _) = suite.signed_in("ada", &[("slack", Skip)]).await;
+    let link = client.auth_link("slack:send_message").await;
     browser.authorize_link(&link, "ada", "ada-slack").await;
     // 30 s tokens are inside the one-minute margin: every call refreshes first.
     assert_eq!(suite.demo.refresh_requests("slack"), 0);
@@ -691,13 +611,8 @@ async fn refresh_and_rejected_tokens() {
 
     // Rejected upstream: the provider forgets every token; the call answers AUTH_REQUIRED.
     let suite = Suite::start().await;
-    let browser = suite.browser();
-    let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (browser, client, _) = suite.signed_in("ada", &[("slack", Skip)]).await;
+    let link = client.auth_link("slack:send_message").await;
     browser.authorize_link(&link, "ada", "ada-slack").await;
     client.call_ok("slack:send_message").await;
     suite.demo.revoke_all("slack");
@@ -716,10 +631,7 @@ async fn a_corrupted_vault_entry_means_authorize_again() {
     let token = access_token(&tokens);
     let session_id = claims(&token)["session_id"].as_str().unwrap().to_owned();
     let client = Client::connect(&suite.http, &token, json!({})).await;
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = client.auth_link("slack:send_message").await;
     browser.authorize_link(&link, "ada", "ada-slack").await;
     client.call_ok("slack:send_message").await;
 
@@ -744,23 +656,11 @@ async fn a_corrupted_vault_entry_means_authorize_again() {
 #[tokio::test]
 async fn concurrent_authorizations_of_one_app() {
     let suite = Suite::start().await;
-    let browser = suite.browser();
-    let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
+    let (browser, client, _) = suite.signed_in("ada", &[("slack", Skip)]).await;
     let mut callbacks = Vec::new();
     for user in ["ada-slack-1", "ada-slack-2"] {
-        let link = client.auth_required("slack:send_message").await["auth_url"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let to_slack = browser.to_provider(&link, "ada").await;
-        let at_provider = browser
-            .get(&format!(
-                "{}&demo_auto=allow&demo_user={user}",
-                to_slack.header("location").unwrap()
-            ))
-            .await;
-        callbacks.push(at_provider.header("location").unwrap().to_owned());
+        let link = client.auth_link("slack:send_message").await;
+        callbacks.push(browser.provider_answer(&link, "ada", user).await);
     }
     let (one, two) = tokio::join!(browser.get(&callbacks[0]), browser.get(&callbacks[1]));
     assert_eq!(one.status, StatusCode::OK, "{}", one.body);
@@ -872,11 +772,9 @@ async fn revoking_an_app() {
 #[tokio::test]
 async fn standalone_apps_have_their_own_entry_point() {
     let suite = Suite::start().await;
-    let browser = suite.browser();
-    let (_, tokens) = browser
-        .sign_in("ada", &[("slack", Skip), ("github", Skip)])
+    let (browser, client, _) = suite
+        .signed_in("ada", &[("slack", Skip), ("github", Skip)])
         .await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
     let billing = client.auth_required("billing:list_invoices").await;
     let link = billing["auth_url"].as_str().unwrap();
     let root = frontmcp_tests::oauth::root(&suite.http);
@@ -947,9 +845,7 @@ async fn only_standalone_apps_have_an_entry_point() {
 #[tokio::test]
 async fn the_apps_page_refuses_bad_forms() {
     let suite = Suite::start().await;
-    let browser = suite.browser();
-    let (_, tokens) = browser.sign_in("ada", &[("slack", Authorize)]).await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
+    let (browser, client, _) = suite.signed_in("ada", &[("slack", Authorize)]).await;
     let page = browser.get("/oauth/apps").await;
     let fields = hidden_fields(&page.body);
     let field = |name: &str| {
@@ -1091,10 +987,7 @@ async fn an_ended_session_keeps_no_app_tokens() {
         }
         // The access token is a JWT valid until it expires, but Slack's tokens are gone, and
         // the session cannot take new ones.
-        let link = client.auth_required("slack:send_message").await["auth_url"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let link = client.auth_link("slack:send_message").await;
         let ended = browser.get(&link).await;
         assert_eq!(ended.status, StatusCode::BAD_REQUEST, "{}", ended.body);
         assert!(ended.body.contains("has ended"), "{}", ended.body);
@@ -1110,9 +1003,7 @@ async fn a_provider_outage_during_refresh_keeps_the_tokens() {
         |b| b,
     )
     .await;
-    let browser = suite.browser();
-    let (_, tokens) = browser.sign_in("ada", &[("slack", Authorize)]).await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
+    let (_, client, _) = suite.signed_in("ada", &[("slack", Authorize)]).await;
     client.call_ok("slack:send_message").await;
     suite.demo.faults("slack").set_token_server_error(true);
     let failed = client.call("slack:send_message").await;
@@ -1178,32 +1069,14 @@ async fn an_entry_under_an_unknown_key_is_kept() {
 #[tokio::test]
 async fn a_late_narrower_authorization_does_not_narrow_the_grant() {
     let suite = Suite::start().await;
-    let browser = suite.browser();
-    let (_, tokens) = browser.sign_in("ada", &[("slack", Skip)]).await;
-    let client = Client::connect(&suite.http, &access_token(&tokens), json!({})).await;
+    let (browser, client, _) = suite.signed_in("ada", &[("slack", Skip)]).await;
     // An authorization for send_message (chat:write) left at the provider's door...
-    let old = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let to_slack = browser.to_provider(&old, "ada").await;
-    let at_provider = browser
-        .get(&format!(
-            "{}&demo_auto=allow&demo_user=ada-slack",
-            to_slack.header("location").unwrap()
-        ))
-        .await;
-    let late_callback = at_provider.header("location").unwrap().to_owned();
+    let old = client.auth_link("slack:send_message").await;
+    let late_callback = browser.provider_answer(&old, "ada", "ada-slack").await;
     // ... while another completes, and list_channels upgrades the grant.
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = client.auth_link("slack:send_message").await;
     browser.authorize_link(&link, "ada", "ada-slack").await;
-    let upgrade = client.auth_required("slack:list_channels").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let upgrade = client.auth_link("slack:list_channels").await;
     browser.authorize_link(&upgrade, "ada", "ada-slack").await;
     client.call_ok("slack:list_channels").await;
     // The old one lands last: the wider grant stays.

@@ -3,13 +3,12 @@
 //! missing with a shared store or malformed, endpoints given by halves.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use async_trait::async_trait;
-use frontmcp::auth::store::{MemoryStore, Namespace, Store, StoreError};
+use frontmcp::auth::store::MemoryStore;
 use frontmcp::auth::{ConsentConfig, ServerAuth, ServerAuthMode};
 use frontmcp::prelude::*;
 use frontmcp_tests::ExampleServer;
+use frontmcp_tests::stores::CountingStore;
 
 fn orchestrated() -> ServerAuth {
     ServerAuth {
@@ -92,44 +91,6 @@ impl HalfEndpointsApp {
     }
 }
 
-/// A store that says it is shared (as Redis is), over memory.
-#[derive(Debug)]
-struct SharedLooking(MemoryStore);
-
-#[async_trait]
-impl Store for SharedLooking {
-    async fn put(
-        &self,
-        ns: Namespace,
-        key: &str,
-        value: &[u8],
-        ttl: Option<Duration>,
-    ) -> Result<(), StoreError> {
-        self.0.put(ns, key, value, ttl).await
-    }
-    async fn put_new(
-        &self,
-        ns: Namespace,
-        key: &str,
-        value: &[u8],
-        ttl: Option<Duration>,
-    ) -> Result<bool, StoreError> {
-        self.0.put_new(ns, key, value, ttl).await
-    }
-    async fn get(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.0.get(ns, key).await
-    }
-    async fn take(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.0.take(ns, key).await
-    }
-    async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError> {
-        self.0.delete(ns, key).await
-    }
-    async fn ping(&self) -> Result<(), StoreError> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn missing_client_ids_name_the_variable() {
     let message = start_error(
@@ -175,7 +136,9 @@ async fn a_shared_store_needs_vault_keys() {
             .app(HalfEndpointsApp)
             .auth(orchestrated())
             .upstream_provider("half", "https://half.example/oauth")
-            .store(Arc::new(SharedLooking(MemoryStore::new()))),
+            .store(Arc::new(
+                CountingStore::new(Arc::new(MemoryStore::new())).claiming_shared(),
+            )),
     )
     .await;
     assert!(message.contains("FRONTMCP_VAULT_KEYS"), "{message}");

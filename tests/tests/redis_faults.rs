@@ -32,18 +32,8 @@ async fn redis_down_mid_flow_leaves_nothing_half_written() {
         json!({}),
     )
     .await;
-    let link = client.auth_required("slack:send_message").await["auth_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let to_slack = browser.to_provider(&link, "ada").await;
-    let at_provider = browser
-        .get(&format!(
-            "{}&demo_auto=allow&demo_user=ada-slack",
-            to_slack.header("location").unwrap()
-        ))
-        .await;
-    let callback = at_provider.header("location").unwrap().to_owned();
+    let link = client.auth_link("slack:send_message").await;
+    let callback = browser.provider_answer(&link, "ada", "ada-slack").await;
 
     redis.stop();
     // The provider's answer cannot land: a page that says so.

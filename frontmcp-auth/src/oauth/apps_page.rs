@@ -71,15 +71,7 @@ impl AuthServer {
             apps: Default::default(),
             selected: None,
         };
-        let pending_id = random::token();
-        if let Err(e) = self.save_pending(&pending_id, &pending).await {
-            return self.unavailable(&e);
-        }
-        self.with_csrf_cookie(
-            self.login_page(&pending_id, &pending, &csrf, None),
-            &pending_id,
-            &csrf,
-        )
+        self.sign_in_page(&pending, &csrf).await
     }
 
     /// `POST /oauth/apps`: revokes one app of one of the user's sessions.

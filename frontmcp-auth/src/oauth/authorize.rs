@@ -296,14 +296,24 @@ impl AuthServer {
             apps,
             selected: None,
         };
+        self.sign_in_page(&pending, &csrf).await
+    }
+
+    /// Starts the flow `pending` (whose CSRF token is `csrf`): stores it under a new ID and
+    /// answers the login form with the flow's CSRF cookie.
+    pub(crate) async fn sign_in_page(
+        &self,
+        pending: &PendingRecord,
+        csrf: &str,
+    ) -> Response<Bytes> {
         let pending_id = random::token();
-        if let Err(e) = self.save_pending(&pending_id, &pending).await {
+        if let Err(e) = self.save_pending(&pending_id, pending).await {
             return self.unavailable(&e);
         }
         self.with_csrf_cookie(
-            self.login_page(&pending_id, &pending, &csrf, None),
+            self.login_page(&pending_id, pending, csrf, None),
             &pending_id,
-            &csrf,
+            csrf,
         )
     }
 

@@ -395,12 +395,12 @@ impl Server {
                         );
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, tool = %params.name, "the token vault did not answer");
+                        tracing::error!(error = %e, tool = %params.name, "the token vault cannot be read");
                         return Response::error(
                             Some(id),
                             ErrorObject::new(
                                 TEMPORARILY_UNAVAILABLE,
-                                "temporarily unavailable: the token vault did not answer; retry shortly",
+                                "temporarily unavailable: the token vault cannot be read; retry shortly",
                             ),
                         );
                     }
