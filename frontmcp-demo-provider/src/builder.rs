@@ -23,6 +23,8 @@ pub struct ProviderSpec {
     scopes: Vec<String>,
     access_token_ttl: Duration,
     refresh_token_ttl: Duration,
+    collection: String,
+    rest_scopes: Option<(String, String)>,
 }
 
 impl ProviderSpec {
@@ -41,6 +43,37 @@ impl ProviderSpec {
             scopes: scopes.into_iter().map(Into::into).collect(),
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
             refresh_token_ttl: DEFAULT_REFRESH_TOKEN_TTL,
+            collection: "items".into(),
+            rest_scopes: None,
+        }
+    }
+
+    /// Names the provider's REST collection (`/{id}/rest/{collection}`, default `items`) and the
+    /// scopes that read it and write it (default: the first and second scopes).
+    pub fn with_rest_api(
+        mut self,
+        collection: impl Into<String>,
+        read_scope: impl Into<String>,
+        write_scope: impl Into<String>,
+    ) -> Self {
+        self.collection = collection.into();
+        self.rest_scopes = Some((read_scope.into(), write_scope.into()));
+        self
+    }
+
+    /// The REST collection's name.
+    pub fn collection(&self) -> &str {
+        &self.collection
+    }
+
+    /// The scopes that read and write the REST collection.
+    pub fn rest_scopes(&self) -> (&str, &str) {
+        match &self.rest_scopes {
+            Some((read, write)) => (read, write),
+            None => {
+                let first = self.scopes.first().map_or("", String::as_str);
+                (first, self.scopes.get(1).map_or(first, String::as_str))
+            }
         }
     }
 

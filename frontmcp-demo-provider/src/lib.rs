@@ -27,6 +27,8 @@
 //! | `POST /{id}/revoke` | RFC 7009 revocation |
 //! | `GET /{id}/api/whoami` | `{user, scopes, provider, client_id}` for a Bearer token |
 //! | `POST /{id}/api/echo?scope=S` | echoes `{user, provider, body}`; 403 `insufficient_scope` without scope `S` |
+//! | `GET /{id}/rest/openapi.json` | an OpenAPI 3.1 document of a small REST collection, below |
+//! | `GET`, `POST /{id}/rest/{collection}`; `GET`, `DELETE /{id}/rest/{collection}/{itemId}` | the collection (read and write scopes: [`ProviderSpec::with_rest_api`]) |
 //! | `GET /`, `GET /{id}` | JSON indexes |
 //!
 //! ## Use from tests
@@ -75,6 +77,7 @@ mod builder;
 mod faults;
 mod html;
 mod provider;
+mod rest;
 mod server;
 mod util;
 

@@ -147,6 +147,7 @@ pub(crate) struct Provider {
     pub(crate) token_requests: AtomicU64,
     pub(crate) refresh_requests: AtomicU64,
     pub(crate) authorize_requests: AtomicU64,
+    pub(crate) collection: crate::rest::Collection,
     store: Mutex<Store>,
 }
 
@@ -169,6 +170,7 @@ impl Provider {
             token_requests: AtomicU64::new(0),
             refresh_requests: AtomicU64::new(0),
             authorize_requests: AtomicU64::new(0),
+            collection: crate::rest::Collection::default(),
             store: Mutex::new(Store::default()),
         }
     }

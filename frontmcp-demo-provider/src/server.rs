@@ -28,7 +28,7 @@ use url::Url;
 use crate::builder::{DemoProviderBuilder, TtlKind};
 use crate::faults::{FaultSettings, Faults};
 use crate::provider::{AuthorizeError, Client, DEFAULT_USER, OAuthError, Provider, TokenInfo};
-use crate::{Error, html, util};
+use crate::{Error, html, rest, util};
 
 /// Request bodies larger than this are refused.
 const MAX_BODY: usize = 64 * 1024;
@@ -452,6 +452,32 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Resp {
     } else {
         path.split('/').collect()
     };
+    if let [id, "rest", rest @ ..] = segments.as_slice() {
+        let Some(provider) = shared.provider(id) else {
+            return not_found();
+        };
+        let method = req.method().clone();
+        // Repeated parameters are allowed here (`tag=a&tag=b`), unlike in OAuth requests.
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
+        let token = bearer(provider, req.headers());
+        let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(_) => {
+                return json_response(StatusCode::PAYLOAD_TOO_LARGE, json!({"error": "too_large"}));
+            }
+        };
+        return match rest::handle(provider, &method, rest, &query, token, &body) {
+            (status, Some(value)) => json_response(status, value),
+            (status, None) => {
+                let mut response = Response::new(Full::new(Bytes::new()));
+                *response.status_mut() = status;
+                response
+            }
+        };
+    }
     let (id, route) = match segments.as_slice() {
         [] => {
             return if req.method() == Method::GET {

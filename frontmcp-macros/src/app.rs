@@ -25,14 +25,14 @@ struct AppArgs {
 }
 
 #[derive(Debug, FromMeta)]
-struct AppAuthArgs {
-    mode: SpannedValue<AppMode>,
+pub(crate) struct AppAuthArgs {
+    pub(crate) mode: SpannedValue<AppMode>,
     #[darling(default)]
     remote: Option<SpannedValue<RemoteArgs>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromMeta)]
-enum AppMode {
+pub(crate) enum AppMode {
     #[darling(rename = "transparent")]
     Transparent,
     #[darling(rename = "inherit")]
@@ -258,7 +258,7 @@ fn app_id(args: &AppArgs, errors: &mut darling::error::Accumulator) -> String {
     id
 }
 
-/// Checks the auth options; returns the remote scopes tools must draw from, if any.
+/// Checks the app's options; returns the remote scopes tools must draw from, if any.
 fn validate_auth(args: &AppArgs, errors: &mut darling::error::Accumulator) -> Option<Vec<String>> {
     if let Some(exclude) = &args.exclude_from_parent {
         if **exclude && !args.standalone.is_some_and(|s| *s) {
@@ -268,7 +268,14 @@ fn validate_auth(args: &AppArgs, errors: &mut darling::error::Accumulator) -> Op
             ));
         }
     }
-    let auth = args.auth.as_ref()?;
+    validate_app_auth(args.auth.as_ref()?, errors)
+}
+
+/// Checks an `auth(...)` of an app or an adapter; returns its remote scopes, if any.
+pub(crate) fn validate_app_auth(
+    auth: &AppAuthArgs,
+    errors: &mut darling::error::Accumulator,
+) -> Option<Vec<String>> {
     match (*auth.mode, &auth.remote) {
         (AppMode::Transparent, None) => {
             errors.push(crate::attrs::error_at_span(
@@ -329,7 +336,7 @@ fn validate_auth(args: &AppArgs, errors: &mut darling::error::Accumulator) -> Op
     }
 }
 
-fn auth_tokens(auth: &AppAuthArgs) -> TokenStream {
+pub(crate) fn auth_tokens(auth: &AppAuthArgs) -> TokenStream {
     let mode = match *auth.mode {
         AppMode::Transparent => quote!(::frontmcp::__private::AppAuthMode::Transparent),
         AppMode::Inherit => quote!(::frontmcp::__private::AppAuthMode::Inherit),

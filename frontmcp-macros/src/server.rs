@@ -7,11 +7,13 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Item, LitStr};
 
+use crate::app::{AppAuthArgs, AppMode, auth_tokens as app_auth_tokens, validate_app_auth};
 use crate::attrs::{StrList, error_at, error_at_span, finish, opt_cow, parse_args};
 
 #[derive(Debug, FromMeta)]
 struct ServerArgs {
     info: InfoArgs,
+    #[darling(default)]
     apps: PathList,
     #[darling(default)]
     auth: Option<ServerAuthArgs>,
@@ -19,6 +21,34 @@ struct ServerArgs {
     http: Option<HttpArgs>,
     #[darling(default)]
     tool_naming: Option<NamingArgs>,
+    #[darling(default)]
+    adapters: Option<AdaptersArgs>,
+}
+
+/// `adapters(openapi(...), openapi(...))`.
+#[derive(Debug, Default, FromMeta)]
+struct AdaptersArgs {
+    #[darling(multiple)]
+    openapi: Vec<OpenApiArgs>,
+}
+
+#[derive(Debug, FromMeta)]
+struct OpenApiArgs {
+    spec: LitStr,
+    #[darling(default)]
+    id: Option<LitStr>,
+    #[darling(default)]
+    name: Option<LitStr>,
+    #[darling(default)]
+    description: Option<LitStr>,
+    #[darling(default)]
+    base_url: Option<LitStr>,
+    #[darling(default)]
+    allow_private_network: Option<bool>,
+    #[darling(default)]
+    timeout_secs: Option<SpannedValue<u64>>,
+    #[darling(default)]
+    auth: Option<AppAuthArgs>,
 }
 
 #[derive(Debug, FromMeta)]
@@ -164,10 +194,10 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             errors.push(error_at(lit, "must not be empty"));
         }
     }
-    if args.apps.is_empty() {
+    if args.apps.is_empty() && args.adapters.as_ref().is_none_or(|a| a.openapi.is_empty()) {
         errors.push(error_at_span(
             proc_macro2::Span::call_site(),
-            "`apps(...)` lists at least one app",
+            "`apps(...)` lists at least one app (or `adapters(openapi(...))` at least one spec)",
         ));
     }
     for (i, app) in args.apps.iter().enumerate() {
@@ -181,6 +211,16 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         .tool_naming
         .as_ref()
         .map(|n| naming_tokens(n, &mut errors));
+    let orchestrated = args
+        .auth
+        .as_ref()
+        .is_some_and(|a| *a.mode == ServerMode::Orchestrated);
+    let adapters: Vec<TokenStream> = args
+        .adapters
+        .iter()
+        .flat_map(|a| &a.openapi)
+        .map(|adapter| openapi_tokens(adapter, orchestrated, &mut errors))
+        .collect();
     if let Err(e) = errors.finish() {
         let err = e.write_errors();
         return quote!(#err #item);
@@ -211,6 +251,9 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     if let Some(auth) = auth {
         builder.extend(quote!(.auth(#auth)));
     }
+    for adapter in adapters {
+        builder.extend(quote!(.openapi(#adapter)));
+    }
     let apps: Vec<_> = args.apps.iter().collect();
     for app in &apps {
         builder
@@ -221,10 +264,6 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         .as_ref()
         .and_then(|a| a.session_mode.as_ref())
         .is_some_and(|m| **m == SessionModeArg::Stateless);
-    let orchestrated = args
-        .auth
-        .as_ref()
-        .is_some_and(|a| *a.mode == ServerMode::Orchestrated);
     let vault_check = if !orchestrated {
         Some(quote! {
             const _: () = ::frontmcp::__private::assert_no_vault_without_orchestration(&[
@@ -262,7 +301,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
 
             /// Serves one client over stdin and stdout.
             pub async fn serve_stdio() -> ::frontmcp::__private::Result<()> {
-                Self::builder().build()?.serve_stdio().await
+                Self::builder().build_async().await?.serve_stdio().await
             }
         }
 
@@ -491,4 +530,85 @@ fn is_origin(origin: &str) -> bool {
         return false;
     };
     !rest.is_empty() && !rest.contains(['/', '?', '#', ' '])
+}
+
+/// One `openapi(...)`: checked, then `OpenApi::new(spec)` with its settings.
+fn openapi_tokens(
+    args: &OpenApiArgs,
+    orchestrated: bool,
+    errors: &mut darling::error::Accumulator,
+) -> TokenStream {
+    let spec = &args.spec;
+    let value = spec.value();
+    let allow_private = args.allow_private_network.unwrap_or(false);
+    if value.trim().is_empty() {
+        errors.push(error_at(spec, "give the spec's file path or https:// URL"));
+    } else if value.starts_with("http://") && !allow_private {
+        errors.push(error_at(
+            spec,
+            "specs are fetched over https:// (http:// only with `allow_private_network = true`, for local specs)",
+        ));
+    }
+    if let Some(id) = &args.id {
+        let id_value = id.value();
+        if id_value.is_empty()
+            || !id_value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        {
+            errors.push(error_at(id, "an app id is made of a-z, 0-9, `-` and `_`"));
+        }
+    }
+    if let Some(url) = &args.base_url {
+        let url_value = url.value();
+        let ok = url_value.starts_with("https://")
+            || (allow_private && url_value.starts_with("http://"));
+        if !ok {
+            errors.push(error_at(
+                url,
+                "expected an https:// URL (http:// only with `allow_private_network = true`)",
+            ));
+        }
+    }
+    if let Some(timeout) = &args.timeout_secs {
+        if **timeout == 0 {
+            errors.push(error_at_span(
+                timeout.span(),
+                "a timeout of 0 seconds cannot work",
+            ));
+        }
+    }
+    if let Some(auth) = &args.auth {
+        validate_app_auth(auth, errors);
+        if *auth.mode == AppMode::Transparent && !orchestrated {
+            errors.push(error_at_span(
+                auth.mode.span(),
+                "an adapter authorized with its own provider needs the server's `auth(mode = \"orchestrated\")`",
+            ));
+        }
+    }
+    let mut tokens = quote!(::frontmcp::__private::OpenApi::new(#spec));
+    for (method, value) in [
+        ("id", &args.id),
+        ("name", &args.name),
+        ("description", &args.description),
+        ("base_url", &args.base_url),
+    ] {
+        if let Some(value) = value {
+            let method = syn::Ident::new(method, value.span());
+            tokens.extend(quote!(.#method(#value)));
+        }
+    }
+    if allow_private {
+        tokens.extend(quote!(.allow_private_network(true)));
+    }
+    if let Some(timeout) = &args.timeout_secs {
+        let secs = **timeout;
+        tokens.extend(quote!(.timeout(::frontmcp::__private::Duration::from_secs(#secs))));
+    }
+    if let Some(auth) = &args.auth {
+        let auth = app_auth_tokens(auth);
+        tokens.extend(quote!(.auth(#auth)));
+    }
+    tokens
 }

@@ -14,6 +14,7 @@ pub use frontmcp_auth::{
     ServerAuthType, SessionMode, TokenStorage,
 };
 
+pub use crate::adapters::openapi::OpenApi;
 pub use crate::protocol::mcp::CallToolResult;
 pub use crate::server::{
     App, AppDescriptor, BoxFuture, CallError, HttpConfig, IntoToolResult, ResponseMode,

@@ -37,6 +37,7 @@
 //! can also be used directly. See the `docs/` folder of the repository for the guide.
 #![deny(missing_docs)]
 
+pub mod adapters;
 pub mod env;
 pub mod protocol;
 mod server;
@@ -45,6 +46,7 @@ mod transport;
 #[doc(hidden)]
 pub mod __private;
 
+pub use adapters::openapi::OpenApi;
 pub use frontmcp_auth as auth;
 pub use frontmcp_macros::{app, front_mcp, tool};
 pub use protocol::ProtocolVersion;

@@ -31,7 +31,7 @@ pub struct TestServer {
 impl TestServer {
     /// Builds and starts `builder`.
     pub async fn start(builder: frontmcp::ServerBuilder) -> Self {
-        let server = builder.build().expect("test server builds");
+        let server = builder.build_async().await.expect("test server builds");
         let running = server
             .clone()
             .bind("127.0.0.1:0".parse().unwrap())
@@ -354,17 +354,24 @@ impl ExampleServer {
         )
     }
 
-    /// A session token for `user`, obtained like a client would (register, sign in, consent with
-    /// every app authorized at its provider, code).
+    /// A session token for `user` of `agent_suite`, with Slack and GitHub authorized.
     pub fn token(&self, user: &str) -> String {
-        use progressive::Decision::Authorize;
+        self.token_for(user, &["slack", "github"])
+    }
+
+    /// A session token for `user`, obtained like a client would (register, sign in, consent with
+    /// `apps` authorized at their providers, code).
+    pub fn token_for(&self, user: &str, apps: &[&str]) -> String {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("a runtime");
         let browser = progressive::UserAgent::new(&Http::new(&self.url));
-        let (_, tokens) =
-            runtime.block_on(browser.sign_in(user, &[("slack", Authorize), ("github", Authorize)]));
+        let decisions: Vec<(&str, progressive::Decision)> = apps
+            .iter()
+            .map(|app| (*app, progressive::Decision::Authorize))
+            .collect();
+        let (_, tokens) = runtime.block_on(browser.sign_in(user, &decisions));
         tokens["access_token"]
             .as_str()
             .expect("an access token")

@@ -92,6 +92,27 @@ fn typescript_sdk_client() {
     );
 }
 
+/// The TypeScript SDK against the OpenAPI gateway example: tools generated from a spec, their
+/// output schemas compiled and enforced by the SDK.
+#[test]
+fn typescript_sdk_openapi_gateway() {
+    let Some(dir) = node_package("TypeScript SDK") else {
+        return;
+    };
+    let server = ExampleServer::start("openapi_gateway");
+    run(
+        Command::new("node")
+            .args(["--test", "openapi.test.mjs"])
+            .env("MCP_URL", &server.url)
+            .env(
+                "MCP_TOKEN",
+                server.token_for("interop-openapi", &["petstore"]),
+            )
+            .current_dir(&dir),
+        "the TypeScript SDK against the OpenAPI gateway",
+    );
+}
+
 #[test]
 fn python_sdk_client() {
     if !available("python3", "Python SDK") {

@@ -222,3 +222,41 @@ async fn request(
         other => panic!("unexpected {other:?}"),
     }
 }
+
+/// `adapters(openapi(...))`: the spec's operations are tools of an app named by `id`.
+#[front_mcp(
+    info(name = "gateway", version = "1.0.0"),
+    adapters(openapi(
+        spec = "openapi/petstore-extra.yaml",
+        id = "pets",
+        name = "Pets",
+        base_url = "http://127.0.0.1:9/rest",
+        allow_private_network = true,
+        timeout_secs = 5
+    ))
+)]
+struct Gateway;
+
+#[tokio::test]
+async fn openapi_adapters_from_the_macro() {
+    assert!(
+        Gateway::builder().build().is_err(),
+        "adapters load asynchronously"
+    );
+    let server = Gateway::builder().build_async().await.unwrap();
+    let session = frontmcp::Session::default();
+    frontmcp_tests_init(&server, &session).await;
+    let list = request(
+        &server,
+        &session,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+    )
+    .await;
+    let names: Vec<&str> = list["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["pets:export"]);
+}

@@ -129,7 +129,7 @@ impl Server {
     }
     /// Serves one client over stdin and stdout.
     pub async fn serve_stdio() -> ::frontmcp::__private::Result<()> {
-        Self::builder().build()?.serve_stdio().await
+        Self::builder().build_async().await?.serve_stdio().await
     }
 }
 const _: () = ::frontmcp::__private::assert_distinct_app_ids(

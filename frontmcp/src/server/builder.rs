@@ -23,6 +23,7 @@ use super::{
     App, AppDescriptor, BoxFuture, CallError, Error, HttpConfig, IntoToolResult, Server,
     SessionManager, ToolCall, ToolContext, ToolDescriptor, ToolNaming,
 };
+use crate::adapters::openapi::OpenApi;
 use crate::protocol::mcp::{CallToolResult, Implementation};
 
 /// Default number of tools per `tools/list` page.
@@ -48,6 +49,7 @@ pub struct ServerBuilder {
     info: Implementation,
     instructions: Option<String>,
     apps: Vec<Arc<dyn App>>,
+    adapters: Vec<OpenApi>,
     auth: ServerAuth,
     http: HttpConfig,
     naming: ToolNaming,
@@ -75,6 +77,7 @@ impl ServerBuilder {
             },
             instructions: None,
             apps: Vec::new(),
+            adapters: Vec::new(),
             auth: ServerAuth::default(),
             http: HttpConfig::default(),
             naming: ToolNaming::default(),
@@ -106,6 +109,13 @@ impl ServerBuilder {
     /// Adds an app: a `#[app]` type or an [`AppBuilder`].
     pub fn app(mut self, app: impl App) -> Self {
         self.apps.push(Arc::new(app));
+        self
+    }
+
+    /// Adds the operations of an OpenAPI spec as tools. The spec is loaded when the server is
+    /// built; adapters with the same app ID (by default, behind the same provider) are one app.
+    pub fn openapi(mut self, adapter: OpenApi) -> Self {
+        self.adapters.push(adapter);
         self
     }
 
@@ -210,8 +220,33 @@ impl ServerBuilder {
     }
 
     /// Validates the composition and builds the server.
+    ///
+    /// A server with OpenAPI adapters is built with [`build_async`](Self::build_async) (their
+    /// specs are read and fetched asynchronously); `build` refuses it. `serve`, `serve_from_env`
+    /// and the `#[front_mcp]` constructors do that for you.
     pub fn build(self) -> Result<Server, Error> {
-        let registry = Registry::build(self.apps, &self.naming, &self.auth, self.page_size)?;
+        if !self.adapters.is_empty() {
+            return Err(Error::Unsupported(
+                "a server with OpenAPI adapters loads their specs asynchronously: build it with `build_async().await`, or start it with `serve` / `serve_from_env`".into(),
+            ));
+        }
+        self.finish(Vec::new())
+    }
+
+    /// Validates the composition, loads the OpenAPI adapters' specs (files, or URLs fetched with
+    /// a timeout, a size limit and SSRF checks), and builds the server.
+    pub async fn build_async(mut self) -> Result<Server, Error> {
+        let adapters =
+            crate::adapters::openapi::load_all(std::mem::take(&mut self.adapters)).await?;
+        self.finish(adapters)
+    }
+
+    fn finish(self, adapters: Vec<crate::adapters::openapi::OpenApiApp>) -> Result<Server, Error> {
+        let mut apps = self.apps;
+        for adapter in adapters {
+            apps.push(Arc::new(adapter));
+        }
+        let registry = Registry::build(apps, &self.naming, &self.auth, self.page_size)?;
         let unsupported = match (self.auth.mode, self.auth.kind) {
             (ServerAuthMode::Transparent, _) => Some("auth(mode = \"transparent\")"),
             (ServerAuthMode::Orchestrated, ServerAuthType::Remote) => {
@@ -243,7 +278,7 @@ impl ServerBuilder {
 
     /// Builds and serves over Streamable HTTP on `addr` until Ctrl-C or SIGTERM.
     pub async fn serve(self, addr: SocketAddr) -> Result<(), Error> {
-        self.build()?.serve(addr).await
+        self.build_async().await?.serve(addr).await
     }
 
     /// Builds and serves as configured by the environment (`FRONTMCP_ADDR`,
@@ -255,7 +290,8 @@ impl ServerBuilder {
             Some(issuer) if self.issuer.is_none() => self.issuer(issuer),
             _ => self,
         }
-        .build()?;
+        .build_async()
+        .await?;
         match env.transport {
             crate::env::Transport::Http => server.serve(env.addr).await,
             crate::env::Transport::Stdio => server.serve_stdio().await,

@@ -36,6 +36,9 @@ pub enum Error {
     /// The token store could not be opened (Redis unreachable, ...).
     #[error("token store: {0}")]
     Store(String),
+    /// An OpenAPI adapter could not be loaded.
+    #[error(transparent)]
+    Adapter(#[from] crate::adapters::openapi::OpenApiError),
     /// A configured feature this build cannot provide yet.
     #[error("{0}")]
     Unsupported(String),

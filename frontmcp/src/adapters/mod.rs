@@ -1,0 +1,3 @@
+//! Tools that come from elsewhere than `#[app]` code: OpenAPI specs.
+
+pub mod openapi;
