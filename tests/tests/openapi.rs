@@ -301,6 +301,16 @@ async fn upstream_errors_bad_arguments_and_huge_responses() {
     assert!(error_text(&big).contains("larger than 65536 bytes"));
     let small = call(&client, "inventory:export", json!({"bytes": 10})).await;
     assert_eq!(structured(&small)["body"], "xxxxxxxxxx");
+    // An answer that breaks the API's own spec is an error naming where, not a result that
+    // clients would reject against the outputSchema.
+    let strays = call(&client, "petstore:export_2", json!({"bytes": 101})).await;
+    let text = error_text(&strays);
+    assert!(
+        text.contains("not as its spec describes (/body:") && text.contains("xxxx"),
+        "{text}"
+    );
+    let keeps = call(&client, "petstore:export_2", json!({"bytes": 100})).await;
+    assert_eq!(structured(&keeps)["status"], 200);
 }
 
 #[tokio::test]
@@ -380,7 +390,7 @@ async fn bad_specs_stop_the_start_naming_the_location() {
                 ),
             ))
             .max_spec_bytes(1000),
-            "more than the limit of 1000",
+            "larger than the limit of 1000 bytes",
         ),
         // SSRF: private and loopback addresses are refused unless allowed.
         (

@@ -23,10 +23,11 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// How much of an error response's body a failed call shows.
 const EXCERPT_CHARS: usize = 500;
 
-/// An operation ready to run: its description and its compiled input schema.
+/// An operation ready to run: its description and its compiled schemas.
 pub(crate) struct Endpoint {
     pub(crate) operation: Operation,
-    pub(crate) validator: jsonschema::Validator,
+    pub(crate) input: jsonschema::Validator,
+    pub(crate) output: Option<jsonschema::Validator>,
 }
 
 /// How calls are made.
@@ -46,7 +47,7 @@ impl Caller {
         ctx: &ToolContext,
         arguments: Value,
     ) -> Result<CallToolResult, CallError> {
-        if let Some(error) = endpoint.validator.iter_errors(&arguments).next() {
+        if let Some(error) = endpoint.input.iter_errors(&arguments).next() {
             let path = error.instance_path().to_string();
             let field = path.trim_start_matches('/').replace('/', ".");
             return Err(CallError::InvalidArguments(if field.is_empty() {
@@ -145,6 +146,24 @@ impl Caller {
                 let mut structured = Map::new();
                 structured.insert("status".into(), code);
                 structured.insert("body".into(), value);
+                let structured = Value::Object(structured);
+                // Clients check structuredContent against the outputSchema: an answer that
+                // strays from its spec is reported here, clearly, rather than failing there.
+                if let Some(error) = endpoint
+                    .output
+                    .as_ref()
+                    .and_then(|v| v.iter_errors(&structured).next())
+                {
+                    tracing::warn!(%label, error = %error, "the API's answer does not match its spec");
+                    return Ok(CallToolResult::error(format!(
+                        "{label} answered {status}, but not as its spec describes ({}: {error}): {}",
+                        error.instance_path(),
+                        excerpt(&body)
+                    )));
+                }
+                let Value::Object(structured) = structured else {
+                    unreachable!("built as an object")
+                };
                 Ok(CallToolResult::success(vec![Content::text(text)]).with_structured(structured))
             }
             None if op.output_schema.is_some() => Ok(CallToolResult::error(format!(
@@ -164,23 +183,26 @@ impl Caller {
         arguments: &Value,
     ) -> Result<reqwest::RequestBuilder, CallError> {
         let invalid = |message: String| CallError::InvalidArguments(message);
+        let must_be_values =
+            |property: &str| invalid(format!("{property}: must be a value or a list of values"));
         let mut path = op.path.clone();
-        let mut query: Vec<(String, String)> = Vec::new();
+        let mut query: Vec<String> = Vec::new();
         let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::new();
         for param in &op.params {
-            let Some(value) = arguments.get(&param.property).filter(|v| !v.is_null()) else {
-                continue;
-            };
-            match param.location {
-                Location::Path => {
-                    let text = scalar_or_list(value).ok_or_else(|| {
-                        invalid(format!(
-                            "{}: must be a value or a list of values",
-                            param.property
-                        ))
-                    })?;
-                    // `.` and `..` would be read as dot segments, even escaped.
-                    if text == "." || text == ".." {
+            let value = arguments.get(&param.property).filter(|v| !v.is_null());
+            match (param.location, value) {
+                (Location::Path, None) => {
+                    return Err(invalid(format!(
+                        "{}: a path parameter is required",
+                        param.property
+                    )));
+                }
+                (_, None) => {}
+                (Location::Path, Some(value)) => {
+                    let text =
+                        scalar_or_list(value).ok_or_else(|| must_be_values(&param.property))?;
+                    // Empty, `.` and `..` would make another path, even escaped.
+                    if text.is_empty() || text == "." || text == ".." {
                         return Err(invalid(format!(
                             "{}: `{text}` cannot be a path segment",
                             param.property
@@ -189,32 +211,37 @@ impl Caller {
                     let escaped = utf8_percent_encode(&text, SEGMENT).to_string();
                     path = path.replace(&format!("{{{}}}", param.name), &escaped);
                 }
-                Location::Query => match value {
-                    Value::Array(items) if param.explode => {
-                        for item in items {
-                            let text = scalar(item).ok_or_else(|| {
-                                invalid(format!("{}: list items must be values", param.property))
-                            })?;
-                            query.push((param.name.clone(), text));
+                (Location::Query, Some(value)) => {
+                    let name = utf8_percent_encode(&param.name, SEGMENT);
+                    let items: Vec<String> = match value {
+                        Value::Array(items) => items
+                            .iter()
+                            .map(|item| {
+                                scalar(item).ok_or_else(|| {
+                                    invalid(format!(
+                                        "{}: list items must be values",
+                                        param.property
+                                    ))
+                                })
+                            })
+                            .collect::<Result<_, _>>()?,
+                        value => {
+                            vec![scalar(value).ok_or_else(|| must_be_values(&param.property))?]
                         }
+                    };
+                    let escaped = items
+                        .iter()
+                        .map(|i| utf8_percent_encode(i, SEGMENT).to_string());
+                    if param.explode {
+                        query.extend(escaped.map(|item| format!("{name}={item}")));
+                    } else {
+                        // The form style's delimiter stays a literal comma.
+                        query.push(format!("{name}={}", escaped.collect::<Vec<_>>().join(",")));
                     }
-                    value => {
-                        let text = scalar_or_list(value).ok_or_else(|| {
-                            invalid(format!(
-                                "{}: must be a value or a list of values",
-                                param.property
-                            ))
-                        })?;
-                        query.push((param.name.clone(), text));
-                    }
-                },
-                Location::Header => {
-                    let text = scalar_or_list(value).ok_or_else(|| {
-                        invalid(format!(
-                            "{}: must be a value or a list of values",
-                            param.property
-                        ))
-                    })?;
+                }
+                (Location::Header, Some(value)) => {
+                    let text =
+                        scalar_or_list(value).ok_or_else(|| must_be_values(&param.property))?;
                     let name = HeaderName::try_from(param.name.as_str()).map_err(|_| {
                         invalid(format!(
                             "{}: the spec's header name is invalid",
@@ -237,8 +264,16 @@ impl Caller {
             path
         ))
         .map_err(|e| invalid(format!("the request URL is invalid: {e}")))?;
+        // Whatever the path held, the request goes to the API's own origin.
+        if url.origin() != self.base.origin() {
+            return Err(invalid(format!(
+                "the request would leave {} for {}",
+                self.base.origin().ascii_serialization(),
+                url.origin().ascii_serialization()
+            )));
+        }
         if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(&query);
+            url.set_query(Some(&query.join("&")));
         }
         let mut request = self
             .http
@@ -351,7 +386,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             request.url().as_str(),
-            "https://api.example/v1/pets/a%20b%2F..%2Fc/photos?tag=x&tag=y+z&fields=name%2Cid"
+            "https://api.example/v1/pets/a%20b%2F..%2Fc/photos?tag=x&tag=y%20z&fields=name,id"
         );
         assert_eq!(request.method(), http::Method::POST);
         assert_eq!(request.headers()["x-trace"], "t-1");
@@ -363,10 +398,31 @@ mod tests {
     }
 
     #[test]
+    fn requests_stay_on_the_apis_origin() {
+        let mut op = operation();
+        op.params.clear();
+        for path in ["@evil.example/x", ".evil.example/x"] {
+            op.path = path.into();
+            let mut caller = caller();
+            caller.base = Url::parse("https://api.example").unwrap();
+            let Err(CallError::InvalidArguments(message)) = caller.request(&op, &json!({})) else {
+                panic!("{path} was sent");
+            };
+            assert!(
+                message.contains("would leave https://api.example"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
     fn arguments_that_cannot_become_a_request() {
         for (args, needle) in [
             (json!({"id": ".."}), "cannot be a path segment"),
             (json!({"id": "."}), "cannot be a path segment"),
+            (json!({"id": ""}), "cannot be a path segment"),
+            (json!({"id": null}), "a path parameter is required"),
+            (json!({}), "a path parameter is required"),
             (json!({"id": {"a": 1}}), "id: must be a value"),
             (
                 json!({"id": 1, "trace": "a\nb"}),

@@ -30,7 +30,6 @@ mod source;
 mod spec;
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 use std::time::Duration;
 
 use frontmcp_auth::{AppAuth, AppAuthMode};
@@ -177,15 +176,21 @@ impl OpenApi {
         }
     }
 
-    /// The ID the provider suggests: `github` for `https://github.com/login/oauth`, the last path
+    /// The ID the provider suggests: its host without `www.` and the top-level domain
+    /// (`github` for `https://github.com/login/oauth`, `connect-stripe` for
+    /// `https://connect.stripe.com`, `acme-okta` for `https://acme.okta.com`), or the last path
     /// segment for a provider on an address (`http://127.0.0.1:9099/petstore`).
     fn provider_id(&self) -> Option<String> {
         let remote = self.auth.remote.as_ref()?;
         let url = Url::parse(&remote.provider).ok()?;
         let label = match url.host()? {
             url::Host::Domain(domain) if domain != "localhost" => {
-                let labels: Vec<&str> = domain.split('.').collect();
-                labels[labels.len().saturating_sub(2)].to_owned()
+                let domain = domain.trim_end_matches('.');
+                let domain = domain.strip_prefix("www.").unwrap_or(domain);
+                match domain.rsplit_once('.') {
+                    Some((name, _tld)) => name.to_owned(),
+                    None => domain.to_owned(),
+                }
             }
             _ => url
                 .path_segments()?
@@ -209,7 +214,7 @@ fn app_id(raw: &str) -> String {
 /// The tools of the adapters sharing one app ID.
 pub(crate) struct OpenApiApp {
     descriptor: AppDescriptor,
-    endpoints: HashMap<String, (Arc<Endpoint>, usize)>,
+    endpoints: HashMap<String, (Endpoint, usize)>,
     callers: Vec<Caller>,
 }
 
@@ -232,50 +237,39 @@ pub(crate) async fn load_all(adapters: Vec<OpenApi>) -> Result<Vec<OpenApiApp>, 
             location: adapter.spec.clone(),
             message,
         };
+        let title = loaded
+            .document
+            .get("info")
+            .and_then(|i| i.get("title"))
+            .and_then(Value::as_str);
         let id = adapter
             .id
             .clone()
             .or_else(|| adapter.provider_id())
-            .map(|id| app_id(&id));
+            .unwrap_or_else(|| title.unwrap_or("api").to_owned());
+        let id = app_id(&id);
         // Tool names are unique within an app, across its specs.
-        let group = id.as_ref().and_then(|id| {
-            apps.iter()
-                .position(|(_, app, _)| app.descriptor.id.as_ref() == id.as_str())
-        });
+        let group = apps
+            .iter()
+            .position(|(_, app, _)| app.descriptor.id.as_ref() == id);
         let mut names = group.map(|g| apps[g].2.clone()).unwrap_or_default();
         let document = spec::read(&loaded.document, &mut names).map_err(invalid)?;
-        for (operation, why) in &document.skipped {
-            tracing::warn!(spec = %adapter.spec, %operation, %why, "OpenAPI operation skipped");
-        }
-        let id = id.unwrap_or_else(|| app_id(document.title.as_deref().unwrap_or("api")));
+        let limits = Limits {
+            timeout: adapter.timeout,
+            max_bytes: adapter.max_response_bytes,
+            allow_private_network: adapter.allow_private_network,
+        };
         let base = base_url(&adapter, document.server.as_deref(), loaded.base.as_ref())
+            .and_then(|base| source::check_url(&base, limits).map(|()| base))
             .map_err(invalid)?;
-        let mut http = reqwest::Client::builder()
-            .timeout(adapter.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("frontmcp/", env!("CARGO_PKG_VERSION")));
-        if !adapter.allow_private_network {
-            // The API's address is checked once and kept: a spec cannot point calls at this
-            // server's own network, and DNS cannot be changed under the calls (SSRF).
-            let (host, address) = source::resolve_checked(&base, adapter.limits())
-                .await
-                .map_err(invalid)?;
-            http = http.resolve(&host, address);
-        }
         let caller = Caller {
-            http: http
-                .build()
-                .map_err(|e| invalid(format!("cannot build an HTTP client: {e}")))?,
+            http: source::client(limits).map_err(invalid)?,
             base,
             with_token: adapter.auth.mode == AppAuthMode::Transparent,
             max_response_bytes: adapter.max_response_bytes,
             timeout: adapter.timeout,
         };
-        tracing::info!(spec = %adapter.spec, app = %id, tools = document.operations.len(), skipped = document.skipped.len(), "OpenAPI spec loaded");
-        let position = match apps
-            .iter()
-            .position(|(_, app, _)| app.descriptor.id.as_ref() == id)
-        {
+        let position = match group {
             Some(position) => {
                 let (first, _, _) = &apps[position];
                 if first.auth != adapter.auth {
@@ -318,6 +312,7 @@ pub(crate) async fn load_all(adapters: Vec<OpenApi>) -> Result<Vec<OpenApiApp>, 
             .as_ref()
             .map(|r| r.scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>())
             .unwrap_or_default();
+        let mut skipped = document.skipped;
         for mut operation in document.operations {
             if !allowed.is_empty() {
                 operation.scopes.retain(|scope| {
@@ -328,29 +323,43 @@ pub(crate) async fn load_all(adapters: Vec<OpenApi>) -> Result<Vec<OpenApiApp>, 
                     known
                 });
             }
-            let tool = tool_descriptor(&operation).map_err(invalid)?;
-            let validator = jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .build(&operation.input_schema)
-                .map_err(|e| {
-                    invalid(format!(
-                        "operation {}: its input schema: {e}",
-                        operation.tool
-                    ))
-                })?;
+            let compile = |schema: &Value| {
+                jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft202012)
+                    .build(schema)
+            };
+            let validators = compile(&operation.input_schema).and_then(|input| {
+                let output = operation.output_schema.as_ref().map(compile).transpose()?;
+                Ok((input, output))
+            });
+            let (input, output) = match validators {
+                Ok(validators) => validators,
+                Err(e) => {
+                    skipped.push((
+                        format!("{} {}", operation.method, operation.path),
+                        format!("its schema cannot be compiled: {e}"),
+                    ));
+                    continue;
+                }
+            };
             taken.insert(operation.tool.clone());
-            app.descriptor.tools.push(tool);
+            app.descriptor.tools.push(tool_descriptor(&operation));
             app.endpoints.insert(
                 operation.tool.clone(),
                 (
-                    Arc::new(Endpoint {
+                    Endpoint {
                         operation,
-                        validator,
-                    }),
+                        input,
+                        output,
+                    },
                     caller,
                 ),
             );
         }
+        for (operation, why) in &skipped {
+            tracing::warn!(spec = %adapter.spec, %operation, %why, "OpenAPI operation skipped");
+        }
+        tracing::info!(spec = %adapter.spec, app = %id, tools = app.endpoints.len(), skipped = skipped.len(), "OpenAPI spec loaded");
     }
     Ok(apps.into_iter().map(|(_, app, _)| app).collect())
 }
@@ -376,27 +385,24 @@ fn base_url(
         }
         (None, None, _) => return Err("the spec names no server: set base_url".into()),
     };
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if adapter.allow_private_network => Ok(url),
-        other => Err(format!(
-            "the API URL {url} is {other}://; https:// is required (http:// with allow_private_network)"
-        )),
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "the API URL {url} has a query or fragment; give its base path only"
+        ));
     }
+    Ok(url)
 }
 
-fn tool_descriptor(operation: &spec::Operation) -> Result<ToolDescriptor, String> {
-    let schema = |value: &Value| {
-        Schema::try_from(value.clone())
-            .map_err(|_| format!("operation {}: a schema is not an object", operation.tool))
-    };
+fn tool_descriptor(operation: &spec::Operation) -> ToolDescriptor {
+    let schema =
+        |value: &Value| Schema::try_from(value.clone()).expect("operations' schemas are objects");
     let method = &operation.method;
     let safe = *method == http::Method::GET || *method == http::Method::HEAD;
     let mut tool = ToolDescriptor::new(operation.tool.clone());
     tool.description = operation.description.clone().map(Into::into);
     tool.scopes = operation.scopes.iter().cloned().map(Into::into).collect();
-    tool.input_schema = schema(&operation.input_schema)?;
-    tool.output_schema = operation.output_schema.as_ref().map(schema).transpose()?;
+    tool.input_schema = schema(&operation.input_schema);
+    tool.output_schema = operation.output_schema.as_ref().map(schema);
     tool.annotations = ToolAnnotations {
         read_only_hint: Some(safe),
         destructive_hint: (!safe).then_some(*method == http::Method::DELETE),
@@ -406,7 +412,7 @@ fn tool_descriptor(operation: &spec::Operation) -> Result<ToolDescriptor, String
         open_world_hint: Some(true),
         ..Default::default()
     };
-    Ok(tool)
+    tool
 }
 
 impl App for OpenApiApp {

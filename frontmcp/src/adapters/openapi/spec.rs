@@ -159,7 +159,11 @@ fn read_operation(
     operation: &Value,
     names: &mut BTreeSet<String>,
 ) -> Result<Operation, String> {
-    let mut defs = Defs::new(doc);
+    if !path.starts_with('/') {
+        // Glued to the base URL, it could name another host (`@evil.example/x`).
+        return Err("the path does not start with `/`".into());
+    }
+    let mut defs = Defs::new(doc, Direction::Input);
     // Path-level parameters, overridden by the operation's own of the same name and location.
     let mut raw: Vec<Value> = Vec::new();
     for list in [item.get("parameters"), operation.get("parameters")] {
@@ -211,6 +215,14 @@ fn read_operation(
             Some(schema) => defs.convert(schema)?,
             None => json!({"type": "string"}),
         };
+        if location != Location::Path
+            && matches!(resolve(doc, param.get("schema").unwrap_or(&Value::Null))?.get("type"), Some(Value::String(t)) if t == "object")
+        {
+            return Err(format!(
+                "{} parameter `{name}` is an object, which is not supported",
+                location.as_str()
+            ));
+        }
         if let (Some(description), Value::Object(s)) = (param.get("description"), &mut schema) {
             s.entry("description").or_insert(description.clone());
         }
@@ -244,11 +256,10 @@ fn read_operation(
             let body = resolve(doc, body)?;
             let schema =
                 json_content(body).ok_or("the request body is not JSON, which is not supported")?;
-            let property = if properties.contains_key("body") {
-                "request_body".to_owned()
-            } else {
-                "body".to_owned()
-            };
+            let mut property = "body".to_owned();
+            while properties.contains_key(&property) {
+                property.insert_str(0, "request_");
+            }
             let mut schema = defs.convert(&schema)?;
             if let (Some(description), Value::Object(s)) = (body.get("description"), &mut schema) {
                 s.entry("description").or_insert(description.clone());
@@ -260,9 +271,6 @@ fn read_operation(
             Some(property)
         }
     };
-    let output = success_schema(doc, operation)?
-        .map(|schema| defs.convert(&schema))
-        .transpose()?;
     let mut input_schema = json!({
         "type": "object",
         "properties": properties,
@@ -271,20 +279,19 @@ fn read_operation(
     if !required.is_empty() {
         input_schema["required"] = Value::Array(required);
     }
-    let defs = defs.finish()?;
-    let with_defs = |mut schema: Value| {
-        if !defs.is_empty() {
-            schema["$defs"] = Value::Object(defs.clone());
+    let input_schema = defs.attach(input_schema);
+    let output_schema = match success_schemas(doc, operation)? {
+        Some(body) => {
+            let mut defs = Defs::new(doc, Direction::Output);
+            let body = defs.convert(&body)?;
+            Some(defs.attach(json!({
+                "type": "object",
+                "properties": {"status": {"type": "integer"}, "body": body},
+                "required": ["status"],
+            })))
         }
-        schema
+        None => None,
     };
-    let output_schema = output.map(|body| {
-        with_defs(json!({
-            "type": "object",
-            "properties": {"status": {"type": "integer"}, "body": body},
-            "required": ["status"],
-        }))
-    });
     let summary = string(Some(operation), "summary");
     let long = string(Some(operation), "description");
     let description = match (summary, long) {
@@ -298,7 +305,7 @@ fn read_operation(
         params,
         body,
         description,
-        input_schema: with_defs(input_schema),
+        input_schema,
         output_schema,
         scopes: scopes(doc, operation),
     })
@@ -333,20 +340,27 @@ fn json_content(with_content: &Value) -> Option<Value> {
         .map(|(_, media)| media.get("schema").cloned().unwrap_or(json!({})))
 }
 
-/// The JSON schema of the first 2xx response that has one.
-fn success_schema(doc: &Value, operation: &Value) -> Result<Option<Value>, String> {
+/// The JSON schema of the 2xx responses that have one (`anyOf` when they differ).
+fn success_schemas(doc: &Value, operation: &Value) -> Result<Option<Value>, String> {
     let Some(Value::Object(responses)) = operation.get("responses") else {
         return Ok(None);
     };
-    let mut codes: Vec<&String> = responses.keys().filter(|c| c.starts_with('2')).collect();
-    codes.sort();
-    for code in codes {
-        let response = resolve(doc, &responses[code.as_str()])?;
-        if let Some(schema) = json_content(response) {
-            return Ok(Some(schema));
+    let mut schemas: Vec<Value> = Vec::new();
+    for (code, response) in responses {
+        if !code.starts_with('2') {
+            continue;
+        }
+        if let Some(schema) = json_content(resolve(doc, response)?) {
+            if !schemas.contains(&schema) {
+                schemas.push(schema);
+            }
         }
     }
-    Ok(None)
+    Ok(match schemas.len() {
+        0 => None,
+        1 => schemas.pop(),
+        _ => Some(json!({ "anyOf": schemas })),
+    })
 }
 
 /// The OAuth scopes of the operation's (or the document's) first security requirement.
@@ -436,25 +450,64 @@ fn pointer<'a>(doc: &'a Value, reference: &str) -> Result<&'a Value, String> {
         .ok_or_else(|| format!("`$ref` `{reference}` points at nothing"))
 }
 
-/// The schemas an operation's tool refers to, gathered under `$defs`.
+/// Which way a schema describes data: what the tool sends, or what the API answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// `readOnly` properties are never required of the caller.
+    Input,
+    /// `writeOnly` properties are never required in an answer.
+    Output,
+}
+
+/// The schemas one of a tool's schemas refers to, gathered under its `$defs`.
 struct Defs<'a> {
     doc: &'a Value,
-    /// By `$defs` name; `None` while being converted (a recursive schema refers to itself).
-    defs: BTreeMap<String, Option<Value>>,
+    direction: Direction,
+    /// By reference: the `$defs` name and the converted schema (`None` while being converted: a
+    /// recursive schema refers to itself).
+    defs: BTreeMap<String, (String, Option<Value>)>,
 }
 
 impl<'a> Defs<'a> {
-    fn new(doc: &'a Value) -> Self {
+    fn new(doc: &'a Value, direction: Direction) -> Self {
         Self {
             doc,
+            direction,
             defs: BTreeMap::new(),
         }
     }
 
     /// `schema` as JSON Schema 2020-12: local `$ref`s point into `$defs`, OpenAPI 3.0's
-    /// `nullable` becomes a `null` type, OpenAPI-only keywords go.
+    /// `nullable` and boolean exclusive bounds become their 2020-12 forms, OpenAPI-only keywords
+    /// go.
     fn convert(&mut self, schema: &Value) -> Result<Value, String> {
         self.convert_at(schema, 0)
+    }
+
+    /// `schema` with the definitions it refers to under `$defs`.
+    fn attach(self, mut schema: Value) -> Value {
+        let defs: Map<String, Value> = self
+            .defs
+            .into_values()
+            .map(|(name, def)| (name, def.unwrap_or(Value::Bool(true))))
+            .collect();
+        if !defs.is_empty() {
+            schema["$defs"] = Value::Object(defs);
+        }
+        schema
+    }
+
+    /// The `$defs` name for `reference`: readable, and distinct from the others.
+    fn name_for(&self, reference: &str) -> String {
+        let base = def_name(reference);
+        let taken = |name: &str| self.defs.values().any(|(n, _)| n == name);
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        name
     }
 
     fn convert_at(&mut self, schema: &Value, depth: usize) -> Result<Value, String> {
@@ -465,19 +518,25 @@ impl<'a> Defs<'a> {
             // `true` / `false` schemas (3.1) stay as they are.
             return Ok(schema.clone());
         };
-        if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
-            let name = def_name(reference);
-            if !self.defs.contains_key(&name) {
-                let target = pointer(self.doc, reference)?.clone();
-                self.defs.insert(name.clone(), None);
-                let converted = self.convert_at(&target, depth + 1)?;
-                self.defs.insert(name.clone(), Some(converted));
-            }
-            return Ok(json!({ "$ref": format!("#/$defs/{name}") }));
-        }
         let mut out = Map::new();
+        if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
+            let name = match self.defs.get(reference) {
+                Some((name, _)) => name.clone(),
+                None => {
+                    let target = pointer(self.doc, reference)?.clone();
+                    let name = self.name_for(reference);
+                    self.defs.insert(reference.to_owned(), (name.clone(), None));
+                    let converted = self.convert_at(&target, depth + 1)?;
+                    self.defs
+                        .insert(reference.to_owned(), (name.clone(), Some(converted)));
+                    name
+                }
+            };
+            out.insert("$ref".into(), json!(format!("#/$defs/{name}")));
+        }
         for (key, value) in object {
             let converted = match key.as_str() {
+                "$ref" => continue,
                 "properties" | "patternProperties" | "dependentSchemas" | "$defs"
                 | "definitions" => match value {
                     Value::Object(map) => {
@@ -515,38 +574,76 @@ impl<'a> Defs<'a> {
                     ),
                     other => other.clone(),
                 },
-                // OpenAPI's own keywords, unknown to JSON Schema validators (strict ones warn).
-                "nullable" | "discriminator" | "xml" | "externalDocs" | "example" => continue,
+                // OpenAPI's own keywords, unknown to JSON Schema validators (strict ones warn);
+                // `$id` and `$schema` would move the base of the rewritten references.
+                "nullable" | "discriminator" | "xml" | "externalDocs" | "example" | "$id"
+                | "$schema" => continue,
+                // OpenAPI 3.0: `exclusiveMinimum: true` qualifies `minimum`.
+                "exclusiveMinimum" | "exclusiveMaximum" if value.is_boolean() => continue,
                 k if k.starts_with("x-") => continue,
                 _ => value.clone(),
             };
             out.insert(key.clone(), converted);
         }
-        if object.get("nullable") == Some(&Value::Bool(true)) {
-            match out.get_mut("type") {
-                Some(Value::String(t)) => {
-                    let t = t.clone();
-                    out.insert("type".into(), json!([t, "null"]));
+        for (flag, bound) in [
+            ("exclusiveMinimum", "minimum"),
+            ("exclusiveMaximum", "maximum"),
+        ] {
+            if object.get(flag) == Some(&Value::Bool(true)) {
+                if let Some(limit) = out.remove(bound) {
+                    out.insert(flag.into(), limit);
                 }
-                Some(Value::Array(types)) if !types.contains(&json!("null")) => {
-                    types.push(json!("null"));
-                }
-                _ => {}
             }
+        }
+        self.unrequire(&mut out);
+        if object.get("nullable") == Some(&Value::Bool(true)) {
+            return Ok(nullable(out));
         }
         Ok(Value::Object(out))
     }
 
-    /// The gathered schemas; every one was converted.
-    fn finish(self) -> Result<Map<String, Value>, String> {
-        self.defs
-            .into_iter()
-            .map(|(name, schema)| {
-                schema
-                    .map(|s| (name.clone(), s))
-                    .ok_or_else(|| format!("schema `{name}` could not be read"))
-            })
-            .collect()
+    /// Drops from `required` what this direction never carries: `readOnly` properties from
+    /// input, `writeOnly` ones from output.
+    fn unrequire(&self, schema: &mut Map<String, Value>) {
+        let flag = match self.direction {
+            Direction::Input => "readOnly",
+            Direction::Output => "writeOnly",
+        };
+        let Some(Value::Object(properties)) = schema.get("properties") else {
+            return;
+        };
+        let skipped: Vec<String> = properties
+            .iter()
+            .filter(|(_, p)| p.get(flag) == Some(&Value::Bool(true)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if let Some(Value::Array(required)) = schema.get_mut("required") {
+            required.retain(|r| !r.as_str().is_some_and(|r| skipped.iter().any(|s| s == r)));
+        }
+    }
+}
+
+/// OpenAPI 3.0's `nullable: true` on `schema`: a `null` type when it has a type (and `null`
+/// among its `enum`), else "this or null".
+fn nullable(mut schema: Map<String, Value>) -> Value {
+    if let Some(Value::Array(values)) = schema.get_mut("enum") {
+        if !values.contains(&Value::Null) {
+            values.push(Value::Null);
+        }
+    }
+    match schema.get_mut("type") {
+        Some(Value::String(t)) => {
+            let t = t.clone();
+            schema.insert("type".into(), json!([t, "null"]));
+            Value::Object(schema)
+        }
+        Some(Value::Array(types)) => {
+            if !types.contains(&json!("null")) {
+                types.push(json!("null"));
+            }
+            Value::Object(schema)
+        }
+        _ => json!({"anyOf": [Value::Object(schema), {"type": "null"}]}),
     }
 }
 
@@ -731,6 +828,125 @@ mod tests {
         assert!(why[0].contains("external"), "{why:?}");
         assert!(why[1].contains("points at nothing"), "{why:?}");
         assert!(why[2].contains("not declared"), "{why:?}");
+    }
+
+    #[test]
+    fn schema_conversions() {
+        let doc = json!({
+            "openapi": "3.0.3",
+            "paths": {
+                "/things/{id}": {
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "exclusiveMinimum": true}}],
+                    "put": {
+                        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                        "responses": {
+                            "200": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                            "202": {"description": "", "content": {"application/json": {"schema": {"type": "string"}}}}
+                        }
+                    }
+                }
+            },
+            "components": {"schemas": {
+                "Thing": {
+                    "$id": "https://elsewhere/thing",
+                    "type": "object",
+                    "required": ["id", "secret", "kind", "color"],
+                    "properties": {
+                        "id": {"type": "integer", "readOnly": true},
+                        "secret": {"type": "string", "writeOnly": true},
+                        "kind": {"$ref": "#/components/schemas/Kind", "description": "beside the ref"},
+                        "other": {"$ref": "#/components/schemas/Other Kind"},
+                        "other2": {"$ref": "#/components/schemas/Other_Kind"},
+                        "color": {"enum": ["red", "blue"], "nullable": true},
+                        "loop": {"allOf": [{"$ref": "#/components/schemas/Thing"}], "nullable": true}
+                    }
+                },
+                "Kind": {"type": "string"},
+                "Other Kind": {"type": "integer"},
+                "Other_Kind": {"type": "boolean"}
+            }}
+        });
+        let doc = read(&doc, &mut BTreeSet::new()).unwrap();
+        assert!(doc.skipped.is_empty(), "{:?}", doc.skipped);
+        let op = &doc.operations[0];
+        let input = &op.input_schema;
+        assert_eq!(
+            input["properties"]["id"],
+            json!({"type": "integer", "exclusiveMinimum": 1})
+        );
+        let thing = &input["$defs"]["Thing"];
+        assert!(thing.get("$id").is_none(), "{thing}");
+        assert_eq!(
+            thing["required"],
+            json!(["secret", "kind", "color"]),
+            "readOnly is not asked for"
+        );
+        assert_eq!(
+            thing["properties"]["kind"],
+            json!({"$ref": "#/$defs/Kind", "description": "beside the ref"})
+        );
+        assert_eq!(
+            thing["properties"]["other"],
+            json!({"$ref": "#/$defs/Other_Kind"})
+        );
+        assert_eq!(
+            thing["properties"]["other2"],
+            json!({"$ref": "#/$defs/Other_Kind_2"})
+        );
+        assert_eq!(input["$defs"]["Other_Kind"], json!({"type": "integer"}));
+        assert_eq!(input["$defs"]["Other_Kind_2"], json!({"type": "boolean"}));
+        assert_eq!(
+            thing["properties"]["color"],
+            json!({"anyOf": [{"enum": ["red", "blue", null]}, {"type": "null"}]})
+        );
+        let output = op.output_schema.as_ref().unwrap();
+        assert_eq!(
+            output["$defs"]["Thing"]["required"],
+            json!(["id", "kind", "color"]),
+            "writeOnly is not promised"
+        );
+        assert_eq!(
+            output["properties"]["body"],
+            json!({"anyOf": [{"$ref": "#/$defs/Thing"}, {"type": "string"}]}),
+            "every 2xx"
+        );
+        // A schema that refers to itself through allOf validates without running away.
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(output)
+            .unwrap();
+        let answer = json!({"status": 200, "body": {"id": 1, "kind": "k", "color": null, "loop": {"id": 2, "kind": "k", "color": "red"}}});
+        assert!(
+            validator.is_valid(&answer),
+            "{:?}",
+            validator.iter_errors(&answer).next()
+        );
+    }
+
+    #[test]
+    fn unusable_shapes_skip_the_operation() {
+        let doc = read(
+            &json!({
+                "openapi": "3.1.0",
+                "paths": {
+                    "@evil.example/x": {"get": {"responses": {}}},
+                    "/q": {"get": {"parameters": [{"name": "filter", "in": "query", "schema": {"type": "object"}}], "responses": {}}},
+                    "/s": {"get": {"parameters": [{"name": "ids", "in": "query", "style": "pipeDelimited", "schema": {"type": "array"}}], "responses": {}}},
+                    "/c": {"get": {"parameters": [{"name": "q", "in": "query", "content": {"application/json": {}}}], "responses": {}}},
+                }
+            }),
+            &mut BTreeSet::new(),
+        )
+        .unwrap();
+        assert!(doc.operations.is_empty());
+        let why: Vec<&str> = doc.skipped.iter().map(|(_, w)| w.as_str()).collect();
+        assert!(
+            why.iter().any(|w| w.contains("does not start with `/`")),
+            "{why:?}"
+        );
+        assert!(why.iter().any(|w| w.contains("is an object")), "{why:?}");
+        assert!(why.iter().any(|w| w.contains("pipeDelimited")), "{why:?}");
+        assert!(why.iter().any(|w| w.contains("`content`")), "{why:?}");
     }
 
     #[test]
