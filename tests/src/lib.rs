@@ -241,10 +241,13 @@ pub fn initialize_body(version: &str, capabilities: Value) -> Value {
 /// The path of an example binary, built first.
 pub fn example_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps/<test>");
+    // target/<profile>/deps/<test>, or target/<profile>/<binary>.
+    let dir = exe.parent().expect("the executable is in a directory");
+    let profile_dir = if dir.ends_with("deps") {
+        dir.parent().expect("target/<profile>/deps")
+    } else {
+        dir
+    };
     // cargo builds other packages' examples only with --workspace: build it here so a test
     // never runs a stale binary (a no-op when it is current).
     let mut build = std::process::Command::new(env!("CARGO"));
