@@ -357,6 +357,17 @@ impl ExampleServer {
         )
     }
 
+    /// The server's process ID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the server (as a crash would) and waits for it to exit.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// A session token for `user` of `agent_suite`, with Slack and GitHub authorized.
     pub fn token(&self, user: &str) -> String {
         self.token_for(user, &["slack", "github"])
@@ -384,7 +395,33 @@ impl ExampleServer {
 
 impl Drop for ExampleServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
+}
+
+/// Database 15 of the shared Redis (`REDIS_URL`, default `redis://127.0.0.1:6379`), or `None`
+/// (after a loud notice) when it does not answer outside CI. In CI an unreachable Redis fails
+/// `test`.
+pub fn shared_redis(test: &str) -> Option<String> {
+    use std::io::Write;
+    let base = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let mut url = url::Url::parse(&base).expect("REDIS_URL is a URL");
+    url.set_path("/15");
+    let host = format!(
+        "{}:{}",
+        url.host_str().unwrap_or("127.0.0.1"),
+        url.port().unwrap_or(6379)
+    );
+    if std::net::TcpStream::connect(&host).is_ok() {
+        return Some(url.into());
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "Redis is required in CI for {test} ({host})"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!!!! SKIPPING {test}: no Redis at {host} (this would fail in CI) !!!!!\n"
+    );
+    None
 }

@@ -6,45 +6,21 @@
 //! Needs Redis (`REDIS_URL`, default 127.0.0.1:6379; these tests use database 15). Outside CI an
 //! unreachable Redis skips the tests loudly; in CI they fail.
 
-use std::io::Write;
-
 use frontmcp_demo_provider::DemoProvider;
 use frontmcp_tests::oauth::{VERIFIER, exchange, location_params, open_authorize, param, register};
 use frontmcp_tests::progressive::{Client, Decision, UserAgent, elicitation_complete};
-use frontmcp_tests::{ExampleServer, Http, initialize_body};
+use frontmcp_tests::{ExampleServer, Http, initialize_body, shared_redis};
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
 /// The vault key both processes share (tests only).
 const VAULT_KEYS: &str = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
-/// Database 15 of `REDIS_URL`, or `None` (after a loud notice) when unreachable outside CI.
-fn shared_redis() -> Option<String> {
-    let base = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let mut url = url::Url::parse(&base).expect("REDIS_URL is a URL");
-    url.set_path("/15");
-    let host = format!(
-        "{}:{}",
-        url.host_str().unwrap_or("127.0.0.1"),
-        url.port().unwrap_or(6379)
-    );
-    if std::net::TcpStream::connect(&host).is_ok() {
-        return Some(url.into());
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "Redis is required in CI for the shared-store test ({host})"
-    );
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n!!!!! SKIPPING the shared-store test: no Redis at {host} !!!!!\n"
-    );
-    None
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_share_clients_sessions_and_keys() {
-    let Some(redis) = shared_redis() else { return };
+    let Some(redis) = shared_redis("the shared-store test") else {
+        return;
+    };
     let (one, two) = tokio::task::spawn_blocking(move || {
         let env = [
             ("REDIS_URL", redis.as_str()),
@@ -107,7 +83,9 @@ async fn two_processes_share_clients_sessions_and_keys() {
 /// way round. Redis holds no upstream token in clear.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progressive_authorization_across_two_processes() {
-    let Some(redis) = shared_redis() else { return };
+    let Some(redis) = shared_redis("the shared-store test") else {
+        return;
+    };
     // One provider for both processes (each would otherwise embed its own demo).
     let demo = DemoProvider::builder().bind("127.0.0.1:0").await.unwrap();
     // Loopback, as the demo provider requires of redirect URIs; the agents map it to a process.
@@ -212,7 +190,7 @@ async fn progressive_authorization_across_two_processes() {
 }
 
 fn redis_connection() -> deadpool_redis::redis::Connection {
-    let url = shared_redis().expect("checked by the caller");
+    let url = shared_redis("the shared-store test").expect("checked by the caller");
     deadpool_redis::redis::Client::open(url)
         .unwrap()
         .get_connection()
