@@ -234,7 +234,9 @@ pub async fn run(
                         Ok(()) if before >= start && after <= end => {
                             sample.requests += 1;
                             let micros = (after - before).as_micros();
-                            sample.latencies.push(micros.min(u128::from(u32::MAX)) as u32);
+                            sample
+                                .latencies
+                                .push(micros.min(u128::from(u32::MAX)) as u32);
                         }
                         Ok(()) => {}
                     }

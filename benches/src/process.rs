@@ -22,9 +22,7 @@ impl ServerProcess {
         let exe = std::env::current_exe()?;
         let addr = free_addr()?;
         let mut command = Command::new(exe);
-        command
-            .args(["serve", kind, &addr.to_string()])
-            .args(extra);
+        command.args(["serve", kind, &addr.to_string()]).args(extra);
         Self::spawn(command, addr)
     }
 
@@ -69,7 +67,8 @@ impl ServerProcess {
 
     /// CPU time the process has used so far, user and system.
     pub fn cpu_time(&self) -> Duration {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
         // Fields after the command name (which may hold spaces): state is field 3, utime 14,
         // stime 15, in clock ticks (100 per second on Linux).
         let ticks: u64 = stat

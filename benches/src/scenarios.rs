@@ -143,7 +143,8 @@ async fn interleaved(
         "{:<40} {:>10} {:>9} {:>9} {:>13}",
         "server", "req/s", "p50 ms", "p99 ms", "CPU us/call"
     );
-    let measured = settings.window.as_secs_f64() / (settings.warmup + settings.window).as_secs_f64();
+    let measured =
+        settings.window.as_secs_f64() / (settings.warmup + settings.window).as_secs_f64();
     for c in contenders.iter_mut() {
         let (p50, p99) = (c.total.percentile(0.5), c.total.percentile(0.99));
         // CPU over warm-up and window, per call over the same span (estimated from the rate).
@@ -188,7 +189,12 @@ async fn sdk_and_floor(
     let floor = ServerProcess::bench("floor", &[])?;
     let mut contenders = [
         Contender::new(
-            Target::new("frontmcp (hello example, sessions)", frontmcp.addr, "hello:echo", true),
+            Target::new(
+                "frontmcp (hello example, sessions)",
+                frontmcp.addr,
+                "hello:echo",
+                true,
+            ),
             frontmcp,
         ),
         Contender::new(
@@ -212,7 +218,9 @@ async fn sdk_and_floor(
             ratio(&contenders[0], &contenders[1]),
             ratio(&contenders[0], &contenders[2]),
         );
-        println!("ratios (median of rounds): frontmcp/rmcp {vs_rmcp:.2}, frontmcp/floor {vs_floor:.2}");
+        println!(
+            "ratios (median of rounds): frontmcp/rmcp {vs_rmcp:.2}, frontmcp/floor {vs_floor:.2}"
+        );
         if concurrency > 1 {
             checks.push(Check {
                 what: format!("throughput >= 1.2 x rmcp at concurrency {concurrency}"),
@@ -303,10 +311,7 @@ async fn authorization(
     signed.bearer = Some(token);
     let memory = Arc::new(memory);
     let mut contenders = vec![
-        Contender::new(
-            Target::new("auth off", off.addr, "public:echo", true),
-            off,
-        ),
+        Contender::new(Target::new("auth off", off.addr, "public:echo", true), off),
         Contender::new(on, memory.clone()),
         Contender::new(signed, memory),
     ];
@@ -385,7 +390,10 @@ async fn sessions(
         }
     })
     .await?;
-    println!("{:<40} {:>8.0} bytes per session", "MCP sessions (hello example)", per);
+    println!(
+        "{:<40} {:>8.0} bytes per session",
+        "MCP sessions (hello example)", per
+    );
     checks.push(Check {
         what: format!("{n} open MCP sessions <= 2 KiB each"),
         figure: format!("{:.2} KiB", per / 1024.0),
@@ -442,7 +450,10 @@ async fn sessions(
         if let (Some(redis), Some(before)) = (redis, redis_before) {
             if label == "Redis store" {
                 let in_redis = redis.used_memory()?.saturating_sub(before) as f64 / n as f64;
-                println!("{:<40} {in_redis:>8.0} bytes per session", "... held in Redis");
+                println!(
+                    "{:<40} {in_redis:>8.0} bytes per session",
+                    "... held in Redis"
+                );
                 checks.push(Check {
                     what: format!("{n} signed-in sessions (Redis store) in the process"),
                     figure: format!("{:.2} KiB each", per / 1024.0),

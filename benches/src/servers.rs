@@ -188,7 +188,10 @@ pub async fn frontmcp_echo(addr: SocketAddr, auth: Auth) -> anyhow::Result<()> {
         Auth::Memory(upstream) => vault_server(Arc::new(MemoryStore::new()), &upstream),
         Auth::Redis(upstream, url) => {
             let prefix = format!("frontmcp-bench-{}:", std::process::id());
-            vault_server(Arc::new(RedisStore::connect(&url, &prefix).await?), &upstream)
+            vault_server(
+                Arc::new(RedisStore::connect(&url, &prefix).await?),
+                &upstream,
+            )
         }
     };
     run(server.build_async().await?, addr).await
