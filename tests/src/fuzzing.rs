@@ -1,0 +1,351 @@
+//! The checks the fuzz targets (`fuzz/`) run on mutated input and the property tests
+//! (`tests/properties.rs`) run on generated input, in one place so CI runs the very checks the
+//! fuzzer runs: JSON-RPC decoding, the OAuth endpoints' request parsing, the session token and
+//! authorization ticket verification, and the vault's decryption.
+//!
+//! Every check panics (which the fuzzer reports as a crash) when the code under test panics or
+//! breaks its contract: a 5xx for a request a memory store can always serve, a page without its
+//! security headers, a token or ticket accepted that was not issued, a vault record opened that
+//! was not sealed by the vault, a bad record removed from the store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use frontmcp::auth::oauth::{AuthApp, AuthConfig, AuthServer, DevLogin};
+use frontmcp::auth::progressive::UpstreamApp;
+use frontmcp::auth::store::{MemoryStore, Namespace, Store};
+use frontmcp::auth::tokens::{SessionClaims, TokenSigner, now_secs};
+use frontmcp::auth::ui::DefaultUi;
+use frontmcp::auth::upstream::{ClientCredentials, ProviderEndpoints};
+use frontmcp::auth::vault::{TokenVault, VaultEntry, VaultError, VaultKeys};
+use frontmcp::protocol::jsonrpc::{self, INVALID_REQUEST, Incoming, PARSE_ERROR};
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request};
+
+/// The issuer of the harness's authorization server.
+pub const ISSUER: &str = "https://fuzz.example";
+/// The auth session the harness's token, ticket and vault record belong to.
+pub const SESSION: &str = "fuzz-session";
+/// The app with its own provider.
+pub const APP: &str = "slack";
+
+/// The paths the OAuth check sends requests to, chosen by [`OAuthRequest::path`].
+pub const OAUTH_PATHS: &[&str] = &[
+    "/oauth/authorize",
+    "/oauth/token",
+    "/oauth/register",
+    "/oauth/login",
+    "/oauth/consent",
+    "/oauth/callback/slack",
+    "/oauth/revoke",
+    "/oauth/apps",
+    "/slack/oauth/authorize",
+    "/.well-known/oauth-authorization-server",
+    "/.well-known/oauth-protected-resource/mcp",
+    "/oauth/jwks.json",
+];
+
+/// An arbitrary request to the authorization server.
+#[derive(Debug, Clone)]
+pub struct OAuthRequest {
+    /// GET, POST or DELETE (modulo 3).
+    pub method: u8,
+    /// An index into [`OAUTH_PATHS`] (modulo its length).
+    pub path: u8,
+    /// The query string, without `?`.
+    pub query: String,
+    /// The `Cookie` header.
+    pub cookie: String,
+    /// The body (sent as a form).
+    pub body: Vec<u8>,
+}
+
+impl OAuthRequest {
+    /// Splits fuzzer bytes: method, path, then query, cookie and body separated by `0xFF`.
+    pub fn from_bytes(data: &[u8]) -> Self {
+        let (method, path, rest) = match data {
+            [m, p, rest @ ..] => (*m, *p, rest),
+            _ => (0, 0, &[][..]),
+        };
+        let mut parts = rest.splitn(3, |b| *b == 0xFF);
+        let mut text = || String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+        let (query, cookie) = (text(), text());
+        Self {
+            method,
+            path,
+            query,
+            cookie,
+            body: parts.next().unwrap_or_default().to_vec(),
+        }
+    }
+}
+
+/// `original` with the byte at each `(position, byte)` pair of `edits` replaced (positions
+/// modulo the length): how the fuzz targets explore the neighbourhood of an issued token, ticket
+/// or record, which random bytes never reach.
+pub fn edited(original: &[u8], edits: &[u8]) -> Vec<u8> {
+    let mut bytes = original.to_vec();
+    if !bytes.is_empty() {
+        for pair in edits.chunks_exact(2) {
+            let at = usize::from(pair[0]) * 7 % bytes.len();
+            bytes[at] = pair[1];
+        }
+    }
+    bytes
+}
+
+/// An authorization server with one app behind its own provider, a memory store and a vault,
+/// plus a token, a ticket and a vault record it issued: what the checks compare
+/// fuzzed input against.
+#[allow(missing_debug_implementations)] // it holds keys and tokens
+pub struct Harness {
+    runtime: tokio::runtime::Runtime,
+    auth: AuthServer,
+    store: Arc<MemoryStore>,
+    vault: TokenVault,
+    claims: SessionClaims,
+    /// A session token the server issued.
+    pub token: String,
+    /// A ticket the server issued (from an authorization link).
+    pub ticket: String,
+    /// The vault record the server sealed for [`SESSION`] and [`APP`].
+    pub record: Vec<u8>,
+    entry: VaultEntry,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Harness {
+    /// The server and what it issued.
+    pub fn new() -> Self {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let mut config = AuthConfig::new(ISSUER, "Fuzz");
+        let mut app = AuthApp::new(APP, "Slack");
+        app.standalone = true;
+        app.upstream = Some(UpstreamApp {
+            // Never contacted: the endpoints are given, and no fuzzed flow gets a code.
+            provider: "https://slack.fuzz.example".into(),
+            scopes: vec!["chat:write".into()],
+            credentials: ClientCredentials {
+                client_id: "fuzz".into(),
+                client_secret: Some("fuzz-secret".into()),
+            },
+            endpoints: Some(ProviderEndpoints {
+                issuer: "https://slack.fuzz.example".into(),
+                authorization_endpoint: "https://slack.fuzz.example/authorize".into(),
+                token_endpoint: "https://slack.fuzz.example/token".into(),
+                revocation_endpoint: None,
+                code_challenge_methods_supported: vec!["S256".into()],
+                authorization_response_iss_parameter_supported: false,
+            }),
+        });
+        config.apps.push(app);
+        config.consent = true;
+        let store = Arc::new(MemoryStore::new());
+        let keys = VaultKeys::generate();
+        let auth = runtime.block_on(async {
+            AuthServer::new(
+                config,
+                store.clone(),
+                TokenSigner::hs256(&[7; 32]).expect("a key"),
+                Arc::new(DefaultUi),
+                Arc::new(DevLogin),
+                Some(keys.clone()),
+            )
+        });
+        let now = now_secs();
+        let claims = SessionClaims {
+            sub: "ada".into(),
+            iss: ISSUER.into(),
+            aud: auth.config().resource(),
+            iat: now,
+            exp: now + 86_400,
+            jti: "fuzz-jti".into(),
+            client_id: "fuzz-client".into(),
+            session_id: SESSION.into(),
+            authorized_apps: Vec::new(),
+            pending_apps: vec![APP.into()],
+            scopes: Vec::new(),
+            selected_tools: None,
+        };
+        let token = TokenSigner::hs256(&[7; 32]).expect("a key").sign(&claims);
+        let link =
+            auth.authorization_url(SESSION, "ada", APP, &["chat:write".to_owned()], None);
+        let ticket = url::Url::parse(&link)
+            .expect("an absolute link")
+            .query_pairs()
+            .find(|(k, _)| k == "ticket")
+            .map(|(_, v)| v.into_owned())
+            .expect("the link carries a ticket");
+        let vault = TokenVault::new(store.clone(), keys);
+        let entry = VaultEntry {
+            access_token: "xoxb-fuzz".into(),
+            refresh_token: Some("xoxr-fuzz".into()),
+            expires_at: Some(now + 3600),
+            scopes: vec!["chat:write".into()],
+            provider: "https://slack.fuzz.example".into(),
+            obtained_at: now,
+            session_ends_at: None,
+        };
+        let record = runtime.block_on(async {
+            vault
+                .put(SESSION, APP, &entry, None)
+                .await
+                .expect("the vault seals");
+            store
+                .get(Namespace::Vault, &format!("{SESSION}/{APP}"))
+                .await
+                .expect("the memory store answers")
+                .expect("the record is stored")
+        });
+        Self {
+            runtime,
+            auth,
+            store,
+            vault,
+            claims,
+            token,
+            ticket,
+            record,
+            entry,
+        }
+    }
+
+    /// JSON-RPC decoding: any bytes give messages or a spec-shaped error, never a panic; an
+    /// unreadable body gets -32700 or -32600 with a JSON response.
+    pub fn jsonrpc(bytes: &[u8]) {
+        match jsonrpc::parse(bytes) {
+            Err(jsonrpc::Unparseable(response)) => {
+                let code = response.as_error().expect("an error response").code;
+                assert!(
+                    code == PARSE_ERROR || code == INVALID_REQUEST,
+                    "unexpected code {code}"
+                );
+                let json: serde_json::Value =
+                    serde_json::from_str(&response.to_json()).expect("the response is JSON");
+                assert_eq!(json["jsonrpc"], "2.0");
+            }
+            Ok(Incoming::Single(Err(response))) => {
+                assert_eq!(
+                    response.as_error().expect("an error").code,
+                    INVALID_REQUEST
+                );
+            }
+            Ok(Incoming::Batch(items)) => assert!(!items.is_empty(), "an empty batch parsed"),
+            Ok(Incoming::Single(Ok(_))) => {}
+        }
+    }
+
+    /// The authorization server's endpoints: any request gets an answer below 500 (the memory
+    /// store never fails and no provider is contacted), and every HTML page carries its CSP.
+    pub fn oauth(&self, request: &OAuthRequest) {
+        let method = [Method::GET, Method::POST, Method::DELETE][usize::from(request.method % 3)].clone();
+        let path = OAUTH_PATHS[usize::from(request.path) % OAUTH_PATHS.len()];
+        let uri = if request.query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", request.query)
+        };
+        let Ok(mut req) = Request::builder()
+            .method(method)
+            .uri(&uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Bytes::from(request.body.clone()))
+        else {
+            // Not a URI hyper would ever hand over.
+            return;
+        };
+        if let Ok(cookie) = HeaderValue::from_str(&request.cookie) {
+            req.headers_mut().insert(header::COOKIE, cookie);
+        }
+        let response = self.runtime.block_on(self.auth.handle(req));
+        assert!(
+            response.status().as_u16() < 500,
+            "{} {uri}: {}",
+            response.status(),
+            String::from_utf8_lossy(response.body())
+        );
+        let html = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+        if html {
+            assert!(
+                response
+                    .headers()
+                    .contains_key(header::CONTENT_SECURITY_POLICY),
+                "a page without its CSP: {uri}"
+            );
+        }
+    }
+
+    /// An authorization link with `ticket`: any ticket is answered below 500. Returns the page.
+    /// (The harness's session has no record, so the issued ticket, once verified, leads to a
+    /// "Session ended" page.)
+    pub fn ticket(&self, ticket: &str) -> String {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("app", APP)
+            .append_pair("scope", "chat:write")
+            .append_pair("ticket", ticket)
+            .finish();
+        let req = Request::get(format!("/oauth/authorize?{query}"))
+            .body(Bytes::new())
+            .expect("a request");
+        let response = self.runtime.block_on(self.auth.handle(req));
+        let status = response.status().as_u16();
+        assert!(status < 500, "ticket {ticket:?}: {status}");
+        String::from_utf8_lossy(response.body()).into_owned()
+    }
+
+    /// The bearer check: an `Authorization` header passes only with the token the server issued,
+    /// and then yields exactly its claims.
+    pub fn bearer(&self, authorization: &[u8]) -> bool {
+        let Ok(value) = HeaderValue::from_bytes(authorization) else {
+            return false;
+        };
+        match self.auth.authenticate(Some(&value)) {
+            Ok(claims) => {
+                assert_eq!(claims, self.claims, "claims that were never issued");
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The vault's decryption: whatever bytes the store holds for an entry, reading it never
+    /// panics, opens only what the vault sealed (then exactly that entry), reports anything
+    /// else as corrupt, and leaves the bytes in place.
+    pub fn vault_record(&self, bytes: &[u8]) -> bool {
+        let key = format!("{SESSION}/{APP}");
+        self.runtime.block_on(async {
+            self.store
+                .put(Namespace::Vault, &key, bytes, Some(Duration::from_secs(60)))
+                .await
+                .expect("the memory store answers");
+            let opened = match self.vault.get(SESSION, APP).await {
+                Ok(Some(entry)) => {
+                    assert!(entry == self.entry, "an entry the vault never sealed");
+                    true
+                }
+                Ok(None) => panic!("the record vanished"),
+                Err(VaultError::Corrupt { .. }) => false,
+                Err(other) => panic!("not reported as corrupt: {other}"),
+            };
+            let kept = self
+                .store
+                .get(Namespace::Vault, &key)
+                .await
+                .expect("the memory store answers");
+            assert_eq!(kept.as_deref(), Some(bytes), "the record was changed");
+            opened
+        })
+    }
+}
