@@ -39,11 +39,12 @@
 //! contain no NUL. That keeps both the store key and the associated data unambiguous. Session ids
 //! are bearer-like: errors show only their first few characters.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::alphabet;
@@ -445,13 +446,17 @@ fn session_prefix(session_id: &str) -> String {
 // The vault
 // -------------------------------------------------------------------------------------------------
 
-/// The stored record, version 1 (see the [module docs](self)).
+/// The stored record, version 1 (see the [module docs](self)). Borrowed from the stored bytes
+/// when read: opening a record is on every `tools/call` of an app with its own provider.
 #[derive(Serialize, Deserialize)]
-struct Record {
+struct Record<'a> {
     v: u64,
-    kid: String,
-    nonce: String,
-    ct: String,
+    #[serde(borrow)]
+    kid: Cow<'a, str>,
+    #[serde(borrow)]
+    nonce: Cow<'a, str>,
+    #[serde(borrow)]
+    ct: Cow<'a, str>,
 }
 
 /// Upstream tokens per session and app, sealed with AES-256-GCM in a [`Store`].
@@ -633,9 +638,9 @@ impl TokenVault {
             })?;
         let record = Record {
             v: u64::from(RECORD_VERSION),
-            kid: key.kid.clone(),
-            nonce: URL_SAFE_NO_PAD.encode(nonce),
-            ct: URL_SAFE_NO_PAD.encode(ciphertext),
+            kid: Cow::Borrowed(&key.kid),
+            nonce: Cow::Owned(URL_SAFE_NO_PAD.encode(nonce)),
+            ct: Cow::Owned(URL_SAFE_NO_PAD.encode(ciphertext)),
         };
         Ok(serde_json::to_vec(&record).expect("a vault record always serializes to JSON"))
     }
@@ -661,7 +666,7 @@ impl TokenVault {
         let Some(key) = self.keys.by_kid(&record.kid) else {
             // A kid that is not a valid id is not worth echoing.
             let kid = if check_kid(0, &record.kid).is_ok() {
-                record.kid
+                record.kid.into_owned()
             } else {
                 "<invalid>".to_owned()
             };
@@ -671,7 +676,7 @@ impl TokenVault {
             }));
         };
         let nonce = URL_SAFE_NO_PAD
-            .decode(&record.nonce)
+            .decode(record.nonce.as_bytes())
             .ok()
             .and_then(|n| <[u8; 12]>::try_from(n).ok())
             .ok_or_else(|| {
@@ -679,28 +684,23 @@ impl TokenVault {
                     "the nonce is not 12 bytes of base64",
                 ))
             })?;
-        let ciphertext = URL_SAFE_NO_PAD
-            .decode(&record.ct)
-            .map_err(|_| corrupt(CorruptReason::Malformed("the ciphertext is not base64")))?;
-        let plaintext = Zeroizing::new(
-            key.cipher
-                .decrypt(
-                    &Nonce::from(nonce),
-                    Payload {
-                        msg: &ciphertext,
-                        aad: &aad(session_id, app_id),
-                    },
-                )
-                .map_err(|_| {
-                    corrupt(CorruptReason::Undecryptable {
-                        kid: key.kid.clone(),
-                    })
-                })?,
+        // Decrypted in place: the buffer holds the ciphertext, then the plaintext.
+        let mut buffer = Zeroizing::new(
+            URL_SAFE_NO_PAD
+                .decode(record.ct.as_bytes())
+                .map_err(|_| corrupt(CorruptReason::Malformed("the ciphertext is not base64")))?,
         );
+        key.cipher
+            .decrypt_in_place(&Nonce::from(nonce), &aad(session_id, app_id), &mut *buffer)
+            .map_err(|_| {
+                corrupt(CorruptReason::Undecryptable {
+                    kid: key.kid.clone(),
+                })
+            })?;
         // Only that it failed: serde's messages may quote the plaintext.
         let entry: VaultEntry =
-            serde_json::from_slice(&plaintext).map_err(|_| corrupt(CorruptReason::BadEntry))?;
-        Ok((entry, record.kid))
+            serde_json::from_slice(&buffer).map_err(|_| corrupt(CorruptReason::BadEntry))?;
+        Ok((entry, record.kid.into_owned()))
     }
 }
 

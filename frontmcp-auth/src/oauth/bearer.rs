@@ -6,6 +6,7 @@ use http::{Response, StatusCode};
 use serde_json::json;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::RwLock;
 
 use super::AuthServer;
@@ -22,29 +23,41 @@ pub enum Challenge {
 
 /// Tokens verified recently, so the signature (ES256: hundreds of microseconds) is checked once
 /// per token rather than once per request. Expiry is checked on every hit.
+///
+/// Keyed by the token's signature, with a keyed 64-bit hash of the whole token beside the claims,
+/// rather than the token itself: tens of bytes instead of several hundred per open session. A
+/// token whose signature is known but whose header or payload differ from the verified one
+/// misses (its hash differs) and is verified, so it is refused like any tampered token.
 #[derive(Default)]
 pub(crate) struct VerifiedTokens {
-    tokens: RwLock<HashMap<String, SessionClaims>>,
+    hasher: RandomState,
+    tokens: RwLock<HashMap<Box<str>, (u64, SessionClaims)>>,
 }
 
 /// The cache holds at most this many tokens; past that, expired ones go, then all.
 const MAX_VERIFIED: usize = 10_000;
 
 impl VerifiedTokens {
+    fn key(token: &str) -> &str {
+        token.rsplit_once('.').map_or(token, |(_, signature)| signature)
+    }
+
     fn get(&self, token: &str, now: u64) -> Option<SessionClaims> {
         let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
-        tokens.get(token).filter(|c| c.exp >= now).cloned()
+        let (hash, claims) = tokens.get(Self::key(token))?;
+        (*hash == self.hasher.hash_one(token) && claims.exp >= now).then(|| claims.clone())
     }
 
     fn insert(&self, token: &str, claims: &SessionClaims, now: u64) {
+        let hash = self.hasher.hash_one(token);
         let mut tokens = self.tokens.write().unwrap_or_else(|p| p.into_inner());
         if tokens.len() >= MAX_VERIFIED {
-            tokens.retain(|_, c| c.exp >= now);
+            tokens.retain(|_, (_, c)| c.exp >= now);
             if tokens.len() >= MAX_VERIFIED {
                 tokens.clear();
             }
         }
-        tokens.insert(token.to_owned(), claims.clone());
+        tokens.insert(Self::key(token).into(), (hash, claims.clone()));
     }
 }
 
@@ -206,5 +219,20 @@ mod tests {
         }
         let len = server.inner.verified.tokens.read().unwrap().len();
         assert!(len <= MAX_VERIFIED, "{len}");
+    }
+
+    #[tokio::test]
+    async fn a_remembered_signature_on_another_payload_is_refused() {
+        let server = server();
+        let header = bearer(&server, now_secs() + 60);
+        assert!(server.authenticate(Some(&header)).is_ok(), "now remembered");
+        let other = bearer(&server, now_secs() + 120);
+        let (payload, _) = other.to_str().unwrap().rsplit_once('.').unwrap();
+        let (_, signature) = header.to_str().unwrap().rsplit_once('.').unwrap();
+        let forged = HeaderValue::from_str(&format!("{payload}.{signature}")).unwrap();
+        assert_eq!(
+            server.authenticate(Some(&forged)),
+            Err(Challenge::Invalid(TokenError::Invalid))
+        );
     }
 }
