@@ -447,21 +447,19 @@ async fn sessions(
                 met: per <= 2048.0,
             });
         }
-        if let (Some(redis), Some(before)) = (redis, redis_before) {
-            if label == "Redis store" {
-                let in_redis = redis.used_memory()?.saturating_sub(before) as f64 / n as f64;
-                println!(
-                    "{:<40} {in_redis:>8.0} bytes per session",
-                    "... held in Redis"
-                );
-                // What stays in the process is bounded: MCP sessions (max_sessions, idle
-                // expiry) and the verified-token cache (10,000 entries).
-                checks.push(Check {
-                    what: format!("{n} signed-in sessions (Redis store): bounded caches in the process <= 2 KiB each"),
-                    figure: format!("{:.2} KiB", per / 1024.0),
-                    met: per <= 2048.0,
-                });
-            }
+        if let (Some(redis), Some(before), "Redis store") = (redis, redis_before, label) {
+            let in_redis = redis.used_memory()?.saturating_sub(before) as f64 / n as f64;
+            println!(
+                "{:<40} {in_redis:>8.0} bytes per session",
+                "... held in Redis"
+            );
+            // What stays in the process is bounded: MCP sessions (max_sessions, idle
+            // expiry) and the verified-token cache (10,000 entries).
+            checks.push(Check {
+                what: format!("{n} signed-in sessions (Redis store): bounded caches in the process <= 2 KiB each"),
+                figure: format!("{:.2} KiB", per / 1024.0),
+                met: per <= 2048.0,
+            });
         }
     }
     Ok(())

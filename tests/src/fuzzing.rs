@@ -177,8 +177,7 @@ impl Harness {
             selected_tools: None,
         };
         let token = TokenSigner::hs256(&[7; 32]).expect("a key").sign(&claims);
-        let link =
-            auth.authorization_url(SESSION, "ada", APP, &["chat:write".to_owned()], None);
+        let link = auth.authorization_url(SESSION, "ada", APP, &["chat:write".to_owned()], None);
         let ticket = url::Url::parse(&link)
             .expect("an absolute link")
             .query_pairs()
@@ -234,10 +233,7 @@ impl Harness {
                 assert_eq!(json["jsonrpc"], "2.0");
             }
             Ok(Incoming::Single(Err(response))) => {
-                assert_eq!(
-                    response.as_error().expect("an error").code,
-                    INVALID_REQUEST
-                );
+                assert_eq!(response.as_error().expect("an error").code, INVALID_REQUEST);
             }
             Ok(Incoming::Batch(items)) => assert!(!items.is_empty(), "an empty batch parsed"),
             Ok(Incoming::Single(Ok(_))) => {}
@@ -247,7 +243,8 @@ impl Harness {
     /// The authorization server's endpoints: any request gets an answer below 500 (the memory
     /// store never fails and no provider is contacted), and every HTML page carries its CSP.
     pub fn oauth(&self, request: &OAuthRequest) {
-        let method = [Method::GET, Method::POST, Method::DELETE][usize::from(request.method % 3)].clone();
+        let method =
+            [Method::GET, Method::POST, Method::DELETE][usize::from(request.method % 3)].clone();
         let path = OAUTH_PATHS[usize::from(request.path) % OAUTH_PATHS.len()];
         let uri = if request.query.is_empty() {
             path.to_owned()

@@ -450,7 +450,7 @@ fn rss_kib(pid: u32) -> u64 {
 
 /// `agent_suite` (memory store) under mixed calls: sessions opened and closed, tools listed,
 /// tools called (one through the vault and the provider), pings, unknown tools and malformed
-/// bodies. Resident memory after a warm-up and at the end must stay within a few MiB.
+/// bodies. Only read-only tools, so what grows is the server's, not the example's data. Resident memory after a warm-up and at the end must stay within a few MiB.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_mixed_calls_memory_flat() {
     let seconds: u64 = std::env::var("FRONTMCP_SOAK_SECS")
@@ -530,14 +530,9 @@ async fn soak_mixed_calls_memory_flat() {
                             call("crm:get_contacts", json!({"search": "ada"})).to_string(),
                             200,
                         ),
-                        2 => (
-                            call(
-                                "slack:send_message",
-                                json!({"channel": "general", "message": "soak"}),
-                            )
-                            .to_string(),
-                            200,
-                        ),
+                        // Through the vault and the provider's API; read-only, so the example's
+                        // own data (posted messages) does not grow.
+                        2 => (call("slack:list_channels", json!({})).to_string(), 200),
                         3 => (
                             json!({"jsonrpc": "2.0", "id": 2, "method": "ping"}).to_string(),
                             200,
@@ -552,8 +547,8 @@ async fn soak_mixed_calls_memory_flat() {
                     let response = post(Some(session.clone()), body.clone()).await.unwrap();
                     assert_eq!(response.status(), expect, "{body}");
                     let text = response.text().await.unwrap();
-                    if body.contains("slack:send_message") {
-                        assert!(text.contains("\"posted_as\":\"ada-slack\""), "{text}");
+                    if body.contains("slack:list_channels") {
+                        assert!(text.contains("\"channels\":[{"), "{text}");
                     }
                     calls.fetch_add(1, Ordering::Relaxed);
                 }

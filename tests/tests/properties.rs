@@ -76,10 +76,28 @@ fn well_formed_requests_decode_to_what_was_sent() {
 /// A query string or form of the parameters the endpoints read, with generated values.
 fn params() -> impl Strategy<Value = String> {
     let name = prop::sample::select(vec![
-        "response_type", "client_id", "redirect_uri", "code_challenge", "code_challenge_method",
-        "state", "scope", "resource", "app", "ticket", "prompt", "grant_type", "code",
-        "code_verifier", "refresh_token", "csrf", "action", "tool", "username", "token",
-        "client_secret", "pending",
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "code_challenge",
+        "code_challenge_method",
+        "state",
+        "scope",
+        "resource",
+        "app",
+        "ticket",
+        "prompt",
+        "grant_type",
+        "code",
+        "code_verifier",
+        "refresh_token",
+        "csrf",
+        "action",
+        "tool",
+        "username",
+        "token",
+        "client_secret",
+        "pending",
     ]);
     let value = prop_oneof![
         Just("code".to_owned()),
