@@ -39,7 +39,9 @@ const MAX_VERIFIED: usize = 10_000;
 
 impl VerifiedTokens {
     fn key(token: &str) -> &str {
-        token.rsplit_once('.').map_or(token, |(_, signature)| signature)
+        token
+            .rsplit_once('.')
+            .map_or(token, |(_, signature)| signature)
     }
 
     fn get(&self, token: &str, now: u64) -> Option<SessionClaims> {
