@@ -400,6 +400,34 @@ impl Drop for ExampleServer {
     }
 }
 
+/// The vault key of processes that share a Redis in the tests.
+pub const SHARED_VAULT_KEYS: &str = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+/// Two `agent_suite` processes sharing the Redis at `redis` (so its clients, sessions, signing
+/// key and vault) and a public URL, `issuer`, as instances behind a load balancer do; `env` adds
+/// to that.
+pub async fn agent_suites_sharing(
+    redis: &str,
+    issuer: &str,
+    env: &[(&str, &str)],
+) -> (ExampleServer, ExampleServer) {
+    let mut all: Vec<(String, String)> = vec![
+        ("REDIS_URL".into(), redis.into()),
+        ("FRONTMCP_ISSUER".into(), issuer.into()),
+        ("FRONTMCP_VAULT_KEYS".into(), SHARED_VAULT_KEYS.into()),
+    ];
+    all.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        (
+            ExampleServer::start_with("agent_suite", &env),
+            ExampleServer::start_with("agent_suite", &env),
+        )
+    })
+    .await
+    .expect("both processes start")
+}
+
 /// Database 15 of the shared Redis (`REDIS_URL`, default `redis://127.0.0.1:6379`), or `None`
 /// (after a loud notice) when it does not answer outside CI. In CI an unreachable Redis fails
 /// `test`.

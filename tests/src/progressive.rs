@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::sync::{LazyLock, Mutex};
 
+use frontmcp::auth::store::RedisStore;
+use frontmcp::auth::vault::VaultKeys;
 use frontmcp::auth::{ConsentConfig, ServerAuth, ServerAuthMode};
 use frontmcp::prelude::*;
 use frontmcp::{Server, ServerBuilder};
@@ -13,6 +15,7 @@ use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::oauth::{VERIFIER, location_params, param, register, root};
+use crate::own_redis::OwnRedis;
 use crate::{Http, Reply, TestServer, initialize_body};
 
 static HTTP: LazyLock<reqwest::Client> = LazyLock::new(reqwest::Client::new);
@@ -192,6 +195,23 @@ impl Suite {
         let server = TestServer::start(configure(suite_builder(&demo))).await;
         let http = Http::new(&server.url);
         Self { demo, server, http }
+    }
+
+    /// The suite keeping its state in `redis` (a Redis the test owns and may stop: 500 ms
+    /// timeouts), with a vault key of its own.
+    pub async fn on_redis(redis: &OwnRedis) -> Self {
+        let store = RedisStore::connect_with_timeout(
+            &redis.url(),
+            "t:",
+            std::time::Duration::from_millis(500),
+        )
+        .await
+        .expect("the test's Redis answers");
+        Self::start_with(demo_builder(), |b| {
+            b.store(std::sync::Arc::new(store))
+                .vault_keys(VaultKeys::generate())
+        })
+        .await
     }
 
     /// A user agent for this server.

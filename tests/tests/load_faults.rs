@@ -10,12 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use frontmcp::auth::store::RedisStore;
-use frontmcp::auth::vault::VaultKeys;
 use frontmcp_demo_provider::DemoProvider;
 use frontmcp_tests::own_redis::OwnRedis;
-use frontmcp_tests::progressive::{Decision, Suite, UserAgent, demo_builder};
-use frontmcp_tests::{ExampleServer, initialize_body, shared_redis};
+use frontmcp_tests::progressive::{Decision, Suite, UserAgent};
+use frontmcp_tests::{ExampleServer, agent_suites_sharing, initialize_body, shared_redis};
 use serde_json::{Value, json};
 
 /// Concurrent clients in every test.
@@ -201,13 +199,7 @@ async fn redis_stopped_under_load() {
     let Some(mut redis) = OwnRedis::start("redis_stopped_under_load") else {
         return;
     };
-    let store = RedisStore::connect_with_timeout(&redis.url(), "t:", Duration::from_millis(500))
-        .await
-        .unwrap();
-    let suite = Suite::start_with(demo_builder(), |b| {
-        b.store(Arc::new(store)).vault_keys(VaultKeys::generate())
-    })
-    .await;
+    let suite = Suite::on_redis(&redis).await;
     let (_, client, tokens) = suite.signed_in("ada", &[("slack", Decision::Skip)]).await;
     let link = client.auth_link("slack:send_message").await;
     suite
@@ -325,25 +317,15 @@ async fn one_of_two_processes_killed_under_load() {
     let demo = DemoProvider::builder().bind("127.0.0.1:0").await.unwrap();
     // Loopback, as the demo provider requires of redirect URIs; the agents map it to a process.
     const PUBLIC: &str = "http://localhost:9";
-    let (slack, github) = (demo.url("slack"), demo.url("github"));
-    let (mut one, two) = tokio::task::spawn_blocking(move || {
-        let env = [
-            ("REDIS_URL", redis.as_str()),
-            ("FRONTMCP_ISSUER", PUBLIC),
-            (
-                "FRONTMCP_VAULT_KEYS",
-                "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-            ),
-            ("FRONTMCP_SLACK_PROVIDER", slack.as_str()),
-            ("FRONTMCP_GITHUB_PROVIDER", github.as_str()),
-        ];
-        (
-            ExampleServer::start_with("agent_suite", &env),
-            ExampleServer::start_with("agent_suite", &env),
-        )
-    })
-    .await
-    .unwrap();
+    let (mut one, two) = agent_suites_sharing(
+        &redis,
+        PUBLIC,
+        &[
+            ("FRONTMCP_SLACK_PROVIDER", &demo.url("slack")),
+            ("FRONTMCP_GITHUB_PROVIDER", &demo.url("github")),
+        ],
+    )
+    .await;
     let browser = UserAgent::new(&frontmcp_tests::Http::new(&one.url)).behind(PUBLIC);
     let (_, tokens) = browser
         .sign_in(

@@ -2,13 +2,10 @@
 //! errors (a 503 page, HTTP 503 with `Retry-After` for a tool that needs the vault), nothing else
 //! failing, nothing half-written, and the flow completing once Redis is back.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use frontmcp::auth::store::RedisStore;
-use frontmcp::auth::vault::VaultKeys;
 use frontmcp_tests::own_redis::OwnRedis;
-use frontmcp_tests::progressive::{Client, Decision, Suite, demo_builder};
+use frontmcp_tests::progressive::{Client, Decision, Suite};
 use hyper::{Method, StatusCode};
 use serde_json::json;
 
@@ -17,13 +14,7 @@ async fn redis_down_mid_flow_leaves_nothing_half_written() {
     let Some(mut redis) = OwnRedis::start("redis_down_mid_flow") else {
         return;
     };
-    let store = RedisStore::connect_with_timeout(&redis.url(), "t:", Duration::from_millis(500))
-        .await
-        .unwrap();
-    let suite = Suite::start_with(demo_builder(), |b| {
-        b.store(Arc::new(store)).vault_keys(VaultKeys::generate())
-    })
-    .await;
+    let suite = Suite::on_redis(&redis).await;
     let browser = suite.browser();
     let (_, tokens) = browser.sign_in("ada", &[("slack", Decision::Skip)]).await;
     let client = Client::connect(

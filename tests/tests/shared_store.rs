@@ -9,31 +9,16 @@
 use frontmcp_demo_provider::DemoProvider;
 use frontmcp_tests::oauth::{VERIFIER, exchange, location_params, open_authorize, param, register};
 use frontmcp_tests::progressive::{Client, Decision, UserAgent, elicitation_complete};
-use frontmcp_tests::{ExampleServer, Http, initialize_body, shared_redis};
+use frontmcp_tests::{Http, agent_suites_sharing, initialize_body, shared_redis};
 use hyper::StatusCode;
 use serde_json::{Value, json};
-
-/// The vault key both processes share (tests only).
-const VAULT_KEYS: &str = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_share_clients_sessions_and_keys() {
     let Some(redis) = shared_redis("the shared-store test") else {
         return;
     };
-    let (one, two) = tokio::task::spawn_blocking(move || {
-        let env = [
-            ("REDIS_URL", redis.as_str()),
-            ("FRONTMCP_ISSUER", "http://mcp.example.test"),
-            ("FRONTMCP_VAULT_KEYS", VAULT_KEYS),
-        ];
-        (
-            ExampleServer::start_with("agent_suite", &env),
-            ExampleServer::start_with("agent_suite", &env),
-        )
-    })
-    .await
-    .unwrap();
+    let (one, two) = agent_suites_sharing(&redis, "http://mcp.example.test", &[]).await;
     let (http_one, http_two) = (Http::new(&one.url), Http::new(&two.url));
 
     // Register on process 1, open the authorization on process 2 (it knows the client) ...
@@ -90,22 +75,15 @@ async fn progressive_authorization_across_two_processes() {
     let demo = DemoProvider::builder().bind("127.0.0.1:0").await.unwrap();
     // Loopback, as the demo provider requires of redirect URIs; the agents map it to a process.
     const PUBLIC: &str = "http://localhost:9";
-    let (slack, github) = (demo.url("slack"), demo.url("github"));
-    let (one, two) = tokio::task::spawn_blocking(move || {
-        let env = [
-            ("REDIS_URL", redis.as_str()),
-            ("FRONTMCP_ISSUER", PUBLIC),
-            ("FRONTMCP_VAULT_KEYS", VAULT_KEYS),
-            ("FRONTMCP_SLACK_PROVIDER", slack.as_str()),
-            ("FRONTMCP_GITHUB_PROVIDER", github.as_str()),
-        ];
-        (
-            ExampleServer::start_with("agent_suite", &env),
-            ExampleServer::start_with("agent_suite", &env),
-        )
-    })
-    .await
-    .unwrap();
+    let (one, two) = agent_suites_sharing(
+        &redis,
+        PUBLIC,
+        &[
+            ("FRONTMCP_SLACK_PROVIDER", &demo.url("slack")),
+            ("FRONTMCP_GITHUB_PROVIDER", &demo.url("github")),
+        ],
+    )
+    .await;
     let (http_one, http_two) = (Http::new(&one.url), Http::new(&two.url));
 
     let browser_one = UserAgent::new(&http_one).behind(PUBLIC);
