@@ -33,6 +33,15 @@
 //! [`apps`](TokenVault::apps) makes one per candidate; [`rotate`](TokenVault::rotate) two (a read,
 //! then a write when the entry is under an older key).
 //!
+//! # Opened records
+//!
+//! Each vault remembers, for at most 10,000 entries, the entry it opened and a keyed hash of the
+//! exact record bytes. [`get`](TokenVault::get) still reads the store every time; when it finds
+//! the very bytes it opened before it returns the remembered entry instead of parsing and
+//! decrypting again. So a refresh, a revocation or a deletion by another process is seen on the
+//! next read, and any other bytes are opened and checked in full. The tokens are in the process's
+//! memory while they are used anyway; the store never holds them in clear.
+//!
 //! # Identifiers
 //!
 //! Session ids must be non-empty and contain neither `/` nor NUL; app ids must be non-empty and
@@ -40,8 +49,10 @@
 //! are bearer-like: errors show only their first few characters.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
@@ -467,12 +478,67 @@ struct Record<'a> {
 pub struct TokenVault {
     store: Arc<dyn Store>,
     keys: VaultKeys,
+    opened: Arc<OpenedRecords>,
+}
+
+/// Records this process opened recently, by store key, with a keyed hash and the length of the
+/// exact bytes opened. A read that finds the same bytes again skips parsing and decryption (most
+/// of the vault's cost per `tools/call`); the store is still read every time, so a refresh, a
+/// revocation or an entry dropped by another process takes effect on the next call. Bytes that
+/// differ in any way (another record, a copy from another session, tampering) miss and are
+/// opened and checked as usual. At most [`MAX_OPENED`] entries; past that, all go.
+#[derive(Default)]
+struct OpenedRecords {
+    hasher: RandomState,
+    entries: Mutex<HashMap<String, (u64, usize, VaultEntry)>>,
+}
+
+/// The bound of [`OpenedRecords`], the same as the verified-token cache's.
+const MAX_OPENED: usize = 10_000;
+
+impl OpenedRecords {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, usize, VaultEntry)>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, key: &str, bytes: &[u8]) -> Option<VaultEntry> {
+        let hash = self.hasher.hash_one(bytes);
+        match self.lock().get(key) {
+            Some((h, len, entry)) if *h == hash && *len == bytes.len() => Some(entry.clone()),
+            _ => None,
+        }
+    }
+
+    fn insert(&self, key: &str, bytes: &[u8], entry: &VaultEntry) {
+        let hash = self.hasher.hash_one(bytes);
+        let mut entries = self.lock();
+        if entries.len() >= MAX_OPENED && !entries.contains_key(key) {
+            entries.clear();
+        }
+        entries.insert(key.to_owned(), (hash, bytes.len(), entry.clone()));
+    }
+
+    fn forget(&self, key: &str) {
+        self.lock().remove(key);
+    }
+}
+
+impl fmt::Debug for OpenedRecords {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenedRecords")
+            .field("len", &self.lock().len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl TokenVault {
     /// A vault over `store`, sealing with `keys`.
     pub fn new(store: Arc<dyn Store>, keys: VaultKeys) -> Self {
-        Self { store, keys }
+        Self {
+            store,
+            keys,
+            opened: Arc::default(),
+        }
     }
 
     /// The key ring.
@@ -534,12 +600,16 @@ impl TokenVault {
         app_id: &str,
     ) -> Result<Option<VaultEntry>, VaultError> {
         let key = store_key(session_id, app_id)?;
-        match self.store.get(Namespace::Vault, &key).await? {
-            None => Ok(None),
-            Some(bytes) => self
-                .open(session_id, app_id, &bytes)
-                .map(|(entry, _)| Some(entry)),
+        let Some(bytes) = self.store.get(Namespace::Vault, &key).await? else {
+            self.opened.forget(&key);
+            return Ok(None);
+        };
+        if let Some(entry) = self.opened.get(&key, &bytes) {
+            return Ok(Some(entry));
         }
+        let (entry, _) = self.open(session_id, app_id, &bytes)?;
+        self.opened.insert(&key, &bytes, &entry);
+        Ok(Some(entry))
     }
 
     /// Removes the entry for `session_id` and `app_id`; `Ok(true)` if there was one. One store
@@ -550,6 +620,7 @@ impl TokenVault {
     /// [`VaultError::InvalidId`], [`VaultError::Store`].
     pub async fn delete(&self, session_id: &str, app_id: &str) -> Result<bool, VaultError> {
         let key = store_key(session_id, app_id)?;
+        self.opened.forget(&key);
         Ok(self.store.delete(Namespace::Vault, &key).await?)
     }
 

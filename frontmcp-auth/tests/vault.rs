@@ -269,6 +269,63 @@ async fn case_delete(store: Arc<dyn Store>) {
     assert!(vault.put_new(S1, "slack", &entry("3"), None).await.unwrap());
 }
 
+/// Each vault remembers the records it opened; another vault over the same store (another
+/// process) replacing, deleting or tampering with a record is still seen on the next read.
+async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store>) {
+    let keys = ring(("k1", K1), vec![]);
+    let (this, other) = (vault(&store, keys.clone()), vault(&store, keys));
+    this.put(S1, "slack", &entry("1"), None).await.unwrap();
+    assert_eq!(this.get(S1, "slack").await.unwrap(), Some(entry("1")));
+    assert_eq!(
+        this.get(S1, "slack").await.unwrap(),
+        Some(entry("1")),
+        "remembered"
+    );
+    other.put(S1, "slack", &entry("2"), None).await.unwrap();
+    assert_eq!(
+        this.get(S1, "slack").await.unwrap(),
+        Some(entry("2")),
+        "replaced"
+    );
+    assert!(other.delete(S1, "slack").await.unwrap());
+    assert_eq!(this.get(S1, "slack").await.unwrap(), None, "deleted");
+
+    this.put(S1, "slack", &entry("3"), None).await.unwrap();
+    assert_eq!(this.get(S1, "slack").await.unwrap(), Some(entry("3")));
+    let key = raw_key(S1, "slack");
+    let mut record = raw_record(&store, S1, "slack").await;
+    let mut ciphertext = URL_SAFE_NO_PAD
+        .decode(record["ct"].as_str().unwrap())
+        .unwrap();
+    ciphertext[0] ^= 0x01;
+    record["ct"] = URL_SAFE_NO_PAD.encode(&ciphertext).into();
+    let tampered = serde_json::to_vec(&record).unwrap();
+    store
+        .put(Namespace::Vault, &key, &tampered, None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        corrupt_reason(this.get(S1, "slack").await, S1),
+        CorruptReason::Undecryptable { .. }
+    ));
+    // Another session's record copied over this one does not open either.
+    this.put(S2, "slack", &entry("4"), None).await.unwrap();
+    let copied = store
+        .get(Namespace::Vault, &raw_key(S2, "slack"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(this.get(S2, "slack").await.unwrap(), Some(entry("4")));
+    store
+        .put(Namespace::Vault, &key, &copied, None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        corrupt_reason(this.get(S1, "slack").await, S1),
+        CorruptReason::Undecryptable { .. }
+    ));
+}
+
 async fn case_apps(store: Arc<dyn Store>) {
     let vault = vault(&store, ring(("k1", K1), vec![]));
     assert!(
@@ -552,6 +609,7 @@ for_each_store!(
     case_round_trip,
     case_put_new_first_writer_wins,
     case_delete,
+    case_other_writers_are_seen_through_opened_records,
     case_apps,
     case_tampered_record_is_corrupt,
     case_copied_record_is_corrupt,
