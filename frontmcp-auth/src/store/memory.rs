@@ -23,13 +23,14 @@ pub struct MemoryStore {
 }
 
 struct Inner {
-    entries: HashMap<(Namespace, String), Entry>,
+    /// One map per namespace, so a lookup borrows the key instead of building one.
+    entries: HashMap<Namespace, HashMap<Box<str>, Entry>>,
     /// Writes left before the next sweep.
     writes_until_sweep: usize,
 }
 
 struct Entry {
-    bytes: Vec<u8>,
+    bytes: Box<[u8]>,
     expires_at: Option<Instant>,
 }
 
@@ -38,7 +39,7 @@ impl Entry {
         // A TTL too large to represent never expires.
         let expires_at = ttl.and_then(|ttl| now.checked_add(ttl));
         Self {
-            bytes: value.to_vec(),
+            bytes: value.into(),
             expires_at,
         }
     }
@@ -53,15 +54,26 @@ impl Inner {
     fn note_write(&mut self, now: Instant) {
         self.writes_until_sweep = self.writes_until_sweep.saturating_sub(1);
         if self.writes_until_sweep == 0 {
-            self.entries.retain(|_, entry| !entry.is_expired(now));
-            self.writes_until_sweep = SWEEP_EVERY_MIN.max(self.entries.len());
+            for entries in self.entries.values_mut() {
+                entries.retain(|_, entry| !entry.is_expired(now));
+            }
+            self.writes_until_sweep = SWEEP_EVERY_MIN.max(self.len());
         }
+    }
+
+    fn len(&self) -> usize {
+        self.entries.values().map(HashMap::len).sum()
+    }
+
+    fn namespace(&mut self, ns: Namespace) -> &mut HashMap<Box<str>, Entry> {
+        self.entries.entry(ns).or_default()
     }
 
     /// Removes the entry under `key`, returning it only if it had not expired.
     fn remove_live(&mut self, ns: Namespace, key: &str, now: Instant) -> Option<Entry> {
         self.entries
-            .remove(&(ns, key.to_owned()))
+            .get_mut(&ns)?
+            .remove(key)
             .filter(|entry| !entry.is_expired(now))
     }
 }
@@ -93,7 +105,7 @@ impl Default for MemoryStore {
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryStore")
-            .field("entries", &self.lock().entries.len())
+            .field("entries", &self.lock().len())
             .finish_non_exhaustive()
     }
 }
@@ -110,8 +122,8 @@ impl Store for MemoryStore {
         let now = Instant::now();
         let mut inner = self.lock();
         inner
-            .entries
-            .insert((ns, key.to_owned()), Entry::new(value, ttl, now));
+            .namespace(ns)
+            .insert(key.into(), Entry::new(value, ttl, now));
         inner.note_write(now);
         Ok(())
     }
@@ -125,7 +137,7 @@ impl Store for MemoryStore {
     ) -> Result<bool, StoreError> {
         let now = Instant::now();
         let mut inner = self.lock();
-        let inserted = match inner.entries.entry((ns, key.to_owned())) {
+        let inserted = match inner.namespace(ns).entry(key.into()) {
             hash_map::Entry::Occupied(mut slot) => {
                 if slot.get().is_expired(now) {
                     slot.insert(Entry::new(value, ttl, now));
@@ -148,13 +160,15 @@ impl Store for MemoryStore {
     async fn get(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let now = Instant::now();
         let mut inner = self.lock();
-        let map_key = (ns, key.to_owned());
-        match inner.entries.get(&map_key) {
+        let Some(entries) = inner.entries.get_mut(&ns) else {
+            return Ok(None);
+        };
+        match entries.get(key) {
             Some(entry) if entry.is_expired(now) => {
-                inner.entries.remove(&map_key);
+                entries.remove(key);
                 Ok(None)
             }
-            Some(entry) => Ok(Some(entry.bytes.clone())),
+            Some(entry) => Ok(Some(entry.bytes.to_vec())),
             None => Ok(None),
         }
     }
@@ -164,7 +178,7 @@ impl Store for MemoryStore {
         Ok(self
             .lock()
             .remove_live(ns, key, now)
-            .map(|entry| entry.bytes))
+            .map(|entry| entry.bytes.into_vec()))
     }
 
     async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError> {
