@@ -12,6 +12,7 @@ mod consent;
 pub mod oauth;
 pub mod progressive;
 pub mod random;
+mod remembered;
 pub mod store;
 pub mod tokens;
 pub mod ui;

@@ -14,6 +14,7 @@
 //! Inside the tool, [`AuthServer::fresh_app_token`] refreshes the token before it expires; when
 //! the provider refuses the refresh, the entry is dropped and the app must be authorized again.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,7 @@ pub struct UpstreamApp {
 #[derive(Debug, Clone)]
 pub enum AppAccess {
     /// The vault holds the app's tokens with every scope needed.
-    Granted(VaultEntry),
+    Granted(Arc<VaultEntry>),
     /// The user must authorize the app (again, or with more scopes).
     Required(AuthorizationRequired),
 }
@@ -427,8 +428,8 @@ impl AuthServer {
         &self,
         session_id: &str,
         app_id: &str,
-        current: &VaultEntry,
-    ) -> Result<VaultEntry, AppTokenError> {
+        current: &Arc<VaultEntry>,
+    ) -> Result<Arc<VaultEntry>, AppTokenError> {
         if !needs_refresh(current) {
             return Ok(current.clone());
         }
@@ -478,9 +479,9 @@ impl AuthServer {
         session_id: &str,
         app_id: &str,
         current: &VaultEntry,
-    ) -> Result<Option<VaultEntry>, AppTokenError> {
+    ) -> Result<Option<Arc<VaultEntry>>, AppTokenError> {
         match vault.get(session_id, app_id).await {
-            Ok(Some(entry)) if entry != *current => Ok(Some(entry)),
+            Ok(Some(entry)) if *entry != *current => Ok(Some(entry)),
             Ok(_) => Ok(None),
             Err(e) => Err(AppTokenError::unavailable(app_id, e)),
         }
@@ -491,8 +492,8 @@ impl AuthServer {
         vault: &TokenVault,
         session_id: &str,
         app_id: &str,
-        current: &VaultEntry,
-    ) -> Result<VaultEntry, AppTokenError> {
+        current: &Arc<VaultEntry>,
+    ) -> Result<Arc<VaultEntry>, AppTokenError> {
         let unavailable = |reason: String| AppTokenError::unavailable(app_id, reason);
         // The lock holder before us may have refreshed already.
         if let Some(entry) = self.reread(vault, session_id, app_id, current).await? {
@@ -551,7 +552,7 @@ impl AuthServer {
                         tracing::error!(app = app_id, error = %e, "refreshed upstream token not kept in the vault")
                     }
                 }
-                Ok(entry)
+                Ok(Arc::new(entry))
             }
             Err(e) if e.needs_reauthorization() => {
                 self.drop_grant(vault, session_id, app_id, current, e.to_string())
@@ -573,7 +574,7 @@ impl AuthServer {
         app_id: &str,
         current: &VaultEntry,
         reason: String,
-    ) -> Result<VaultEntry, AppTokenError> {
+    ) -> Result<Arc<VaultEntry>, AppTokenError> {
         if let Some(entry) = self.reread(vault, session_id, app_id, current).await? {
             return Ok(entry);
         }

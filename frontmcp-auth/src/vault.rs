@@ -49,10 +49,8 @@
 //! are bearer-like: errors show only their first few characters.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, RandomState};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
@@ -64,7 +62,9 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::remembered::Remembered;
 use crate::store::{Namespace, Store, StoreError};
+use crate::tokens::now_secs;
 
 /// The environment variable that holds the vault's key ring (see [`VaultKeys::from_env_value`]).
 pub const VAULT_KEYS_ENV: &str = "FRONTMCP_VAULT_KEYS";
@@ -478,58 +478,15 @@ struct Record<'a> {
 pub struct TokenVault {
     store: Arc<dyn Store>,
     keys: VaultKeys,
-    opened: Arc<OpenedRecords>,
+    /// Records this process opened recently, by store key: a read that finds the same bytes
+    /// again skips parsing and decryption (most of the vault's cost per `tools/call`). The store
+    /// is still read every time, so a refresh, a revocation or an entry dropped by another
+    /// process takes effect on the next call.
+    opened: Arc<Remembered<VaultEntry>>,
 }
 
-/// Records this process opened recently, by store key, with a keyed hash and the length of the
-/// exact bytes opened. A read that finds the same bytes again skips parsing and decryption (most
-/// of the vault's cost per `tools/call`); the store is still read every time, so a refresh, a
-/// revocation or an entry dropped by another process takes effect on the next call. Bytes that
-/// differ in any way (another record, a copy from another session, tampering) miss and are
-/// opened and checked as usual. At most [`MAX_OPENED`] entries; past that, all go.
-#[derive(Default)]
-struct OpenedRecords {
-    hasher: RandomState,
-    entries: Mutex<HashMap<String, (u64, usize, VaultEntry)>>,
-}
-
-/// The bound of [`OpenedRecords`], the same as the verified-token cache's.
+/// How many opened records a vault remembers, as many as the verified-token cache.
 const MAX_OPENED: usize = 10_000;
-
-impl OpenedRecords {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, usize, VaultEntry)>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn get(&self, key: &str, bytes: &[u8]) -> Option<VaultEntry> {
-        let hash = self.hasher.hash_one(bytes);
-        match self.lock().get(key) {
-            Some((h, len, entry)) if *h == hash && *len == bytes.len() => Some(entry.clone()),
-            _ => None,
-        }
-    }
-
-    fn insert(&self, key: &str, bytes: &[u8], entry: &VaultEntry) {
-        let hash = self.hasher.hash_one(bytes);
-        let mut entries = self.lock();
-        if entries.len() >= MAX_OPENED && !entries.contains_key(key) {
-            entries.clear();
-        }
-        entries.insert(key.to_owned(), (hash, bytes.len(), entry.clone()));
-    }
-
-    fn forget(&self, key: &str) {
-        self.lock().remove(key);
-    }
-}
-
-impl fmt::Debug for OpenedRecords {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpenedRecords")
-            .field("len", &self.lock().len())
-            .finish_non_exhaustive()
-    }
-}
 
 impl TokenVault {
     /// A vault over `store`, sealing with `keys`.
@@ -537,7 +494,7 @@ impl TokenVault {
         Self {
             store,
             keys,
-            opened: Arc::default(),
+            opened: Arc::new(Remembered::new(MAX_OPENED)),
         }
     }
 
@@ -598,17 +555,22 @@ impl TokenVault {
         &self,
         session_id: &str,
         app_id: &str,
-    ) -> Result<Option<VaultEntry>, VaultError> {
+    ) -> Result<Option<Arc<VaultEntry>>, VaultError> {
         let key = store_key(session_id, app_id)?;
         let Some(bytes) = self.store.get(Namespace::Vault, &key).await? else {
             self.opened.forget(&key);
             return Ok(None);
         };
-        if let Some(entry) = self.opened.get(&key, &bytes) {
+        let fingerprint = self.opened.fingerprint(&bytes);
+        if let Some(entry) = self.opened.get(&key, fingerprint) {
             return Ok(Some(entry));
         }
         let (entry, _) = self.open(session_id, app_id, &bytes)?;
-        self.opened.insert(&key, &bytes, &entry);
+        let entry = Arc::new(entry);
+        let now = now_secs();
+        self.opened.insert(&key, fingerprint, entry.clone(), |e| {
+            e.session_ends_at.is_none_or(|end| end > now)
+        });
         Ok(Some(entry))
     }
 

@@ -60,7 +60,10 @@ async fn raw_record(store: &Arc<dyn Store>, session: &str, app: &str) -> serde_j
 }
 
 /// The reason of a [`VaultError::Corrupt`], after checking its message leaks nothing.
-fn corrupt_reason(result: Result<Option<VaultEntry>, VaultError>, session: &str) -> CorruptReason {
+fn corrupt_reason(
+    result: Result<Option<Arc<VaultEntry>>, VaultError>,
+    session: &str,
+) -> CorruptReason {
     let error = result.expect_err("the record must not open");
     let message = error.to_string();
     assert!(
@@ -135,7 +138,10 @@ async fn case_round_trip(store: Arc<dyn Store>) {
 
     let first = entry("1");
     vault.put(S1, "slack", &first, None).await.unwrap();
-    assert_eq!(vault.get(S1, "slack").await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        vault.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&first)
+    );
     // Other sessions and apps see nothing.
     assert_eq!(vault.get(S2, "slack").await.unwrap(), None);
     assert_eq!(vault.get(S1, "github").await.unwrap(), None);
@@ -148,7 +154,10 @@ async fn case_round_trip(store: Arc<dyn Store>) {
         ..entry("2")
     };
     vault.put(S1, "slack", &second, None).await.unwrap();
-    assert_eq!(vault.get(S1, "slack").await.unwrap(), Some(second));
+    assert_eq!(
+        vault.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&second)
+    );
 
     // Every write has a fresh nonce: the same entry twice gives two different records.
     vault.put(S1, "a", &first, None).await.unwrap();
@@ -165,8 +174,8 @@ async fn case_round_trip(store: Arc<dyn Store>) {
     // App ids may hold `/`; session ids may not; NUL is refused in both.
     vault.put(S1, "team/app", &first, None).await.unwrap();
     assert_eq!(
-        vault.get(S1, "team/app").await.unwrap(),
-        Some(first.clone())
+        vault.get(S1, "team/app").await.unwrap().as_deref(),
+        Some(&first)
     );
     for (session, app) in [
         ("", "slack"),
@@ -218,7 +227,7 @@ async fn case_put_new_first_writer_wins(store: Arc<dyn Store>) {
     }
     assert_eq!(winners.len(), 1, "exactly one writer wins");
     assert_eq!(
-        vault.get(S1, "slack").await.unwrap().as_ref(),
+        vault.get(S1, "slack").await.unwrap().as_deref(),
         Some(&winners[0])
     );
 
@@ -230,7 +239,7 @@ async fn case_put_new_first_writer_wins(store: Arc<dyn Store>) {
             .unwrap()
     );
     assert_eq!(
-        vault.get(S1, "slack").await.unwrap().as_ref(),
+        vault.get(S1, "slack").await.unwrap().as_deref(),
         Some(&winners[0])
     );
     // Another app or session is free.
@@ -263,7 +272,10 @@ async fn case_delete(store: Arc<dyn Store>) {
         None
     );
     // Only that entry.
-    assert_eq!(vault.get(S1, "github").await.unwrap(), Some(entry("2")));
+    assert_eq!(
+        vault.get(S1, "github").await.unwrap().as_deref(),
+        Some(&entry("2"))
+    );
     assert!(!vault.delete(S2, "github").await.unwrap());
     // After a delete, put_new may write again.
     assert!(vault.put_new(S1, "slack", &entry("3"), None).await.unwrap());
@@ -275,23 +287,29 @@ async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store
     let keys = ring(("k1", K1), vec![]);
     let (this, other) = (vault(&store, keys.clone()), vault(&store, keys));
     this.put(S1, "slack", &entry("1"), None).await.unwrap();
-    assert_eq!(this.get(S1, "slack").await.unwrap(), Some(entry("1")));
     assert_eq!(
-        this.get(S1, "slack").await.unwrap(),
-        Some(entry("1")),
+        this.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&entry("1"))
+    );
+    assert_eq!(
+        this.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&entry("1")),
         "remembered"
     );
     other.put(S1, "slack", &entry("2"), None).await.unwrap();
     assert_eq!(
-        this.get(S1, "slack").await.unwrap(),
-        Some(entry("2")),
+        this.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&entry("2")),
         "replaced"
     );
     assert!(other.delete(S1, "slack").await.unwrap());
     assert_eq!(this.get(S1, "slack").await.unwrap(), None, "deleted");
 
     this.put(S1, "slack", &entry("3"), None).await.unwrap();
-    assert_eq!(this.get(S1, "slack").await.unwrap(), Some(entry("3")));
+    assert_eq!(
+        this.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&entry("3"))
+    );
     let key = raw_key(S1, "slack");
     let mut record = raw_record(&store, S1, "slack").await;
     let mut ciphertext = URL_SAFE_NO_PAD
@@ -315,7 +333,10 @@ async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(this.get(S2, "slack").await.unwrap(), Some(entry("4")));
+    assert_eq!(
+        this.get(S2, "slack").await.unwrap().as_deref(),
+        Some(&entry("4"))
+    );
     store
         .put(Namespace::Vault, &key, &copied, None)
         .await
@@ -474,7 +495,10 @@ async fn case_tampered_record_is_corrupt(store: Arc<dyn Store>) {
     // The caller can remove it and start over.
     assert!(vault.delete(S1, "slack").await.unwrap());
     assert!(vault.put_new(S1, "slack", &entry("2"), None).await.unwrap());
-    assert_eq!(vault.get(S1, "slack").await.unwrap(), Some(entry("2")));
+    assert_eq!(
+        vault.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&entry("2"))
+    );
 }
 
 async fn case_copied_record_is_corrupt(store: Arc<dyn Store>) {
@@ -499,7 +523,10 @@ async fn case_copied_record_is_corrupt(store: Arc<dyn Store>) {
         assert!(message.contains(&format!("app `{app}`")), "{message}");
     }
     // The original still opens.
-    assert_eq!(vault.get(S1, "slack").await.unwrap(), Some(original));
+    assert_eq!(
+        vault.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&original)
+    );
 }
 
 async fn case_key_rotation(store: Arc<dyn Store>) {
@@ -511,7 +538,10 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
     assert_eq!(raw_record(&store, S1, "slack").await["kid"], "k1");
 
     // The new ring reads what the old one wrote.
-    assert_eq!(rotated.get(S1, "slack").await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        rotated.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&first)
+    );
     // A ring without k1 does not, and says which key is missing.
     let error = only_new.get(S1, "slack").await.unwrap_err();
     assert!(error.to_string().contains("`k1`"), "{error}");
@@ -533,8 +563,8 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
     rotated.put(S1, "github", &first, None).await.unwrap();
     assert_eq!(raw_record(&store, S1, "github").await["kid"], "k2");
     assert_eq!(
-        rotated.get(S1, "github").await.unwrap(),
-        Some(first.clone())
+        rotated.get(S1, "github").await.unwrap().as_deref(),
+        Some(&first)
     );
     assert!(matches!(
         corrupt_reason(old.get(S1, "github").await, S1),
@@ -547,8 +577,8 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
     assert!(!rotated.rotate(S1, "slack", None).await.unwrap());
     assert!(!rotated.rotate(S1, "missing", None).await.unwrap());
     assert_eq!(
-        only_new.get(S1, "slack").await.unwrap(),
-        Some(first.clone())
+        only_new.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&first)
     );
     // With a TTL.
     old.put(S2, "slack", &first, None).await.unwrap();
@@ -559,8 +589,8 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
             .unwrap()
     );
     assert_eq!(
-        only_new.get(S2, "slack").await.unwrap(),
-        Some(first.clone())
+        only_new.get(S2, "slack").await.unwrap().as_deref(),
+        Some(&first)
     );
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(only_new.get(S2, "slack").await.unwrap(), None);
@@ -719,7 +749,10 @@ async fn keys_from_the_environment_value() {
         .await
         .unwrap();
     let by_new = vault(&store, ring(("k-2_B", [0xff; 32]), vec![]));
-    assert_eq!(by_new.get(S1, "slack").await.unwrap(), Some(entry("1")));
+    assert_eq!(
+        by_new.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&entry("1"))
+    );
     assert!(
         vault(&store, same)
             .get(S1, "slack")

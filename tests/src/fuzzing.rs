@@ -310,7 +310,7 @@ impl Harness {
         };
         match self.auth.authenticate(Some(&value)) {
             Ok(claims) => {
-                assert_eq!(claims, self.claims, "claims that were never issued");
+                assert_eq!(*claims, self.claims, "claims that were never issued");
                 true
             }
             Err(_) => false,
@@ -329,7 +329,7 @@ impl Harness {
                 .expect("the memory store answers");
             let opened = match self.vault.get(SESSION, APP).await {
                 Ok(Some(entry)) => {
-                    assert!(entry == self.entry, "an entry the vault never sealed");
+                    assert!(*entry == self.entry, "an entry the vault never sealed");
                     true
                 }
                 Ok(None) => panic!("the record vanished"),

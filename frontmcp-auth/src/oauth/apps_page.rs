@@ -261,7 +261,7 @@ impl AuthServer {
                     name: app.name.clone(),
                     status,
                     revocable: held.is_some(),
-                    scopes: held.map(|e| e.scopes).unwrap_or_default(),
+                    scopes: held.map(|e| e.scopes.clone()).unwrap_or_default(),
                 });
             }
             sessions.push(SessionCard {

@@ -5,11 +5,10 @@ use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use serde_json::json;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
-use std::sync::RwLock;
+use std::sync::Arc;
 
 use super::AuthServer;
+use crate::remembered::Remembered;
 use crate::tokens::{SessionClaims, TokenError, now_secs};
 
 /// Why a request to the resource was not authenticated.
@@ -22,44 +21,25 @@ pub enum Challenge {
 }
 
 /// Tokens verified recently, so the signature (ES256: hundreds of microseconds) is checked once
-/// per token rather than once per request. Expiry is checked on every hit.
-///
-/// Keyed by the token's signature, with a keyed 64-bit hash of the whole token beside the claims,
-/// rather than the token itself: tens of bytes instead of several hundred per open session. A
-/// token whose signature is known but whose header or payload differ from the verified one
-/// misses (its hash differs) and is verified, so it is refused like any tampered token.
-#[derive(Default)]
-pub(crate) struct VerifiedTokens {
-    hasher: RandomState,
-    tokens: RwLock<HashMap<Box<str>, (u64, SessionClaims)>>,
-}
+/// per token rather than once per request; expiry is checked on every hit. Keyed by the token's
+/// signature, with a keyed hash of the whole token: a token carrying a known signature on another
+/// header or payload misses and is verified, so it is refused like any tampered token.
+pub(crate) struct VerifiedTokens(Remembered<SessionClaims>);
 
 /// The cache holds at most this many tokens; past that, expired ones go, then all.
 const MAX_VERIFIED: usize = 10_000;
 
+impl Default for VerifiedTokens {
+    fn default() -> Self {
+        Self(Remembered::new(MAX_VERIFIED))
+    }
+}
+
 impl VerifiedTokens {
-    fn key(token: &str) -> &str {
+    fn signature(token: &str) -> &str {
         token
             .rsplit_once('.')
             .map_or(token, |(_, signature)| signature)
-    }
-
-    fn get(&self, token: &str, now: u64) -> Option<SessionClaims> {
-        let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
-        let (hash, claims) = tokens.get(Self::key(token))?;
-        (*hash == self.hasher.hash_one(token) && claims.exp >= now).then(|| claims.clone())
-    }
-
-    fn insert(&self, token: &str, claims: &SessionClaims, now: u64) {
-        let hash = self.hasher.hash_one(token);
-        let mut tokens = self.tokens.write().unwrap_or_else(|p| p.into_inner());
-        if tokens.len() >= MAX_VERIFIED {
-            tokens.retain(|_, (_, c)| c.exp >= now);
-            if tokens.len() >= MAX_VERIFIED {
-                tokens.clear();
-            }
-        }
-        tokens.insert(Self::key(token).into(), (hash, claims.clone()));
     }
 }
 
@@ -69,7 +49,7 @@ impl AuthServer {
     pub fn authenticate(
         &self,
         authorization: Option<&HeaderValue>,
-    ) -> Result<SessionClaims, Challenge> {
+    ) -> Result<Arc<SessionClaims>, Challenge> {
         let Some(value) = authorization else {
             return Err(Challenge::Missing);
         };
@@ -84,8 +64,14 @@ impl AuthServer {
             .filter(|t| !t.is_empty())
             .ok_or(Challenge::Invalid(TokenError::Invalid))?;
         let now = now_secs();
-        if let Some(claims) = self.inner.verified.get(token, now) {
-            return Ok(claims);
+        let verified = &self.inner.verified.0;
+        let fingerprint = verified.fingerprint(token.as_bytes());
+        let signature = VerifiedTokens::signature(token);
+        if let Some(claims) = verified.get(signature, fingerprint) {
+            if claims.exp >= now {
+                return Ok(claims);
+            }
+            return Err(Challenge::Invalid(TokenError::Expired));
         }
         let config = &self.inner.config;
         let claims = self
@@ -96,7 +82,8 @@ impl AuthServer {
                 tracing::warn!(reason = %e, "bearer token refused");
                 Challenge::Invalid(e)
             })?;
-        self.inner.verified.insert(token, &claims, now);
+        let claims = Arc::new(claims);
+        verified.insert(signature, fingerprint, claims.clone(), |c| c.exp >= now);
         Ok(claims)
     }
 
@@ -161,8 +148,6 @@ fn with_challenge(status: StatusCode, challenge: String, message: &str) -> Respo
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::oauth::{AuthConfig, DevLogin};
     use crate::store::MemoryStore;
@@ -219,7 +204,7 @@ mod tests {
             let header = bearer(&server, now_secs() + 60 + i as u64);
             assert!(server.authenticate(Some(&header)).is_ok());
         }
-        let len = server.inner.verified.tokens.read().unwrap().len();
+        let len = server.inner.verified.0.len();
         assert!(len <= MAX_VERIFIED, "{len}");
     }
 

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use frontmcp_auth::oauth::AuthServer;
 use frontmcp_auth::progressive::AppTokenError;
+use frontmcp_auth::tokens::SessionClaims;
 use frontmcp_auth::vault::VaultEntry;
 
 use super::ToolError;
@@ -18,7 +19,7 @@ pub struct ToolContext {
     pub(crate) app_id: Arc<str>,
     pub(crate) tool: Arc<str>,
     pub(crate) protocol_version: ProtocolVersion,
-    pub(crate) grant: Option<Arc<Grant>>,
+    pub(crate) grant: Option<Grant>,
     pub(crate) app_credentials: Option<Arc<AppCredentials>>,
 }
 
@@ -27,8 +28,8 @@ pub(crate) enum AppCredentials {
     /// From the vault of the auth session.
     Vault {
         auth: AuthServer,
-        session_id: String,
-        entry: Mutex<VaultEntry>,
+        grant: Grant,
+        entry: Mutex<Arc<VaultEntry>>,
         /// Set when the grant turned out to be gone: the call then answers `AUTH_REQUIRED`.
         reauthorize: OnceLock<String>,
     },
@@ -46,10 +47,10 @@ impl std::fmt::Debug for AppCredentials {
 }
 
 impl AppCredentials {
-    pub(crate) fn from_vault(auth: AuthServer, session_id: String, entry: VaultEntry) -> Self {
+    pub(crate) fn from_vault(auth: AuthServer, grant: Grant, entry: Arc<VaultEntry>) -> Self {
         Self::Vault {
             auth,
-            session_id,
+            grant,
             entry: Mutex::new(entry),
             reauthorize: OnceLock::new(),
         }
@@ -72,42 +73,71 @@ impl AppCredentials {
     }
 }
 
-fn lock(entry: &Mutex<VaultEntry>) -> std::sync::MutexGuard<'_, VaultEntry> {
+fn lock(entry: &Mutex<Arc<VaultEntry>>) -> std::sync::MutexGuard<'_, Arc<VaultEntry>> {
     entry.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// What the client's session token grants, for servers with authorization: the signed-in user,
 /// the auth session (the vault's key) and the scopes and apps at the token's issue.
+///
+/// Cheap to clone: it shares the verified token's claims, which the server keeps while the token
+/// is in use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    /// The user (`sub`).
-    pub user: String,
-    /// The auth session ID; stable while the client refreshes its token.
-    pub auth_session_id: String,
-    /// The OAuth client.
-    pub client_id: String,
-    /// Granted scopes.
-    pub scopes: Vec<String>,
-    /// Apps authorized when the token was issued.
-    pub authorized_apps: Vec<String>,
-    /// Apps skipped or pending when the token was issued.
-    pub pending_apps: Vec<String>,
-    /// The tools the user selected on the consent screen; `None` means all of them.
-    pub selected_tools: Option<Vec<String>>,
+    claims: Arc<SessionClaims>,
 }
 
 impl Grant {
+    /// The user (`sub`).
+    pub fn user(&self) -> &str {
+        &self.claims.sub
+    }
+
+    /// The auth session ID; stable while the client refreshes its token.
+    pub fn auth_session_id(&self) -> &str {
+        &self.claims.session_id
+    }
+
+    /// The OAuth client.
+    pub fn client_id(&self) -> &str {
+        &self.claims.client_id
+    }
+
+    /// Granted scopes.
+    pub fn scopes(&self) -> &[String] {
+        &self.claims.scopes
+    }
+
+    /// Apps authorized when the token was issued.
+    pub fn authorized_apps(&self) -> &[String] {
+        &self.claims.authorized_apps
+    }
+
+    /// Apps skipped or pending when the token was issued.
+    pub fn pending_apps(&self) -> &[String] {
+        &self.claims.pending_apps
+    }
+
+    /// The tools the user selected on the consent screen; `None` means all of them.
+    pub fn selected_tools(&self) -> Option<&[String]> {
+        self.claims.selected_tools.as_deref()
+    }
+
+    /// Every claim of the session token.
+    pub fn claims(&self) -> &SessionClaims {
+        &self.claims
+    }
+
     /// Why `tool` of app `app_id` may not run under this grant, if it may not. Apps with their own
     /// provider are not judged by the token's `authorized_apps` (a snapshot): the vault is.
     pub(crate) fn refusal(&self, app_id: &str, tool: &str, has_provider: bool) -> Option<String> {
-        if !has_provider && !self.authorized_apps.iter().any(|a| a == app_id) {
+        if !has_provider && !self.authorized_apps().iter().any(|a| a == app_id) {
             return Some(format!(
                 "{tool} is not available in this session: its app `{app_id}` was not authorized on the consent screen"
             ));
         }
         if self
-            .selected_tools
-            .as_ref()
+            .selected_tools()
             .is_some_and(|selected| !selected.iter().any(|t| t == tool))
         {
             return Some(format!(
@@ -118,16 +148,16 @@ impl Grant {
     }
 }
 
-impl From<frontmcp_auth::tokens::SessionClaims> for Grant {
-    fn from(claims: frontmcp_auth::tokens::SessionClaims) -> Self {
+impl From<Arc<SessionClaims>> for Grant {
+    fn from(claims: Arc<SessionClaims>) -> Self {
+        Self { claims }
+    }
+}
+
+impl From<SessionClaims> for Grant {
+    fn from(claims: SessionClaims) -> Self {
         Self {
-            user: claims.sub,
-            auth_session_id: claims.session_id,
-            client_id: claims.client_id,
-            scopes: claims.scopes,
-            authorized_apps: claims.authorized_apps,
-            pending_apps: claims.pending_apps,
-            selected_tools: claims.selected_tools,
+            claims: Arc::new(claims),
         }
     }
 }
@@ -173,18 +203,18 @@ impl ToolContext {
                 self.app_id
             )));
         };
-        let (auth, session_id, entry, reauthorize) = match credentials.as_ref() {
+        let (auth, grant, entry, reauthorize) = match credentials.as_ref() {
             AppCredentials::Fixed(token) => return Ok(token.clone()),
             AppCredentials::Vault {
                 auth,
-                session_id,
+                grant,
                 entry,
                 reauthorize,
-            } => (auth, session_id, entry, reauthorize),
+            } => (auth, grant, entry, reauthorize),
         };
         let current = lock(entry).clone();
         match auth
-            .fresh_app_token(session_id, &self.app_id, &current)
+            .fresh_app_token(grant.auth_session_id(), &self.app_id, &current)
             .await
         {
             Ok(fresh) => {
@@ -217,14 +247,21 @@ impl ToolContext {
         if let Some(credentials) = &self.app_credentials {
             if let AppCredentials::Vault {
                 auth,
-                session_id,
+                grant,
                 entry,
                 reauthorize,
             } = credentials.as_ref()
             {
                 tracing::warn!(app = %self.app_id, "the provider rejected the app token: dropping it");
-                let rejected = lock(entry).access_token.clone();
-                if let Err(e) = auth.forget_app(session_id, &self.app_id, &rejected).await {
+                let rejected = lock(entry).clone();
+                if let Err(e) = auth
+                    .forget_app(
+                        grant.auth_session_id(),
+                        &self.app_id,
+                        &rejected.access_token,
+                    )
+                    .await
+                {
                     tracing::error!(error = %e, "the rejected app token could not be dropped");
                 }
                 let _ = reauthorize.set(message.clone());
@@ -255,12 +292,12 @@ impl ToolContext {
 
     /// What the client's token grants; `None` on public servers.
     pub fn grant(&self) -> Option<&Grant> {
-        self.grant.as_deref()
+        self.grant.as_ref()
     }
 
     /// The signed-in user; `None` on public servers.
     pub fn user(&self) -> Option<&str> {
-        self.grant.as_deref().map(|g| g.user.as_str())
+        self.grant.as_ref().map(Grant::user)
     }
 
     /// The protocol revision negotiated with the client.

@@ -131,7 +131,7 @@ impl Server {
         entry
             .scopes
             .iter()
-            .filter(|s| !grant.scopes.contains(s))
+            .filter(|s| !grant.scopes().contains(s))
             .cloned()
             .collect()
     }
@@ -151,7 +151,7 @@ impl Server {
         &self,
         session: &Session,
         incoming: Incoming,
-        grant: Option<&Arc<Grant>>,
+        grant: Option<&Grant>,
     ) -> Reply {
         match incoming {
             Incoming::Single(Err(error)) => Reply::Single(error),
@@ -208,7 +208,7 @@ impl Server {
         &self,
         session: &Session,
         message: Message,
-        grant: Option<&Arc<Grant>>,
+        grant: Option<&Grant>,
     ) -> Option<Response> {
         match message {
             Message::Request(req) => Some(self.handle_request(session, req, grant).await),
@@ -237,7 +237,7 @@ impl Server {
         &self,
         session: &Session,
         req: Request,
-        grant: Option<&Arc<Grant>>,
+        grant: Option<&Grant>,
     ) -> Response {
         let Request { id, method, params } = req;
         let Some(version) = session.protocol_version() else {
@@ -332,7 +332,7 @@ impl Server {
         version: ProtocolVersion,
         id: RequestId,
         params: Option<&RawValue>,
-        grant: Option<&Arc<Grant>>,
+        grant: Option<&Grant>,
     ) -> Response {
         let params: CallToolParams = match required_params(params) {
             Ok(p) => p,
@@ -375,12 +375,12 @@ impl Server {
         let app_credentials = match (grant, auth) {
             (Some(grant), Some(auth)) if has_provider => {
                 match auth
-                    .app_access(&grant.auth_session_id, app_id, &entry.scopes)
+                    .app_access(grant.auth_session_id(), app_id, &entry.scopes)
                     .await
                 {
                     Ok(AppAccess::Granted(held)) => Some(Arc::new(AppCredentials::from_vault(
                         auth.clone(),
-                        grant.auth_session_id.clone(),
+                        grant.clone(),
                         held,
                     ))),
                     Ok(AppAccess::Required(required)) => {
@@ -489,8 +489,8 @@ impl Server {
             .supports_url_elicitation()
             .then(frontmcp_auth::random::token);
         let url = auth.authorization_url(
-            &grant.auth_session_id,
-            &grant.user,
+            grant.auth_session_id(),
+            grant.user(),
             &app.id,
             &required.request_scopes,
             elicitation_id.as_deref(),

@@ -237,7 +237,7 @@ impl Server {
         let grant = match auth {
             Some(auth) if req.method() != Method::OPTIONS => {
                 match auth.authenticate(req.headers().get(header::AUTHORIZATION)) {
-                    Ok(claims) => Some(Arc::new(Grant::from(claims))),
+                    Ok(claims) => Some(Grant::from(claims)),
                     Err(challenge) => {
                         return with_cors(from_bytes(auth.unauthorized(&challenge)), origin);
                     }
@@ -289,11 +289,7 @@ impl Server {
         }
     }
 
-    async fn post(
-        &self,
-        req: http::Request<HyperBody>,
-        grant: Option<&Arc<Grant>>,
-    ) -> HttpResponse {
+    async fn post(&self, req: http::Request<HyperBody>, grant: Option<&Grant>) -> HttpResponse {
         let headers = req.headers();
         let Some(mode) = response_mode(headers, self.inner.http.response_mode) else {
             return rpc_error(
@@ -381,7 +377,7 @@ impl Server {
         &self,
         incoming: Incoming,
         mode: ResponseMode,
-        grant: Option<&Arc<Grant>>,
+        grant: Option<&Grant>,
     ) -> HttpResponse {
         let sessions = &self.inner.sessions;
         if sessions.is_full() {
@@ -393,7 +389,7 @@ impl Server {
         }
         let session = Arc::new(sessions.new_session());
         if let Some(grant) = grant {
-            session.bind_owner(&grant.auth_session_id);
+            session.bind_owner(grant.auth_session_id());
         }
         let Reply::Single(resp) = self.handle_incoming_as(&session, incoming, grant).await else {
             unreachable!("initialize is a request and gets one response")
@@ -422,7 +418,7 @@ impl Server {
         &self,
         id: Option<&HeaderValue>,
         version: Option<&HeaderValue>,
-        grant: Option<&Arc<Grant>>,
+        grant: Option<&Grant>,
     ) -> Result<Arc<Session>, Rejection> {
         let Some(id) = id else {
             tracing::warn!("request without Mcp-Session-Id");
@@ -435,7 +431,7 @@ impl Server {
             ));
         };
         let owned_by_caller =
-            |s: &Arc<Session>| grant.is_none_or(|g| s.owner() == Some(g.auth_session_id.as_str()));
+            |s: &Arc<Session>| grant.is_none_or(|g| s.owner() == Some(g.auth_session_id()));
         let Some(session) = id
             .to_str()
             .ok()
@@ -467,7 +463,7 @@ impl Server {
         Ok(session)
     }
 
-    fn get(&self, headers: &HeaderMap, grant: Option<&Arc<Grant>>) -> HttpResponse {
+    fn get(&self, headers: &HeaderMap, grant: Option<&Grant>) -> HttpResponse {
         if !accepts(headers, "text/event-stream") {
             return rpc_error(
                 StatusCode::NOT_ACCEPTABLE,
@@ -491,7 +487,7 @@ impl Server {
         sse(event_stream(rx))
     }
 
-    fn delete(&self, headers: &HeaderMap, grant: Option<&Arc<Grant>>) -> HttpResponse {
+    fn delete(&self, headers: &HeaderMap, grant: Option<&Grant>) -> HttpResponse {
         let session = match self.session_for(
             headers.get(&SESSION_HEADER),
             headers.get(&VERSION_HEADER),
