@@ -16,8 +16,11 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub(crate) struct Remembered<V> {
     hasher: RandomState,
     max: usize,
-    entries: RwLock<HashMap<Box<str>, (u64, Arc<V>)>>,
+    entries: RwLock<Entries<V>>,
 }
+
+/// By key: the fingerprint of the bytes and what was worked out from them.
+type Entries<V> = HashMap<Box<str>, (u64, Arc<V>)>;
 
 /// The keyed hash of some bytes, computed once per lookup and reused to remember them.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -32,12 +35,12 @@ impl<V> Remembered<V> {
         }
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<Box<str>, (u64, Arc<V>)>> {
+    fn read(&self) -> RwLockReadGuard<'_, Entries<V>> {
         // Every mutation leaves the map whole, so a poisoned lock is safe to keep using.
         self.entries.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<Box<str>, (u64, Arc<V>)>> {
+    fn write(&self) -> RwLockWriteGuard<'_, Entries<V>> {
         self.entries.write().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -46,6 +46,45 @@ pub struct SessionClaims {
     pub selected_tools: Option<Vec<String>>,
 }
 
+/// What a verified session token grants, as the resource keeps it while the token is in use: the
+/// claims minus those checked once at verification (issuer, audience) and the token's own
+/// (issue time, ID), with exact-size strings and lists, since thousands are kept at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionGrant {
+    /// The user.
+    pub sub: Box<str>,
+    /// The OAuth client the token was issued to.
+    pub client_id: Box<str>,
+    /// The auth session: the key of the vault and of the consent decisions. Shared, since what
+    /// the session opens (MCP sessions) keeps it too.
+    pub session_id: std::sync::Arc<str>,
+    /// When the token expires (seconds since the epoch).
+    pub exp: u64,
+    /// Apps authorized when the token was issued.
+    pub authorized_apps: Box<[String]>,
+    /// Apps not yet authorized (skipped or pending) when the token was issued.
+    pub pending_apps: Box<[String]>,
+    /// Granted scopes.
+    pub scopes: Box<[String]>,
+    /// The tools the user left selected on the consent screen, when not all of them.
+    pub selected_tools: Option<Box<[String]>>,
+}
+
+impl From<SessionClaims> for SessionGrant {
+    fn from(claims: SessionClaims) -> Self {
+        Self {
+            sub: claims.sub.into(),
+            client_id: claims.client_id.into(),
+            session_id: claims.session_id.into(),
+            exp: claims.exp,
+            authorized_apps: claims.authorized_apps.into(),
+            pending_apps: claims.pending_apps.into(),
+            scopes: claims.scopes.into(),
+            selected_tools: claims.selected_tools.map(Into::into),
+        }
+    }
+}
+
 /// Why a token was refused. Deliberately coarse toward clients; the log line says more.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {

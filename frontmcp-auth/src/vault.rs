@@ -731,8 +731,10 @@ impl TokenVault {
                 })
             })?;
         // Only that it failed: serde's messages may quote the plaintext.
-        let entry: VaultEntry =
+        let mut entry: VaultEntry =
             serde_json::from_slice(&buffer).map_err(|_| corrupt(CorruptReason::BadEntry))?;
+        // Opened entries are remembered: no spare capacity kept with them.
+        entry.scopes.shrink_to_fit();
         Ok((entry, record.kid.into_owned()))
     }
 }

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use frontmcp::auth::oauth::{AuthApp, AuthConfig, AuthServer, DevLogin};
 use frontmcp::auth::progressive::UpstreamApp;
 use frontmcp::auth::store::{MemoryStore, Namespace, Store};
-use frontmcp::auth::tokens::{SessionClaims, TokenSigner, now_secs};
+use frontmcp::auth::tokens::{SessionClaims, SessionGrant, TokenSigner, now_secs};
 use frontmcp::auth::ui::DefaultUi;
 use frontmcp::auth::upstream::{ClientCredentials, ProviderEndpoints};
 use frontmcp::auth::vault::{TokenVault, VaultEntry, VaultError, VaultKeys};
@@ -310,7 +310,11 @@ impl Harness {
         };
         match self.auth.authenticate(Some(&value)) {
             Ok(claims) => {
-                assert_eq!(*claims, self.claims, "claims that were never issued");
+                assert_eq!(
+                    *claims,
+                    SessionGrant::from(self.claims.clone()),
+                    "claims that were never issued"
+                );
                 true
             }
             Err(_) => false,

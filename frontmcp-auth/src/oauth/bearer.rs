@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::AuthServer;
 use crate::remembered::Remembered;
-use crate::tokens::{SessionClaims, TokenError, now_secs};
+use crate::tokens::{SessionGrant, TokenError, now_secs};
 
 /// Why a request to the resource was not authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub enum Challenge {
 /// per token rather than once per request; expiry is checked on every hit. Keyed by the token's
 /// signature, with a keyed hash of the whole token: a token carrying a known signature on another
 /// header or payload misses and is verified, so it is refused like any tampered token.
-pub(crate) struct VerifiedTokens(Remembered<SessionClaims>);
+pub(crate) struct VerifiedTokens(Remembered<SessionGrant>);
 
 /// The cache holds at most this many tokens; past that, expired ones go, then all.
 const MAX_VERIFIED: usize = 10_000;
@@ -44,12 +44,12 @@ impl VerifiedTokens {
 }
 
 impl AuthServer {
-    /// Verifies the `Authorization` header of a request to the resource. A token is verified once
-    /// (signature, issuer, audience) and then remembered until it expires.
+    /// Verifies the `Authorization` header of a request to the resource: what its token grants. A
+    /// token is verified once (signature, issuer, audience) and then remembered until it expires.
     pub fn authenticate(
         &self,
         authorization: Option<&HeaderValue>,
-    ) -> Result<Arc<SessionClaims>, Challenge> {
+    ) -> Result<Arc<SessionGrant>, Challenge> {
         let Some(value) = authorization else {
             return Err(Challenge::Missing);
         };
@@ -67,9 +67,9 @@ impl AuthServer {
         let verified = &self.inner.verified.0;
         let fingerprint = verified.fingerprint(token.as_bytes());
         let signature = VerifiedTokens::signature(token);
-        if let Some(claims) = verified.get(signature, fingerprint) {
-            if claims.exp >= now {
-                return Ok(claims);
+        if let Some(grant) = verified.get(signature, fingerprint) {
+            if grant.exp >= now {
+                return Ok(grant);
             }
             return Err(Challenge::Invalid(TokenError::Expired));
         }
@@ -82,9 +82,9 @@ impl AuthServer {
                 tracing::warn!(reason = %e, "bearer token refused");
                 Challenge::Invalid(e)
             })?;
-        let claims = Arc::new(claims);
-        verified.insert(signature, fingerprint, claims.clone(), |c| c.exp >= now);
-        Ok(claims)
+        let grant = Arc::new(SessionGrant::from(claims));
+        verified.insert(signature, fingerprint, grant.clone(), |g| g.exp >= now);
+        Ok(grant)
     }
 
     /// The 401 for a challenge: `WWW-Authenticate: Bearer resource_metadata="...", scope="..."`
@@ -166,7 +166,7 @@ mod tests {
     }
 
     fn bearer(server: &AuthServer, exp: u64) -> HeaderValue {
-        let claims = SessionClaims {
+        let claims = crate::tokens::SessionClaims {
             sub: "ada".into(),
             iss: "https://my-server".into(),
             aud: "https://my-server/mcp".into(),

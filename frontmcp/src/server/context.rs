@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use frontmcp_auth::oauth::AuthServer;
 use frontmcp_auth::progressive::AppTokenError;
-use frontmcp_auth::tokens::SessionClaims;
+use frontmcp_auth::tokens::{SessionClaims, SessionGrant};
 use frontmcp_auth::vault::VaultEntry;
 
 use super::ToolError;
@@ -80,11 +80,10 @@ fn lock(entry: &Mutex<Arc<VaultEntry>>) -> std::sync::MutexGuard<'_, Arc<VaultEn
 /// What the client's session token grants, for servers with authorization: the signed-in user,
 /// the auth session (the vault's key) and the scopes and apps at the token's issue.
 ///
-/// Cheap to clone: it shares the verified token's claims, which the server keeps while the token
-/// is in use.
+/// Cheap to clone: it shares what the server keeps of the verified token while it is in use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    claims: Arc<SessionClaims>,
+    claims: Arc<SessionGrant>,
 }
 
 impl Grant {
@@ -96,6 +95,10 @@ impl Grant {
     /// The auth session ID; stable while the client refreshes its token.
     pub fn auth_session_id(&self) -> &str {
         &self.claims.session_id
+    }
+
+    pub(crate) fn shared_auth_session_id(&self) -> Arc<str> {
+        self.claims.session_id.clone()
     }
 
     /// The OAuth client.
@@ -123,11 +126,6 @@ impl Grant {
         self.claims.selected_tools.as_deref()
     }
 
-    /// Every claim of the session token.
-    pub fn claims(&self) -> &SessionClaims {
-        &self.claims
-    }
-
     /// Why `tool` of app `app_id` may not run under this grant, if it may not. Apps with their own
     /// provider are not judged by the token's `authorized_apps` (a snapshot): the vault is.
     pub(crate) fn refusal(&self, app_id: &str, tool: &str, has_provider: bool) -> Option<String> {
@@ -148,8 +146,8 @@ impl Grant {
     }
 }
 
-impl From<Arc<SessionClaims>> for Grant {
-    fn from(claims: Arc<SessionClaims>) -> Self {
+impl From<Arc<SessionGrant>> for Grant {
+    fn from(claims: Arc<SessionGrant>) -> Self {
         Self { claims }
     }
 }
@@ -157,7 +155,7 @@ impl From<Arc<SessionClaims>> for Grant {
 impl From<SessionClaims> for Grant {
     fn from(claims: SessionClaims) -> Self {
         Self {
-            claims: Arc::new(claims),
+            claims: Arc::new(claims.into()),
         }
     }
 }

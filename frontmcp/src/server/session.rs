@@ -88,8 +88,8 @@ impl Session {
     }
 
     /// Binds the session to the auth session that created it.
-    pub(crate) fn bind_owner(&self, auth_session_id: &str) {
-        let _ = self.owner.set(auth_session_id.into());
+    pub(crate) fn bind_owner(&self, auth_session_id: Arc<str>) {
+        let _ = self.owner.set(auth_session_id);
     }
 
     /// The auth session that created this MCP session, if authorization is on.
