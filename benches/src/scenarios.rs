@@ -293,8 +293,9 @@ async fn signed_in(addr: std::net::SocketAddr, user: &str) -> String {
     tokens["access_token"].as_str().expect("a token").to_owned()
 }
 
-/// The same echo tool with authorization off, on with the memory vault, and on with the Redis
-/// vault; Redis commands per call.
+/// The same echo tool with authorization off (also sent the session token it ignores, to tell
+/// the cost of the header's bytes from the cost of checking it), on with the memory vault, and on
+/// with the Redis vault; Redis commands per call.
 async fn authorization(
     settings: Settings,
     redis: Option<&BenchRedis>,
@@ -305,13 +306,21 @@ async fn authorization(
     let off = ServerProcess::bench("echo-off", &[])?;
     let memory = ServerProcess::bench("echo-memory", &[&upstream])?;
     let token = signed_in(memory.addr, "bench").await;
+    println!("the session token: {} bytes", token.len());
     let mut on = Target::new("auth on, memory vault", memory.addr, "vault:echo", true);
     on.bearer = Some(token.clone());
     let mut signed = Target::new("auth on, token only", memory.addr, "public:echo", true);
-    signed.bearer = Some(token);
+    signed.bearer = Some(token.clone());
     let memory = Arc::new(memory);
+    let mut padded = Target::new("auth off, token sent", off.addr, "public:echo", true);
+    padded.bearer = Some(token.clone());
+    let off = Arc::new(off);
     let mut contenders = vec![
-        Contender::new(Target::new("auth off", off.addr, "public:echo", true), off),
+        Contender::new(
+            Target::new("auth off", off.addr, "public:echo", true),
+            off.clone(),
+        ),
+        Contender::new(padded, off),
         Contender::new(on, memory.clone()),
         Contender::new(signed, memory),
     ];
@@ -329,15 +338,16 @@ async fn authorization(
             settings,
         )
         .await?;
-        let memory = ratio(&contenders[1], &contenders[0]);
+        let memory = ratio(&contenders[2], &contenders[0]);
         print!(
-            "ratios (median of rounds): memory vault/off {memory:.2}, token only/off {:.2}",
-            ratio(&contenders[2], &contenders[0])
+            "ratios (median of rounds): memory vault/off {memory:.2}, token only/off {:.2}, off with the token sent/off {:.2}",
+            ratio(&contenders[3], &contenders[0]),
+            ratio(&contenders[1], &contenders[0]),
         );
-        if contenders.len() > 3 {
+        if contenders.len() > 4 {
             print!(
                 ", Redis vault/off {:.2}",
-                ratio(&contenders[3], &contenders[0])
+                ratio(&contenders[4], &contenders[0])
             );
         }
         println!();
@@ -349,7 +359,7 @@ async fn authorization(
             });
         }
     }
-    if let (Some(redis), Some(c)) = (redis, contenders.get(3)) {
+    if let (Some(redis), Some(c)) = (redis, contenders.get(4)) {
         let calls = 1000;
         let mut connection = Connection::open(&c.target).await?;
         let before = redis.commands()?;
@@ -369,9 +379,9 @@ async fn authorization(
     Ok(())
 }
 
-/// What open sessions cost the server process: the hello example's MCP sessions, and signed-in
-/// users each with an authorized app, an MCP session and a call, with the memory store and with
-/// Redis.
+/// What open sessions cost the server process: the hello example's MCP sessions; signed-in users
+/// each with an MCP session and a call, first with the app that has its own provider skipped,
+/// then with it authorized (its tokens in the vault), with the memory store and with Redis.
 async fn sessions(
     settings: Settings,
     hello: &std::path::Path,
@@ -391,7 +401,7 @@ async fn sessions(
     })
     .await?;
     println!(
-        "{:<40} {:>8.0} bytes per session",
+        "{:<56} {:>6.0} bytes per session",
         "MCP sessions (hello example)", per
     );
     checks.push(Check {
@@ -402,67 +412,97 @@ async fn sessions(
 
     let demo = demo().await?;
     let upstream = demo.url("slack");
-    let mut stores: Vec<(&str, ServerProcess)> = vec![(
-        "memory store",
-        ServerProcess::bench("echo-memory", &[&upstream])?,
-    )];
+    let mut stores = vec![("memory store", None)];
     if let Some(redis) = redis {
-        let process = ServerProcess::bench("echo-redis", &[&upstream, &redis.url()])?;
-        stores.push(("Redis store", process));
+        stores.push(("Redis store", Some(redis)));
     }
-    for (label, server) in stores {
-        let http = Http::new(&format!("http://{}/mcp", server.addr));
-        let client_id = register(&http, json!({})).await["client_id"]
-            .as_str()
-            .context("a client ID")?
-            .to_owned();
-        let redis_before = redis.map(BenchRedis::used_memory).transpose()?;
-        let addr = server.addr;
-        let per = grow(&server, n, |i| {
-            let (http, client_id) = (http.clone(), client_id.clone());
-            async move {
-                let user = UserAgent::new(&http);
-                let code = user
-                    .consent_flow(
-                        &client_id,
-                        "/oauth/authorize",
-                        &format!("user{i}"),
-                        &[("vault", Decision::Authorize)],
-                    )
-                    .await;
-                let tokens = exchange(&http, &client_id, &code, VERIFIER).await.json();
-                let mut target = Target::new("signed in", addr, "vault:echo", true);
-                target.bearer = tokens["access_token"].as_str().map(str::to_owned);
-                Connection::open(&target).await?.call().await?;
-                Ok(())
+    for (label, redis) in stores {
+        let mut per_user = [0.0; 2];
+        for (with_app, per_user) in [false, true].into_iter().zip(&mut per_user) {
+            // A server of its own for each, so the two figures do not share a warm-up.
+            let server = match redis {
+                None => ServerProcess::bench("echo-memory", &[&upstream])?,
+                Some(redis) => ServerProcess::bench("echo-redis", &[&upstream, &redis.url()])?,
+            };
+            let redis_before = redis.map(BenchRedis::used_memory).transpose()?;
+            *per_user = signed_in_users(&server, n, with_app).await?;
+            let what = if with_app {
+                format!("signed-in session + MCP session + vault entry, {label}")
+            } else {
+                format!("signed-in session + MCP session, {label}")
+            };
+            println!("{what:<56} {:>6.0} bytes per session", *per_user);
+            if let (Some(redis), Some(before)) = (redis, redis_before) {
+                let in_redis = redis.used_memory()?.saturating_sub(before) as f64 / n as f64;
+                println!(
+                    "{:<56} {in_redis:>6.0} bytes per session",
+                    "... held in Redis"
+                );
             }
-        })
-        .await?;
-        let what = format!("signed-in sessions + vault + MCP session, {label}");
-        println!("{what:<40} {per:>8.0} bytes per session");
-        if label == "memory store" {
-            checks.push(Check {
-                what: format!("{n} signed-in sessions (memory store) <= 2 KiB each"),
-                figure: format!("{:.2} KiB", per / 1024.0),
-                met: per <= 2048.0,
-            });
         }
-        if let (Some(redis), Some(before), "Redis store") = (redis, redis_before, label) {
-            let in_redis = redis.used_memory()?.saturating_sub(before) as f64 / n as f64;
-            println!(
-                "{:<40} {in_redis:>8.0} bytes per session",
-                "... held in Redis"
-            );
-            // What stays in the process is bounded: MCP sessions (max_sessions, idle
-            // expiry) and the verified-token cache (10,000 entries).
-            checks.push(Check {
-                what: format!("{n} signed-in sessions (Redis store): bounded caches in the process <= 2 KiB each"),
-                figure: format!("{:.2} KiB", per / 1024.0),
-                met: per <= 2048.0,
-            });
-        }
+        let [session, with_app] = per_user;
+        println!(
+            "{:<56} {:>6.0} bytes per session",
+            format!("... so one app's tokens add, {label}"),
+            with_app - session
+        );
+        let what = match redis {
+            None => format!("{n} signed-in sessions (memory store) <= 2 KiB each"),
+            // What stays in the process is bounded: MCP sessions (max_sessions, idle expiry)
+            // and the verified-token and opened-record caches (10,000 entries each).
+            Some(_) => format!(
+                "{n} signed-in sessions (Redis store): bounded caches in the process <= 2 KiB each"
+            ),
+        };
+        checks.push(Check {
+            what,
+            figure: format!("{:.2} KiB", session / 1024.0),
+            met: session <= 2048.0,
+        });
+        checks.push(Check {
+            what: format!("  ... the same, each with an app's tokens in the vault ({label})"),
+            figure: format!("{:.2} KiB", with_app / 1024.0),
+            met: with_app <= 2048.0,
+        });
     }
     Ok(())
+}
+
+/// Signs `n` users in at `server` (the app with its own provider authorized when `with_app`,
+/// skipped otherwise), each then opening an MCP session and calling a tool: the server's resident
+/// memory growth per user, in bytes.
+async fn signed_in_users(server: &ServerProcess, n: usize, with_app: bool) -> anyhow::Result<f64> {
+    let http = Http::new(&format!("http://{}/mcp", server.addr));
+    let client_id = register(&http, json!({})).await["client_id"]
+        .as_str()
+        .context("a client ID")?
+        .to_owned();
+    let addr = server.addr;
+    let (decision, tool) = if with_app {
+        (Decision::Authorize, "vault:echo")
+    } else {
+        (Decision::Skip, "public:echo")
+    };
+    grow(server, n, |i| {
+        let (http, client_id) = (http.clone(), client_id.clone());
+        async move {
+            let user = UserAgent::new(&http);
+            let code = user
+                .consent_flow(
+                    &client_id,
+                    "/oauth/authorize",
+                    &format!("{tool}-user{i}"),
+                    &[("vault", decision)],
+                )
+                .await;
+            let tokens = exchange(&http, &client_id, &code, VERIFIER).await.json();
+            let mut target = Target::new("signed in", addr, tool, true);
+            target.bearer = tokens["access_token"].as_str().map(str::to_owned);
+            Connection::open(&target).await?.call().await?;
+            Ok(())
+        }
+    })
+    .await
 }
 
 /// Opens `n` sessions with `open(i)`, 16 at a time, after a warm-up of 200: the server's resident
