@@ -4,7 +4,7 @@
 //! servers interleaved round by round. See `docs/performance.md`.
 //!
 //! ```sh
-//! cargo run --release -p frontmcp-benches            # the whole bench (about 6 minutes)
+//! cargo run --release -p frontmcp-benches            # the whole bench (about 8 minutes)
 //! cargo run --release -p frontmcp-benches -- --quick # every scenario, briefly (a smoke test)
 //! cargo run --release -p frontmcp-benches -- --only sessions  # one of sdk, auth, sessions, flow
 //! ```
@@ -37,9 +37,9 @@ pub struct Settings {
 
 impl Settings {
     const FULL: Self = Self {
-        rounds: 5,
+        rounds: 7,
         warmup: Duration::from_millis(300),
-        window: Duration::from_secs(2),
+        window: Duration::from_millis(1500),
         sessions: 10_000,
         flows: 200,
     };

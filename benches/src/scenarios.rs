@@ -164,9 +164,15 @@ async fn interleaved(
 /// The median over rounds of `a`'s throughput over `b`'s (each round's pair measured back to
 /// back).
 fn ratio(a: &Contender, b: &Contender) -> f64 {
+    let ratios = round_ratios(a, b);
+    ratios[ratios.len() / 2]
+}
+
+/// The per-round ratios of `a` to `b`, smallest first.
+fn round_ratios(a: &Contender, b: &Contender) -> Vec<f64> {
     let mut ratios: Vec<f64> = a.rounds.iter().zip(&b.rounds).map(|(x, y)| x / y).collect();
     ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
+    ratios
 }
 
 fn ms(d: Duration) -> f64 {
@@ -351,6 +357,15 @@ async fn authorization(
             );
         }
         println!();
+        let rounds = round_ratios(&contenders[2], &contenders[0]);
+        println!(
+            "memory vault/off per round: {}",
+            rounds
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
         if concurrency > 1 {
             checks.push(Check {
                 what: format!("auth on (memory vault) >= 0.85 x off at concurrency {concurrency}"),
