@@ -71,6 +71,7 @@ impl AuthServer {
             if grant.exp >= now {
                 return Ok(grant);
             }
+            tracing::warn!(reason = %TokenError::Expired, "bearer token refused");
             return Err(Challenge::Invalid(TokenError::Expired));
         }
         let config = &self.inner.config;
