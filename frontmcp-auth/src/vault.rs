@@ -478,10 +478,7 @@ struct Record<'a> {
 pub struct TokenVault {
     store: Arc<dyn Store>,
     keys: VaultKeys,
-    /// Records this process opened recently, by store key: a read that finds the same bytes
-    /// again skips parsing and decryption (most of the vault's cost per `tools/call`). The store
-    /// is still read every time, so a refresh, a revocation or an entry dropped by another
-    /// process takes effect on the next call.
+    /// See "Opened records" in the [module docs](self).
     opened: Arc<Remembered<VaultEntry>>,
 }
 

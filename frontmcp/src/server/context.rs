@@ -83,47 +83,47 @@ fn lock(entry: &Mutex<Arc<VaultEntry>>) -> std::sync::MutexGuard<'_, Arc<VaultEn
 /// Cheap to clone: it shares what the server keeps of the verified token while it is in use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    claims: Arc<SessionGrant>,
+    granted: Arc<SessionGrant>,
 }
 
 impl Grant {
     /// The user (`sub`).
     pub fn user(&self) -> &str {
-        &self.claims.sub
+        &self.granted.sub
     }
 
     /// The auth session ID; stable while the client refreshes its token.
     pub fn auth_session_id(&self) -> &str {
-        &self.claims.session_id
+        &self.granted.session_id
     }
 
     pub(crate) fn shared_auth_session_id(&self) -> Arc<str> {
-        self.claims.session_id.clone()
+        self.granted.session_id.clone()
     }
 
     /// The OAuth client.
     pub fn client_id(&self) -> &str {
-        &self.claims.client_id
+        &self.granted.client_id
     }
 
     /// Granted scopes.
     pub fn scopes(&self) -> &[String] {
-        &self.claims.scopes
+        &self.granted.scopes
     }
 
     /// Apps authorized when the token was issued.
     pub fn authorized_apps(&self) -> &[String] {
-        &self.claims.authorized_apps
+        &self.granted.authorized_apps
     }
 
     /// Apps skipped or pending when the token was issued.
     pub fn pending_apps(&self) -> &[String] {
-        &self.claims.pending_apps
+        &self.granted.pending_apps
     }
 
     /// The tools the user selected on the consent screen; `None` means all of them.
     pub fn selected_tools(&self) -> Option<&[String]> {
-        self.claims.selected_tools.as_deref()
+        self.granted.selected_tools.as_deref()
     }
 
     /// Why `tool` of app `app_id` may not run under this grant, if it may not. Apps with their own
@@ -147,15 +147,15 @@ impl Grant {
 }
 
 impl From<Arc<SessionGrant>> for Grant {
-    fn from(claims: Arc<SessionGrant>) -> Self {
-        Self { claims }
+    fn from(granted: Arc<SessionGrant>) -> Self {
+        Self { granted }
     }
 }
 
 impl From<SessionClaims> for Grant {
     fn from(claims: SessionClaims) -> Self {
         Self {
-            claims: Arc::new(claims.into()),
+            granted: Arc::new(claims.into()),
         }
     }
 }
