@@ -1,7 +1,9 @@
 //! The embedded store: a map in this process's memory, lost on restart.
 
-use std::collections::{HashMap, hash_map};
+use std::borrow::Borrow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -19,61 +21,101 @@ const SWEEP_EVERY_MIN: usize = 1024;
 /// Expired entries behave as absent; they are removed when touched and by a periodic sweep on
 /// writes, so memory stays bounded by what is live. `Debug` shows the entry count, never values.
 pub struct MemoryStore {
+    /// What expiry times count from.
+    epoch: Instant,
     inner: Mutex<Inner>,
 }
 
 struct Inner {
-    /// One map per namespace, so a lookup borrows the key instead of building one.
-    entries: HashMap<Namespace, HashMap<Box<str>, Entry>>,
+    /// One set per namespace, looked up by the key's bytes.
+    entries: HashMap<Namespace, HashSet<Entry>>,
     /// Writes left before the next sweep.
     writes_until_sweep: usize,
 }
 
+/// A key and its value in one allocation, the key's bytes first: a signed-in session keeps a few
+/// small records, and each separate allocation adds the allocator's overhead and leaves the heap
+/// more fragmented. Equal, hashed and borrowed as its key's bytes.
 struct Entry {
-    bytes: Box<[u8]>,
-    expires_at: Option<Instant>,
+    key_and_value: Box<[u8]>,
+    key_len: usize,
+    /// Milliseconds after the store's epoch; `u64::MAX` for never.
+    expires_at: u64,
 }
 
 impl Entry {
-    fn new(value: &[u8], ttl: Option<Duration>, now: Instant) -> Self {
+    fn new(key: &str, value: &[u8], ttl: Option<Duration>, now: u64) -> Self {
         // A TTL too large to represent never expires.
-        let expires_at = ttl.and_then(|ttl| now.checked_add(ttl));
+        let expires_at = ttl.map_or(u64::MAX, |ttl| {
+            let ttl = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+            now.saturating_add(ttl)
+        });
         Self {
-            bytes: value.into(),
+            key_and_value: [key.as_bytes(), value].concat().into(),
+            key_len: key.len(),
             expires_at,
         }
     }
 
-    fn is_expired(&self, now: Instant) -> bool {
-        self.expires_at.is_some_and(|at| at <= now)
+    fn key(&self) -> &[u8] {
+        &self.key_and_value[..self.key_len]
+    }
+
+    fn value(&self) -> &[u8] {
+        &self.key_and_value[self.key_len..]
+    }
+
+    fn is_expired(&self, now: u64) -> bool {
+        self.expires_at <= now
+    }
+}
+
+impl Borrow<[u8]> for Entry {
+    fn borrow(&self) -> &[u8] {
+        self.key()
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Entry {}
+
+impl Hash for Entry {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As the borrowed form hashes, so lookups by `&[u8]` find it.
+        self.key().hash(state);
     }
 }
 
 impl Inner {
     /// Counts a write and sweeps expired entries when enough writes happened since the last sweep.
-    fn note_write(&mut self, now: Instant) {
+    fn note_write(&mut self, now: u64) {
         self.writes_until_sweep = self.writes_until_sweep.saturating_sub(1);
         if self.writes_until_sweep == 0 {
             for entries in self.entries.values_mut() {
-                entries.retain(|_, entry| !entry.is_expired(now));
+                entries.retain(|entry| !entry.is_expired(now));
             }
             self.writes_until_sweep = SWEEP_EVERY_MIN.max(self.len());
         }
     }
 
     fn len(&self) -> usize {
-        self.entries.values().map(HashMap::len).sum()
+        self.entries.values().map(HashSet::len).sum()
     }
 
-    fn namespace(&mut self, ns: Namespace) -> &mut HashMap<Box<str>, Entry> {
+    fn namespace(&mut self, ns: Namespace) -> &mut HashSet<Entry> {
         self.entries.entry(ns).or_default()
     }
 
     /// Removes the entry under `key`, returning it only if it had not expired.
-    fn remove_live(&mut self, ns: Namespace, key: &str, now: Instant) -> Option<Entry> {
+    fn remove_live(&mut self, ns: Namespace, key: &str, now: u64) -> Option<Entry> {
         self.entries
             .get_mut(&ns)?
-            .remove(key)
+            .take(key.as_bytes())
             .filter(|entry| !entry.is_expired(now))
     }
 }
@@ -82,11 +124,17 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self {
+            epoch: Instant::now(),
             inner: Mutex::new(Inner {
                 entries: HashMap::new(),
                 writes_until_sweep: SWEEP_EVERY_MIN,
             }),
         }
+    }
+
+    /// Milliseconds since the store's epoch.
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -119,11 +167,11 @@ impl Store for MemoryStore {
         value: &[u8],
         ttl: Option<Duration>,
     ) -> Result<(), StoreError> {
-        let now = Instant::now();
+        let now = self.now();
         let mut inner = self.lock();
         inner
             .namespace(ns)
-            .insert(key.into(), Entry::new(value, ttl, now));
+            .replace(Entry::new(key, value, ttl, now));
         inner.note_write(now);
         Ok(())
     }
@@ -135,54 +183,46 @@ impl Store for MemoryStore {
         value: &[u8],
         ttl: Option<Duration>,
     ) -> Result<bool, StoreError> {
-        let now = Instant::now();
+        let now = self.now();
         let mut inner = self.lock();
-        let inserted = match inner.namespace(ns).entry(key.into()) {
-            hash_map::Entry::Occupied(mut slot) => {
-                if slot.get().is_expired(now) {
-                    slot.insert(Entry::new(value, ttl, now));
-                    true
-                } else {
-                    false
-                }
-            }
-            hash_map::Entry::Vacant(slot) => {
-                slot.insert(Entry::new(value, ttl, now));
-                true
-            }
-        };
-        if inserted {
-            inner.note_write(now);
+        let entries = inner.namespace(ns);
+        if entries
+            .get(key.as_bytes())
+            .is_some_and(|entry| !entry.is_expired(now))
+        {
+            return Ok(false);
         }
-        Ok(inserted)
+        entries.replace(Entry::new(key, value, ttl, now));
+        inner.note_write(now);
+        Ok(true)
     }
 
     async fn get(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let now = Instant::now();
+        let now = self.now();
         let mut inner = self.lock();
         let Some(entries) = inner.entries.get_mut(&ns) else {
             return Ok(None);
         };
-        match entries.get(key) {
+        match entries.get(key.as_bytes()) {
             Some(entry) if entry.is_expired(now) => {
-                entries.remove(key);
+                entries.remove(key.as_bytes());
                 Ok(None)
             }
-            Some(entry) => Ok(Some(entry.bytes.to_vec())),
+            Some(entry) => Ok(Some(entry.value().to_vec())),
             None => Ok(None),
         }
     }
 
     async fn take(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let now = Instant::now();
+        let now = self.now();
         Ok(self
             .lock()
             .remove_live(ns, key, now)
-            .map(|entry| entry.bytes.into_vec()))
+            .map(|entry| entry.value().to_vec()))
     }
 
     async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError> {
-        let now = Instant::now();
+        let now = self.now();
         Ok(self.lock().remove_live(ns, key, now).is_some())
     }
 
