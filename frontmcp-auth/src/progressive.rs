@@ -347,7 +347,7 @@ impl AuthServer {
             sub: sub.to_owned(),
             iat: now,
             exp: now + config.ticket_ttl.as_secs(),
-            jti: random::token(),
+            jti: random::id(),
             sid: session_id.to_owned(),
             app: app_id.to_owned(),
             scope: scopes.to_vec(),

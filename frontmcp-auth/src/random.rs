@@ -11,6 +11,15 @@ pub fn token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// 128 random bits, URL-safe base64 (22 characters): identifiers that grant nothing on their own
+/// (auth sessions, refresh token families, token IDs). Unguessable all the same, and half the
+/// size of a [`token`] in every record and session token that names them.
+pub fn id() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// SHA-256, URL-safe base64: how secrets (refresh tokens, client secrets) are stored and how
 /// PKCE S256 challenges are computed.
 pub fn digest(input: &[u8]) -> String {
@@ -39,6 +48,8 @@ mod tests {
     #[test]
     fn tokens_are_distinct_and_comparisons_exact() {
         assert_ne!(token(), token());
+        assert_eq!((token().len(), id().len()), (43, 22));
+        assert_ne!(id(), id());
         assert!(constant_time_eq("abc", "abc"));
         assert!(!constant_time_eq("abc", "abd"));
         assert!(!constant_time_eq("abc", "ab"));

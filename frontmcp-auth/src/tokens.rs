@@ -154,7 +154,7 @@ impl TokenSigner {
     /// first process to store wins, so concurrent starts agree).
     pub async fn es256_shared(store: &dyn Store) -> Result<Self, KeyError> {
         if let Some(stored) = store
-            .get_json::<StoredKey>(Namespace::Key, STORED_KEY)
+            .get_record::<StoredKey>(Namespace::Key, STORED_KEY)
             .await?
         {
             return Self::es256_from_pem(&stored.pem);
@@ -167,13 +167,13 @@ impl TokenSigner {
             pem: pem.to_string(),
         };
         if store
-            .put_new_json(Namespace::Key, STORED_KEY, &candidate, None)
+            .put_new_record(Namespace::Key, STORED_KEY, &candidate, None)
             .await?
         {
             return Self::es256(&secret);
         }
         let stored = store
-            .get_json::<StoredKey>(Namespace::Key, STORED_KEY)
+            .get_record::<StoredKey>(Namespace::Key, STORED_KEY)
             .await?
             .ok_or_else(|| {
                 KeyError::Store(StoreError::Unavailable(

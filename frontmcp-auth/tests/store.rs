@@ -392,26 +392,26 @@ struct Record {
     expires: u64,
 }
 
-async fn case_json(store: Arc<dyn Store>) {
+async fn case_records(store: Arc<dyn Store>) {
     let record = Record {
         id: "abc".into(),
         scopes: vec!["read".into(), "write".into()],
         expires: 42,
     };
     store
-        .put_json(Namespace::Session, "j", &record, None)
+        .put_record(Namespace::Session, "j", &record, None)
         .await
         .unwrap();
     assert_eq!(
         store
-            .get_json::<Record>(Namespace::Session, "j")
+            .get_record::<Record>(Namespace::Session, "j")
             .await
             .unwrap(),
         Some(record)
     );
     assert_eq!(
         store
-            .get_json::<Record>(Namespace::Session, "missing")
+            .get_record::<Record>(Namespace::Session, "missing")
             .await
             .unwrap(),
         None
@@ -424,39 +424,87 @@ async fn case_json(store: Arc<dyn Store>) {
     };
     assert!(
         !store
-            .put_new_json(Namespace::Session, "j", &other, None)
+            .put_new_record(Namespace::Session, "j", &other, None)
             .await
             .unwrap()
     );
     assert!(
         store
-            .put_new_json(Namespace::Code, "j", &other, Some(Duration::from_secs(60)))
+            .put_new_record(Namespace::Code, "j", &other, Some(Duration::from_secs(60)))
             .await
             .unwrap()
     );
     assert_eq!(
         store
-            .take_json::<Record>(Namespace::Code, "j")
+            .take_record::<Record>(Namespace::Code, "j")
             .await
             .unwrap(),
         Some(other)
     );
     assert_eq!(
         store
-            .take_json::<Record>(Namespace::Code, "j")
+            .take_record::<Record>(Namespace::Code, "j")
             .await
             .unwrap(),
         None
     );
 
-    // Bytes that are not the expected JSON are reported as corrupt, with the namespace.
+    // A field added last with a default reads the records written before it.
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct RecordWithNote {
+        id: String,
+        scopes: Vec<String>,
+        expires: u64,
+        #[serde(default)]
+        note: Option<String>,
+    }
+    let record = Record {
+        id: "abc".into(),
+        scopes: vec!["read".into()],
+        expires: 42,
+    };
     store
-        .put(Namespace::Code, "bad", b"{not json", None)
+        .put_record(Namespace::Session, "older", &record, None)
         .await
         .unwrap();
-    match store.get_json::<Record>(Namespace::Code, "bad").await {
-        Err(StoreError::Corrupt { namespace, .. }) => assert_eq!(namespace, "code"),
-        other => panic!("expected Corrupt, got {other:?}"),
+    let read = store
+        .get_record::<RecordWithNote>(Namespace::Session, "older")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((read.id, read.note), ("abc".to_owned(), None));
+
+    // A JSON record, as earlier versions wrote them, still reads.
+    store
+        .put(
+            Namespace::Session,
+            "json",
+            br#"{"id":"abc","scopes":["read"],"expires":42}"#,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_record::<Record>(Namespace::Session, "json")
+            .await
+            .unwrap(),
+        Some(record)
+    );
+
+    // Bytes that are not a record of the expected shape are reported as corrupt, with the
+    // namespace.
+    for (key, bytes) in [
+        ("bad", &b"{not json"[..]),
+        ("bad-messagepack", &[1, 0xc1][..]),
+        ("neither", &b"plain"[..]),
+        ("empty", &b""[..]),
+    ] {
+        store.put(Namespace::Code, key, bytes, None).await.unwrap();
+        match store.get_record::<Record>(Namespace::Code, key).await {
+            Err(StoreError::Corrupt { namespace, .. }) => assert_eq!(namespace, "code"),
+            other => panic!("{key}: expected Corrupt, got {other:?}"),
+        }
     }
     store
         .put(Namespace::Code, "wrong-shape", br#"{"id": 1}"#, None)
@@ -464,7 +512,7 @@ async fn case_json(store: Arc<dyn Store>) {
         .unwrap();
     assert!(matches!(
         store
-            .take_json::<Record>(Namespace::Code, "wrong-shape")
+            .take_record::<Record>(Namespace::Code, "wrong-shape")
             .await,
         Err(StoreError::Corrupt {
             namespace: "code",
@@ -521,7 +569,7 @@ for_each_store!(
     case_concurrent_take_one_winner,
     case_delete,
     case_namespaces_are_isolated,
-    case_json,
+    case_records,
     case_ping,
 );
 

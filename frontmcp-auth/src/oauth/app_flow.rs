@@ -176,7 +176,7 @@ impl AuthServer {
         if let Err(e) = self
             .inner
             .store
-            .put_json(
+            .put_record(
                 Namespace::Upstream,
                 &random::digest(state.as_bytes()),
                 &record,
@@ -230,7 +230,7 @@ impl AuthServer {
         let record = match self
             .inner
             .store
-            .take_json::<UpstreamRecord>(Namespace::Upstream, &random::digest(state.as_bytes()))
+            .take_record::<UpstreamRecord>(Namespace::Upstream, &random::digest(state.as_bytes()))
             .await
         {
             Ok(Some(record)) => record,

@@ -26,7 +26,7 @@ impl AuthServer {
         let key = random::digest(sub.as_bytes());
         let result = async {
             let mut index: UserSessions = store
-                .get_json(Namespace::UserSessions, &key)
+                .get_record(Namespace::UserSessions, &key)
                 .await?
                 .unwrap_or_default();
             index.sessions.push(UserSession {
@@ -37,7 +37,7 @@ impl AuthServer {
             let excess = index.sessions.len().saturating_sub(MAX_SESSIONS_PER_USER);
             index.sessions.drain(..excess);
             store
-                .put_json(
+                .put_record(
                     Namespace::UserSessions,
                     &key,
                     &index,
@@ -220,7 +220,7 @@ impl AuthServer {
         let index: UserSessions = self
             .inner
             .store
-            .get_json(Namespace::UserSessions, &random::digest(user.as_bytes()))
+            .get_record(Namespace::UserSessions, &random::digest(user.as_bytes()))
             .await
             .map_err(|e| self.unavailable(&e))?
             .unwrap_or_default();
@@ -235,12 +235,14 @@ impl AuthServer {
         let store = &self.inner.store;
         let mut sessions = Vec::new();
         for entry in index {
-            let session: SessionRecord =
-                match store.get_json(Namespace::Session, &entry.session_id).await {
-                    Ok(Some(session)) => session,
-                    Ok(None) => continue,
-                    Err(e) => return self.unavailable(&e),
-                };
+            let session: SessionRecord = match store
+                .get_record(Namespace::Session, &entry.session_id)
+                .await
+            {
+                Ok(Some(session)) => session,
+                Ok(None) => continue,
+                Err(e) => return self.unavailable(&e),
+            };
             let mut apps = Vec::new();
             for app in &self.inner.config.apps {
                 let held = match self.vault().filter(|_| app.needs_upstream()) {

@@ -289,7 +289,7 @@ impl AuthServer {
                 resource: expected_resource,
                 force_consent: params.prompts_consent(),
             },
-            session_id: format!("sess_{}", random::token()),
+            session_id: format!("sess_{}", random::id()),
             client_name: client_name(&client),
             csrf_hash: random::digest(csrf.as_bytes()),
             user: None,
@@ -591,7 +591,7 @@ impl AuthServer {
         key: &str,
         missing: (&str, &str),
     ) -> Result<T, Response<Bytes>> {
-        match self.inner.store.get_json::<T>(ns, key).await {
+        match self.inner.store.get_record::<T>(ns, key).await {
             Ok(Some(record)) => Ok(record),
             Ok(None) => Err(self.error_page(StatusCode::BAD_REQUEST, missing.0, missing.1)),
             Err(e) => Err(self.unavailable(&e)),
@@ -605,7 +605,7 @@ impl AuthServer {
     ) -> Result<(), StoreError> {
         self.inner
             .store
-            .put_json(
+            .put_record(
                 Namespace::Pending,
                 id,
                 pending,
@@ -742,7 +742,7 @@ impl AuthServer {
         let config = &self.inner.config;
         // The session first: a code never points at a session that was not written.
         if let Err(e) = store
-            .put_json(
+            .put_record(
                 Namespace::Session,
                 &session.session_id,
                 &session,
@@ -753,7 +753,7 @@ impl AuthServer {
             return self.unavailable(&e);
         }
         if let Err(e) = store
-            .put_json(
+            .put_record(
                 Namespace::Code,
                 &random::digest(code.as_bytes()),
                 &record,

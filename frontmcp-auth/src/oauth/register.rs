@@ -111,7 +111,7 @@ impl AuthServer {
         if let Err(e) = self
             .inner
             .store
-            .put_json(Namespace::Client, &record.client_id, &record, None)
+            .put_record(Namespace::Client, &record.client_id, &record, None)
             .await
         {
             tracing::error!(error = %e, "client registration not stored");

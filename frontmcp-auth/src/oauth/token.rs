@@ -114,7 +114,7 @@ impl AuthServer {
         let client = match self
             .inner
             .store
-            .get_json::<ClientRecord>(Namespace::Client, &client_id)
+            .get_record::<ClientRecord>(Namespace::Client, &client_id)
             .await
         {
             Ok(Some(client)) => client,
@@ -149,7 +149,7 @@ impl AuthServer {
         let record = match self
             .inner
             .store
-            .take_json::<CodeRecord>(Namespace::Code, &random::digest(code.as_bytes()))
+            .take_record::<CodeRecord>(Namespace::Code, &random::digest(code.as_bytes()))
             .await
         {
             Ok(Some(record)) => record,
@@ -176,7 +176,7 @@ impl AuthServer {
             );
         }
         let refresh = RefreshRecord {
-            family: random::token(),
+            family: random::id(),
             client_id: client.client_id.clone(),
             session_id: record.session_id,
             scopes: record.scopes,
@@ -196,7 +196,7 @@ impl AuthServer {
         let store = &self.inner.store;
         let hash = random::digest(token.as_bytes());
         let record = match store
-            .take_json::<RefreshRecord>(Namespace::Refresh, &hash)
+            .take_record::<RefreshRecord>(Namespace::Refresh, &hash)
             .await
         {
             Ok(Some(record)) => record,
@@ -258,7 +258,7 @@ impl AuthServer {
         let config = &self.inner.config;
         let store = &self.inner.store;
         let session = match store
-            .get_json::<SessionRecord>(Namespace::Session, &refresh.session_id)
+            .get_record::<SessionRecord>(Namespace::Session, &refresh.session_id)
             .await
         {
             Ok(Some(session)) => session,
@@ -273,7 +273,7 @@ impl AuthServer {
             aud: refresh.resource.clone(),
             iat: now,
             exp: now + config.access_token_ttl.as_secs(),
-            jti: random::token(),
+            jti: random::id(),
             client_id: refresh.client_id.clone(),
             session_id: session.session_id,
             authorized_apps,
@@ -288,7 +288,7 @@ impl AuthServer {
         let refresh_token = random::token();
         let hash = random::digest(refresh_token.as_bytes());
         if let Err(e) = store
-            .put_json(
+            .put_record(
                 Namespace::Refresh,
                 &hash,
                 &refresh,
@@ -361,7 +361,7 @@ impl AuthServer {
         let store = &self.inner.store;
         let hash = random::digest(token.as_bytes());
         let refresh = match store
-            .get_json::<RefreshRecord>(Namespace::Refresh, &hash)
+            .get_record::<RefreshRecord>(Namespace::Refresh, &hash)
             .await
         {
             Ok(record) => record.filter(|r| r.client_id == client.client_id),

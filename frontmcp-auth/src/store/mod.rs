@@ -3,7 +3,15 @@
 //!
 //! One small key-value contract with TTLs and an atomic take, implemented in memory (the embedded
 //! default) and on Redis (several server processes sharing one Redis serve the same sessions).
-//! Values are opaque bytes; [`StoreExt`] adds JSON on top.
+//! Values are opaque bytes; [`StoreExt`] adds records on top.
+//!
+//! # Record format
+//!
+//! A record is a format byte, `1`, then the MessagePack of the value with structs as arrays of
+//! their fields, in declaration order and without names: a signed-in session's records are about
+//! half the size of their JSON. New fields therefore go last, with `#[serde(default)]`, so records
+//! written before them still read. Records that start with `{` are JSON, as earlier versions wrote
+//! them, and are still read (a record type whose layout changed since reads them as corrupt).
 
 mod memory;
 mod redis;
@@ -147,11 +155,11 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     }
 }
 
-/// JSON records on top of any [`Store`].
+/// Records on top of any [`Store`], in the [record format](self#record-format).
 #[async_trait]
 pub trait StoreExt: Store {
-    /// Stores `value` as JSON.
-    async fn put_json<T: Serialize + Sync>(
+    /// Stores `value` as a record.
+    async fn put_record<T: Serialize + Sync>(
         &self,
         ns: Namespace,
         key: &str,
@@ -161,8 +169,8 @@ pub trait StoreExt: Store {
         self.put(ns, key, &encode(ns, value)?, ttl).await
     }
 
-    /// Stores `value` as JSON if `key` is free.
-    async fn put_new_json<T: Serialize + Sync>(
+    /// Stores `value` as a record if `key` is free.
+    async fn put_new_record<T: Serialize + Sync>(
         &self,
         ns: Namespace,
         key: &str,
@@ -172,8 +180,8 @@ pub trait StoreExt: Store {
         self.put_new(ns, key, &encode(ns, value)?, ttl).await
     }
 
-    /// Reads a JSON record.
-    async fn get_json<T: DeserializeOwned>(
+    /// Reads a record.
+    async fn get_record<T: DeserializeOwned>(
         &self,
         ns: Namespace,
         key: &str,
@@ -184,8 +192,8 @@ pub trait StoreExt: Store {
             .transpose()
     }
 
-    /// Takes a JSON record (atomically).
-    async fn take_json<T: DeserializeOwned>(
+    /// Takes a record (atomically).
+    async fn take_record<T: DeserializeOwned>(
         &self,
         ns: Namespace,
         key: &str,
@@ -199,16 +207,26 @@ pub trait StoreExt: Store {
 
 impl<S: Store + ?Sized> StoreExt for S {}
 
+/// The first byte of a record in MessagePack (see the [record format](self#record-format)).
+const MESSAGEPACK: u8 = 1;
+
 fn encode<T: Serialize>(ns: Namespace, value: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
-        namespace: ns.as_str(),
-        message: e.to_string(),
-    })
+    let mut bytes = vec![MESSAGEPACK];
+    rmp_serde::encode::write(&mut bytes, value).map_err(|e| corrupt(ns, e))?;
+    Ok(bytes)
 }
 
 fn decode<T: DeserializeOwned>(ns: Namespace, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+    match bytes.split_first() {
+        Some((&MESSAGEPACK, value)) => rmp_serde::from_slice(value).map_err(|e| corrupt(ns, e)),
+        Some((b'{', _)) => serde_json::from_slice(bytes).map_err(|e| corrupt(ns, e)),
+        _ => Err(corrupt(ns, "neither a MessagePack nor a JSON record")),
+    }
+}
+
+fn corrupt(ns: Namespace, message: impl fmt::Display) -> StoreError {
+    StoreError::Corrupt {
         namespace: ns.as_str(),
-        message: e.to_string(),
-    })
+        message: message.to_string(),
+    }
 }
