@@ -1,8 +1,9 @@
 //! What this process worked out once from some exact bytes, kept while the same bytes come back:
 //! the claims of a verified session token, the entry of an opened vault record.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Values worked out from exact bytes (a token, a stored record), by a short key saying where the
@@ -13,20 +14,20 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 ///
 /// Values are shared, so a hit costs no copy. At most `max` entries: when full, the entries that
 /// the caller's `keep` refuses go, then all of them.
-pub(crate) struct Remembered<V> {
+pub(crate) struct Remembered<K, V> {
     hasher: RandomState,
     max: usize,
-    entries: RwLock<Entries<V>>,
+    entries: RwLock<Entries<K, V>>,
 }
 
 /// By key: the fingerprint of the bytes and what was worked out from them.
-type Entries<V> = HashMap<Box<str>, (u64, Arc<V>)>;
+type Entries<K, V> = HashMap<K, (u64, Arc<V>)>;
 
 /// The keyed hash of some bytes, computed once per lookup and reused to remember them.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Fingerprint(u64);
 
-impl<V> Remembered<V> {
+impl<K: Hash + Eq, V> Remembered<K, V> {
     pub(crate) fn new(max: usize) -> Self {
         Self {
             hasher: RandomState::new(),
@@ -35,12 +36,12 @@ impl<V> Remembered<V> {
         }
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Entries<V>> {
+    fn read(&self) -> RwLockReadGuard<'_, Entries<K, V>> {
         // Every mutation leaves the map whole, so a poisoned lock is safe to keep using.
         self.entries.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Entries<V>> {
+    fn write(&self) -> RwLockWriteGuard<'_, Entries<K, V>> {
         self.entries.write().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -49,7 +50,11 @@ impl<V> Remembered<V> {
     }
 
     /// The value remembered under `key` for exactly the bytes of `fingerprint`.
-    pub(crate) fn get(&self, key: &str, fingerprint: Fingerprint) -> Option<Arc<V>> {
+    pub(crate) fn get<Q>(&self, key: &Q, fingerprint: Fingerprint) -> Option<Arc<V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         match self.read().get(key) {
             Some((hash, value)) if *hash == fingerprint.0 => Some(value.clone()),
             _ => None,
@@ -59,22 +64,26 @@ impl<V> Remembered<V> {
     /// Remembers `value` under `key` for the bytes of `fingerprint`, replacing what was there.
     pub(crate) fn insert(
         &self,
-        key: &str,
+        key: K,
         fingerprint: Fingerprint,
         value: Arc<V>,
         keep: impl Fn(&V) -> bool,
     ) {
         let mut entries = self.write();
-        if entries.len() >= self.max && !entries.contains_key(key) {
+        if entries.len() >= self.max && !entries.contains_key(&key) {
             entries.retain(|_, (_, v)| keep(v));
             if entries.len() >= self.max {
                 entries.clear();
             }
         }
-        entries.insert(key.into(), (fingerprint.0, value));
+        entries.insert(key, (fingerprint.0, value));
     }
 
-    pub(crate) fn forget(&self, key: &str) {
+    pub(crate) fn forget<Q>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.write().remove(key);
     }
 
@@ -83,7 +92,7 @@ impl<V> Remembered<V> {
     }
 }
 
-impl<V> std::fmt::Debug for Remembered<V> {
+impl<K: Hash + Eq, V> std::fmt::Debug for Remembered<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Remembered")
             .field("len", &self.len())
@@ -99,7 +108,7 @@ mod tests {
     fn other_bytes_under_a_known_key_miss() {
         let cache = Remembered::new(10);
         let seen = cache.fingerprint(b"header.payload.sig");
-        cache.insert("sig", seen, Arc::new(1), |_| true);
+        cache.insert("sig".to_owned(), seen, Arc::new(1), |_| true);
         assert_eq!(cache.get("sig", seen).as_deref(), Some(&1));
         assert_eq!(
             cache.get("sig", cache.fingerprint(b"header.other.sig")),
@@ -115,21 +124,28 @@ mod tests {
         let cache = Remembered::new(4);
         for i in 0..4 {
             let key = i.to_string();
-            cache.insert(&key, cache.fingerprint(key.as_bytes()), Arc::new(i), |_| {
-                true
-            });
+            let fingerprint = cache.fingerprint(key.as_bytes());
+            cache.insert(key, fingerprint, Arc::new(i), |_| true);
         }
         let four = cache.fingerprint(b"4");
-        cache.insert("4", four, Arc::new(4), |v| *v % 2 == 0);
+        cache.insert("4".to_owned(), four, Arc::new(4), |v| *v % 2 == 0);
         assert_eq!(cache.len(), 3, "0, 2 and 4 stay");
         assert_eq!(cache.get("2", cache.fingerprint(b"2")).as_deref(), Some(&2));
-        cache.insert("5", cache.fingerprint(b"5"), Arc::new(5), |_| true);
-        cache.insert("6", cache.fingerprint(b"6"), Arc::new(6), |_| true);
+        cache.insert("5".to_owned(), cache.fingerprint(b"5"), Arc::new(5), |_| {
+            true
+        });
+        cache.insert("6".to_owned(), cache.fingerprint(b"6"), Arc::new(6), |_| {
+            true
+        });
         assert_eq!(cache.len(), 1, "nothing to drop: all went");
         // Replacing a key of a full cache drops nothing.
         let cache = Remembered::new(1);
-        cache.insert("a", cache.fingerprint(b"1"), Arc::new(1), |_| false);
-        cache.insert("a", cache.fingerprint(b"2"), Arc::new(2), |_| false);
+        cache.insert("a".to_owned(), cache.fingerprint(b"1"), Arc::new(1), |_| {
+            false
+        });
+        cache.insert("a".to_owned(), cache.fingerprint(b"2"), Arc::new(2), |_| {
+            false
+        });
         assert_eq!(cache.get("a", cache.fingerprint(b"2")).as_deref(), Some(&2));
     }
 }

@@ -1,6 +1,8 @@
 //! Session tokens: JWTs carrying the seeds' claims, signed with ES256 (or HS256 with a configured
 //! secret, as FrontMCP allows), verified with issuer, audience and expiry checks.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -48,40 +50,128 @@ pub struct SessionClaims {
 
 /// What a verified session token grants, as the resource keeps it while the token is in use: the
 /// claims minus those checked once at verification (issuer, audience) and the token's own
-/// (issue time, ID), with exact-size strings and lists, since thousands are kept at once.
+/// (issue time, ID). Thousands are kept at once, so a grant is three allocations: itself, the
+/// user, and every app, scope and tool name in one list, the names shared with the other grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionGrant {
+    sub: Box<str>,
+    client_id: Arc<str>,
+    session_id: Arc<str>,
+    exp: u64,
+    /// The authorized apps, then the pending apps, then the scopes, then the selected tools.
+    names: Box<[Arc<str>]>,
+    /// Where the authorized apps, the pending apps and the scopes end in `names`.
+    ends: [usize; 3],
+    /// Whether the token lists selected tools (absent: all of them).
+    tools_listed: bool,
+}
+
+impl SessionGrant {
+    /// What `claims` grant, their names taken from `names`.
+    pub(crate) fn new(claims: SessionClaims, names: &Names) -> Self {
+        let authorized = claims.authorized_apps.len();
+        let pending = authorized + claims.pending_apps.len();
+        let scopes = pending + claims.scopes.len();
+        let tools_listed = claims.selected_tools.is_some();
+        let all = claims
+            .authorized_apps
+            .iter()
+            .chain(&claims.pending_apps)
+            .chain(&claims.scopes)
+            .chain(claims.selected_tools.iter().flatten());
+        Self {
+            sub: claims.sub.into(),
+            client_id: names.get(&claims.client_id),
+            session_id: claims.session_id.into(),
+            exp: claims.exp,
+            names: all.map(|name| names.get(name)).collect(),
+            ends: [authorized, pending, scopes],
+            tools_listed,
+        }
+    }
+
     /// The user.
-    pub sub: Box<str>,
+    pub fn sub(&self) -> &str {
+        &self.sub
+    }
+
     /// The OAuth client the token was issued to.
-    pub client_id: Box<str>,
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
     /// The auth session: the key of the vault and of the consent decisions. Shared, since what
     /// the session opens (MCP sessions) keeps it too.
-    pub session_id: std::sync::Arc<str>,
+    pub fn session_id(&self) -> &Arc<str> {
+        &self.session_id
+    }
+
     /// When the token expires (seconds since the epoch).
-    pub exp: u64,
+    pub fn exp(&self) -> u64 {
+        self.exp
+    }
+
     /// Apps authorized when the token was issued.
-    pub authorized_apps: Box<[String]>,
+    pub fn authorized_apps(&self) -> &[Arc<str>] {
+        &self.names[..self.ends[0]]
+    }
+
     /// Apps not yet authorized (skipped or pending) when the token was issued.
-    pub pending_apps: Box<[String]>,
+    pub fn pending_apps(&self) -> &[Arc<str>] {
+        &self.names[self.ends[0]..self.ends[1]]
+    }
+
     /// Granted scopes.
-    pub scopes: Box<[String]>,
+    pub fn scopes(&self) -> &[Arc<str>] {
+        &self.names[self.ends[1]..self.ends[2]]
+    }
+
     /// The tools the user left selected on the consent screen, when not all of them.
-    pub selected_tools: Option<Box<[String]>>,
+    pub fn selected_tools(&self) -> Option<&[Arc<str>]> {
+        self.tools_listed.then(|| &self.names[self.ends[2]..])
+    }
 }
 
 impl From<SessionClaims> for SessionGrant {
+    /// What `claims` grant, with names of their own.
     fn from(claims: SessionClaims) -> Self {
+        Self::new(claims, &Names::new(0))
+    }
+}
+
+/// A pool of shared names (apps, scopes, tools, clients), so the grants kept at once share one
+/// copy of each. Bounded: when full it starts over, and names handed out stay valid.
+#[derive(Debug)]
+pub(crate) struct Names {
+    max: usize,
+    pool: Mutex<HashSet<Arc<str>>>,
+}
+
+impl Names {
+    /// A pool of at most `max` names; `0` shares nothing.
+    pub(crate) fn new(max: usize) -> Self {
         Self {
-            sub: claims.sub.into(),
-            client_id: claims.client_id.into(),
-            session_id: claims.session_id.into(),
-            exp: claims.exp,
-            authorized_apps: claims.authorized_apps.into(),
-            pending_apps: claims.pending_apps.into(),
-            scopes: claims.scopes.into(),
-            selected_tools: claims.selected_tools.map(Into::into),
+            max,
+            pool: Mutex::default(),
         }
+    }
+
+    /// The pool's copy of `name`, added if missing.
+    pub(crate) fn get(&self, name: &str) -> Arc<str> {
+        if self.max == 0 {
+            return name.into();
+        }
+        // The pool is only ever inserted into or cleared whole, so a poisoned one is whole.
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(shared) = pool.get(name) {
+            return shared.clone();
+        }
+        if pool.len() >= self.max {
+            pool.clear();
+        }
+        let shared: Arc<str> = name.into();
+        pool.insert(shared.clone());
+        shared
     }
 }
 
@@ -314,6 +404,46 @@ mod tests {
             scopes: vec!["crm:read".into()],
             selected_tools: None,
         }
+    }
+
+    #[test]
+    fn grants_share_names_and_keep_each_list() {
+        let names = Names::new(8);
+        let mut with_tools = claims(1);
+        with_tools.selected_tools = Some(vec!["crm:list".into(), "crm:get".into()]);
+        let all = SessionGrant::new(claims(1), &names);
+        let some = SessionGrant::new(with_tools, &names);
+        for grant in [&all, &some] {
+            assert_eq!(
+                (grant.sub(), grant.client_id(), grant.exp()),
+                ("user-123", "c", 1)
+            );
+            assert_eq!(&**grant.session_id(), "sess_abc123");
+            assert_eq!(grant.authorized_apps(), [Arc::from("crm")]);
+            assert_eq!(grant.pending_apps(), [Arc::from("slack")]);
+            assert_eq!(grant.scopes(), [Arc::from("crm:read")]);
+        }
+        assert_eq!(all.selected_tools(), None);
+        assert_eq!(
+            some.selected_tools(),
+            Some(&[Arc::from("crm:list"), Arc::from("crm:get")][..])
+        );
+        assert!(Arc::ptr_eq(&all.scopes()[0], &some.scopes()[0]));
+        assert_eq!(
+            all,
+            SessionGrant::from(claims(1)),
+            "shared or not, the same grant"
+        );
+
+        let full = Names::new(1);
+        let a = full.get("a");
+        let b = full.get("b");
+        assert!(
+            Arc::ptr_eq(&b, &full.get("b")),
+            "the pool started over with b"
+        );
+        assert!(!Arc::ptr_eq(&a, &full.get("a")));
+        assert_eq!(&*a, "a", "names handed out stay valid");
     }
 
     #[tokio::test]

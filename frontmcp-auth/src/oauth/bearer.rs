@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::AuthServer;
 use crate::remembered::Remembered;
-use crate::tokens::{SessionGrant, TokenError, now_secs};
+use crate::tokens::{Names, SessionGrant, TokenError, now_secs};
 
 /// Why a request to the resource was not authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,25 +21,45 @@ pub enum Challenge {
 }
 
 /// Tokens verified recently, so the signature (ES256: hundreds of microseconds) is checked once
-/// per token rather than once per request; expiry is checked on every hit. Keyed by the token's
-/// signature, with a keyed hash of the whole token: a token carrying a known signature on another
-/// header or payload misses and is verified, so it is refused like any tampered token.
-pub(crate) struct VerifiedTokens(Remembered<SessionGrant>);
+/// per token rather than once per request; expiry is checked on every hit. Keyed by the start of
+/// the token's signature, with a keyed hash of the whole token: a token carrying a known
+/// signature on another header or payload misses and is verified, so it is refused like any
+/// tampered token.
+pub(crate) struct VerifiedTokens {
+    grants: Remembered<SignatureStart, SessionGrant>,
+    /// The app, scope, tool and client names the grants share.
+    names: Names,
+}
+
+/// The first bytes of a token's signature (zero-padded): 192 bits of a signature this server
+/// made, enough to tell its tokens apart, and kept inline instead of in an allocation of its own.
+type SignatureStart = [u8; 32];
 
 /// The cache holds at most this many tokens; past that, expired ones go, then all.
 const MAX_VERIFIED: usize = 10_000;
 
+/// Distinct names the grants share at most: a server's apps, scopes and tools, and its clients.
+const MAX_NAMES: usize = 4_096;
+
 impl Default for VerifiedTokens {
     fn default() -> Self {
-        Self(Remembered::new(MAX_VERIFIED))
+        Self {
+            grants: Remembered::new(MAX_VERIFIED),
+            names: Names::new(MAX_NAMES),
+        }
     }
 }
 
 impl VerifiedTokens {
-    fn signature(token: &str) -> &str {
-        token
+    fn signature_start(token: &str) -> SignatureStart {
+        let signature = token
             .rsplit_once('.')
             .map_or(token, |(_, signature)| signature)
+            .as_bytes();
+        let mut start = [0; 32];
+        let len = signature.len().min(start.len());
+        start[..len].copy_from_slice(&signature[..len]);
+        start
     }
 }
 
@@ -64,11 +84,11 @@ impl AuthServer {
             .filter(|t| !t.is_empty())
             .ok_or(Challenge::Invalid(TokenError::Invalid))?;
         let now = now_secs();
-        let verified = &self.inner.verified.0;
-        let fingerprint = verified.fingerprint(token.as_bytes());
-        let signature = VerifiedTokens::signature(token);
-        if let Some(grant) = verified.get(signature, fingerprint) {
-            if grant.exp >= now {
+        let verified = &self.inner.verified;
+        let fingerprint = verified.grants.fingerprint(token.as_bytes());
+        let signature = VerifiedTokens::signature_start(token);
+        if let Some(grant) = verified.grants.get(&signature, fingerprint) {
+            if grant.exp() >= now {
                 return Ok(grant);
             }
             tracing::warn!(reason = %TokenError::Expired, "bearer token refused");
@@ -83,8 +103,10 @@ impl AuthServer {
                 tracing::warn!(reason = %e, "bearer token refused");
                 Challenge::Invalid(e)
             })?;
-        let grant = Arc::new(SessionGrant::from(claims));
-        verified.insert(signature, fingerprint, grant.clone(), |g| g.exp >= now);
+        let grant = Arc::new(SessionGrant::new(claims, &verified.names));
+        verified
+            .grants
+            .insert(signature, fingerprint, grant.clone(), |g| g.exp() >= now);
         Ok(grant)
     }
 
@@ -205,7 +227,7 @@ mod tests {
             let header = bearer(&server, now_secs() + 60 + i as u64);
             assert!(server.authenticate(Some(&header)).is_ok());
         }
-        let len = server.inner.verified.0.len();
+        let len = server.inner.verified.grants.len();
         assert!(len <= MAX_VERIFIED, "{len}");
     }
 

@@ -89,54 +89,54 @@ pub struct Grant {
 impl Grant {
     /// The user (`sub`).
     pub fn user(&self) -> &str {
-        &self.granted.sub
+        self.granted.sub()
     }
 
     /// The auth session ID; stable while the client refreshes its token.
     pub fn auth_session_id(&self) -> &str {
-        &self.granted.session_id
+        self.granted.session_id()
     }
 
     pub(crate) fn shared_auth_session_id(&self) -> Arc<str> {
-        self.granted.session_id.clone()
+        self.granted.session_id().clone()
     }
 
     /// The OAuth client.
     pub fn client_id(&self) -> &str {
-        &self.granted.client_id
+        self.granted.client_id()
     }
 
     /// Granted scopes.
-    pub fn scopes(&self) -> &[String] {
-        &self.granted.scopes
+    pub fn scopes(&self) -> &[Arc<str>] {
+        self.granted.scopes()
     }
 
     /// Apps authorized when the token was issued.
-    pub fn authorized_apps(&self) -> &[String] {
-        &self.granted.authorized_apps
+    pub fn authorized_apps(&self) -> &[Arc<str>] {
+        self.granted.authorized_apps()
     }
 
     /// Apps skipped or pending when the token was issued.
-    pub fn pending_apps(&self) -> &[String] {
-        &self.granted.pending_apps
+    pub fn pending_apps(&self) -> &[Arc<str>] {
+        self.granted.pending_apps()
     }
 
     /// The tools the user selected on the consent screen; `None` means all of them.
-    pub fn selected_tools(&self) -> Option<&[String]> {
-        self.granted.selected_tools.as_deref()
+    pub fn selected_tools(&self) -> Option<&[Arc<str>]> {
+        self.granted.selected_tools()
     }
 
     /// Why `tool` of app `app_id` may not run under this grant, if it may not. Apps with their own
     /// provider are not judged by the token's `authorized_apps` (a snapshot): the vault is.
     pub(crate) fn refusal(&self, app_id: &str, tool: &str, has_provider: bool) -> Option<String> {
-        if !has_provider && !self.authorized_apps().iter().any(|a| a == app_id) {
+        if !has_provider && !self.authorized_apps().iter().any(|a| &**a == app_id) {
             return Some(format!(
                 "{tool} is not available in this session: its app `{app_id}` was not authorized on the consent screen"
             ));
         }
         if self
             .selected_tools()
-            .is_some_and(|selected| !selected.iter().any(|t| t == tool))
+            .is_some_and(|selected| !selected.iter().any(|t| &**t == tool))
         {
             return Some(format!(
                 "{tool} is not available in this session: it was not selected on the consent screen"

@@ -131,7 +131,12 @@ impl Server {
         entry
             .scopes
             .iter()
-            .filter(|s| !grant.scopes().contains(s))
+            .filter(|s| {
+                !grant
+                    .scopes()
+                    .iter()
+                    .any(|granted| &**granted == s.as_str())
+            })
             .cloned()
             .collect()
     }
