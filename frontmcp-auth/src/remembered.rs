@@ -4,7 +4,7 @@
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, RandomState};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Values worked out from exact bytes (a token, a stored record), by a short key saying where the
 /// bytes came from (the token's signature, the record's store key), each beside a keyed 64-bit
@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 /// that differ in any way under a known key miss, so they are worked out (verified, decrypted,
 /// checked) again like any others.
 ///
-/// Values are shared, so a hit costs no copy. At most `max` entries: when full, the entries that
+/// Values are cheap to clone (shared), so a hit costs no copy. At most `max` entries: when full, the entries that
 /// the caller's `keep` refuses go, then all of them.
 pub(crate) struct Remembered<K, V> {
     hasher: RandomState,
@@ -21,13 +21,13 @@ pub(crate) struct Remembered<K, V> {
 }
 
 /// By key: the fingerprint of the bytes and what was worked out from them.
-type Entries<K, V> = HashMap<K, (u64, Arc<V>)>;
+type Entries<K, V> = HashMap<K, (u64, V)>;
 
 /// The keyed hash of some bytes, computed once per lookup and reused to remember them.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Fingerprint(u64);
 
-impl<K: Hash + Eq, V> Remembered<K, V> {
+impl<K: Hash + Eq, V: Clone> Remembered<K, V> {
     pub(crate) fn new(max: usize) -> Self {
         Self {
             hasher: RandomState::new(),
@@ -50,7 +50,7 @@ impl<K: Hash + Eq, V> Remembered<K, V> {
     }
 
     /// The value remembered under `key` for exactly the bytes of `fingerprint`.
-    pub(crate) fn get<Q>(&self, key: &Q, fingerprint: Fingerprint) -> Option<Arc<V>>
+    pub(crate) fn get<Q>(&self, key: &Q, fingerprint: Fingerprint) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -66,7 +66,7 @@ impl<K: Hash + Eq, V> Remembered<K, V> {
         &self,
         key: K,
         fingerprint: Fingerprint,
-        value: Arc<V>,
+        value: V,
         keep: impl Fn(&V) -> bool,
     ) {
         let mut entries = self.write();
@@ -92,7 +92,7 @@ impl<K: Hash + Eq, V> Remembered<K, V> {
     }
 }
 
-impl<K: Hash + Eq, V> std::fmt::Debug for Remembered<K, V> {
+impl<K: Hash + Eq, V: Clone> std::fmt::Debug for Remembered<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Remembered")
             .field("len", &self.len())
@@ -108,8 +108,8 @@ mod tests {
     fn other_bytes_under_a_known_key_miss() {
         let cache = Remembered::new(10);
         let seen = cache.fingerprint(b"header.payload.sig");
-        cache.insert("sig".to_owned(), seen, Arc::new(1), |_| true);
-        assert_eq!(cache.get("sig", seen).as_deref(), Some(&1));
+        cache.insert("sig".to_owned(), seen, 1, |_| true);
+        assert_eq!(cache.get("sig", seen), Some(1));
         assert_eq!(
             cache.get("sig", cache.fingerprint(b"header.other.sig")),
             None
@@ -125,27 +125,19 @@ mod tests {
         for i in 0..4 {
             let key = i.to_string();
             let fingerprint = cache.fingerprint(key.as_bytes());
-            cache.insert(key, fingerprint, Arc::new(i), |_| true);
+            cache.insert(key, fingerprint, i, |_| true);
         }
         let four = cache.fingerprint(b"4");
-        cache.insert("4".to_owned(), four, Arc::new(4), |v| *v % 2 == 0);
+        cache.insert("4".to_owned(), four, 4, |v| *v % 2 == 0);
         assert_eq!(cache.len(), 3, "0, 2 and 4 stay");
-        assert_eq!(cache.get("2", cache.fingerprint(b"2")).as_deref(), Some(&2));
-        cache.insert("5".to_owned(), cache.fingerprint(b"5"), Arc::new(5), |_| {
-            true
-        });
-        cache.insert("6".to_owned(), cache.fingerprint(b"6"), Arc::new(6), |_| {
-            true
-        });
+        assert_eq!(cache.get("2", cache.fingerprint(b"2")), Some(2));
+        cache.insert("5".to_owned(), cache.fingerprint(b"5"), 5, |_| true);
+        cache.insert("6".to_owned(), cache.fingerprint(b"6"), 6, |_| true);
         assert_eq!(cache.len(), 1, "nothing to drop: all went");
         // Replacing a key of a full cache drops nothing.
         let cache = Remembered::new(1);
-        cache.insert("a".to_owned(), cache.fingerprint(b"1"), Arc::new(1), |_| {
-            false
-        });
-        cache.insert("a".to_owned(), cache.fingerprint(b"2"), Arc::new(2), |_| {
-            false
-        });
-        assert_eq!(cache.get("a", cache.fingerprint(b"2")).as_deref(), Some(&2));
+        cache.insert("a".to_owned(), cache.fingerprint(b"1"), 1, |_| false);
+        cache.insert("a".to_owned(), cache.fingerprint(b"2"), 2, |_| false);
+        assert_eq!(cache.get("a", cache.fingerprint(b"2")), Some(2));
     }
 }

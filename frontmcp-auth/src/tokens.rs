@@ -1,8 +1,8 @@
 //! Session tokens: JWTs carrying the seeds' claims, signed with ES256 (or HS256 with a configured
 //! secret, as FrontMCP allows), verified with issuer, audience and expiry checks.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -50,128 +50,131 @@ pub struct SessionClaims {
 
 /// What a verified session token grants, as the resource keeps it while the token is in use: the
 /// claims minus those checked once at verification (issuer, audience) and the token's own
-/// (issue time, ID). Thousands are kept at once, so a grant is three allocations: itself, the
-/// user, and every app, scope and tool name in one list, the names shared with the other grants.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionGrant {
-    sub: Box<str>,
-    client_id: Arc<str>,
-    session_id: Arc<str>,
-    exp: u64,
-    /// The authorized apps, then the pending apps, then the scopes, then the selected tools.
-    names: Box<[Arc<str>]>,
-    /// Where the authorized apps, the pending apps and the scopes end in `names`.
-    ends: [usize; 3],
-    /// Whether the token lists selected tools (absent: all of them).
-    tools_listed: bool,
-}
+/// (issue time, ID). Thousands are kept at once, so a grant is one shared allocation, cheap to
+/// clone: the expiry, then the user, client, auth session and every app, scope and tool name,
+/// each after its length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionGrant(Arc<[u8]>);
+
+/// Bytes before the first name: the expiry (8), whether tools are listed (1), and how many
+/// authorized apps, pending apps, scopes and tools there are (4 × 4).
+const GRANT_HEADER: usize = 8 + 1 + 16;
 
 impl SessionGrant {
-    /// What `claims` grant, their names taken from `names`.
-    pub(crate) fn new(claims: SessionClaims, names: &Names) -> Self {
-        let authorized = claims.authorized_apps.len();
-        let pending = authorized + claims.pending_apps.len();
-        let scopes = pending + claims.scopes.len();
-        let tools_listed = claims.selected_tools.is_some();
-        let all = claims
-            .authorized_apps
-            .iter()
-            .chain(&claims.pending_apps)
-            .chain(&claims.scopes)
-            .chain(claims.selected_tools.iter().flatten());
-        Self {
-            sub: claims.sub.into(),
-            client_id: names.get(&claims.client_id),
-            session_id: claims.session_id.into(),
-            exp: claims.exp,
-            names: all.map(|name| names.get(name)).collect(),
-            ends: [authorized, pending, scopes],
-            tools_listed,
-        }
-    }
-
     /// The user.
     pub fn sub(&self) -> &str {
-        &self.sub
+        self.strings().next().unwrap_or_default()
     }
 
     /// The OAuth client the token was issued to.
     pub fn client_id(&self) -> &str {
-        &self.client_id
+        self.strings().nth(1).unwrap_or_default()
     }
 
-    /// The auth session: the key of the vault and of the consent decisions. Shared, since what
-    /// the session opens (MCP sessions) keeps it too.
-    pub fn session_id(&self) -> &Arc<str> {
-        &self.session_id
+    /// The auth session: the key of the vault and of the consent decisions.
+    pub fn session_id(&self) -> &str {
+        self.strings().nth(2).unwrap_or_default()
     }
 
     /// When the token expires (seconds since the epoch).
     pub fn exp(&self) -> u64 {
-        self.exp
+        u64::from_le_bytes(self.0[..8].try_into().expect("8 bytes"))
     }
 
     /// Apps authorized when the token was issued.
-    pub fn authorized_apps(&self) -> &[Arc<str>] {
-        &self.names[..self.ends[0]]
+    pub fn authorized_apps(&self) -> impl Iterator<Item = &str> {
+        self.list(0)
     }
 
     /// Apps not yet authorized (skipped or pending) when the token was issued.
-    pub fn pending_apps(&self) -> &[Arc<str>] {
-        &self.names[self.ends[0]..self.ends[1]]
+    pub fn pending_apps(&self) -> impl Iterator<Item = &str> {
+        self.list(1)
     }
 
     /// Granted scopes.
-    pub fn scopes(&self) -> &[Arc<str>] {
-        &self.names[self.ends[1]..self.ends[2]]
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.list(2)
     }
 
     /// The tools the user left selected on the consent screen, when not all of them.
-    pub fn selected_tools(&self) -> Option<&[Arc<str>]> {
-        self.tools_listed.then(|| &self.names[self.ends[2]..])
+    pub fn selected_tools(&self) -> Option<impl Iterator<Item = &str>> {
+        (self.0[8] == 1).then(|| self.list(3))
+    }
+
+    fn count(&self, list: usize) -> usize {
+        let at = 9 + 4 * list;
+        u32::from_le_bytes(self.0[at..at + 4].try_into().expect("4 bytes")) as usize
+    }
+
+    /// The names of list `list` (0: authorized apps, 1: pending apps, 2: scopes, 3: tools).
+    fn list(&self, list: usize) -> impl Iterator<Item = &str> {
+        let before: usize = (0..list).map(|l| self.count(l)).sum();
+        self.strings().skip(3 + before).take(self.count(list))
+    }
+
+    /// The user, client, auth session, then every name.
+    fn strings(&self) -> impl Iterator<Item = &str> {
+        let mut rest = &self.0[GRANT_HEADER..];
+        std::iter::from_fn(move || {
+            let (len, tail) = rest.split_first_chunk::<4>()?;
+            let (string, tail) = tail.split_at(u32::from_le_bytes(*len) as usize);
+            rest = tail;
+            // Written from `str`s only, by `From<SessionClaims>`.
+            Some(std::str::from_utf8(string).expect("UTF-8 as written"))
+        })
     }
 }
 
 impl From<SessionClaims> for SessionGrant {
-    /// What `claims` grant, with names of their own.
     fn from(claims: SessionClaims) -> Self {
-        Self::new(claims, &Names::new(0))
+        let no_tools = Vec::new();
+        let lists = [
+            &claims.authorized_apps,
+            &claims.pending_apps,
+            &claims.scopes,
+            claims.selected_tools.as_ref().unwrap_or(&no_tools),
+        ];
+        let strings = [&claims.sub, &claims.client_id, &claims.session_id]
+            .into_iter()
+            .chain(lists.into_iter().flatten());
+        let mut bytes =
+            Vec::with_capacity(GRANT_HEADER + strings.clone().map(|s| 4 + s.len()).sum::<usize>());
+        bytes.extend_from_slice(&claims.exp.to_le_bytes());
+        bytes.push(u8::from(claims.selected_tools.is_some()));
+        for list in lists {
+            bytes.extend_from_slice(&len_u32(list.len()).to_le_bytes());
+        }
+        for string in strings {
+            bytes.extend_from_slice(&len_u32(string.len()).to_le_bytes());
+            bytes.extend_from_slice(string.as_bytes());
+        }
+        Self(bytes.into())
     }
 }
 
-/// A pool of shared names (apps, scopes, tools, clients), so the grants kept at once share one
-/// copy of each. Bounded: when full it starts over, and names handed out stay valid.
-#[derive(Debug)]
-pub(crate) struct Names {
-    max: usize,
-    pool: Mutex<HashSet<Arc<str>>>,
+/// A length in a grant. A session token is a request header, far below 4 GiB.
+fn len_u32(len: usize) -> u32 {
+    u32::try_from(len).expect("a session token's claims are far below 4 GiB")
 }
 
-impl Names {
-    /// A pool of at most `max` names; `0` shares nothing.
-    pub(crate) fn new(max: usize) -> Self {
-        Self {
-            max,
-            pool: Mutex::default(),
-        }
-    }
-
-    /// The pool's copy of `name`, added if missing.
-    pub(crate) fn get(&self, name: &str) -> Arc<str> {
-        if self.max == 0 {
-            return name.into();
-        }
-        // The pool is only ever inserted into or cleared whole, so a poisoned one is whole.
-        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(shared) = pool.get(name) {
-            return shared.clone();
-        }
-        if pool.len() >= self.max {
-            pool.clear();
-        }
-        let shared: Arc<str> = name.into();
-        pool.insert(shared.clone());
-        shared
+impl fmt::Debug for SessionGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionGrant")
+            .field("sub", &self.sub())
+            .field("client_id", &self.client_id())
+            .field("session_id", &self.session_id())
+            .field("exp", &self.exp())
+            .field(
+                "authorized_apps",
+                &self.authorized_apps().collect::<Vec<_>>(),
+            )
+            .field("pending_apps", &self.pending_apps().collect::<Vec<_>>())
+            .field("scopes", &self.scopes().collect::<Vec<_>>())
+            .field(
+                "selected_tools",
+                &self.selected_tools().map(Iterator::collect::<Vec<_>>),
+            )
+            .finish()
     }
 }
 
@@ -407,43 +410,35 @@ mod tests {
     }
 
     #[test]
-    fn grants_share_names_and_keep_each_list() {
-        let names = Names::new(8);
+    fn a_grant_keeps_each_claim_it_needs() {
         let mut with_tools = claims(1);
         with_tools.selected_tools = Some(vec!["crm:list".into(), "crm:get".into()]);
-        let all = SessionGrant::new(claims(1), &names);
-        let some = SessionGrant::new(with_tools, &names);
+        with_tools.pending_apps = Vec::new();
+        with_tools.sub = "üser with spaces".into();
+        let all = SessionGrant::from(claims(1));
+        let some = SessionGrant::from(with_tools);
         for grant in [&all, &some] {
-            assert_eq!(
-                (grant.sub(), grant.client_id(), grant.exp()),
-                ("user-123", "c", 1)
-            );
-            assert_eq!(&**grant.session_id(), "sess_abc123");
-            assert_eq!(grant.authorized_apps(), [Arc::from("crm")]);
-            assert_eq!(grant.pending_apps(), [Arc::from("slack")]);
-            assert_eq!(grant.scopes(), [Arc::from("crm:read")]);
+            assert_eq!((grant.client_id(), grant.exp()), ("c", 1));
+            assert_eq!(grant.session_id(), "sess_abc123");
+            assert_eq!(grant.authorized_apps().collect::<Vec<_>>(), ["crm"]);
+            assert_eq!(grant.scopes().collect::<Vec<_>>(), ["crm:read"]);
         }
-        assert_eq!(all.selected_tools(), None);
+        assert_eq!(all.sub(), "user-123");
+        assert_eq!(some.sub(), "üser with spaces");
+        assert_eq!(all.pending_apps().collect::<Vec<_>>(), ["slack"]);
+        assert_eq!(some.pending_apps().count(), 0);
+        assert!(all.selected_tools().is_none());
         assert_eq!(
-            some.selected_tools(),
-            Some(&[Arc::from("crm:list"), Arc::from("crm:get")][..])
+            some.selected_tools().map(Iterator::collect::<Vec<_>>),
+            Some(vec!["crm:list", "crm:get"])
         );
-        assert!(Arc::ptr_eq(&all.scopes()[0], &some.scopes()[0]));
-        assert_eq!(
-            all,
-            SessionGrant::from(claims(1)),
-            "shared or not, the same grant"
-        );
-
-        let full = Names::new(1);
-        let a = full.get("a");
-        let b = full.get("b");
-        assert!(
-            Arc::ptr_eq(&b, &full.get("b")),
-            "the pool started over with b"
-        );
-        assert!(!Arc::ptr_eq(&a, &full.get("a")));
-        assert_eq!(&*a, "a", "names handed out stay valid");
+        let mut none_selected = claims(1);
+        none_selected.selected_tools = Some(Vec::new());
+        let none_selected = SessionGrant::from(none_selected);
+        assert_eq!(none_selected.selected_tools().map(Iterator::count), Some(0));
+        assert_ne!(all, some);
+        assert_eq!(all, SessionGrant::from(claims(1)));
+        assert!(format!("{all:?}").contains(r#"authorized_apps: ["crm"]"#));
     }
 
     #[tokio::test]

@@ -479,7 +479,7 @@ pub struct TokenVault {
     store: Arc<dyn Store>,
     keys: VaultKeys,
     /// See "Opened records" in the [module docs](self).
-    opened: Arc<Remembered<Box<str>, VaultEntry>>,
+    opened: Arc<Remembered<Box<str>, Arc<VaultEntry>>>,
 }
 
 /// How many opened records a vault remembers, as many as the verified-token cache.

@@ -311,7 +311,7 @@ impl Harness {
         match self.auth.authenticate(Some(&value)) {
             Ok(claims) => {
                 assert_eq!(
-                    *claims,
+                    claims,
                     SessionGrant::from(self.claims.clone()),
                     "claims that were never issued"
                 );

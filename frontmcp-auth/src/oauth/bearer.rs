@@ -5,11 +5,9 @@ use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use serde_json::json;
 
-use std::sync::Arc;
-
 use super::AuthServer;
 use crate::remembered::Remembered;
-use crate::tokens::{Names, SessionGrant, TokenError, now_secs};
+use crate::tokens::{SessionGrant, TokenError, now_secs};
 
 /// Why a request to the resource was not authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +25,6 @@ pub enum Challenge {
 /// tampered token.
 pub(crate) struct VerifiedTokens {
     grants: Remembered<SignatureStart, SessionGrant>,
-    /// The app, scope, tool and client names the grants share.
-    names: Names,
 }
 
 /// The first bytes of a token's signature (zero-padded): 192 bits of a signature this server
@@ -38,14 +34,10 @@ type SignatureStart = [u8; 32];
 /// The cache holds at most this many tokens; past that, expired ones go, then all.
 const MAX_VERIFIED: usize = 10_000;
 
-/// Distinct names the grants share at most: a server's apps, scopes and tools, and its clients.
-const MAX_NAMES: usize = 4_096;
-
 impl Default for VerifiedTokens {
     fn default() -> Self {
         Self {
             grants: Remembered::new(MAX_VERIFIED),
-            names: Names::new(MAX_NAMES),
         }
     }
 }
@@ -69,7 +61,7 @@ impl AuthServer {
     pub fn authenticate(
         &self,
         authorization: Option<&HeaderValue>,
-    ) -> Result<Arc<SessionGrant>, Challenge> {
+    ) -> Result<SessionGrant, Challenge> {
         let Some(value) = authorization else {
             return Err(Challenge::Missing);
         };
@@ -103,7 +95,7 @@ impl AuthServer {
                 tracing::warn!(reason = %e, "bearer token refused");
                 Challenge::Invalid(e)
             })?;
-        let grant = Arc::new(SessionGrant::new(claims, &verified.names));
+        let grant = SessionGrant::from(claims);
         verified
             .grants
             .insert(signature, fingerprint, grant.clone(), |g| g.exp() >= now);
@@ -176,6 +168,7 @@ mod tests {
     use crate::store::MemoryStore;
     use crate::tokens::TokenSigner;
     use crate::ui::DefaultUi;
+    use std::sync::Arc;
 
     fn server() -> AuthServer {
         AuthServer::new(

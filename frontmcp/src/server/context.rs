@@ -83,7 +83,7 @@ fn lock(entry: &Mutex<Arc<VaultEntry>>) -> std::sync::MutexGuard<'_, Arc<VaultEn
 /// Cheap to clone: it shares what the server keeps of the verified token while it is in use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    granted: Arc<SessionGrant>,
+    granted: SessionGrant,
 }
 
 impl Grant {
@@ -98,7 +98,7 @@ impl Grant {
     }
 
     pub(crate) fn shared_auth_session_id(&self) -> Arc<str> {
-        self.granted.session_id().clone()
+        self.granted.session_id().into()
     }
 
     /// The OAuth client.
@@ -107,36 +107,36 @@ impl Grant {
     }
 
     /// Granted scopes.
-    pub fn scopes(&self) -> &[Arc<str>] {
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
         self.granted.scopes()
     }
 
     /// Apps authorized when the token was issued.
-    pub fn authorized_apps(&self) -> &[Arc<str>] {
+    pub fn authorized_apps(&self) -> impl Iterator<Item = &str> {
         self.granted.authorized_apps()
     }
 
     /// Apps skipped or pending when the token was issued.
-    pub fn pending_apps(&self) -> &[Arc<str>] {
+    pub fn pending_apps(&self) -> impl Iterator<Item = &str> {
         self.granted.pending_apps()
     }
 
     /// The tools the user selected on the consent screen; `None` means all of them.
-    pub fn selected_tools(&self) -> Option<&[Arc<str>]> {
+    pub fn selected_tools(&self) -> Option<impl Iterator<Item = &str>> {
         self.granted.selected_tools()
     }
 
     /// Why `tool` of app `app_id` may not run under this grant, if it may not. Apps with their own
     /// provider are not judged by the token's `authorized_apps` (a snapshot): the vault is.
     pub(crate) fn refusal(&self, app_id: &str, tool: &str, has_provider: bool) -> Option<String> {
-        if !has_provider && !self.authorized_apps().iter().any(|a| &**a == app_id) {
+        if !has_provider && !self.authorized_apps().any(|a| a == app_id) {
             return Some(format!(
                 "{tool} is not available in this session: its app `{app_id}` was not authorized on the consent screen"
             ));
         }
         if self
             .selected_tools()
-            .is_some_and(|selected| !selected.iter().any(|t| &**t == tool))
+            .is_some_and(|mut selected| !selected.any(|t| t == tool))
         {
             return Some(format!(
                 "{tool} is not available in this session: it was not selected on the consent screen"
@@ -146,8 +146,8 @@ impl Grant {
     }
 }
 
-impl From<Arc<SessionGrant>> for Grant {
-    fn from(granted: Arc<SessionGrant>) -> Self {
+impl From<SessionGrant> for Grant {
+    fn from(granted: SessionGrant) -> Self {
         Self { granted }
     }
 }
@@ -155,7 +155,7 @@ impl From<Arc<SessionGrant>> for Grant {
 impl From<SessionClaims> for Grant {
     fn from(claims: SessionClaims) -> Self {
         Self {
-            granted: Arc::new(claims.into()),
+            granted: claims.into(),
         }
     }
 }

@@ -131,12 +131,7 @@ impl Server {
         entry
             .scopes
             .iter()
-            .filter(|s| {
-                !grant
-                    .scopes()
-                    .iter()
-                    .any(|granted| &**granted == s.as_str())
-            })
+            .filter(|s| !grant.scopes().any(|granted| granted == s.as_str()))
             .cloned()
             .collect()
     }
