@@ -10,6 +10,7 @@
 mod config;
 mod consent;
 pub mod oauth;
+mod pages;
 pub mod progressive;
 pub mod random;
 mod remembered;

@@ -1,15 +1,16 @@
 //! The embedded store: a map in this process's memory, lost on restart.
 
-use std::borrow::Borrow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use hashbrown::HashTable;
 
 use super::{Namespace, Store, StoreError};
+use crate::pages::{Pages, Slot};
 
 /// Expired entries are swept out every `max(SWEEP_EVERY_MIN, entries left by the last sweep)`
 /// writes: sweeping costs amortized O(1) per write, and the map never holds more than about twice
@@ -19,7 +20,8 @@ const SWEEP_EVERY_MIN: usize = 1024;
 /// A [`Store`] in this process's memory: the embedded default, for a single server process.
 ///
 /// Expired entries behave as absent; they are removed when touched and by a periodic sweep on
-/// writes, so memory stays bounded by what is live. `Debug` shows the entry count, never values.
+/// writes, so memory stays bounded by what is live. Keys and values are packed into pages rather
+/// than given an allocation each. `Debug` shows the entry count, never values.
 pub struct MemoryStore {
     /// What expiry times count from.
     epoch: Instant,
@@ -27,67 +29,39 @@ pub struct MemoryStore {
 }
 
 struct Inner {
-    /// One set per namespace, looked up by the key's bytes.
-    entries: HashMap<Namespace, HashSet<Entry>>,
+    /// One table per namespace, of entries found by their key's bytes.
+    entries: HashMap<Namespace, HashTable<Entry>>,
+    /// Every entry's key and value, the key's bytes first.
+    pages: Pages,
+    hasher: RandomState,
     /// Writes left before the next sweep.
     writes_until_sweep: usize,
 }
 
-/// A key and its value in one allocation, the key's bytes first: a signed-in session keeps a few
-/// small records, and each separate allocation adds the allocator's overhead and leaves the heap
-/// more fragmented. Equal, hashed and borrowed as its key's bytes.
+/// Where an entry's key and value are in the pages, and when it expires.
 struct Entry {
-    key_and_value: Box<[u8]>,
-    key_len: usize,
+    slot: Slot,
+    key_len: u32,
+    value_len: u32,
     /// Milliseconds after the store's epoch; `u64::MAX` for never.
     expires_at: u64,
 }
 
 impl Entry {
-    fn new(key: &str, value: &[u8], ttl: Option<Duration>, now: u64) -> Self {
-        // A TTL too large to represent never expires.
-        let expires_at = ttl.map_or(u64::MAX, |ttl| {
-            let ttl = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
-            now.saturating_add(ttl)
-        });
-        Self {
-            key_and_value: [key.as_bytes(), value].concat().into(),
-            key_len: key.len(),
-            expires_at,
-        }
+    fn len(&self) -> usize {
+        self.key_len as usize + self.value_len as usize
     }
 
-    fn key(&self) -> &[u8] {
-        &self.key_and_value[..self.key_len]
+    fn key<'p>(&self, pages: &'p Pages) -> &'p [u8] {
+        &pages.get(self.slot, self.len())[..self.key_len as usize]
     }
 
-    fn value(&self) -> &[u8] {
-        &self.key_and_value[self.key_len..]
+    fn value<'p>(&self, pages: &'p Pages) -> &'p [u8] {
+        &pages.get(self.slot, self.len())[self.key_len as usize..]
     }
 
     fn is_expired(&self, now: u64) -> bool {
         self.expires_at <= now
-    }
-}
-
-impl Borrow<[u8]> for Entry {
-    fn borrow(&self) -> &[u8] {
-        self.key()
-    }
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Entry {}
-
-impl Hash for Entry {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // As the borrowed form hashes, so lookups by `&[u8]` find it.
-        self.key().hash(state);
     }
 }
 
@@ -96,27 +70,87 @@ impl Inner {
     fn note_write(&mut self, now: u64) {
         self.writes_until_sweep = self.writes_until_sweep.saturating_sub(1);
         if self.writes_until_sweep == 0 {
+            let pages = &mut self.pages;
             for entries in self.entries.values_mut() {
-                entries.retain(|entry| !entry.is_expired(now));
+                entries.retain(|entry| {
+                    let expired = entry.is_expired(now);
+                    if expired {
+                        pages.remove(entry.slot, entry.len());
+                    }
+                    !expired
+                });
             }
+            pages.release_empty();
             self.writes_until_sweep = SWEEP_EVERY_MIN.max(self.len());
         }
     }
 
     fn len(&self) -> usize {
-        self.entries.values().map(HashSet::len).sum()
+        self.entries.values().map(HashTable::len).sum()
     }
 
-    fn namespace(&mut self, ns: Namespace) -> &mut HashSet<Entry> {
-        self.entries.entry(ns).or_default()
-    }
-
-    /// Removes the entry under `key`, returning it only if it had not expired.
-    fn remove_live(&mut self, ns: Namespace, key: &str, now: u64) -> Option<Entry> {
+    /// The entry under `key`, expired or not.
+    fn find(&self, ns: Namespace, key: &str) -> Option<&Entry> {
+        let hash = self.hasher.hash_one(key.as_bytes());
         self.entries
+            .get(&ns)?
+            .find(hash, |entry| entry.key(&self.pages) == key.as_bytes())
+    }
+
+    /// Stores `value` under `key`, replacing what was there.
+    fn insert(&mut self, ns: Namespace, key: &str, value: &[u8], expires_at: u64) {
+        if let Some(old) = self.unlink(ns, key) {
+            self.free(old);
+        }
+        let lengths = (u32::try_from(key.len()), u32::try_from(value.len()));
+        let (Ok(key_len), Ok(value_len)) = lengths else {
+            // Records are a few hundred bytes; nothing near 4 GiB reaches a store.
+            panic!("a memory store key or value of 4 GiB or more");
+        };
+        let entry = Entry {
+            slot: self.pages.insert(&[key.as_bytes(), value]),
+            key_len,
+            value_len,
+            expires_at,
+        };
+        let (hasher, pages) = (&self.hasher, &self.pages);
+        let hash = hasher.hash_one(key.as_bytes());
+        self.entries
+            .entry(ns)
+            .or_default()
+            .insert_unique(hash, entry, |entry| hasher.hash_one(entry.key(pages)));
+    }
+
+    /// Takes the entry under `key` out of its table; its bytes stay until [`free`](Self::free).
+    fn unlink(&mut self, ns: Namespace, key: &str) -> Option<Entry> {
+        let hash = self.hasher.hash_one(key.as_bytes());
+        let pages = &self.pages;
+        let (entry, _) = self
+            .entries
             .get_mut(&ns)?
-            .take(key.as_bytes())
-            .filter(|entry| !entry.is_expired(now))
+            .find_entry(hash, |entry| entry.key(pages) == key.as_bytes())
+            .ok()?
+            .remove();
+        Some(entry)
+    }
+
+    fn free(&mut self, entry: Entry) {
+        self.pages.remove(entry.slot, entry.len());
+    }
+
+    /// Removes the entry under `key`: `Some` if it was there and had not expired, with its value
+    /// if `read`.
+    fn remove(&mut self, ns: Namespace, key: &str, now: u64, read: bool) -> Option<Vec<u8>> {
+        let entry = self.unlink(ns, key)?;
+        let value = (!entry.is_expired(now)).then(|| {
+            if read {
+                entry.value(&self.pages).to_vec()
+            } else {
+                Vec::new()
+            }
+        });
+        self.free(entry);
+        value
     }
 }
 
@@ -127,6 +161,8 @@ impl MemoryStore {
             epoch: Instant::now(),
             inner: Mutex::new(Inner {
                 entries: HashMap::new(),
+                pages: Pages::default(),
+                hasher: RandomState::new(),
                 writes_until_sweep: SWEEP_EVERY_MIN,
             }),
         }
@@ -135,6 +171,13 @@ impl MemoryStore {
     /// Milliseconds since the store's epoch.
     fn now(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// When an entry written `now` with `ttl` expires. A TTL too large to represent never does.
+    fn expiry(now: u64, ttl: Option<Duration>) -> u64 {
+        ttl.map_or(u64::MAX, |ttl| {
+            now.saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX))
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -169,9 +212,7 @@ impl Store for MemoryStore {
     ) -> Result<(), StoreError> {
         let now = self.now();
         let mut inner = self.lock();
-        inner
-            .namespace(ns)
-            .replace(Entry::new(key, value, ttl, now));
+        inner.insert(ns, key, value, Self::expiry(now, ttl));
         inner.note_write(now);
         Ok(())
     }
@@ -185,14 +226,13 @@ impl Store for MemoryStore {
     ) -> Result<bool, StoreError> {
         let now = self.now();
         let mut inner = self.lock();
-        let entries = inner.namespace(ns);
-        if entries
-            .get(key.as_bytes())
+        if inner
+            .find(ns, key)
             .is_some_and(|entry| !entry.is_expired(now))
         {
             return Ok(false);
         }
-        entries.replace(Entry::new(key, value, ttl, now));
+        inner.insert(ns, key, value, Self::expiry(now, ttl));
         inner.note_write(now);
         Ok(true)
     }
@@ -200,30 +240,24 @@ impl Store for MemoryStore {
     async fn get(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let now = self.now();
         let mut inner = self.lock();
-        let Some(entries) = inner.entries.get_mut(&ns) else {
-            return Ok(None);
-        };
-        match entries.get(key.as_bytes()) {
+        match inner.find(ns, key) {
             Some(entry) if entry.is_expired(now) => {
-                entries.remove(key.as_bytes());
+                inner.remove(ns, key, now, false);
                 Ok(None)
             }
-            Some(entry) => Ok(Some(entry.value().to_vec())),
+            Some(entry) => Ok(Some(entry.value(&inner.pages).to_vec())),
             None => Ok(None),
         }
     }
 
     async fn take(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let now = self.now();
-        Ok(self
-            .lock()
-            .remove_live(ns, key, now)
-            .map(|entry| entry.value().to_vec()))
+        Ok(self.lock().remove(ns, key, now, true))
     }
 
     async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError> {
         let now = self.now();
-        Ok(self.lock().remove_live(ns, key, now).is_some())
+        Ok(self.lock().remove(ns, key, now, false).is_some())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
