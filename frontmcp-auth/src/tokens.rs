@@ -61,6 +61,16 @@ pub struct SessionGrant(Arc<[u8]>);
 const GRANT_HEADER: usize = 8 + 1 + 16;
 
 impl SessionGrant {
+    /// A grant from the bytes of [`packed`](Self::packed).
+    pub(crate) fn from_packed(bytes: &[u8]) -> Self {
+        Self(bytes.into())
+    }
+
+    /// The grant's bytes, to keep it elsewhere.
+    pub(crate) fn packed(&self) -> &[u8] {
+        &self.0
+    }
+
     /// The user.
     pub fn sub(&self) -> &str {
         self.strings().next().unwrap_or_default()
@@ -78,7 +88,16 @@ impl SessionGrant {
 
     /// When the token expires (seconds since the epoch).
     pub fn exp(&self) -> u64 {
-        u64::from_le_bytes(self.0[..8].try_into().expect("8 bytes"))
+        Self::packed_exp(&self.0)
+    }
+
+    /// The expiry of the grant [`packed`](Self::packed) in `bytes`.
+    pub(crate) fn packed_exp(bytes: &[u8]) -> u64 {
+        u64::from_le_bytes(
+            bytes[..8]
+                .try_into()
+                .expect("a grant starts with its expiry"),
+        )
     }
 
     /// Apps authorized when the token was issued.
