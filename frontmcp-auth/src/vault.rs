@@ -479,7 +479,7 @@ pub struct TokenVault {
     store: Arc<dyn Store>,
     keys: VaultKeys,
     /// See "Opened records" in the [module docs](self).
-    opened: Arc<Remembered<Box<str>, Arc<VaultEntry>>>,
+    opened: Arc<Remembered<VaultEntry>>,
 }
 
 /// How many opened records a vault remembers, as many as the verified-token cache.
@@ -555,20 +555,19 @@ impl TokenVault {
     ) -> Result<Option<Arc<VaultEntry>>, VaultError> {
         let key = store_key(session_id, app_id)?;
         let Some(bytes) = self.store.get(Namespace::Vault, &key).await? else {
-            self.opened.forget(key.as_str());
+            self.opened.forget(&key);
             return Ok(None);
         };
         let fingerprint = self.opened.fingerprint(&bytes);
-        if let Some(entry) = self.opened.get(key.as_str(), fingerprint) {
+        if let Some(entry) = self.opened.get(&key, fingerprint) {
             return Ok(Some(entry));
         }
         let (entry, _) = self.open(session_id, app_id, &bytes)?;
         let entry = Arc::new(entry);
         let now = now_secs();
-        self.opened
-            .insert(key.into(), fingerprint, entry.clone(), |e| {
-                e.session_ends_at.is_none_or(|end| end > now)
-            });
+        self.opened.insert(&key, fingerprint, entry.clone(), |e| {
+            e.session_ends_at.is_none_or(|end| end > now)
+        });
         Ok(Some(entry))
     }
 
@@ -580,7 +579,7 @@ impl TokenVault {
     /// [`VaultError::InvalidId`], [`VaultError::Store`].
     pub async fn delete(&self, session_id: &str, app_id: &str) -> Result<bool, VaultError> {
         let key = store_key(session_id, app_id)?;
-        self.opened.forget(key.as_str());
+        self.opened.forget(&key);
         Ok(self.store.delete(Namespace::Vault, &key).await?)
     }
 
