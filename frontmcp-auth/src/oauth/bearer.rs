@@ -63,10 +63,6 @@ impl Kept {
         SessionGrant::from_packed(self.pages.get(kept.slot, kept.len as usize))
     }
 
-    fn exp(&self, kept: KeptGrant) -> u64 {
-        SessionGrant::packed_exp(self.pages.get(kept.slot, kept.len as usize))
-    }
-
     fn forget(&mut self, kept: KeptGrant) {
         self.pages.remove(kept.slot, kept.len as usize);
     }
@@ -107,24 +103,21 @@ impl VerifiedTokens {
         let mut guard = self.write();
         let kept = &mut *guard;
         if kept.by_signature.len() >= MAX_VERIFIED && !kept.by_signature.contains_key(&signature) {
-            let expired: Vec<SignatureStart> = kept
-                .by_signature
-                .iter()
-                .filter(|(_, grant)| kept.exp(**grant) < now)
-                .map(|(signature, _)| *signature)
-                .collect();
-            let gone: Vec<KeptGrant> = if kept.by_signature.len() - expired.len() >= MAX_VERIFIED {
-                kept.by_signature.drain().map(|(_, grant)| grant).collect()
-            } else {
-                expired
-                    .iter()
-                    .filter_map(|signature| kept.by_signature.remove(signature))
-                    .collect()
-            };
-            for grant in gone {
-                kept.forget(grant);
+            let pages = &mut kept.pages;
+            kept.by_signature.retain(|_, grant| {
+                let live =
+                    SessionGrant::packed_exp(pages.get(grant.slot, grant.len as usize)) >= now;
+                if !live {
+                    pages.remove(grant.slot, grant.len as usize);
+                }
+                live
+            });
+            if kept.by_signature.len() >= MAX_VERIFIED {
+                for (_, grant) in kept.by_signature.drain() {
+                    pages.remove(grant.slot, grant.len as usize);
+                }
             }
-            kept.pages.release_empty();
+            pages.release_empty();
         }
         let bytes = grant.packed();
         let new = KeptGrant {

@@ -138,17 +138,17 @@ impl Inner {
         self.pages.remove(entry.slot, entry.len());
     }
 
-    /// Removes the entry under `key`: `Some` if it was there and had not expired, with its value
-    /// if `read`.
-    fn remove(&mut self, ns: Namespace, key: &str, now: u64, read: bool) -> Option<Vec<u8>> {
+    /// Removes the entry under `key`: if it was there and had not expired, what `read` makes of
+    /// its value.
+    fn remove<T>(
+        &mut self,
+        ns: Namespace,
+        key: &str,
+        now: u64,
+        read: impl FnOnce(&[u8]) -> T,
+    ) -> Option<T> {
         let entry = self.unlink(ns, key)?;
-        let value = (!entry.is_expired(now)).then(|| {
-            if read {
-                entry.value(&self.pages).to_vec()
-            } else {
-                Vec::new()
-            }
-        });
+        let value = (!entry.is_expired(now)).then(|| read(entry.value(&self.pages)));
         self.free(entry);
         value
     }
@@ -242,7 +242,7 @@ impl Store for MemoryStore {
         let mut inner = self.lock();
         match inner.find(ns, key) {
             Some(entry) if entry.is_expired(now) => {
-                inner.remove(ns, key, now, false);
+                inner.remove(ns, key, now, |_| ());
                 Ok(None)
             }
             Some(entry) => Ok(Some(entry.value(&inner.pages).to_vec())),
@@ -252,12 +252,12 @@ impl Store for MemoryStore {
 
     async fn take(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let now = self.now();
-        Ok(self.lock().remove(ns, key, now, true))
+        Ok(self.lock().remove(ns, key, now, <[u8]>::to_vec))
     }
 
     async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError> {
         let now = self.now();
-        Ok(self.lock().remove(ns, key, now, false).is_some())
+        Ok(self.lock().remove(ns, key, now, |_| ()).is_some())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
