@@ -184,7 +184,7 @@ pub enum Auth {
 /// Serves a frontmcp echo server on `addr`.
 pub async fn frontmcp_echo(addr: SocketAddr, auth: Auth) -> anyhow::Result<()> {
     let server = match auth {
-        Auth::Off => Server::builder("bench", "1").app(PublicApp),
+        Auth::Off => frontmcp_tests::builder("bench", "1").app(PublicApp),
         Auth::Memory(upstream) => vault_server(Arc::new(MemoryStore::new()), &upstream),
         Auth::Redis(upstream, url) => {
             let prefix = format!("frontmcp-bench-{}:", std::process::id());
@@ -201,7 +201,7 @@ pub async fn frontmcp_echo(addr: SocketAddr, auth: Auth) -> anyhow::Result<()> {
 /// and in an app with its own provider (`vault`: the DEMO provider's Slack at `upstream`), its
 /// vault in `store`.
 pub fn vault_server(store: Arc<dyn Store>, upstream: &str) -> ServerBuilder {
-    Server::builder("bench", "1")
+    frontmcp_tests::builder("bench", "1")
         .app(PublicApp)
         .app(VaultApp)
         .auth(ServerAuth {

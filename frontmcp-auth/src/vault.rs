@@ -161,9 +161,6 @@ pub enum VaultKeyError {
         "{VAULT_KEYS_ENV} is empty: expected `kid:BASE64KEY[,kid:BASE64KEY...]` with 32-byte keys"
     )]
     Empty,
-    /// The variable is not valid Unicode.
-    #[error("{VAULT_KEYS_ENV} is not valid Unicode")]
-    NotUnicode,
     /// An entry of the comma-separated list is not `kid:BASE64KEY`.
     #[error(
         "{VAULT_KEYS_ENV}: entry {position} is not `kid:BASE64KEY` (entries are separated by `,`)"
@@ -298,19 +295,6 @@ impl VaultKeys {
             parsed.push((kid, array));
         }
         Self::build(parsed.iter())
-    }
-
-    /// Reads `FRONTMCP_VAULT_KEYS`: `Ok(None)` when it is not set.
-    ///
-    /// # Errors
-    ///
-    /// As [`from_env_value`](Self::from_env_value), and [`VaultKeyError::NotUnicode`].
-    pub fn from_env() -> Result<Option<Self>, VaultKeyError> {
-        match std::env::var(VAULT_KEYS_ENV) {
-            Ok(value) => Self::from_env_value(&value).map(Some),
-            Err(std::env::VarError::NotPresent) => Ok(None),
-            Err(std::env::VarError::NotUnicode(_)) => Err(VaultKeyError::NotUnicode),
-        }
     }
 
     /// A ring of one random key, for development. Entries sealed under it do not survive a

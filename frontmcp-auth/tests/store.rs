@@ -1,5 +1,5 @@
 //! The store contract, checked once against every implementation: each `case_*` runs on a
-//! [`MemoryStore`] and on a [`RedisStore`] (at `REDIS_URL`, default `redis://127.0.0.1:6379`, with a
+//! [`MemoryStore`] and on a [`RedisStore`] (the machine's, at `redis://127.0.0.1:6379`, with a
 //! random key prefix per test so parallel runs do not collide).
 //!
 //! Without a reachable Redis the Redis tests are skipped loudly, unless `CI` is set: then they fail.

@@ -12,11 +12,89 @@
 //! | `FRONTMCP_{APP}_PROVIDER`, `_CLIENT_ID`, `_CLIENT_SECRET` | an app's own provider and the server's client there | the app's `remote(...)` |
 //! | `RUST_LOG` | log filter (tracing `EnvFilter` syntax), logs go to stderr | `info` |
 //!
-//! A value that cannot be used stops the start-up with an error naming the variable.
+//! A value that cannot be used stops the start-up with an error naming the variable; an empty
+//! value counts as unset.
+//!
+//! A server reads these through its [`Environment`]: the process's by default, or one given to
+//! [`ServerBuilder::environment`](crate::ServerBuilder::environment), so a test or an embedding
+//! application decides exactly what the server sees.
 
+use std::collections::HashMap;
+use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::Error;
+
+/// Where a server reads its configuration variables: the process environment, or a fixed set.
+///
+/// ```
+/// use frontmcp::env::Environment;
+///
+/// let env = Environment::empty().with("FRONTMCP_ADDR", "127.0.0.1:4000");
+/// assert_eq!(env.get("FRONTMCP_ADDR").as_deref(), Some("127.0.0.1:4000"));
+/// assert_eq!(env.get("REDIS_URL"), None, "nothing leaks in from the process");
+/// ```
+#[derive(Clone, Default)]
+pub struct Environment(Option<Arc<HashMap<String, String>>>);
+
+impl Environment {
+    /// The process environment (the default).
+    pub fn process() -> Self {
+        Self(None)
+    }
+
+    /// No variable at all: the server runs on its defaults and what the builder says.
+    pub fn empty() -> Self {
+        Self(Some(Arc::default()))
+    }
+
+    /// Exactly these variables.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self(Some(Arc::new(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )))
+    }
+
+    /// This environment with `name` set to `value` (a fixed set made from the process's
+    /// variables, when this is the process environment).
+    #[must_use]
+    pub fn with(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let mut vars = match self.0 {
+            Some(vars) => Arc::unwrap_or_clone(vars),
+            None => std::env::vars().collect(),
+        };
+        vars.insert(name.into(), value.into());
+        Self(Some(Arc::new(vars)))
+    }
+
+    /// The value of `name`; `None` when it is unset, empty or only whitespace.
+    pub fn get(&self, name: &str) -> Option<String> {
+        let value = match &self.0 {
+            None => std::env::var(name).ok(),
+            Some(vars) => vars.get(name).cloned(),
+        };
+        value.filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl fmt::Debug for Environment {
+    // Values may be secrets (keys, client secrets): only the names are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            None => f.write_str("Environment::process()"),
+            Some(vars) => f
+                .debug_set()
+                .entries(vars.keys().map(String::as_str))
+                .finish(),
+        }
+    }
+}
 
 /// The default listen address.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -46,7 +124,15 @@ pub struct EnvConfig {
 impl EnvConfig {
     /// Reads the process environment.
     pub fn from_env(default_addr: Option<SocketAddr>) -> Result<Self, Error> {
-        Self::from_lookup(|name| std::env::var(name).ok(), default_addr)
+        Self::from_environment(&Environment::process(), default_addr)
+    }
+
+    /// Reads `env`.
+    pub fn from_environment(
+        env: &Environment,
+        default_addr: Option<SocketAddr>,
+    ) -> Result<Self, Error> {
+        Self::from_lookup(|name| env.get(name), default_addr)
     }
 
     /// Reads settings through `lookup` (testable without touching the process environment).
@@ -131,6 +217,20 @@ mod tests {
             |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
             None,
         )
+    }
+
+    #[test]
+    fn a_fixed_environment_shows_names_only() {
+        let env = Environment::empty()
+            .with("FRONTMCP_JWT_SECRET", "s3cr3t-s3cr3t")
+            .with("REDIS_URL", "  ");
+        assert_eq!(env.get("REDIS_URL"), None, "blank counts as unset");
+        let shown = format!("{env:?}");
+        assert!(shown.contains("FRONTMCP_JWT_SECRET"), "{shown}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        let config = EnvConfig::from_environment(&env.with("FRONTMCP_ADDR", "127.0.0.1:9"), None)
+            .unwrap();
+        assert_eq!(config.addr.to_string(), "127.0.0.1:9");
     }
 
     #[test]

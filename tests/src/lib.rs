@@ -19,6 +19,25 @@ pub mod own_redis;
 pub mod progressive;
 pub mod stores;
 
+/// A server builder that reads no variable from the process environment: a developer's exported
+/// `REDIS_URL` or `FRONTMCP_*` must not change what a test tests. Tests that want a variable give
+/// it with [`ServerBuilder::environment`](frontmcp::ServerBuilder::environment).
+pub fn builder(name: &str, version: &str) -> frontmcp::ServerBuilder {
+    frontmcp::Server::builder(name, version).environment(frontmcp::env::Environment::empty())
+}
+
+/// A command for a server process that inherits no configuration variable (`REDIS_URL`,
+/// `FRONTMCP_*`) from the developer's shell: only what the test sets.
+pub fn isolated_command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let mut command = std::process::Command::new(program);
+    for (name, _) in std::env::vars_os() {
+        if name == "REDIS_URL" || name.to_string_lossy().starts_with("FRONTMCP_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 /// A server running in this process on `127.0.0.1:0`.
 #[derive(Debug)]
 pub struct TestServer {
@@ -303,7 +322,7 @@ impl ExampleServer {
     /// Starts example `name` with extra environment variables.
     pub fn start_with(name: &str, env: &[(&str, &str)]) -> Self {
         use std::io::BufRead;
-        let mut child = std::process::Command::new(example_binary(name))
+        let mut child = isolated_command(example_binary(name))
             .env("FRONTMCP_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", "info")
             .envs(env.iter().copied())
@@ -345,10 +364,8 @@ impl ExampleServer {
     /// Runs example `name` with `env`, expecting it to refuse to start: its exit status and
     /// everything it wrote to stderr.
     pub fn refused_start(name: &str, env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
-        let output = std::process::Command::new(example_binary(name))
+        let output = isolated_command(example_binary(name))
             .env("FRONTMCP_ADDR", "127.0.0.1:0")
-            .env_remove("FRONTMCP_VAULT_KEYS")
-            .env_remove("REDIS_URL")
             .envs(env.iter().copied())
             .output()
             .expect("example runs");
@@ -428,21 +445,14 @@ pub async fn agent_suites_sharing(
     .expect("both processes start")
 }
 
-/// Database 15 of the shared Redis (`REDIS_URL`, default `redis://127.0.0.1:6379`), or `None`
-/// (after a loud notice) when it does not answer outside CI. In CI an unreachable Redis fails
-/// `test`.
+/// Database 15 of the machine's Redis at `127.0.0.1:6379`, or `None` (after a loud notice) when
+/// it does not answer outside CI. In CI an unreachable Redis fails `test`. A developer's
+/// `REDIS_URL` is deliberately not read: it must not change what the tests test.
 pub fn shared_redis(test: &str) -> Option<String> {
     use std::io::Write;
-    let base = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let mut url = url::Url::parse(&base).expect("REDIS_URL is a URL");
-    url.set_path("/15");
-    let host = format!(
-        "{}:{}",
-        url.host_str().unwrap_or("127.0.0.1"),
-        url.port().unwrap_or(6379)
-    );
-    if std::net::TcpStream::connect(&host).is_ok() {
-        return Some(url.into());
+    let host = "127.0.0.1:6379";
+    if std::net::TcpStream::connect(host).is_ok() {
+        return Some(format!("redis://{host}/15"));
     }
     assert!(
         std::env::var_os("CI").is_none(),

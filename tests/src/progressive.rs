@@ -9,7 +9,7 @@ use frontmcp::auth::store::RedisStore;
 use frontmcp::auth::vault::VaultKeys;
 use frontmcp::auth::{ConsentConfig, ServerAuth, ServerAuthMode};
 use frontmcp::prelude::*;
-use frontmcp::{Server, ServerBuilder};
+use frontmcp::ServerBuilder;
 use frontmcp_demo_provider::{DemoProvider, DemoProviderBuilder, ProviderSpec, RunningDemo};
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -155,7 +155,7 @@ pub fn suite_builder(demo: &RunningDemo) -> ServerBuilder {
         consent: ConsentConfig { enabled: true },
         ..Default::default()
     };
-    Server::builder("AgentSuite", "1.0.0")
+    crate::builder("AgentSuite", "1.0.0")
         .app(CrmApp)
         .app(SlackApp)
         .app(GitHubApp)

@@ -65,7 +65,7 @@ impl MathApp {
 }
 
 fn builder() -> ServerBuilder {
-    Server::builder("test", "0.1.0").app(MathApp)
+    frontmcp_tests::builder("test", "0.1.0").app(MathApp)
 }
 
 async fn start() -> (TestServer, Http) {

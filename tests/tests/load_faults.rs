@@ -439,9 +439,9 @@ async fn soak_mixed_calls_memory_flat() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(15);
-    // The memory store: an empty REDIS_URL counts as unset. (token_for blocks on a runtime.)
+    // The memory store: the process inherits no REDIS_URL. (token_for blocks on a runtime.)
     let (server, token) = tokio::task::spawn_blocking(|| {
-        let server = ExampleServer::start_with("agent_suite", &[("REDIS_URL", "")]);
+        let server = ExampleServer::start("agent_suite");
         let token = server.token("ada");
         (server, token)
     })

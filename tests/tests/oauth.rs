@@ -26,7 +26,7 @@ async fn start() -> (TestServer, Http) {
         ..Default::default()
     };
     let server = TestServer::start(
-        Server::builder("AgentSuite", "1.0.0")
+        frontmcp_tests::builder("AgentSuite", "1.0.0")
             .app(CrmApp)
             .app(NotesApp)
             .auth(auth),
@@ -556,7 +556,7 @@ async fn expired_and_foreign_audience_tokens_are_refused() {
     };
     let signer = || frontmcp::auth::tokens::TokenSigner::hs256(&secret).unwrap();
     let server = TestServer::start(
-        Server::builder("s", "1")
+        frontmcp_tests::builder("s", "1")
             .app(NotesApp)
             .auth(auth)
             .token_signer(signer()),
@@ -821,7 +821,7 @@ async fn an_unreachable_redis_stops_the_start_with_its_address() {
         },
         ..Default::default()
     };
-    let server = Server::builder("s", "1")
+    let server = frontmcp_tests::builder("s", "1")
         .app(NotesApp)
         .auth(auth)
         .build()

@@ -8,7 +8,7 @@ use std::time::Duration;
 use frontmcp::auth::{
     AppAuth, AppAuthMode, ConsentConfig, RemoteProvider, ServerAuth, ServerAuthMode,
 };
-use frontmcp::{OpenApi, Server, ServerBuilder};
+use frontmcp::{OpenApi, ServerBuilder};
 use frontmcp_demo_provider::{DemoProvider, ProviderSpec, RunningDemo};
 use frontmcp_tests::progressive::{Client, Decision, UserAgent, badges};
 use frontmcp_tests::{Http, TestServer, repo_root};
@@ -58,7 +58,7 @@ fn gateway(demo: &RunningDemo) -> ServerBuilder {
         consent: ConsentConfig { enabled: true },
         ..Default::default()
     };
-    Server::builder("APIGateway", "1.0.0")
+    frontmcp_tests::builder("APIGateway", "1.0.0")
         .auth(auth)
         .openapi(
             OpenApi::new(format!("{}/rest/openapi.json", demo.url("petstore")))
@@ -333,7 +333,7 @@ async fn path_parameters_are_escaped() {
 }
 
 async fn start_error(adapter: OpenApi) -> String {
-    let built = Server::builder("s", "1")
+    let built = frontmcp_tests::builder("s", "1")
         .openapi(adapter)
         .build_async()
         .await;
@@ -432,7 +432,7 @@ async fn bad_specs_stop_the_start_naming_the_location() {
         assert!(message.contains("OpenAPI spec"), "{message}");
     }
     // Two specs with one app ID but different authorizations.
-    let built = Server::builder("s", "1")
+    let built = frontmcp_tests::builder("s", "1")
         .openapi(
             OpenApi::new(format!("{}/rest/openapi.json", demo.url("petstore")))
                 .id("shop")
@@ -470,7 +470,7 @@ async fn an_api_that_does_not_answer_in_time() {
     )
     .unwrap();
     let server = TestServer::start(
-        Server::builder("s", "1").openapi(
+        frontmcp_tests::builder("s", "1").openapi(
             OpenApi::new(spec.display().to_string())
                 .base_url(hung_url)
                 .allow_private_network(true)
@@ -498,7 +498,7 @@ async fn a_public_gateway_needs_no_sign_in() {
     let demo = demo().await;
     // The REST API itself still wants a token: without one, the call reports the API's 401.
     let server = TestServer::start(
-        Server::builder("s", "1").openapi(
+        frontmcp_tests::builder("s", "1").openapi(
             OpenApi::new(format!("{}/rest/openapi.json", demo.url("petstore")))
                 .allow_private_network(true),
         ),

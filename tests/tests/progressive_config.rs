@@ -94,7 +94,7 @@ impl HalfEndpointsApp {
 #[tokio::test]
 async fn missing_client_ids_name_the_variable() {
     let message = start_error(
-        Server::builder("s", "1")
+        frontmcp_tests::builder("s", "1")
             .app(NoClientApp)
             .auth(orchestrated()),
     )
@@ -104,7 +104,7 @@ async fn missing_client_ids_name_the_variable() {
         "{message}"
     );
     let message = start_error(
-        Server::builder("s", "1")
+        frontmcp_tests::builder("s", "1")
             .app(EnvClientApp)
             .auth(orchestrated()),
     )
@@ -118,7 +118,7 @@ async fn missing_client_ids_name_the_variable() {
 #[tokio::test]
 async fn endpoints_come_in_pairs() {
     let message = start_error(
-        Server::builder("s", "1")
+        frontmcp_tests::builder("s", "1")
             .app(HalfEndpointsApp)
             .auth(orchestrated()),
     )
@@ -132,7 +132,7 @@ async fn endpoints_come_in_pairs() {
 #[tokio::test]
 async fn a_shared_store_needs_vault_keys() {
     let message = start_error(
-        Server::builder("s", "1")
+        frontmcp_tests::builder("s", "1")
             .app(HalfEndpointsApp)
             .auth(orchestrated())
             .upstream_provider("half", "https://half.example/oauth")

@@ -1,9 +1,9 @@
 //! Two server processes sharing one Redis serve the same clients, pending authorizations, codes,
-//! signing key, sessions and token vault: the scale-out path. With `REDIS_URL` set, the default
-//! storage is Redis; the processes share a public URL (`FRONTMCP_ISSUER`) and a vault key
+//! signing key, sessions and token vault: the scale-out path. With `REDIS_URL` set (by the test,
+//! never inherited), the default storage is Redis; the processes share a public URL (`FRONTMCP_ISSUER`) and a vault key
 //! (`FRONTMCP_VAULT_KEYS`), as instances behind a load balancer do.
 //!
-//! Needs Redis (`REDIS_URL`, default 127.0.0.1:6379; these tests use database 15). Outside CI an
+//! Needs the machine's Redis at 127.0.0.1:6379 (these tests use database 15). Outside CI an
 //! unreachable Redis skips the tests loudly; in CI they fail.
 
 use frontmcp_demo_provider::DemoProvider;

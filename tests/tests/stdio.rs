@@ -18,7 +18,7 @@ fn server() -> frontmcp::Server {
         max_body_bytes: 4096,
         ..Default::default()
     };
-    Server::builder("stdio-test", "1.0.0")
+    frontmcp_tests::builder("stdio-test", "1.0.0")
         .app(app)
         .http(http)
         .build()

@@ -16,6 +16,7 @@ use frontmcp_auth::{
 };
 
 use super::registry::Registry;
+use crate::env::Environment;
 use super::{AppDescriptor, Error, ToolNaming};
 
 /// What the builder may override; everything else comes from `auth(...)` and the environment.
@@ -30,6 +31,8 @@ pub(crate) struct AuthParts {
     pub(crate) providers: HashMap<String, String>,
     pub(crate) ticket_ttl: Option<std::time::Duration>,
     pub(crate) upstream_timeout: Option<std::time::Duration>,
+    /// Where configuration variables are read.
+    pub(crate) env: Environment,
 }
 
 impl std::fmt::Debug for AuthParts {
@@ -50,13 +53,14 @@ pub(crate) async fn start(
     if auth.mode != ServerAuthMode::Orchestrated {
         return Ok(None);
     }
+    let env = parts.env.clone();
     let store = match parts.store.take() {
         Some(store) => store,
-        None => open_store(&auth.token_storage).await?,
+        None => open_store(&auth.token_storage, &env).await?,
     };
     let signer = match parts.signer.take() {
         Some(signer) => signer,
-        None => signer_from_env(store.as_ref()).await?,
+        None => signer_from_env(store.as_ref(), &env).await?,
     };
     let mut config = AuthConfig::new(issuer, server_name);
     config.consent = auth.consent.enabled;
@@ -72,6 +76,7 @@ pub(crate) async fn start(
                 &desc.id,
                 remote,
                 parts.providers.get(desc.id.as_ref()),
+                &env,
             )?),
             _ => None,
         };
@@ -93,7 +98,7 @@ pub(crate) async fn start(
         config.apps.push(app);
     }
     let vault_keys = if config.apps.iter().any(AuthApp::needs_upstream) {
-        Some(vault_keys(parts.vault_keys.take(), store.as_ref())?)
+        Some(vault_keys(parts.vault_keys.take(), store.as_ref(), &env)?)
     } else {
         None
     };
@@ -135,23 +140,20 @@ pub(crate) fn app_env(app_id: &str, what: &str) -> String {
     )
 }
 
-fn env(var: &str) -> Option<String> {
-    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
-}
-
 /// App `app_id`'s provider as configured by `remote(...)`, the builder's provider override and
 /// the environment (`FRONTMCP_{APP}_PROVIDER`, `_CLIENT_ID`, `_CLIENT_SECRET`, which win).
 fn upstream_app(
     app_id: &str,
     remote: &RemoteProvider,
     override_url: Option<&String>,
+    env: &Environment,
 ) -> Result<UpstreamApp, Error> {
     let env_error = |var: String, message: String| Error::Env {
         var: var.into(),
         message,
     };
     let provider_var = app_env(app_id, "PROVIDER");
-    let provider = match (env(&provider_var), override_url) {
+    let provider = match (env.get(&provider_var), override_url) {
         (Some(url), _) => {
             if !is_acceptable_provider_url(url.trim()) {
                 return Err(env_error(
@@ -187,7 +189,7 @@ fn upstream_app(
         _ => None,
     };
     let client_id = match &remote.client_id_env {
-        Some(var) => env(var).ok_or_else(|| {
+        Some(var) => env.get(var).ok_or_else(|| {
             env_error(
                 var.to_string(),
                 format!("is not set, and app `{app_id}` reads its client ID from it"),
@@ -195,7 +197,7 @@ fn upstream_app(
         })?,
         None => {
             let var = app_env(app_id, "CLIENT_ID");
-            env(&var)
+            env.get(&var)
                 .or_else(|| remote.client_id.as_ref().map(|c| c.to_string()))
                 .ok_or_else(|| {
                     env_error(
@@ -208,13 +210,13 @@ fn upstream_app(
         }
     };
     let client_secret = match &remote.client_secret_env {
-        Some(var) => Some(env(var).ok_or_else(|| {
+        Some(var) => Some(env.get(var).ok_or_else(|| {
             env_error(
                 var.to_string(),
                 format!("is not set, and app `{app_id}` reads its client secret from it"),
             )
         })?),
-        None => env(&app_env(app_id, "CLIENT_SECRET")),
+        None => env.get(&app_env(app_id, "CLIENT_SECRET")),
     };
     Ok(UpstreamApp {
         provider: provider.unwrap_or_else(|| remote.provider.to_string()),
@@ -230,7 +232,11 @@ fn upstream_app(
 /// The vault's keys: the builder's, else `FRONTMCP_VAULT_KEYS`, else (only with a store local to
 /// this process) a key generated for this run. A shared store needs a shared key that is not in
 /// the store itself, or the vault would be readable from a dump.
-fn vault_keys(configured: Option<VaultKeys>, store: &dyn Store) -> Result<VaultKeys, Error> {
+fn vault_keys(
+    configured: Option<VaultKeys>,
+    store: &dyn Store,
+    env: &Environment,
+) -> Result<VaultKeys, Error> {
     if let Some(keys) = configured {
         return Ok(keys);
     }
@@ -238,29 +244,26 @@ fn vault_keys(configured: Option<VaultKeys>, store: &dyn Store) -> Result<VaultK
         var: VAULT_KEYS_ENV.into(),
         message,
     };
-    match VaultKeys::from_env() {
-        Ok(Some(keys)) => Ok(keys),
-        Err(e) => Err(env_error(e.to_string())),
-        Ok(None) if store.is_local() => {
+    match env.get(VAULT_KEYS_ENV).map(|v| VaultKeys::from_env_value(&v)) {
+        Some(Ok(keys)) => Ok(keys),
+        Some(Err(e)) => Err(env_error(e.to_string())),
+        None if store.is_local() => {
             tracing::warn!(
                 "{VAULT_KEYS_ENV} is not set: the token vault uses a key generated for this run (apps must be authorized again after a restart)"
             );
             Ok(VaultKeys::generate())
         }
-        Ok(None) => Err(env_error(
+        None => Err(env_error(
             "is not set: apps with their own provider keep tokens in a shared store, which needs one vault key for every server process, kept outside the store (`kid:` then 32 random bytes in base64, e.g. `k1:$(openssl rand -base64 32)`)".into(),
         )),
     }
 }
 
 /// The configured store; Redis is reached once at start-up so a wrong address fails fast.
-async fn open_store(storage: &TokenStorage) -> Result<Arc<dyn Store>, Error> {
+async fn open_store(storage: &TokenStorage, env: &Environment) -> Result<Arc<dyn Store>, Error> {
     let redis = match storage {
         TokenStorage::Memory => None,
-        TokenStorage::Auto => std::env::var("REDIS_URL")
-            .ok()
-            .filter(|url| !url.trim().is_empty())
-            .map(|url| {
+        TokenStorage::Auto => env.get("REDIS_URL").map(|url| {
                 tracing::info!("REDIS_URL is set: authorization state is kept in Redis");
                 (url, DEFAULT_KEY_PREFIX)
             }),
@@ -271,7 +274,7 @@ async fn open_store(storage: &TokenStorage) -> Result<Arc<dyn Store>, Error> {
         } => {
             let url = match url {
                 Some(url) => url.to_string(),
-                None => std::env::var(url_env.as_ref()).map_err(|_| Error::Env {
+                None => env.get(url_env.as_ref()).ok_or_else(|| Error::Env {
                     var: url_env.clone(),
                     message: "is not set, and token_storage(redis(...)) needs the Redis URL".into(),
                 })?,
@@ -292,14 +295,14 @@ async fn open_store(storage: &TokenStorage) -> Result<Arc<dyn Store>, Error> {
 
 /// `FRONTMCP_SIGNING_KEY` (PKCS#8 PEM, ES256), else `FRONTMCP_JWT_SECRET` (HS256), else a key
 /// generated once and shared through the store.
-async fn signer_from_env(store: &dyn Store) -> Result<TokenSigner, Error> {
-    if let Ok(pem) = std::env::var("FRONTMCP_SIGNING_KEY") {
+async fn signer_from_env(store: &dyn Store, env: &Environment) -> Result<TokenSigner, Error> {
+    if let Some(pem) = env.get("FRONTMCP_SIGNING_KEY") {
         return TokenSigner::es256_from_pem(&pem).map_err(|e| Error::Env {
             var: "FRONTMCP_SIGNING_KEY".into(),
             message: e.to_string(),
         });
     }
-    if let Ok(secret) = std::env::var("FRONTMCP_JWT_SECRET") {
+    if let Some(secret) = env.get("FRONTMCP_JWT_SECRET") {
         return TokenSigner::hs256(secret.as_bytes()).map_err(|e| Error::Env {
             var: "FRONTMCP_JWT_SECRET".into(),
             message: e.to_string(),

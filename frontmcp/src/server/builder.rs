@@ -156,6 +156,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Reads configuration variables (`FRONTMCP_*`, `REDIS_URL`, ...: see [`crate::env`]) from
+    /// `env` instead of the process environment.
+    pub fn environment(mut self, env: crate::env::Environment) -> Self {
+        self.auth_parts.env = env;
+        self
+    }
+
     /// Signs users in with `authenticator` instead of the development login.
     pub fn authenticator(mut self, authenticator: impl Authenticator) -> Self {
         self.auth_parts.login = Some(Arc::new(authenticator));
@@ -284,7 +291,7 @@ impl ServerBuilder {
     /// Builds and serves as configured by the environment (`FRONTMCP_ADDR`,
     /// `FRONTMCP_TRANSPORT`, `RUST_LOG`, ...): see [`crate::env`].
     pub async fn serve_from_env(self) -> Result<(), Error> {
-        let env = crate::env::EnvConfig::from_env(self.default_addr)?;
+        let env = crate::env::EnvConfig::from_environment(&self.auth_parts.env, self.default_addr)?;
         crate::env::init_tracing(env.log_filter.as_deref())?;
         let server = match env.issuer {
             Some(issuer) if self.issuer.is_none() => self.issuer(issuer),
