@@ -96,6 +96,12 @@ pub enum AuthEvent {
         /// The elicitation this completes.
         elicitation_id: Option<String>,
     },
+    /// An auth session ended (its grant was revoked, or its refresh token replayed): every
+    /// process forgets the tokens it verified for it, which are refused from then on.
+    SessionEnded {
+        /// The auth session.
+        session_id: String,
+    },
 }
 
 /// Why an app's token could not be handed to a tool.
@@ -221,8 +227,7 @@ impl AuthServer {
                 tracing::warn!(error = %e, "event not published to the other processes");
             }
         }
-        // No subscriber is fine: nobody waits for it.
-        let _ = self.inner.events.send(event);
+        self.inner.heard(event);
     }
 
     /// Passes the events other processes publish on the store to this process's subscribers.
@@ -241,9 +246,7 @@ impl AuthServer {
                 };
                 match received {
                     Ok(bytes) => match serde_json::from_slice::<EventMessage>(&bytes) {
-                        Ok(message) if message.origin != origin => {
-                            let _ = server.events.send(message.event);
-                        }
+                        Ok(message) if message.origin != origin => server.heard(message.event),
                         Ok(_) => {}
                         Err(_) => tracing::warn!("an unreadable event on the store's channel"),
                     },
@@ -609,6 +612,17 @@ impl AuthServer {
             Some(held) if held.access_token == rejected => vault.delete(session_id, app_id).await,
             _ => Ok(false),
         }
+    }
+}
+
+impl crate::oauth::Inner {
+    /// Acts on an event of this process or another one, then tells this process's subscribers.
+    fn heard(&self, event: AuthEvent) {
+        if let AuthEvent::SessionEnded { session_id } = &event {
+            self.verified.forget_session(session_id);
+        }
+        // No subscriber is fine: nobody waits for it.
+        let _ = self.events.send(event);
     }
 }
 

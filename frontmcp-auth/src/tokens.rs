@@ -13,8 +13,10 @@ use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use zeroize::Zeroizing;
 
-use crate::store::{Namespace, Store, StoreError, StoreExt};
+use crate::store::{Namespace, Store, StoreError};
+use crate::vault::{CorruptReason, VaultKeys};
 
 /// The claims of a session access token. Upstream (per-app) tokens never appear here: they stay
 /// in the server-side vault.
@@ -209,6 +211,9 @@ pub enum TokenError {
     /// Bad signature, wrong issuer, wrong algorithm, malformed.
     #[error("the token is invalid")]
     Invalid,
+    /// Its auth session has ended (revoked, or its refresh token replayed).
+    #[error("the token's session has ended")]
+    Revoked,
 }
 
 /// Signs and verifies session tokens.
@@ -241,15 +246,23 @@ pub enum KeyError {
     /// The store failed while sharing the generated key.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The shared key in the store does not open with the key ring.
+    #[error(
+        "the session-token signing key shared in the store cannot be opened with the key ring: {0}"
+    )]
+    Sealed(CorruptReason),
 }
 
-/// The generated key as kept in the store, so every server process signs with the same key.
-#[derive(Serialize, Deserialize)]
-struct StoredKey {
-    pem: String,
-}
+/// Where the generated key is kept in the store (under [`Namespace::Key`]), sealed by the key
+/// ring, so every server process signs with the same key and nobody who reads the store can.
+const SHARED_KEY: &str = "es256-signing-sealed";
 
-const STORED_KEY: &str = "es256-signing";
+/// Where versions before the key was sealed kept it, in clear: deleted on sight, since anyone who
+/// could read the store could sign with it.
+const CLEAR_KEY: &str = "es256-signing";
+
+/// The purpose the shared key is sealed for.
+const SHARED_KEY_PURPOSE: &str = "session-token-signing-key/es256";
 
 /// RFC 9068: access tokens say what they are, so they cannot pass for ID tokens.
 const ACCESS_TOKEN_TYP: &str = "at+jwt";
@@ -262,37 +275,63 @@ impl TokenSigner {
         Self::es256(&secret)
     }
 
-    /// ES256 with the key in the store, generating and storing one first if there is none (the
-    /// first process to store wins, so concurrent starts agree).
-    pub async fn es256_shared(store: &dyn Store) -> Result<Self, KeyError> {
-        if let Some(stored) = store
-            .get_record::<StoredKey>(Namespace::Key, STORED_KEY)
-            .await?
-        {
-            return Self::es256_from_pem(&stored.pem);
+    /// ES256 with a key generated for this process (for a store local to it: no other process
+    /// verifies its tokens).
+    pub fn es256_generated() -> Self {
+        let secret = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+        Self::es256(&secret).expect("a generated P-256 key encodes")
+    }
+
+    /// ES256 with the key shared through `store`, sealed with `keys`: generated and stored first
+    /// if there is none (the first process to store wins, so concurrent starts agree). The store
+    /// holds only the sealed key, so reading the store does not let anyone sign tokens; a key an
+    /// earlier version left there in clear is deleted.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Store`] when the store fails, [`KeyError::Sealed`] when the shared key does
+    /// not open with `keys` (another key ring, or altered bytes).
+    pub async fn es256_shared(store: &dyn Store, keys: &VaultKeys) -> Result<Self, KeyError> {
+        if store.delete(Namespace::Key, CLEAR_KEY).await? {
+            tracing::warn!(
+                "deleted the session-token signing key an earlier version kept in the store in clear; tokens it signed are no longer accepted"
+            );
+        }
+        let open = |sealed: &[u8]| -> Result<Self, KeyError> {
+            let der = keys
+                .open(SHARED_KEY_PURPOSE, sealed)
+                .map_err(KeyError::Sealed)?;
+            let secret = p256::SecretKey::from_pkcs8_der(&der)
+                .map_err(|e| KeyError::BadPem(e.to_string()))?;
+            Self::es256(&secret)
+        };
+        if let Some(sealed) = store.get(Namespace::Key, SHARED_KEY).await? {
+            return open(&sealed);
         }
         let secret = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
-        let pem = secret
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| KeyError::BadPem(e.to_string()))?;
-        let candidate = StoredKey {
-            pem: pem.to_string(),
-        };
+        let der = Zeroizing::new(
+            secret
+                .to_pkcs8_der()
+                .map_err(|e| KeyError::BadPem(e.to_string()))?
+                .as_bytes()
+                .to_vec(),
+        );
+        let sealed = keys.seal(SHARED_KEY_PURPOSE, &der);
         if store
-            .put_new_record(Namespace::Key, STORED_KEY, &candidate, None)
+            .put_new(Namespace::Key, SHARED_KEY, &sealed, None)
             .await?
         {
             return Self::es256(&secret);
         }
         let stored = store
-            .get_record::<StoredKey>(Namespace::Key, STORED_KEY)
+            .get(Namespace::Key, SHARED_KEY)
             .await?
             .ok_or_else(|| {
                 KeyError::Store(StoreError::Unavailable(
                     "the shared signing key vanished".into(),
                 ))
             })?;
-        Self::es256_from_pem(&stored.pem)
+        open(&stored)
     }
 
     fn es256(secret: &p256::SecretKey) -> Result<Self, KeyError> {
@@ -461,10 +500,52 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_shared_key_is_sealed_in_the_store() {
+        let store = MemoryStore::new();
+        let keys = VaultKeys::generate();
+        // What an earlier version left in clear is deleted, not used.
+        let old = TokenSigner::es256_generated();
+        store
+            .put(
+                Namespace::Key,
+                CLEAR_KEY,
+                b"{\"pem\":\"-----BEGIN PRIVATE KEY-----\"}",
+                None,
+            )
+            .await
+            .unwrap();
+        let signer = TokenSigner::es256_shared(&store, &keys).await.unwrap();
+        assert_eq!(store.get(Namespace::Key, CLEAR_KEY).await.unwrap(), None);
+        assert_ne!(signer.jwks(), old.jwks());
+        let sealed = store
+            .get(Namespace::Key, SHARED_KEY)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            p256::SecretKey::from_pkcs8_der(&sealed).is_err()
+                && !String::from_utf8_lossy(&sealed).contains("PRIVATE KEY"),
+            "the store holds no usable key"
+        );
+        // Another key ring cannot open it: the process refuses to start rather than sign.
+        let other = TokenSigner::es256_shared(&store, &VaultKeys::generate()).await;
+        assert!(
+            matches!(
+                other,
+                Err(KeyError::Sealed(CorruptReason::UnknownKey { .. }))
+            ),
+            "{other:?}"
+        );
+        let again = TokenSigner::es256_shared(&store, &keys).await.unwrap();
+        assert_eq!(signer.jwks(), again.jwks());
+    }
+
+    #[tokio::test]
     async fn es256_round_trip_and_checks() {
         let store = MemoryStore::new();
-        let signer = TokenSigner::es256_shared(&store).await.unwrap();
-        let again = TokenSigner::es256_shared(&store).await.unwrap();
+        let keys = VaultKeys::generate();
+        let signer = TokenSigner::es256_shared(&store, &keys).await.unwrap();
+        let again = TokenSigner::es256_shared(&store, &keys).await.unwrap();
         assert_eq!(
             signer.jwks(),
             again.jwks(),
@@ -495,9 +576,7 @@ mod tests {
 
     #[tokio::test]
     async fn tampering_and_algorithm_confusion_are_refused() {
-        let signer = TokenSigner::es256_shared(&MemoryStore::new())
-            .await
-            .unwrap();
+        let signer = TokenSigner::es256_generated();
         let token = signer.sign(&claims(now_secs() + 60));
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         let mut payload: Value =

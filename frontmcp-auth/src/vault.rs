@@ -323,6 +323,111 @@ impl VaultKeys {
     fn by_kid(&self, kid: &str) -> Option<&VaultKey> {
         self.keys.iter().find(|k| k.kid == kid)
     }
+
+    /// Seals `plaintext` for `purpose` under the current key (AES-256-GCM, a fresh nonce, the
+    /// purpose as associated data): what the server keeps in the store that must not be usable by
+    /// whoever reads the store (a shared signing key, a provider flow's PKCE verifier, ...). Only
+    /// [`open`](Self::open) with the same purpose and a ring holding the key reads it back.
+    ///
+    /// The bytes are `[1, kid length, kid, 12-byte nonce, ciphertext and tag]`.
+    pub fn seal(&self, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
+        let key = self.current();
+        let (nonce, ciphertext) = key.encrypt(&sealed_aad(purpose), plaintext);
+        let kid = key.kid.as_bytes();
+        let mut sealed = Vec::with_capacity(2 + kid.len() + nonce.len() + ciphertext.len());
+        sealed.push(SEALED_VERSION);
+        sealed.push(u8::try_from(kid.len()).expect("key ids are at most 32 bytes"));
+        sealed.extend_from_slice(kid);
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(&ciphertext);
+        sealed
+    }
+
+    /// Opens what [`seal`](Self::seal) sealed for `purpose`.
+    ///
+    /// # Errors
+    ///
+    /// [`CorruptReason::Malformed`] for bytes that are not sealed ones,
+    /// [`CorruptReason::UnsupportedVersion`], [`CorruptReason::UnknownKey`] when the ring lacks
+    /// the key, [`CorruptReason::Undecryptable`] when the bytes were altered, sealed for another
+    /// purpose or under another key of the same id.
+    pub fn open(&self, purpose: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CorruptReason> {
+        let (&version, rest) = sealed
+            .split_first()
+            .ok_or(CorruptReason::Malformed("empty"))?;
+        if version != SEALED_VERSION {
+            return Err(CorruptReason::UnsupportedVersion(u64::from(version)));
+        }
+        let (&kid_len, rest) = rest
+            .split_first()
+            .ok_or(CorruptReason::Malformed("no key id"))?;
+        let kid_len = usize::from(kid_len);
+        if rest.len() < kid_len + 12 {
+            return Err(CorruptReason::Malformed(
+                "shorter than its key id and nonce",
+            ));
+        }
+        let (kid, rest) = rest.split_at(kid_len);
+        let (nonce, ciphertext) = rest.split_at(12);
+        let kid = std::str::from_utf8(kid).map_err(|_| CorruptReason::Malformed("key id"))?;
+        let key = self.known(kid)?;
+        let mut buffer = Zeroizing::new(ciphertext.to_vec());
+        key.decrypt(&sealed_aad(purpose), nonce, &mut buffer)?;
+        Ok(buffer)
+    }
+
+    /// The key `kid`, or why it is not in the ring.
+    fn known(&self, kid: &str) -> Result<&VaultKey, CorruptReason> {
+        self.by_kid(kid).ok_or_else(|| CorruptReason::UnknownKey {
+            // A kid that is not a valid id is not worth echoing.
+            kid: if check_kid(0, kid).is_ok() {
+                kid.to_owned()
+            } else {
+                "<invalid>".to_owned()
+            },
+            known: self.kids().collect::<Vec<_>>().join(", "),
+        })
+    }
+}
+
+impl VaultKey {
+    /// Encrypts `plaintext` with `aad` under a fresh random nonce: the nonce and the ciphertext
+    /// followed by its tag.
+    fn encrypt(&self, aad: &[u8], plaintext: &[u8]) -> ([u8; 12], Vec<u8>) {
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).expect("the operating system's random source is available");
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
+            // AES-GCM refuses only plaintexts beyond 64 GiB; callers bound theirs far below.
+            .expect("AES-256-GCM encrypts any bounded plaintext");
+        (nonce, ciphertext)
+    }
+
+    /// Decrypts `buffer` (ciphertext and tag) in place, so it then holds the plaintext.
+    fn decrypt(&self, aad: &[u8], nonce: &[u8], buffer: &mut Vec<u8>) -> Result<(), CorruptReason> {
+        let nonce = <[u8; 12]>::try_from(nonce)
+            .map_err(|_| CorruptReason::Malformed("the nonce is not 12 bytes"))?;
+        self.cipher
+            .decrypt_in_place(&Nonce::from(nonce), aad, buffer)
+            .map_err(|_| CorruptReason::Undecryptable {
+                kid: self.kid.clone(),
+            })
+    }
+}
+
+/// The version byte of [`VaultKeys::seal`]'s format.
+const SEALED_VERSION: u8 = 1;
+
+/// The associated data of [`VaultKeys::seal`]: a sealed value opens only for its purpose.
+fn sealed_aad(purpose: &str) -> Vec<u8> {
+    [b"frontmcp-sealed/v1\0".as_slice(), purpose.as_bytes()].concat()
 }
 
 impl fmt::Debug for VaultKeys {
@@ -635,21 +740,8 @@ impl TokenVault {
                 len: plaintext.len(),
             });
         }
-        let mut nonce = [0u8; 12];
-        getrandom::fill(&mut nonce).expect("the operating system's random source is available");
         let key = self.keys.current();
-        let ciphertext = key
-            .cipher
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: &plaintext,
-                    aad: &aad(session_id, app_id),
-                },
-            )
-            .map_err(|_| VaultError::EntryTooLarge {
-                len: plaintext.len(),
-            })?;
+        let (nonce, ciphertext) = key.encrypt(&aad(session_id, app_id), &plaintext);
         let record = Record {
             v: u64::from(RECORD_VERSION),
             kid: Cow::Borrowed(&key.kid),
@@ -677,40 +769,18 @@ impl TokenVault {
         if record.v != u64::from(RECORD_VERSION) {
             return Err(corrupt(CorruptReason::UnsupportedVersion(record.v)));
         }
-        let Some(key) = self.keys.by_kid(&record.kid) else {
-            // A kid that is not a valid id is not worth echoing.
-            let kid = if check_kid(0, &record.kid).is_ok() {
-                record.kid.into_owned()
-            } else {
-                "<invalid>".to_owned()
-            };
-            return Err(corrupt(CorruptReason::UnknownKey {
-                kid,
-                known: self.keys.kids().collect::<Vec<_>>().join(", "),
-            }));
-        };
+        let key = self.keys.known(&record.kid).map_err(corrupt)?;
         let nonce = URL_SAFE_NO_PAD
             .decode(record.nonce.as_bytes())
-            .ok()
-            .and_then(|n| <[u8; 12]>::try_from(n).ok())
-            .ok_or_else(|| {
-                corrupt(CorruptReason::Malformed(
-                    "the nonce is not 12 bytes of base64",
-                ))
-            })?;
+            .map_err(|_| corrupt(CorruptReason::Malformed("the nonce is not base64")))?;
         // Decrypted in place: the buffer holds the ciphertext, then the plaintext.
         let mut buffer = Zeroizing::new(
             URL_SAFE_NO_PAD
                 .decode(record.ct.as_bytes())
                 .map_err(|_| corrupt(CorruptReason::Malformed("the ciphertext is not base64")))?,
         );
-        key.cipher
-            .decrypt_in_place(&Nonce::from(nonce), &aad(session_id, app_id), &mut *buffer)
-            .map_err(|_| {
-                corrupt(CorruptReason::Undecryptable {
-                    kid: key.kid.clone(),
-                })
-            })?;
+        key.decrypt(&aad(session_id, app_id), &nonce, &mut buffer)
+            .map_err(corrupt)?;
         // Only that it failed: serde's messages may quote the plaintext.
         let mut entry: VaultEntry =
             serde_json::from_slice(&buffer).map_err(|_| corrupt(CorruptReason::BadEntry))?;

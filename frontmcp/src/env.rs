@@ -228,8 +228,8 @@ mod tests {
         let shown = format!("{env:?}");
         assert!(shown.contains("FRONTMCP_JWT_SECRET"), "{shown}");
         assert!(!shown.contains("s3cr3t"), "{shown}");
-        let config = EnvConfig::from_environment(&env.with("FRONTMCP_ADDR", "127.0.0.1:9"), None)
-            .unwrap();
+        let config =
+            EnvConfig::from_environment(&env.with("FRONTMCP_ADDR", "127.0.0.1:9"), None).unwrap();
         assert_eq!(config.addr.to_string(), "127.0.0.1:9");
     }
 

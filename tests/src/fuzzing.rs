@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
 use bytes::Bytes;
 use frontmcp::auth::oauth::{AuthApp, AuthConfig, AuthServer, DevLogin};
 use frontmcp::auth::progressive::UpstreamApp;
@@ -25,8 +26,6 @@ use hyper::{Method, Request};
 
 /// The issuer of the harness's authorization server.
 pub const ISSUER: &str = "https://fuzz.example";
-/// The auth session the harness's token, ticket and vault record belong to.
-pub const SESSION: &str = "fuzz-session";
 /// The app with its own provider.
 pub const APP: &str = "slack";
 
@@ -104,12 +103,14 @@ pub struct Harness {
     auth: AuthServer,
     store: Arc<MemoryStore>,
     vault: TokenVault,
+    /// The auth session the token, ticket and vault record belong to.
+    session: String,
     claims: SessionClaims,
     /// A session token the server issued.
     pub token: String,
     /// A ticket the server issued (from an authorization link).
     pub ticket: String,
-    /// The vault record the server sealed for [`SESSION`] and [`APP`].
+    /// The vault record the server sealed for the harness's session and [`APP`].
     pub record: Vec<u8>,
     entry: VaultEntry,
 }
@@ -158,26 +159,22 @@ impl Harness {
                 TokenSigner::hs256(&[7; 32]).expect("a key"),
                 Arc::new(DefaultUi),
                 Arc::new(DevLogin),
-                Some(keys.clone()),
+                keys.clone(),
             )
         });
         let now = now_secs();
-        let claims = SessionClaims {
-            sub: "ada".into(),
-            iss: ISSUER.into(),
-            aud: auth.config().resource(),
-            iat: now,
-            exp: now + 86_400,
-            jti: "fuzz-jti".into(),
-            client_id: "fuzz-client".into(),
-            session_id: SESSION.into(),
-            authorized_apps: Vec::new(),
-            pending_apps: vec![APP.into()],
-            scopes: Vec::new(),
-            selected_tools: None,
-        };
-        let token = TokenSigner::hs256(&[7; 32]).expect("a key").sign(&claims);
-        let link = auth.authorization_url(SESSION, "ada", APP, &["chat:write".to_owned()], None);
+        // The token comes from a real sign-in: the server accepts only tokens of sessions it
+        // holds.
+        let token = runtime.block_on(sign_in(&auth));
+        let payload = token.split('.').nth(1).expect("a JWT");
+        let claims: SessionClaims = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .expect("base64url"),
+        )
+        .expect("the token's claims");
+        let session = claims.session_id.clone();
+        let link = auth.authorization_url(&session, "ada", APP, &["chat:write".to_owned()], None);
         let ticket = url::Url::parse(&link)
             .expect("an absolute link")
             .query_pairs()
@@ -196,11 +193,11 @@ impl Harness {
         };
         let record = runtime.block_on(async {
             vault
-                .put(SESSION, APP, &entry, None)
+                .put(&session, APP, &entry, None)
                 .await
                 .expect("the vault seals");
             store
-                .get(Namespace::Vault, &format!("{SESSION}/{APP}"))
+                .get(Namespace::Vault, &format!("{session}/{APP}"))
                 .await
                 .expect("the memory store answers")
                 .expect("the record is stored")
@@ -210,6 +207,7 @@ impl Harness {
             auth,
             store,
             vault,
+            session,
             claims,
             token,
             ticket,
@@ -308,7 +306,7 @@ impl Harness {
         let Ok(value) = HeaderValue::from_bytes(authorization) else {
             return false;
         };
-        match self.auth.authenticate(Some(&value)) {
+        match self.runtime.block_on(self.auth.authenticate(Some(&value))) {
             Ok(claims) => {
                 assert_eq!(
                     claims,
@@ -325,13 +323,13 @@ impl Harness {
     /// panics, opens only what the vault sealed (then exactly that entry), reports anything
     /// else as corrupt, and leaves the bytes in place.
     pub fn vault_record(&self, bytes: &[u8]) -> bool {
-        let key = format!("{SESSION}/{APP}");
+        let key = format!("{}/{APP}", self.session);
         self.runtime.block_on(async {
             self.store
                 .put(Namespace::Vault, &key, bytes, Some(Duration::from_secs(60)))
                 .await
                 .expect("the memory store answers");
-            let opened = match self.vault.get(SESSION, APP).await {
+            let opened = match self.vault.get(&self.session, APP).await {
                 Ok(Some(entry)) => {
                     assert!(*entry == self.entry, "an entry the vault never sealed");
                     true
@@ -349,4 +347,107 @@ impl Harness {
             opened
         })
     }
+}
+
+/// Signs user `ada` in at `auth` as a client would (register, authorize with PKCE, the login and
+/// consent forms, the code): the session token.
+async fn sign_in(auth: &AuthServer) -> String {
+    use crate::oauth::{REDIRECT, VERIFIER, challenge, hidden};
+    let send = |method: Method, uri: String, cookie: Option<&str>, body: String| {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        auth.handle(req.body(Bytes::from(body)).expect("a request"))
+    };
+    let form = |pairs: &[(&str, &str)]| {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+    };
+    let registered = send(
+        Method::POST,
+        "/oauth/register".into(),
+        None,
+        serde_json::json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"})
+            .to_string(),
+    )
+    .await;
+    let registered: serde_json::Value =
+        serde_json::from_slice(registered.body()).expect("a registration");
+    let client_id = registered["client_id"].as_str().expect("a client ID");
+    let login = send(
+        Method::GET,
+        format!(
+            "/oauth/authorize?{}",
+            form(&[
+                ("response_type", "code"),
+                ("client_id", client_id),
+                ("redirect_uri", REDIRECT),
+                ("code_challenge", &challenge(VERIFIER)),
+                ("code_challenge_method", "S256"),
+            ])
+        ),
+        None,
+        String::new(),
+    )
+    .await;
+    let cookie = login.headers()[header::SET_COOKIE]
+        .to_str()
+        .expect("a cookie")
+        .split(';')
+        .next()
+        .expect("a name=value")
+        .to_owned();
+    let page = String::from_utf8_lossy(login.body());
+    let (pending, csrf) = (hidden(&page, "pending"), hidden(&page, "csrf_token"));
+    let flow = [("pending", pending.as_str()), ("csrf_token", csrf.as_str())];
+    let login_form = [flow.as_slice(), &[("username", "ada"), ("password", "x")]].concat();
+    send(
+        Method::POST,
+        "/oauth/login".into(),
+        Some(&cookie),
+        form(&login_form),
+    )
+    .await;
+    let consent_form = [flow.as_slice(), &[("action", "continue")]].concat();
+    let redirect = send(
+        Method::POST,
+        "/oauth/consent".into(),
+        Some(&cookie),
+        form(&consent_form),
+    )
+    .await;
+    let location = url::Url::parse(
+        redirect.headers()[header::LOCATION]
+            .to_str()
+            .expect("a location"),
+    )
+    .expect("an absolute redirect");
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code");
+    let tokens = send(
+        Method::POST,
+        "/oauth/token".into(),
+        None,
+        form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", VERIFIER),
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT),
+        ]),
+    )
+    .await;
+    let tokens: serde_json::Value = serde_json::from_slice(tokens.body()).expect("tokens");
+    tokens["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
 }

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::sync::{LazyLock, Mutex};
 
+use frontmcp::ServerBuilder;
 use frontmcp::auth::store::RedisStore;
 use frontmcp::auth::vault::VaultKeys;
 use frontmcp::auth::{ConsentConfig, ServerAuth, ServerAuthMode};
 use frontmcp::prelude::*;
-use frontmcp::ServerBuilder;
 use frontmcp_demo_provider::{DemoProvider, DemoProviderBuilder, ProviderSpec, RunningDemo};
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -289,6 +289,11 @@ impl UserAgent {
             .unwrap()
             .keys()
             .any(|k| k.starts_with(prefix))
+    }
+
+    /// The values of every cookie the browser holds.
+    pub fn cookie_values(&self) -> Vec<String> {
+        self.cookies.lock().unwrap().values().cloned().collect()
     }
 
     /// Forgets every cookie whose name starts with `prefix`.

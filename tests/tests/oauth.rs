@@ -552,6 +552,7 @@ async fn expired_and_foreign_audience_tokens_are_refused() {
     let secret = [42u8; 32];
     let auth = ServerAuth {
         mode: ServerAuthMode::Orchestrated,
+        consent: ConsentConfig { enabled: true },
         ..Default::default()
     };
     let signer = || frontmcp::auth::tokens::TokenSigner::hs256(&secret).unwrap();
@@ -565,22 +566,42 @@ async fn expired_and_foreign_audience_tokens_are_refused() {
     let http = Http::new(&server.url);
     let now = frontmcp::auth::tokens::now_secs();
     let root = root(&http);
-    let token = |aud: String, exp: u64| {
+    // A real session: the server accepts only tokens of the sessions it holds, with their user
+    // and client.
+    let (client_id, issued) = frontmcp_tests::oauth::tokens(&http, "ada").await;
+    let session_id = claims(issued["access_token"].as_str().unwrap())["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token_as = |sub: &str, client_id: &str, aud: String, exp: u64| {
         signer().sign(&frontmcp::auth::tokens::SessionClaims {
-            sub: "ada".into(),
+            sub: sub.into(),
             iss: root.clone(),
             aud,
             iat: now - 100,
             exp,
             jti: "j".into(),
-            client_id: "c".into(),
-            session_id: "sess_x".into(),
+            client_id: client_id.into(),
+            session_id: session_id.clone(),
             authorized_apps: vec![],
             pending_apps: vec![],
             scopes: vec![],
             selected_tools: None,
         })
     };
+    let token = |aud: String, exp: u64| token_as("ada", &client_id, aud, exp);
+    // Signed with the server's own key, but naming another user or client than the session's:
+    // what someone who stole the key and saw a session ID would forge.
+    for (sub, client) in [("mallory", client_id.as_str()), ("ada", "someone-else")] {
+        let forged = mcp(
+            &http,
+            &token_as(sub, client, format!("{root}/mcp"), now + 60),
+            None,
+            initialize_body("2025-11-25", json!({})),
+        )
+        .await;
+        assert_eq!(forged.status, StatusCode::UNAUTHORIZED, "{sub} / {client}");
+    }
     let init = initialize_body("2025-11-25", json!({}));
     let good = mcp(
         &http,

@@ -985,12 +985,28 @@ async fn an_ended_session_keeps_no_app_tokens() {
             .await;
             assert_eq!(revoked.status, StatusCode::OK);
         }
-        // The access token is a JWT valid until it expires, but Slack's tokens are gone, and
-        // the session cannot take new ones.
-        let link = client.auth_link("slack:send_message").await;
-        let ended = browser.get(&link).await;
-        assert_eq!(ended.status, StatusCode::BAD_REQUEST, "{}", ended.body);
-        assert!(ended.body.contains("has ended"), "{}", ended.body);
+        // The access token is a JWT that has not expired, but its session has ended: it is
+        // refused, though it was verified and remembered before, and Slack's tokens are gone.
+        let refused = client.call_reply("slack:send_message").await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+        assert!(
+            refused
+                .header("www-authenticate")
+                .is_some_and(|h| h.contains("session has ended")),
+            "{refused:?}"
+        );
+        let session_id = claims(&access_token(&tokens))["session_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let auth = suite.server.server.auth_server().unwrap();
+        assert!(
+            matches!(
+                auth.app_access(&session_id, "slack", &[]).await,
+                Ok(frontmcp::auth::progressive::AppAccess::Required(_))
+            ),
+            "the vault keeps nothing of an ended session"
+        );
     }
 }
 

@@ -174,8 +174,8 @@ fn only_the_issued_session_token_passes() {
 #[test]
 fn only_the_issued_ticket_opens_a_flow() {
     let harness = Harness::new();
-    // Past the ticket's verification, the harness's session (which has no record) has ended.
-    const PASSED: &str = "Session ended";
+    // Past the ticket's verification, the harness's session's user is asked to sign in.
+    const PASSED: &str = "<h1>Sign in</h1>";
     const REFUSED: &str = "This link is not valid";
     assert!(harness.ticket(&harness.ticket).contains(PASSED));
     proptest!(config(), |(at in any::<usize>(), with in any::<u8>(), junk in ".{1,64}")| {

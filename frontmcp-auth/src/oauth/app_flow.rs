@@ -12,7 +12,7 @@ use super::{AuthApp, AuthServer, respond};
 use crate::consent::AppStatus;
 use crate::progressive::{AuthEvent, entry_from, missing, union, vault_ttl};
 use crate::random;
-use crate::store::{Namespace, StoreExt};
+use crate::store::Namespace;
 use crate::tokens::TokenError;
 use crate::tokens::now_secs;
 use crate::upstream::UpstreamError;
@@ -174,9 +174,7 @@ impl AuthServer {
             scopes,
         };
         if let Err(e) = self
-            .inner
-            .store
-            .put_record(
+            .put_sealed(
                 Namespace::Upstream,
                 &random::digest(state.as_bytes()),
                 &record,
@@ -228,9 +226,7 @@ impl AuthServer {
             return bad("The provider's answer carries no state.");
         };
         let record = match self
-            .inner
-            .store
-            .take_record::<UpstreamRecord>(Namespace::Upstream, &random::digest(state.as_bytes()))
+            .take_sealed::<UpstreamRecord>(Namespace::Upstream, &random::digest(state.as_bytes()))
             .await
         {
             Ok(Some(record)) => record,

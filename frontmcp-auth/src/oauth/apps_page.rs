@@ -212,6 +212,10 @@ impl AuthServer {
         {
             tracing::warn!(error = %e, "an ended session was not deleted; it expires on its own");
         }
+        self.publish(crate::progressive::AuthEvent::SessionEnded {
+            session_id: session_id.to_owned(),
+        })
+        .await;
         tracing::info!("auth session ended");
     }
 

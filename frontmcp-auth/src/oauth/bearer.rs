@@ -10,8 +10,10 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::AuthServer;
+use super::records::SessionRecord;
 use crate::pages::{Pages, Slot};
-use crate::tokens::{SessionGrant, TokenError, now_secs};
+use crate::store::{Namespace, StoreExt};
+use crate::tokens::{SessionClaims, SessionGrant, TokenError, now_secs};
 
 /// Why a request to the resource was not authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +22,8 @@ pub enum Challenge {
     Missing,
     /// A token that does not verify.
     Invalid(TokenError),
+    /// The store could not be asked about a token seen for the first time; retry shortly.
+    Unavailable,
 }
 
 /// Tokens verified recently, so the signature (ES256: hundreds of microseconds) is checked once
@@ -130,6 +134,23 @@ impl VerifiedTokens {
         }
     }
 
+    /// Forgets every grant of auth session `session_id` (it ended): its tokens are checked again
+    /// on their next use, and refused.
+    pub(crate) fn forget_session(&self, session_id: &str) {
+        let mut guard = self.write();
+        let kept = &mut *guard;
+        let pages = &mut kept.pages;
+        kept.by_signature.retain(|_, grant| {
+            let bytes = pages.get(grant.slot, grant.len as usize);
+            let live = SessionGrant::from_packed(bytes).session_id() != session_id;
+            if !live {
+                pages.remove(grant.slot, grant.len as usize);
+            }
+            live
+        });
+        pages.release_empty();
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.read().by_signature.len()
@@ -138,8 +159,10 @@ impl VerifiedTokens {
 
 impl AuthServer {
     /// Verifies the `Authorization` header of a request to the resource: what its token grants. A
-    /// token is verified once (signature, issuer, audience) and then remembered until it expires.
-    pub fn authenticate(
+    /// token is verified once (signature, issuer, audience, and that its user and client are those
+    /// of the auth session it names, one store read) and then remembered until it expires or its
+    /// session ends.
+    pub async fn authenticate(
         &self,
         authorization: Option<&HeaderValue>,
     ) -> Result<SessionGrant, Challenge> {
@@ -176,14 +199,62 @@ impl AuthServer {
                 tracing::warn!(reason = %e, "bearer token refused");
                 Challenge::Invalid(e)
             })?;
+        self.check_session(&claims).await?;
         let grant = SessionGrant::from(claims);
         verified.insert(signature, fingerprint, &grant, now);
         Ok(grant)
     }
 
+    /// A signed token is only as good as the auth session it names: it must exist, and be the
+    /// token's user's and client's. So a token signed with a stolen key but a made-up user, or
+    /// another client's ID, is refused, and so is one of a session that ended.
+    async fn check_session(&self, claims: &SessionClaims) -> Result<(), Challenge> {
+        let session = self
+            .inner
+            .store
+            .get_record::<SessionRecord>(Namespace::Session, &claims.session_id)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "a bearer token's auth session cannot be read");
+                Challenge::Unavailable
+            })?;
+        match session {
+            Some(session) if session.sub == claims.sub && session.client_id == claims.client_id => {
+                Ok(())
+            }
+            Some(_) => {
+                tracing::warn!(
+                    reason = "its user or client is not its auth session's",
+                    "bearer token refused"
+                );
+                Err(Challenge::Invalid(TokenError::Invalid))
+            }
+            None => {
+                tracing::warn!(
+                    reason = "its auth session has ended or never existed",
+                    "bearer token refused"
+                );
+                Err(Challenge::Invalid(TokenError::Revoked))
+            }
+        }
+    }
+
     /// The 401 for a challenge: `WWW-Authenticate: Bearer resource_metadata="...", scope="..."`
-    /// so clients can discover where to get a token.
+    /// so clients can discover where to get a token; a 503 with `Retry-After` when the store did
+    /// not answer.
     pub fn unauthorized(&self, challenge: &Challenge) -> Response<Bytes> {
+        if *challenge == Challenge::Unavailable {
+            let body = json!({"jsonrpc": "2.0", "error": {"code": -32603, "message": "temporarily unavailable: the session store does not answer; retry shortly"}});
+            let mut resp = Response::new(Bytes::from(body.to_string()));
+            *resp.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return resp;
+        }
         let config = &self.inner.config;
         let mut value = format!(
             "Bearer resource_metadata=\"{}\"",
@@ -193,7 +264,7 @@ impl AuthServer {
             value.push_str(&format!(", scope=\"{}\"", config.scopes.join(" ")));
         }
         let message = match challenge {
-            Challenge::Missing => "authorization required".to_owned(),
+            Challenge::Missing | Challenge::Unavailable => "authorization required".to_owned(),
             Challenge::Invalid(e) => {
                 value.push_str(&format!(
                     ", error=\"invalid_token\", error_description=\"{e}\""
@@ -249,26 +320,48 @@ mod tests {
     use crate::ui::DefaultUi;
     use std::sync::Arc;
 
-    fn server() -> AuthServer {
-        AuthServer::new(
+    /// A server whose store holds the auth session `sess_1` of user `ada` and client `c`.
+    async fn server() -> AuthServer {
+        let server = AuthServer::new(
             AuthConfig::new("https://my-server", "s"),
             Arc::new(MemoryStore::new()),
             TokenSigner::hs256(&[7; 32]).unwrap(),
             Arc::new(DefaultUi),
             Arc::new(DevLogin),
-            None,
-        )
+            crate::vault::VaultKeys::generate(),
+        );
+        let session = SessionRecord {
+            session_id: "sess_1".into(),
+            sub: "ada".into(),
+            client_id: "c".into(),
+            client_name: "C".into(),
+            authorized_apps: vec![],
+            skipped_apps: vec![],
+            pending_apps: vec![],
+            selection: None,
+            created_at: now_secs(),
+        };
+        server
+            .store()
+            .put_record(Namespace::Session, "sess_1", &session, None)
+            .await
+            .unwrap();
+        server
     }
 
     fn bearer(server: &AuthServer, exp: u64) -> HeaderValue {
+        bearer_as(server, exp, "ada", "c")
+    }
+
+    fn bearer_as(server: &AuthServer, exp: u64, sub: &str, client_id: &str) -> HeaderValue {
         let claims = crate::tokens::SessionClaims {
-            sub: "ada".into(),
+            sub: sub.into(),
             iss: "https://my-server".into(),
             aud: "https://my-server/mcp".into(),
             iat: now_secs(),
             exp,
             jti: "j".into(),
-            client_id: "c".into(),
+            client_id: client_id.into(),
             session_id: "sess_1".into(),
             authorized_apps: vec![],
             pending_apps: vec![],
@@ -281,23 +374,26 @@ mod tests {
 
     #[tokio::test]
     async fn remembered_tokens_still_expire() {
-        let server = server();
+        let server = server().await;
         let header = bearer(&server, now_secs() + 1);
-        assert!(server.authenticate(Some(&header)).is_ok());
-        assert!(server.authenticate(Some(&header)).is_ok(), "remembered");
+        assert!(server.authenticate(Some(&header)).await.is_ok());
+        assert!(
+            server.authenticate(Some(&header)).await.is_ok(),
+            "remembered"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
         assert_eq!(
-            server.authenticate(Some(&header)),
+            server.authenticate(Some(&header)).await,
             Err(Challenge::Invalid(TokenError::Expired))
         );
     }
 
     #[tokio::test]
     async fn a_full_cache_keeps_working() {
-        let server = server();
+        let server = server().await;
         for i in 0..MAX_VERIFIED + 10 {
             let header = bearer(&server, now_secs() + 60 + i as u64);
-            assert!(server.authenticate(Some(&header)).is_ok());
+            assert!(server.authenticate(Some(&header)).await.is_ok());
         }
         let len = server.inner.verified.len();
         assert!(len <= MAX_VERIFIED, "{len}");
@@ -305,16 +401,45 @@ mod tests {
 
     #[tokio::test]
     async fn a_remembered_signature_on_another_payload_is_refused() {
-        let server = server();
+        let server = server().await;
         let header = bearer(&server, now_secs() + 60);
-        assert!(server.authenticate(Some(&header)).is_ok(), "now remembered");
+        assert!(
+            server.authenticate(Some(&header)).await.is_ok(),
+            "now remembered"
+        );
         let other = bearer(&server, now_secs() + 120);
         let (payload, _) = other.to_str().unwrap().rsplit_once('.').unwrap();
         let (_, signature) = header.to_str().unwrap().rsplit_once('.').unwrap();
         let forged = HeaderValue::from_str(&format!("{payload}.{signature}")).unwrap();
         assert_eq!(
-            server.authenticate(Some(&forged)),
+            server.authenticate(Some(&forged)).await,
             Err(Challenge::Invalid(TokenError::Invalid))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_well_signed_token_must_match_its_session() {
+        let server = server().await;
+        for (sub, client) in [("mallory", "c"), ("ada", "another-client")] {
+            assert_eq!(
+                server
+                    .authenticate(Some(&bearer_as(&server, now_secs() + 60, sub, client)))
+                    .await,
+                Err(Challenge::Invalid(TokenError::Invalid)),
+                "{sub} / {client}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_tokens_of_an_ended_session_are_refused_even_when_remembered() {
+        let server = server().await;
+        let header = bearer(&server, now_secs() + 60);
+        assert!(server.authenticate(Some(&header)).await.is_ok());
+        server.end_session("sess_1").await;
+        assert_eq!(
+            server.authenticate(Some(&header)).await,
+            Err(Challenge::Invalid(TokenError::Revoked))
         );
     }
 }

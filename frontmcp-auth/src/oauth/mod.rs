@@ -170,6 +170,8 @@ pub(crate) struct Inner {
     pub(crate) signer: TokenSigner,
     pub(crate) ui: Arc<dyn ConsentUi>,
     pub(crate) login: Arc<dyn Authenticator>,
+    /// Seals what the server keeps in the store that must not be usable by whoever reads it.
+    pub(crate) keys: VaultKeys,
     /// Present when an app has its own provider.
     pub(crate) vault: Option<TokenVault>,
     pub(crate) upstream: UpstreamClient,
@@ -197,27 +199,24 @@ const EVENT_CAPACITY: usize = 256;
 
 impl AuthServer {
     /// An authorization server over `store`, signing with `signer`, rendering with `ui`, signing
-    /// users in with `login`, sealing apps' upstream tokens with `vault_keys`.
+    /// users in with `login`, sealing apps' upstream tokens and whatever else it keeps secret in
+    /// the store with `keys` (the same ring in every process sharing the store).
     ///
-    /// # Panics
-    ///
-    /// If an app has its own provider and `vault_keys` is `None`: such an app has nowhere to
-    /// keep its tokens. Must be called within a Tokio runtime: with a shared store, a task
-    /// relays the other processes' events.
+    /// Must be called within a Tokio runtime: with a shared store, a task relays the other
+    /// processes' events.
     pub fn new(
         config: AuthConfig,
         store: Arc<dyn Store>,
         signer: TokenSigner,
         ui: Arc<dyn ConsentUi>,
         login: Arc<dyn Authenticator>,
-        vault_keys: Option<VaultKeys>,
+        keys: VaultKeys,
     ) -> Self {
-        let needs_vault = config.apps.iter().any(AuthApp::needs_upstream);
-        assert!(
-            !needs_vault || vault_keys.is_some(),
-            "apps with their own provider need vault keys"
-        );
-        let vault = vault_keys.map(|keys| TokenVault::new(store.clone(), keys));
+        let vault = config
+            .apps
+            .iter()
+            .any(AuthApp::needs_upstream)
+            .then(|| TokenVault::new(store.clone(), keys.clone()));
         let endpoints = config
             .apps
             .iter()
@@ -232,6 +231,7 @@ impl AuthServer {
                 signer,
                 ui,
                 login,
+                keys,
                 vault,
                 upstream,
                 endpoints,

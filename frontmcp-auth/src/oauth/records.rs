@@ -1,11 +1,56 @@
-//! What the authorization server stores, per namespace.
+//! What the authorization server stores, per namespace, and the sealing of the records that hold
+//! a secret.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::AuthApp;
+use super::{AuthApp, AuthServer};
 use crate::consent::{AppStatus, ConsentSelection};
+use crate::store::{Namespace, StoreError};
+
+impl AuthServer {
+    /// Stores `value` sealed with the key ring, bound to its namespace and key: for records that
+    /// hold a secret (a PKCE verifier, a nonce), which nobody who reads the store may use.
+    pub(crate) async fn put_sealed<T: Serialize + Sync>(
+        &self,
+        ns: Namespace,
+        key: &str,
+        value: &T,
+        ttl: Option<Duration>,
+    ) -> Result<(), StoreError> {
+        let record = crate::store::encode(ns, value)?;
+        let sealed = self.inner.keys.seal(&sealed_purpose(ns, key), &record);
+        self.inner.store.put(ns, key, &sealed, ttl).await
+    }
+
+    /// Takes (atomically) what [`put_sealed`](Self::put_sealed) stored.
+    pub(crate) async fn take_sealed<T: DeserializeOwned>(
+        &self,
+        ns: Namespace,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let Some(sealed) = self.inner.store.take(ns, key).await? else {
+            return Ok(None);
+        };
+        let record = self
+            .inner
+            .keys
+            .open(&sealed_purpose(ns, key), &sealed)
+            .map_err(|e| StoreError::Corrupt {
+                namespace: ns.as_str(),
+                message: e.to_string(),
+            })?;
+        crate::store::decode(ns, &record).map(Some)
+    }
+}
+
+/// A sealed record opens only under its own namespace and key.
+fn sealed_purpose(ns: Namespace, key: &str) -> String {
+    format!("record/{}/{key}", ns.as_str())
+}
 
 /// A registered client (`Namespace::Client`, by client ID).
 #[derive(Debug, Clone, Serialize, Deserialize)]

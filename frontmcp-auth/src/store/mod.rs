@@ -210,13 +210,13 @@ impl<S: Store + ?Sized> StoreExt for S {}
 /// The first byte of a record in MessagePack (see the [record format](self#record-format)).
 const MESSAGEPACK: u8 = 1;
 
-fn encode<T: Serialize>(ns: Namespace, value: &T) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn encode<T: Serialize>(ns: Namespace, value: &T) -> Result<Vec<u8>, StoreError> {
     let mut bytes = vec![MESSAGEPACK];
     rmp_serde::encode::write(&mut bytes, value).map_err(|e| corrupt(ns, e))?;
     Ok(bytes)
 }
 
-fn decode<T: DeserializeOwned>(ns: Namespace, bytes: &[u8]) -> Result<T, StoreError> {
+pub(crate) fn decode<T: DeserializeOwned>(ns: Namespace, bytes: &[u8]) -> Result<T, StoreError> {
     match bytes.split_first() {
         Some((&MESSAGEPACK, value)) => rmp_serde::from_slice(value).map_err(|e| corrupt(ns, e)),
         Some((b'{', _)) => serde_json::from_slice(bytes).map_err(|e| corrupt(ns, e)),

@@ -16,8 +16,8 @@ use frontmcp_auth::{
 };
 
 use super::registry::Registry;
-use crate::env::Environment;
 use super::{AppDescriptor, Error, ToolNaming};
+use crate::env::Environment;
 
 /// What the builder may override; everything else comes from `auth(...)` and the environment.
 #[derive(Default)]
@@ -58,9 +58,10 @@ pub(crate) async fn start(
         Some(store) => store,
         None => open_store(&auth.token_storage, &env).await?,
     };
+    let keys = key_ring(parts.vault_keys.take(), store.as_ref(), &env)?;
     let signer = match parts.signer.take() {
         Some(signer) => signer,
-        None => signer_from_env(store.as_ref(), &env).await?,
+        None => signer_from_env(store.as_ref(), &keys, &env).await?,
     };
     let mut config = AuthConfig::new(issuer, server_name);
     config.consent = auth.consent.enabled;
@@ -97,11 +98,6 @@ pub(crate) async fn start(
         app.tools = tools;
         config.apps.push(app);
     }
-    let vault_keys = if config.apps.iter().any(AuthApp::needs_upstream) {
-        Some(vault_keys(parts.vault_keys.take(), store.as_ref(), &env)?)
-    } else {
-        None
-    };
     let ui = parts.ui.take().unwrap_or_else(|| Arc::new(DefaultUi));
     let login = parts.login.take().unwrap_or_else(|| {
         tracing::warn!(
@@ -111,7 +107,7 @@ pub(crate) async fn start(
     });
     tracing::info!(%issuer, "authorization server ready");
     Ok(Some(AuthServer::new(
-        config, store, signer, ui, login, vault_keys,
+        config, store, signer, ui, login, keys,
     )))
 }
 
@@ -229,10 +225,11 @@ fn upstream_app(
     })
 }
 
-/// The vault's keys: the builder's, else `FRONTMCP_VAULT_KEYS`, else (only with a store local to
-/// this process) a key generated for this run. A shared store needs a shared key that is not in
-/// the store itself, or the vault would be readable from a dump.
-fn vault_keys(
+/// The key ring that seals the token vault and everything else secret the server keeps in its
+/// store: the builder's, else `FRONTMCP_VAULT_KEYS`, else (only with a store local to this
+/// process) a key generated for this run. A shared store needs one ring for every process, kept
+/// outside the store, or what it seals would be readable from a dump.
+fn key_ring(
     configured: Option<VaultKeys>,
     store: &dyn Store,
     env: &Environment,
@@ -254,7 +251,7 @@ fn vault_keys(
             Ok(VaultKeys::generate())
         }
         None => Err(env_error(
-            "is not set: apps with their own provider keep tokens in a shared store, which needs one vault key for every server process, kept outside the store (`kid:` then 32 random bytes in base64, e.g. `k1:$(openssl rand -base64 32)`)".into(),
+            "is not set: a shared store (Redis) needs one key ring for every server process, kept outside the store, to seal the token vault and the shared signing key (`kid:` then 32 random bytes in base64, e.g. `k1:$(openssl rand -base64 32)`)".into(),
         )),
     }
 }
@@ -264,9 +261,9 @@ async fn open_store(storage: &TokenStorage, env: &Environment) -> Result<Arc<dyn
     let redis = match storage {
         TokenStorage::Memory => None,
         TokenStorage::Auto => env.get("REDIS_URL").map(|url| {
-                tracing::info!("REDIS_URL is set: authorization state is kept in Redis");
-                (url, DEFAULT_KEY_PREFIX)
-            }),
+            tracing::info!("REDIS_URL is set: authorization state is kept in Redis");
+            (url, DEFAULT_KEY_PREFIX)
+        }),
         TokenStorage::Redis {
             url,
             url_env,
@@ -294,8 +291,13 @@ async fn open_store(storage: &TokenStorage, env: &Environment) -> Result<Arc<dyn
 }
 
 /// `FRONTMCP_SIGNING_KEY` (PKCS#8 PEM, ES256), else `FRONTMCP_JWT_SECRET` (HS256), else a key
-/// generated once and shared through the store.
-async fn signer_from_env(store: &dyn Store, env: &Environment) -> Result<TokenSigner, Error> {
+/// generated for this process (a store local to it), or generated once and shared through the
+/// store, sealed with `keys`.
+async fn signer_from_env(
+    store: &dyn Store,
+    keys: &VaultKeys,
+    env: &Environment,
+) -> Result<TokenSigner, Error> {
     if let Some(pem) = env.get("FRONTMCP_SIGNING_KEY") {
         return TokenSigner::es256_from_pem(&pem).map_err(|e| Error::Env {
             var: "FRONTMCP_SIGNING_KEY".into(),
@@ -308,7 +310,10 @@ async fn signer_from_env(store: &dyn Store, env: &Environment) -> Result<TokenSi
             message: e.to_string(),
         });
     }
-    TokenSigner::es256_shared(store)
+    if store.is_local() {
+        return Ok(TokenSigner::es256_generated());
+    }
+    TokenSigner::es256_shared(store, keys)
         .await
         .map_err(|e| Error::Store(e.to_string()))
 }

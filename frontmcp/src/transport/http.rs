@@ -236,7 +236,10 @@ impl Server {
         // With authorization on, every MCP request carries a valid session token.
         let grant = match auth {
             Some(auth) if req.method() != Method::OPTIONS => {
-                match auth.authenticate(req.headers().get(header::AUTHORIZATION)) {
+                match auth
+                    .authenticate(req.headers().get(header::AUTHORIZATION))
+                    .await
+                {
                     Ok(claims) => Some(Grant::from(claims)),
                     Err(challenge) => {
                         return with_cors(from_bytes(auth.unauthorized(&challenge)), origin);
