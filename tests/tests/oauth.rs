@@ -383,6 +383,46 @@ async fn codes_are_single_use_bound_and_pkce_checked() {
     assert_eq!(reused.status, StatusCode::BAD_REQUEST);
     assert_eq!(reused.json()["error"], "invalid_grant");
 
+    // A replayed code revokes what its first redemption issued (OAuth 2.1 section 4.1.3).
+    let code = sign_in(&http, &client_id, "ada").await;
+    let first = exchange(&http, &client_id, &code, VERIFIER).await.json();
+    let access = first["access_token"].as_str().unwrap();
+    mcp_session(&http, access).await;
+    let replayed = exchange(&http, &client_id, &code, VERIFIER).await.json();
+    assert_eq!(replayed["error"], "invalid_grant");
+    assert!(
+        replayed["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("revoked"),
+        "{replayed}"
+    );
+    let refreshed = form(
+        &http,
+        "/oauth/token",
+        None,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first["refresh_token"].as_str().unwrap()),
+            ("client_id", &client_id),
+        ],
+    )
+    .await;
+    assert_eq!(
+        refreshed.json()["error"],
+        "invalid_grant",
+        "{}",
+        refreshed.body
+    );
+    let refused = mcp(
+        &http,
+        access,
+        None,
+        initialize_body("2025-11-25", json!({})),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+
     let unknown_client = exchange(&http, "nobody", "code", VERIFIER).await;
     assert_eq!(unknown_client.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown_client.json()["error"], "invalid_client");

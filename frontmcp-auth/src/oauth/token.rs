@@ -1,6 +1,8 @@
 //! `POST /oauth/token` (authorization code with PKCE, refresh token rotation) and
 //! `POST /oauth/revoke` (RFC 7009).
 
+use std::time::Duration;
+
 use base64::Engine;
 use bytes::Bytes;
 use http::header::{self, HeaderMap};
@@ -27,6 +29,10 @@ fn unavailable(e: &dyn std::fmt::Display) -> Response<Bytes> {
         "the store is unavailable; retry",
     )
 }
+
+/// How long a redeemed code is remembered, so a replay revokes what its first redemption issued
+/// (OAuth 2.1 section 4.1.3). Codes live 60 s by default; replays come soon after, if at all.
+const USED_CODE_TTL: Duration = Duration::from_secs(600);
 
 /// RFC 7636: 43 to 128 characters of `[A-Za-z0-9-._~]`.
 fn is_valid_verifier(v: &str) -> bool {
@@ -145,15 +151,15 @@ impl AuthServer {
                 "code is missing, or a parameter is repeated",
             );
         };
+        let store = &self.inner.store;
+        let hash = random::digest(code.as_bytes());
         // Taken atomically: of two concurrent redemptions exactly one gets the record.
-        let record = match self
-            .inner
-            .store
-            .take_record::<CodeRecord>(Namespace::Code, &random::digest(code.as_bytes()))
+        let record = match store
+            .take_record::<CodeRecord>(Namespace::Code, &hash)
             .await
         {
             Ok(Some(record)) => record,
-            Ok(None) => return invalid_grant("the code is invalid, expired or already used"),
+            Ok(None) => return self.replayed_code(&hash).await,
             Err(e) => return unavailable(&e),
         };
         if record.client_id != client.client_id {
@@ -182,7 +188,48 @@ impl AuthServer {
             scopes: record.scopes,
             resource: record.resource,
         };
+        // A replay of this code later revokes what this redemption issues.
+        let used = format!("{} {}", refresh.family, refresh.session_id);
+        if let Err(e) = store
+            .put(
+                Namespace::CodeUsed,
+                &hash,
+                used.as_bytes(),
+                Some(USED_CODE_TTL),
+            )
+            .await
+        {
+            return unavailable(&e);
+        }
         self.issue(refresh).await
+    }
+
+    /// A code that is not (or no longer) redeemable. One redeemed already was stolen, or its
+    /// first redemption was: the grant it issued is revoked and its session ended.
+    async fn replayed_code(&self, hash: &str) -> Response<Bytes> {
+        let store = &self.inner.store;
+        let used = match store.take(Namespace::CodeUsed, hash).await {
+            Ok(Some(used)) => String::from_utf8_lossy(&used).into_owned(),
+            Ok(None) => return invalid_grant("the code is invalid, expired or already used"),
+            Err(e) => return unavailable(&e),
+        };
+        let Some((family, session_id)) = used.split_once(' ') else {
+            return invalid_grant("the code is invalid, expired or already used");
+        };
+        if let Err(e) = store
+            .put(
+                Namespace::RevokedFamily,
+                family,
+                b"code-replay",
+                Some(self.inner.config.refresh_token_ttl),
+            )
+            .await
+        {
+            return unavailable(&e);
+        }
+        tracing::warn!("authorization code replayed: what it issued is revoked");
+        self.end_session(session_id).await;
+        invalid_grant("the code was already used; the tokens issued for it are revoked")
     }
 
     async fn refresh(&self, client: &ClientRecord, form: &Params) -> Response<Bytes> {

@@ -36,6 +36,8 @@ pub enum Namespace {
     Pending,
     /// Authorization codes: single use, short-lived.
     Code,
+    /// Authorization codes already redeemed, kept a while to detect replays.
+    CodeUsed,
     /// Refresh tokens (by hash).
     Refresh,
     /// Refresh tokens already used, kept to detect reuse.
@@ -67,6 +69,7 @@ impl Namespace {
             Self::Client => "client",
             Self::Pending => "pending",
             Self::Code => "code",
+            Self::CodeUsed => "code-used",
             Self::Refresh => "refresh",
             Self::RefreshUsed => "refresh-used",
             Self::RevokedFamily => "revoked-family",
