@@ -62,6 +62,12 @@ impl CrmApp {
     async fn update_contact(&self) -> &'static str {
         "updated"
     }
+
+    /// Merges two contacts: reads both, writes one.
+    #[tool(scopes("crm:read", "crm:write"))]
+    async fn merge_contacts(&self) -> &'static str {
+        "merged"
+    }
 }
 
 #[derive(Default)]
@@ -148,7 +154,23 @@ async fn discovery_documents() {
         format!("{root}/oauth/register")
     );
     assert_eq!(meta["revocation_endpoint"], format!("{root}/oauth/revoke"));
-    assert_eq!(meta["scopes_supported"], json!(["crm:read", "crm:write"]));
+    assert_eq!(
+        meta["scopes_supported"],
+        json!(["crm:read", "crm:write", "offline_access"]),
+        "refresh tokens are the authorization server's to list"
+    );
+    for path in [
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-protected-resource",
+    ] {
+        let prm = http.request(Method::GET, path, &[], "").await.json();
+        assert_eq!(
+            prm["scopes_supported"],
+            json!(["crm:read", "crm:write"]),
+            "no offline_access for the resource (MCP 2026-07-28)"
+        );
+    }
+    assert!(!challenge.contains("offline_access"), "{challenge}");
     let jwks = http
         .request(Method::GET, "/.well-known/jwks.json", &[], "")
         .await
@@ -688,7 +710,9 @@ async fn insufficient_scope_is_403_even_with_escaped_names() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (_, browser) = open_authorize(&http, &client_id, &[("scope", "crm:read")]).await;
+    // offline_access asks for a refresh token; it is no scope of the resource.
+    let (_, browser) =
+        open_authorize(&http, &client_id, &[("scope", "crm:read offline_access")]).await;
     let b = browser.unwrap();
     b.submit(&http, "/oauth/login", &[("username", "ada")])
         .await;
@@ -696,10 +720,10 @@ async fn insufficient_scope_is_403_even_with_escaped_names() {
         .submit(&http, "/oauth/consent", &[("action", "continue")])
         .await;
     let code = param(&location_params(&done), "code").unwrap().to_owned();
-    let access = exchange(&http, &client_id, &code, VERIFIER).await.json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tokens = exchange(&http, &client_id, &code, VERIFIER).await.json();
+    assert_eq!(tokens["scope"], "crm:read", "{tokens}");
+    assert!(tokens["refresh_token"].is_string());
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
     let session = mcp_session(&http, &access).await;
 
     let allowed = mcp(&http, &access, Some(&session), call("crm:get_contacts")).await;
@@ -710,6 +734,14 @@ async fn insufficient_scope_is_403_even_with_escaped_names() {
     assert!(
         challenge.contains("error=\"insufficient_scope\"")
             && challenge.contains("scope=\"crm:write\""),
+        "{challenge}"
+    );
+    // One challenge names every scope the call needs, held ones too (MCP 2026-07-28).
+    let both = mcp(&http, &access, Some(&session), call("crm:merge_contacts")).await;
+    assert_eq!(both.status, StatusCode::FORBIDDEN);
+    let challenge = both.header("www-authenticate").unwrap();
+    assert!(
+        challenge.contains("scope=\"crm:read crm:write\""),
         "{challenge}"
     );
     let escaped = r#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"crm:update\u005fcontact","arguments":{}}}"#;
@@ -787,6 +819,19 @@ async fn registration_is_validated() {
             json!({"redirect_uris": [REDIRECT], "client_name": "x".repeat(300)}).to_string(),
             "invalid_client_metadata",
         ),
+        (
+            json!({"redirect_uris": [REDIRECT], "application_type": "desktop"}).to_string(),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"redirect_uris": ["com.example.app:/cb"]}).to_string(),
+            "invalid_redirect_uri",
+        ),
+        (
+            json!({"redirect_uris": ["http://app.example/cb"], "application_type": "native"})
+                .to_string(),
+            "invalid_redirect_uri",
+        ),
         ("{not json".to_owned(), "invalid_client_metadata"),
     ] {
         let reply = post(body.clone()).await;
@@ -797,6 +842,62 @@ async fn registration_is_validated() {
         post(json!({"redirect_uris": [REDIRECT], "client_name": "x".repeat(20_000)}).to_string())
             .await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // A native application (MCP 2026-07-28 clients say which they are) may use a private-use
+    // scheme; the answer echoes the type, "web" when none was given.
+    let native = post(
+        json!({"redirect_uris": ["com.example.app:/cb", REDIRECT], "application_type": "native"})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(native.status, StatusCode::CREATED, "{}", native.body);
+    assert_eq!(native.json()["application_type"], "native");
+    assert_eq!(register(&http, json!({})).await["application_type"], "web");
+}
+
+#[tokio::test]
+async fn a_loopback_redirect_may_name_any_port() {
+    let (_server, http) = start().await;
+    // RFC 8252 section 7.3: a native client listens on whatever port it got.
+    let client_id = register(
+        &http,
+        json!({"redirect_uris": ["http://127.0.0.1/callback"]}),
+    )
+    .await["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let elsewhere = "http://127.0.0.1:51234/callback";
+    let (page, browser) = open_authorize(&http, &client_id, &[("redirect_uri", elsewhere)]).await;
+    let b = browser.unwrap_or_else(|| panic!("{}", page.body));
+    b.submit(&http, "/oauth/login", &[("username", "ada")])
+        .await;
+    let done = b
+        .submit(&http, "/oauth/consent", &[("action", "continue")])
+        .await;
+    let location = done.header("location").unwrap();
+    assert!(location.starts_with(&format!("{elsewhere}?")), "{location}");
+    // The port is the only thing that may differ.
+    for other in [
+        "http://127.0.0.1:51234/other",
+        "http://localhost:51234/callback",
+        "https://127.0.0.1:51234/callback",
+    ] {
+        let (page, browser) = open_authorize(&http, &client_id, &[("redirect_uri", other)]).await;
+        assert!(browser.is_none(), "{other}");
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{other}");
+    }
+    let https =
+        register(&http, json!({"redirect_uris": ["https://app.example/cb"]})).await["client_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let (page, _) = open_authorize(
+        &http,
+        &https,
+        &[("redirect_uri", "https://app.example:8443/cb")],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "exact elsewhere");
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::header;
 use http::{Request, Response, StatusCode};
 
+use super::clients::redirect_matches;
 use super::records::{ClientRecord, CodeRecord, Flow, PendingRecord, SessionRecord};
 use super::{AuthServer, MAX_BODY_BYTES, respond};
 use crate::consent::{AppStatus, ConsentAction, ConsentGroupBy, ConsentSelection, ConsentState};
@@ -109,6 +110,9 @@ impl AuthServer {
     }
 }
 
+/// The scope that asks for a refresh token.
+pub(crate) const OFFLINE_ACCESS: &str = "offline_access";
+
 /// The redirect URI with `params` appended to its query.
 fn with_params(redirect_uri: &str, params: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(redirect_uri).expect("registered redirect URIs are absolute");
@@ -177,13 +181,20 @@ impl AuthServer {
             Err(resp) => return resp,
         };
         let redirect_uri = match params.one("redirect_uri") {
-            Ok(Some(uri)) if client.redirect_uris.iter().any(|r| r == uri) => uri.to_owned(),
+            Ok(Some(uri))
+                if client
+                    .redirect_uris
+                    .iter()
+                    .any(|r| redirect_matches(r, uri)) =>
+            {
+                uri.to_owned()
+            }
             Ok(None) if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
             _ => {
                 return self.error_page(
                     StatusCode::BAD_REQUEST,
                     "Invalid redirect",
-                    "The redirect_uri does not exactly match one registered by this application.",
+                    "The redirect_uri does not match one registered by this application (exactly, or but for the port of a loopback URI).",
                 );
             }
         };
@@ -240,11 +251,13 @@ impl AuthServer {
                 "code_challenge must be a base64url SHA-256 digest (43 characters)",
             );
         }
+        // `offline_access` asks for a refresh token (MCP 2026-07-28 lets clients send it when the
+        // metadata lists it): one is always issued, and it is no scope of the resource.
         let scopes: Vec<String> = match scope {
             None => self.inner.config.scopes.clone(),
             Some(scope) => scope
                 .split(' ')
-                .filter(|s| !s.is_empty())
+                .filter(|s| !s.is_empty() && *s != OFFLINE_ACCESS)
                 .map(str::to_owned)
                 .collect(),
         };

@@ -275,8 +275,8 @@ impl AuthServer {
         with_challenge(StatusCode::UNAUTHORIZED, value, &message)
     }
 
-    /// The 403 for a token lacking `scopes` (RFC 6750 `insufficient_scope`), naming the scopes a
-    /// new authorization should ask for.
+    /// The 403 for a token lacking a scope (RFC 6750 `insufficient_scope`), naming `scopes`: every
+    /// scope the request needs, which a new authorization should ask for.
     pub fn insufficient_scope(&self, scopes: &[String]) -> Response<Bytes> {
         let config = &self.inner.config;
         let value = format!(

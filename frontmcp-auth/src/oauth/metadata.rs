@@ -9,6 +9,16 @@ use super::{AuthServer, respond};
 impl AuthServer {
     pub(crate) fn authorization_server_metadata(&self) -> Response<Bytes> {
         let issuer = &self.inner.config.issuer;
+        // Refresh tokens are the authorization server's to give, so `offline_access` is listed
+        // here and never in the resource's metadata or challenges (MCP 2026-07-28).
+        let scopes: Vec<&str> = self
+            .inner
+            .config
+            .scopes
+            .iter()
+            .map(String::as_str)
+            .chain([super::authorize::OFFLINE_ACCESS])
+            .collect();
         respond::json(
             StatusCode::OK,
             &json!({
@@ -18,7 +28,7 @@ impl AuthServer {
                 "registration_endpoint": format!("{issuer}/oauth/register"),
                 "revocation_endpoint": format!("{issuer}/oauth/revoke"),
                 "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
-                "scopes_supported": self.inner.config.scopes,
+                "scopes_supported": scopes,
                 "response_types_supported": ["code"],
                 "response_modes_supported": ["query"],
                 "grant_types_supported": ["authorization_code", "refresh_token"],

@@ -9,6 +9,7 @@ mod app_flow;
 mod apps_page;
 mod authorize;
 mod bearer;
+mod clients;
 mod cookies;
 mod login;
 mod metadata;

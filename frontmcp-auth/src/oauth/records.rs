@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::clients::ApplicationType;
 use super::{AuthApp, AuthServer};
 use crate::consent::{AppStatus, ConsentSelection};
 use crate::store::{Namespace, StoreError};
@@ -63,6 +64,8 @@ pub(crate) struct ClientRecord {
     /// SHA-256 of the secret, for confidential clients.
     pub(crate) secret_hash: Option<String>,
     pub(crate) issued_at: u64,
+    #[serde(default)]
+    pub(crate) application_type: ApplicationType,
 }
 
 /// An authorization in progress (`Namespace::Pending`, by a random ID carried in the forms).

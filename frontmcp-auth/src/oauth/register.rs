@@ -5,16 +5,13 @@ use http::{Request, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::clients::{ApplicationType, check_redirect_uris};
 use super::records::ClientRecord;
 use super::{AuthServer, MAX_BODY_BYTES, respond};
 use crate::random;
 use crate::store::{Namespace, StoreExt};
 use crate::tokens::now_secs;
 
-/// At most this many redirect URIs per client.
-const MAX_REDIRECT_URIS: usize = 10;
-/// Longest accepted redirect URI.
-const MAX_URI_LEN: usize = 2000;
 /// Longest accepted client name.
 const MAX_NAME_LEN: usize = 200;
 
@@ -30,6 +27,8 @@ struct Registration {
     grant_types: Option<Vec<String>>,
     #[serde(default)]
     response_types: Option<Vec<String>>,
+    #[serde(default)]
+    application_type: Option<String>,
 }
 
 impl AuthServer {
@@ -51,7 +50,18 @@ impl AuthServer {
                 );
             }
         };
-        if let Err(problem) = check_redirect_uris(&reg.redirect_uris) {
+        let Some(application_type) = reg
+            .application_type
+            .as_deref()
+            .map_or(Some(ApplicationType::Web), ApplicationType::parse)
+        else {
+            return respond::oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_client_metadata",
+                "application_type must be \"web\" or \"native\"",
+            );
+        };
+        if let Err(problem) = check_redirect_uris(&reg.redirect_uris, application_type) {
             return respond::oauth_error(StatusCode::BAD_REQUEST, "invalid_redirect_uri", &problem);
         }
         if reg
@@ -107,6 +117,7 @@ impl AuthServer {
             token_endpoint_auth_method: method,
             secret_hash: secret.as_deref().map(|s| random::digest(s.as_bytes())),
             issued_at: now_secs(),
+            application_type,
         };
         if let Err(e) = self
             .inner
@@ -132,6 +143,7 @@ impl AuthServer {
             "token_endpoint_auth_method": record.token_endpoint_auth_method,
             "grant_types": ["authorization_code", "refresh_token"],
             "response_types": ["code"],
+            "application_type": record.application_type.as_str(),
         });
         if let Some(name) = &record.client_name {
             body["client_name"] = json!(name);
@@ -141,58 +153,5 @@ impl AuthServer {
             body["client_secret_expires_at"] = json!(0);
         }
         respond::json(StatusCode::CREATED, &body)
-    }
-}
-
-/// `https://` URIs, or `http://` toward loopback (native apps, RFC 8252), without fragments.
-pub(crate) fn check_redirect_uris(uris: &[String]) -> Result<(), String> {
-    if uris.is_empty() {
-        return Err("at least one redirect_uri is required".into());
-    }
-    if uris.len() > MAX_REDIRECT_URIS {
-        return Err(format!("at most {MAX_REDIRECT_URIS} redirect_uris"));
-    }
-    for uri in uris {
-        if uri.len() > MAX_URI_LEN {
-            return Err(format!(
-                "a redirect_uri is longer than {MAX_URI_LEN} characters"
-            ));
-        }
-        let parsed = url::Url::parse(uri).map_err(|_| format!("`{uri}` is not an absolute URI"))?;
-        if parsed.fragment().is_some() {
-            return Err(format!("`{uri}` has a fragment"));
-        }
-        let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-        match parsed.scheme() {
-            "https" => {}
-            "http" if loopback => {}
-            _ => return Err(format!("`{uri}` must be https, or http on a loopback host")),
-        }
-        if parsed.username() != "" || parsed.password().is_some() {
-            return Err(format!("`{uri}` carries credentials"));
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redirect_uri_rules() {
-        let ok = |u: &str| check_redirect_uris(&[u.to_owned()]).is_ok();
-        assert!(ok("https://app.example.com/callback"));
-        assert!(ok("http://localhost:8080/cb"));
-        assert!(ok("http://127.0.0.1/cb"));
-        assert!(ok("http://[::1]:9/cb"));
-        assert!(!ok("http://app.example.com/cb"));
-        assert!(!ok("https://app.example.com/cb#frag"));
-        assert!(!ok("javascript:alert(1)"));
-        assert!(!ok("/relative"));
-        assert!(!ok("https://user:pw@app.example.com/cb"));
-        assert!(!ok(&format!("https://a.example/{}", "x".repeat(2100))));
-        assert!(check_redirect_uris(&[]).is_err());
-        assert!(check_redirect_uris(&vec!["https://a.example/cb".to_owned(); 11]).is_err());
     }
 }

@@ -118,22 +118,21 @@ impl Server {
         Ok(())
     }
 
-    /// The scopes a `tools/call` of `tool` needs that `grant` lacks: only tools of apps covered
-    /// by the sign-in carry server scopes (apps with their own provider are checked by the vault).
-    pub(crate) fn missing_scopes(&self, tool: &str, grant: &Grant) -> Vec<String> {
-        let Some(entry) = self.inner.registry.tool(tool) else {
-            return Vec::new();
-        };
+    /// When `grant` lacks a scope a `tools/call` of `tool` needs: every scope the call needs, as
+    /// a challenge names them (MCP 2026-07-28: all of them in one challenge, so the client asks
+    /// once). Only tools of apps covered by the sign-in carry server scopes (apps with their own
+    /// provider are checked by the vault).
+    pub(crate) fn scope_challenge(&self, tool: &str, grant: &Grant) -> Option<Vec<String>> {
+        let entry = self.inner.registry.tool(tool)?;
         let (_, desc, _) = &self.inner.registry.apps[entry.app];
         if desc.auth.mode == AppAuthMode::Transparent {
-            return Vec::new();
+            return None;
         }
         entry
             .scopes
             .iter()
-            .filter(|s| !grant.scopes().any(|granted| granted == s.as_str()))
-            .cloned()
-            .collect()
+            .any(|s| !grant.scopes().any(|granted| granted == s.as_str()))
+            .then(|| entry.scopes.clone())
     }
 
     /// The number of live HTTP sessions.

@@ -351,12 +351,11 @@ impl Server {
             return json_response(StatusCode::BAD_REQUEST, resp.to_json());
         }
         if let (Some(grant), Some(auth)) = (grant, self.inner.auth_server.get()) {
-            let missing = called_tool(&incoming)
-                .map(|tool| self.missing_scopes(&tool, grant))
-                .unwrap_or_default();
-            if !missing.is_empty() {
-                tracing::warn!(?missing, "token lacks the scopes of the called tool");
-                return from_bytes(auth.insufficient_scope(&missing));
+            if let Some(needed) =
+                called_tool(&incoming).and_then(|tool| self.scope_challenge(&tool, grant))
+            {
+                tracing::warn!(?needed, "token lacks a scope of the called tool");
+                return from_bytes(auth.insufficient_scope(&needed));
             }
         }
         match self.handle_incoming_as(&session, incoming, grant).await {
