@@ -559,7 +559,143 @@ async fn case_events(store: Arc<dyn Store>) {
     assert_eq!(heard, b"app authorized");
 }
 
+async fn case_touch(store: Arc<dyn Store>) {
+    assert!(
+        !store
+            .touch(Namespace::Client, "nobody", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    store
+        .put(Namespace::Client, "c", b"client", Some(TTL))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .touch(Namespace::Client, "c", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(AFTER_TTL).await;
+    assert_eq!(
+        store.get(Namespace::Client, "c").await.unwrap().as_deref(),
+        Some(&b"client"[..]),
+        "its life was extended"
+    );
+    assert!(store.touch(Namespace::Client, "c", TTL).await.unwrap());
+    tokio::time::sleep(AFTER_TTL).await;
+    assert_eq!(store.get(Namespace::Client, "c").await.unwrap(), None);
+    assert!(
+        !store.touch(Namespace::Client, "c", TTL).await.unwrap(),
+        "an expired value is not revived"
+    );
+}
+
+async fn case_admit_bounds_the_set(store: Arc<dyn Store>) {
+    let long = Duration::from_secs(60);
+    for member in ["a", "b", "c"] {
+        assert!(
+            store
+                .admit(Namespace::Client, member, long, 3)
+                .await
+                .unwrap()
+        );
+    }
+    assert!(
+        !store.admit(Namespace::Client, "d", long, 3).await.unwrap(),
+        "full"
+    );
+    assert!(
+        store.admit(Namespace::Client, "b", long, 3).await.unwrap(),
+        "a member renews even when the set is full"
+    );
+    // Sets are per namespace.
+    assert!(store.admit(Namespace::Session, "d", long, 3).await.unwrap());
+    // Members expire, and make room.
+    assert!(store.admit(Namespace::Pending, "x", TTL, 1).await.unwrap());
+    assert!(!store.admit(Namespace::Pending, "y", TTL, 1).await.unwrap());
+    tokio::time::sleep(AFTER_TTL).await;
+    assert!(store.admit(Namespace::Pending, "y", TTL, 1).await.unwrap());
+    // Concurrent admissions never overfill.
+    let admitted: Vec<bool> = futures_util::future::join_all((0..20).map(|i| {
+        let store = store.clone();
+        async move {
+            store
+                .admit(Namespace::Code, &format!("m{i}"), long, 5)
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    assert_eq!(admitted.iter().filter(|a| **a).count(), 5);
+}
+
+async fn case_throttle(store: Arc<dyn Store>) {
+    let interval = Duration::from_millis(400);
+    for n in 0..3 {
+        assert_eq!(
+            store
+                .throttle(Namespace::RateLimit, "login:ada", interval, 3)
+                .await
+                .unwrap(),
+            None,
+            "event {n} is within the burst"
+        );
+    }
+    let wait = store
+        .throttle(Namespace::RateLimit, "login:ada", interval, 3)
+        .await
+        .unwrap()
+        .expect("over the burst");
+    assert!(
+        wait > Duration::ZERO && wait <= interval,
+        "about one interval: {wait:?}"
+    );
+    // Another key has its own rate; refused events are not counted.
+    assert_eq!(
+        store
+            .throttle(Namespace::RateLimit, "login:bob", interval, 3)
+            .await
+            .unwrap(),
+        None
+    );
+    tokio::time::sleep(wait + Duration::from_millis(50)).await;
+    assert_eq!(
+        store
+            .throttle(Namespace::RateLimit, "login:ada", interval, 3)
+            .await
+            .unwrap(),
+        None,
+        "one more after the wait"
+    );
+    assert!(
+        store
+            .throttle(Namespace::RateLimit, "login:ada", interval, 3)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A burst of one: every event waits its interval.
+    let one = Duration::from_secs(30);
+    assert_eq!(
+        store
+            .throttle(Namespace::RateLimit, "once", one, 1)
+            .await
+            .unwrap(),
+        None
+    );
+    let wait = store
+        .throttle(Namespace::RateLimit, "once", one, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(wait > Duration::from_secs(29), "{wait:?}");
+}
+
 for_each_store!(
+    case_touch,
+    case_admit_bounds_the_set,
+    case_throttle,
     case_events,
     case_put_get,
     case_overwrite,

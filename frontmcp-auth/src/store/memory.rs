@@ -31,6 +31,8 @@ pub struct MemoryStore {
 struct Inner {
     /// One table per namespace, of entries found by their key's bytes.
     entries: HashMap<Namespace, HashTable<Entry>>,
+    /// The bounded sets of [`Store::admit`]: each member's expiry.
+    sets: HashMap<Namespace, HashMap<Box<str>, u64>>,
     /// Every entry's key and value, the key's bytes first.
     pages: Pages,
     hasher: RandomState,
@@ -97,6 +99,16 @@ impl Inner {
             .find(hash, |entry| entry.key(&self.pages) == key.as_bytes())
     }
 
+    /// The live entry under `key`, to change its expiry.
+    fn find_live_mut(&mut self, ns: Namespace, key: &str, now: u64) -> Option<&mut Entry> {
+        let hash = self.hasher.hash_one(key.as_bytes());
+        let pages = &self.pages;
+        self.entries
+            .get_mut(&ns)?
+            .find_mut(hash, |entry| entry.key(pages) == key.as_bytes())
+            .filter(|entry| !entry.is_expired(now))
+    }
+
     /// Stores `value` under `key`, replacing what was there.
     fn insert(&mut self, ns: Namespace, key: &str, value: &[u8], expires_at: u64) {
         if let Some(old) = self.unlink(ns, key) {
@@ -161,6 +173,7 @@ impl MemoryStore {
             epoch: Instant::now(),
             inner: Mutex::new(Inner {
                 entries: HashMap::new(),
+                sets: HashMap::new(),
                 pages: Pages::default(),
                 hasher: RandomState::new(),
                 writes_until_sweep: SWEEP_EVERY_MIN,
@@ -258,6 +271,72 @@ impl Store for MemoryStore {
     async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError> {
         let now = self.now();
         Ok(self.lock().remove(ns, key, now, |_| ()).is_some())
+    }
+
+    async fn touch(&self, ns: Namespace, key: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let now = self.now();
+        let mut inner = self.lock();
+        Ok(inner
+            .find_live_mut(ns, key, now)
+            .map(|entry| entry.expires_at = Self::expiry(now, Some(ttl)))
+            .is_some())
+    }
+
+    async fn admit(
+        &self,
+        ns: Namespace,
+        member: &str,
+        ttl: Duration,
+        cap: usize,
+    ) -> Result<bool, StoreError> {
+        let now = self.now();
+        let until = Self::expiry(now, Some(ttl));
+        let mut inner = self.lock();
+        let set = inner.sets.entry(ns).or_default();
+        match set.get_mut(member) {
+            Some(expires_at) if *expires_at > now => {
+                *expires_at = until;
+                return Ok(true);
+            }
+            Some(_) => {
+                set.remove(member);
+            }
+            None => {}
+        }
+        // Expired members are dropped only when they would keep someone out.
+        if set.len() >= cap {
+            set.retain(|_, expires_at| *expires_at > now);
+        }
+        if set.len() >= cap {
+            return Ok(false);
+        }
+        set.insert(member.into(), until);
+        Ok(true)
+    }
+
+    async fn throttle(
+        &self,
+        ns: Namespace,
+        key: &str,
+        interval: Duration,
+        burst: u32,
+    ) -> Result<Option<Duration>, StoreError> {
+        let now = self.now();
+        let mut inner = self.lock();
+        let held = inner
+            .find(ns, key)
+            .filter(|entry| !entry.is_expired(now))
+            .and_then(|entry| <[u8; 8]>::try_from(entry.value(&inner.pages)).ok())
+            .map(u64::from_le_bytes);
+        match super::gcra(held, now, interval, burst) {
+            Ok(next) => {
+                let ttl = Duration::from_millis(next - now);
+                inner.insert(ns, key, &next.to_le_bytes(), Self::expiry(now, Some(ttl)));
+                inner.note_write(now);
+                Ok(None)
+            }
+            Err(wait) => Ok(Some(wait)),
+        }
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -60,6 +60,8 @@ pub enum Namespace {
     RefreshLock,
     /// Each user's auth sessions, for the page where users see and revoke their apps.
     UserSessions,
+    /// Rate limits: the state of each limited key (see [`Store::throttle`]).
+    RateLimit,
 }
 
 impl Namespace {
@@ -81,6 +83,7 @@ impl Namespace {
             Self::TicketUsed => "ticket-used",
             Self::RefreshLock => "refresh-lock",
             Self::UserSessions => "user-sessions",
+            Self::RateLimit => "rate",
         }
     }
 }
@@ -132,6 +135,34 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// Removes `key`; `Ok(true)` if it held a value.
     async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError>;
+
+    /// Makes the value under `key` expire `ttl` from now; `Ok(false)` if it holds nothing.
+    async fn touch(&self, ns: Namespace, key: &str, ttl: Duration) -> Result<bool, StoreError>;
+
+    /// Counts `member` among the live members of `ns`'s bounded set for `ttl` from now (adding
+    /// it, or renewing it): `Ok(false)`, and nothing changes, when the set already has `cap` live
+    /// members and `member` is not one of them. One atomic step, so concurrent admissions never
+    /// overfill the set.
+    async fn admit(
+        &self,
+        ns: Namespace,
+        member: &str,
+        ttl: Duration,
+        cap: usize,
+    ) -> Result<bool, StoreError>;
+
+    /// Counts one event against the rate of `key`: at most `burst` at once, then one every
+    /// `interval` (the generic cell rate algorithm, as the `governor` crate uses, with its state
+    /// in the store so every process sharing it shares the limit). `Ok(None)` when the event is
+    /// within the rate; `Ok(Some(wait))` when it is not, with how long until one would be. A
+    /// refused event is not counted.
+    async fn throttle(
+        &self,
+        ns: Namespace,
+        key: &str,
+        interval: Duration,
+        burst: u32,
+    ) -> Result<Option<Duration>, StoreError>;
 
     /// Checks the backend answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
@@ -209,6 +240,27 @@ pub trait StoreExt: Store {
 }
 
 impl<S: Store + ?Sized> StoreExt for S {}
+
+/// One step of the generic cell rate algorithm (see [`Store::throttle`]), in milliseconds: from
+/// the theoretical arrival time `held` (none for a key seen for the first time, or long enough
+/// ago) at `now`, the new one when an event is allowed, or how long until one would be.
+pub(crate) fn gcra(
+    held: Option<u64>,
+    now: u64,
+    interval: Duration,
+    burst: u32,
+) -> Result<u64, Duration> {
+    let interval = u64::try_from(interval.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1);
+    let tolerance = interval.saturating_mul(u64::from(burst.max(1) - 1));
+    let arrival = held.unwrap_or(now).max(now);
+    let ahead = arrival - now;
+    if ahead > tolerance {
+        return Err(Duration::from_millis(ahead - tolerance));
+    }
+    Ok(arrival.saturating_add(interval))
+}
 
 /// The first byte of a record in MessagePack (see the [record format](self#record-format)).
 const MESSAGEPACK: u8 = 1;

@@ -196,16 +196,51 @@ impl RedisStore {
     }
 }
 
+/// [`Store::admit`] in one atomic step on Redis's clock: the set is a sorted set of members by
+/// expiry (milliseconds), which expires itself with its last member.
+const ADMIT: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+  if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+  return 1
+end
+return 0
+";
+
+/// [`Store::throttle`] in one atomic step on Redis's clock, so processes on machines whose clocks
+/// differ share one limit: the key holds the theoretical arrival time (milliseconds), and the
+/// reply is how long to wait (0: allowed). The arithmetic of `super::gcra`.
+const THROTTLE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local tolerance = interval * (tonumber(ARGV[2]) - 1)
+local arrival = tonumber(redis.call('GET', KEYS[1])) or now
+if arrival < now then arrival = now end
+if arrival - now > tolerance then return arrival - now - tolerance end
+redis.call('SET', KEYS[1], arrival + interval, 'PX', arrival + interval - now)
+return 0
+";
+
+/// Past this many milliseconds, Redis could not add a duration to its clock.
+const MAX_MILLIS: u64 = 1 << 60;
+
 /// `PX` milliseconds for `ttl`: at least 1 (Redis rejects 0); `None` (no expiry) when too large
 /// for Redis to add to its clock.
 fn ttl_millis(ttl: Option<Duration>) -> Option<u64> {
-    const MAX_MILLIS: u128 = 1 << 60;
     let millis = ttl?.as_nanos().div_ceil(1_000_000);
-    if millis > MAX_MILLIS {
-        None
-    } else {
-        u64::try_from(millis.max(1)).ok()
-    }
+    u64::try_from(millis.max(1))
+        .ok()
+        .filter(|&millis| millis <= MAX_MILLIS)
+}
+
+/// Milliseconds for `duration`, at least 1, at most [`MAX_MILLIS`].
+fn millis(duration: Duration) -> u64 {
+    ttl_millis(Some(duration)).unwrap_or(MAX_MILLIS)
 }
 
 fn set_cmd(key: &str, value: &[u8], ttl: Option<Duration>, only_if_new: bool) -> redis::Cmd {
@@ -269,6 +304,48 @@ impl Store for RedisStore {
     async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError> {
         let removed: u64 = self.query(redis::cmd("DEL").arg(self.key(ns, key))).await?;
         Ok(removed > 0)
+    }
+
+    async fn touch(&self, ns: Namespace, key: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let mut cmd = redis::cmd("PEXPIRE");
+        cmd.arg(self.key(ns, key)).arg(millis(ttl));
+        let touched: u64 = self.query(&cmd).await?;
+        Ok(touched == 1)
+    }
+
+    async fn admit(
+        &self,
+        ns: Namespace,
+        member: &str,
+        ttl: Duration,
+        cap: usize,
+    ) -> Result<bool, StoreError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(ADMIT)
+            .arg(1)
+            .arg(format!("{}{}-set", self.key_prefix, ns.as_str()))
+            .arg(member)
+            .arg(millis(ttl))
+            .arg(cap);
+        let admitted: u64 = self.query(&cmd).await?;
+        Ok(admitted == 1)
+    }
+
+    async fn throttle(
+        &self,
+        ns: Namespace,
+        key: &str,
+        interval: Duration,
+        burst: u32,
+    ) -> Result<Option<Duration>, StoreError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(THROTTLE)
+            .arg(1)
+            .arg(self.key(ns, key))
+            .arg(millis(interval))
+            .arg(burst.max(1));
+        let wait: u64 = self.query(&cmd).await?;
+        Ok((wait > 0).then(|| Duration::from_millis(wait)))
     }
 
     async fn publish(&self, message: &[u8]) -> Result<(), StoreError> {
