@@ -158,6 +158,9 @@ pub(crate) struct TicketClaims {
     /// The MCP URL elicitation the link was sent in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) eid: Option<String>,
+    /// The tool that asked for the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) tool: Option<String>,
 }
 
 /// The scopes `needed` that `granted` lacks.
@@ -329,7 +332,8 @@ impl AuthServer {
             .unwrap_or_default()
     }
 
-    /// The link that authorizes `app_id` with `scopes` for session `session_id` of user `sub`:
+    /// The link that authorizes `app_id` with `scopes` for session `session_id` of user `sub`,
+    /// asked for by `tool` (which the app's card then names):
     /// `{issuer}/oauth/authorize?app=…&scope=…&ticket=…` (or the app's own entry point
     /// `/{app}/oauth/authorize` when it is left out of the server's consent screen). The ticket
     /// is signed, expires after [`ticket_ttl`](crate::oauth::AuthConfig::ticket_ttl), opens one
@@ -340,6 +344,7 @@ impl AuthServer {
         sub: &str,
         app_id: &str,
         scopes: &[String],
+        tool: Option<&str>,
         elicitation_id: Option<&str>,
     ) -> String {
         let config = &self.inner.config;
@@ -355,6 +360,7 @@ impl AuthServer {
             app: app_id.to_owned(),
             scope: scopes.to_vec(),
             eid: elicitation_id.map(str::to_owned),
+            tool: tool.map(str::to_owned),
         };
         let ticket = self.inner.signer.sign_typed(TICKET_TYP, &claims);
         let path = match config.app(app_id) {
@@ -382,6 +388,30 @@ impl AuthServer {
             &self.inner.config.issuer,
             &self.ticket_audience(),
         )
+    }
+
+    /// The claims of a ticket that verifies but for its expiry: what an expired link was for,
+    /// to tell the user where that app stands.
+    pub(crate) fn expired_ticket(&self, ticket: &str) -> Option<TicketClaims> {
+        self.inner
+            .signer
+            .verify_expired_typed(
+                TICKET_TYP,
+                ticket,
+                &self.inner.config.issuer,
+                &self.ticket_audience(),
+            )
+            .ok()
+    }
+
+    /// Whether the ticket `id` was used already.
+    pub(crate) async fn ticket_used(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .inner
+            .store
+            .get(Namespace::TicketUsed, id)
+            .await?
+            .is_some())
     }
 
     /// Marks the ticket `id` (expiring at `exp`) used until it expires; `Ok(false)` when it

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use frontmcp_auth::ui::{
-    ConsentAppCard, ConsentPage, ConsentUi, DefaultUi, ErrorPage, LoginPage, STYLESHEET,
-    security_headers,
+    AppRequest, ConsentAppCard, ConsentPage, ConsentUi, DefaultUi, ErrorPage, LoginPage,
+    STYLESHEET, security_headers,
 };
 use frontmcp_auth::{AppStatus, ConsentAction, ConsentGroupBy, ConsentState, ConsentToolItem};
 
@@ -87,6 +87,7 @@ fn login_page(dev_mode: bool) -> LoginPage {
         csrf_token: CSRF.into(),
         hidden: vec![("pending_id".into(), "pa_123".into())],
         error: None,
+        username: String::new(),
         dev_mode,
     }
 }
@@ -194,6 +195,65 @@ fn login_shows_the_error() {
         html.contains("role=\"alert\">Wrong user name or password</p>"),
         "{html}"
     );
+}
+
+#[test]
+fn login_keeps_the_user_name_of_a_failed_attempt() {
+    let mut page = login_page(false);
+    let empty = DefaultUi.login(&page);
+    assert!(
+        empty.contains("name=\"username\" type=\"text\" value=\"\""),
+        "{empty}"
+    );
+    page.error = Some("Wrong user name or password".into());
+    page.username = "ada\"><b>".into();
+    let html = DefaultUi.login(&page);
+    assert!(
+        html.contains("value=\"ada&#34;&#62;&#60;b&#62;\""),
+        "{html}"
+    );
+    // The password field gets the focus, the user name is already there.
+    let password = &html[html.find("id=\"password\"").unwrap()..];
+    assert!(password[..password.find('>').unwrap()].contains("autofocus"));
+}
+
+#[test]
+fn the_screen_of_one_app_offers_to_authorize_now_and_says_who_asked() {
+    for status in [AppStatus::Skipped, AppStatus::Pending] {
+        let page = ConsentPage {
+            client_name: "Claude".into(),
+            apps: vec![ConsentAppCard {
+                id: "slack".into(),
+                name: "Slack".into(),
+                description: None,
+                status,
+                tools: vec![],
+                needs_upstream: true,
+            }],
+            single_app: true,
+            request: Some(AppRequest {
+                tool: Some("slack:send_message".into()),
+                scopes: vec!["chat:write".into(), "channels:read".into()],
+            }),
+            ..Default::default()
+        };
+        let html = DefaultUi.consent(&page);
+        assert_eq!(
+            buttons(&html),
+            pairs(&[("authorize:slack", "Authorize"), ("skip:slack", "Not now")]),
+            "{status:?}: the user came to authorize now"
+        );
+        assert!(!html.contains("Authorize Later"));
+        assert!(
+            html.contains("for the tool <code>slack:send_message</code>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<b>Permissions asked:</b> chat:write, channels:read"),
+            "{html}"
+        );
+        assert!(!html.contains("Continue with authorized apps"));
+    }
 }
 
 #[test]
@@ -362,6 +422,7 @@ fn user_input_is_escaped() {
     let mut login = login_page(true);
     login.client_name = XSS.into();
     login.error = Some(XSS.into());
+    login.username = XSS.into();
     login.action = "/login?a=1&b=\"2\"".into();
     let html = DefaultUi.login(&login);
     assert!(html.contains(XSS_ESCAPED), "{html}");

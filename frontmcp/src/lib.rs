@@ -47,6 +47,9 @@ mod transport;
 pub mod __private;
 
 pub use adapters::openapi::OpenApi;
+/// The attribute for implementing the runtime's async traits (`Authenticator`, `Store`,
+/// `ConsentUi`...) without depending on `async-trait` yourself.
+pub use async_trait::async_trait;
 pub use frontmcp_auth as auth;
 pub use frontmcp_macros::{app, front_mcp, tool};
 pub use protocol::ProtocolVersion;

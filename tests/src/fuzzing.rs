@@ -174,7 +174,14 @@ impl Harness {
         )
         .expect("the token's claims");
         let session = claims.session_id.clone();
-        let link = auth.authorization_url(&session, "ada", APP, &["chat:write".to_owned()], None);
+        let link = auth.authorization_url(
+            &session,
+            "ada",
+            APP,
+            &["chat:write".to_owned()],
+            Some("slack:send_message"),
+            None,
+        );
         let ticket = url::Url::parse(&link)
             .expect("an absolute link")
             .query_pairs()

@@ -83,6 +83,33 @@ impl Store for CountingStore {
         self.inner.delete(ns, key).await
     }
 
+    async fn touch(&self, ns: Namespace, key: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.count();
+        self.inner.touch(ns, key, ttl).await
+    }
+
+    async fn admit(
+        &self,
+        ns: Namespace,
+        member: &str,
+        ttl: Duration,
+        cap: usize,
+    ) -> Result<bool, StoreError> {
+        self.count();
+        self.inner.admit(ns, member, ttl, cap).await
+    }
+
+    async fn throttle(
+        &self,
+        ns: Namespace,
+        key: &str,
+        interval: Duration,
+        burst: u32,
+    ) -> Result<Option<Duration>, StoreError> {
+        self.count();
+        self.inner.throttle(ns, key, interval, burst).await
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         self.inner.ping().await
     }

@@ -312,11 +312,21 @@ async fn a_leaked_link_cannot_attach_an_account_to_another_session() {
     let done = victim.authorize_link(&link, "ada", "ada-slack").await;
     assert!(done.body.contains("Slack authorized"), "{}", done.body);
     client.call_ok("slack:send_message").await;
-    // Once used, the link opens the card but goes nowhere.
-    let card = victim.get(&link).await;
-    let replay = victim.submit_consent(&card, "authorize:slack").await;
-    assert_eq!(replay.status, StatusCode::BAD_REQUEST, "{}", replay.body);
-    assert!(replay.body.contains("already used"), "{}", replay.body);
+    // Once used, the link says so and where Slack stands, with no button that can only fail.
+    let used = victim.get(&link).await;
+    assert_eq!(used.status, StatusCode::BAD_REQUEST, "{}", used.body);
+    assert!(
+        used.body.contains("This link was already used"),
+        "{}",
+        used.body
+    );
+    assert!(
+        used.body
+            .contains("Slack is authorized for Test client: its tools work."),
+        "{}",
+        used.body
+    );
+    assert!(!used.body.contains("<button"), "{}", used.body);
     assert_eq!(suite.demo.authorize_requests("slack"), 1);
 }
 
@@ -379,9 +389,19 @@ async fn bad_links_are_refused() {
         .get(&link.replace("/oauth/authorize", "/slack/oauth/authorize"))
         .await;
     assert_eq!(wrong_door.status, StatusCode::NOT_FOUND);
-    // Expired.
+    // Expired: the page says so, and that Slack is still not authorized.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    refused(browser.get(&link).await, "expired");
+    let expired = browser.get(&link).await;
+    refused(expired, "This link has expired");
+    let expired = browser.get(&link).await;
+    assert!(
+        expired
+            .body
+            .contains("Slack is not authorized for Test client."),
+        "{}",
+        expired.body
+    );
+    assert!(!expired.body.contains("<button"), "{}", expired.body);
     assert_eq!(suite.demo.authorize_requests("slack"), 0);
 }
 
@@ -397,7 +417,21 @@ async fn the_app_card_comes_before_its_provider() {
         let card = browser.get(&url).await;
         assert_eq!(card.status, StatusCode::OK, "{}", card.body);
         assert_eq!(badges(&card.body), [("Slack".into(), "Skipped".into())]);
-        assert!(card.body.contains("Authorize Later"), "{}", card.body);
+        // The user came to authorize now: no "Authorize Later" here, and the card says which
+        // tool asked for which permissions.
+        assert!(!card.body.contains("Authorize Later"), "{}", card.body);
+        assert!(card.body.contains(">Not now</button>"), "{}", card.body);
+        assert!(
+            card.body
+                .contains("for the tool <code>slack:send_message</code>"),
+            "{}",
+            card.body
+        );
+        assert!(
+            card.body.contains("<b>Permissions asked:</b> chat:write"),
+            "{}",
+            card.body
+        );
         assert!(
             card.body.contains("Test client</strong> needs access"),
             "names the client"
@@ -765,6 +799,61 @@ async fn revoking_an_app() {
     assert_eq!(back.header("location"), Some("/oauth/apps"));
     let page = other.get("/oauth/apps").await;
     assert!(page.body.contains("Test client"), "{}", page.body);
+}
+
+/// The apps page lists each client session (a client that registered again has a session of its
+/// own) and ends one on request: its token is refused, its apps' tokens are gone, the other
+/// session keeps working.
+#[tokio::test]
+async fn the_user_ends_a_client_session_from_the_apps_page() {
+    let suite = Suite::start().await;
+    let browser = suite.browser();
+    let (_, first) = browser.sign_in("ada", &[("slack", Authorize)]).await;
+    let (_, second) = browser.sign_in("ada", &[("slack", Authorize)]).await;
+    let (first, second) = (
+        Client::connect(&suite.http, &access_token(&first), json!({})).await,
+        Client::connect(&suite.http, &access_token(&second), json!({})).await,
+    );
+    let page = browser.get("/oauth/apps").await;
+    // One form per session.
+    let fields: Vec<_> = page.body.split("</form>").flat_map(hidden_fields).collect();
+    let refs: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "session")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(refs.len(), 2, "{}", page.body);
+    assert_eq!(page.body.matches(">End this session</button>").count(), 2);
+    let csrf = &fields.iter().find(|(k, _)| k == "csrf_token").unwrap().1;
+    // Newest first: the second sign-in's session.
+    let ended = browser
+        .post_form(
+            "/oauth/apps",
+            &[
+                ("csrf_token", csrf),
+                ("session", refs[0]),
+                ("end_session", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
+    assert!(
+        ended.body.contains("Test client&#39;s session was ended."),
+        "{}",
+        ended.body
+    );
+    assert_eq!(ended.body.matches(">End this session</button>").count(), 1);
+    assert_eq!(
+        second.call_reply("slack:send_message").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    first.call_ok("slack:send_message").await;
+    // Without the CSRF token, nothing ends.
+    let forged = browser
+        .post_form("/oauth/apps", &[("session", refs[1]), ("end_session", "1")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    first.call_ok("slack:send_message").await;
 }
 
 /// A standalone app left out of the server's consent screen: its link goes to its own entry

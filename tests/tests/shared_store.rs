@@ -38,27 +38,44 @@ async fn two_processes_share_clients_sessions_and_keys() {
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let code = param(&location_params(&done), "code").unwrap().to_owned();
-    // ... redeem the code on process 1, once: process 2 cannot redeem it again ...
+    // ... redeem the code on process 1 ...
     let tokens = exchange(&http_one, &client_id, &code, VERIFIER).await;
     assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.body);
+
+    // ... and the token works on both: they sign and verify with the same shared key.
+    let access = tokens.json()["access_token"].as_str().unwrap().to_owned();
+    let bearer = format!("Bearer {access}");
+    let initialize = |http: &Http| {
+        let (http, bearer) = (http.clone(), bearer.clone());
+        async move {
+            http.post(
+                &[("authorization", &bearer)],
+                initialize_body("2025-11-25", json!({})).to_string(),
+            )
+            .await
+            .status
+        }
+    };
+    for http in [&http_one, &http_two] {
+        assert_eq!(initialize(http).await, StatusCode::OK);
+    }
+
+    // The code is single use across processes, and its replay on process 2 revokes what it
+    // issued: both processes refuse the token from then on, though they verified it already.
     let again = exchange(&http_two, &client_id, &code, VERIFIER).await;
     assert_eq!(
         again.json()["error"],
         "invalid_grant",
         "single use across processes"
     );
-
-    // ... and the token works on both: they sign and verify with the same shared key.
-    let access = tokens.json()["access_token"].as_str().unwrap().to_owned();
-    let bearer = format!("Bearer {access}");
-    for http in [&http_one, &http_two] {
-        let reply = http
-            .post(
-                &[("authorization", &bearer)],
-                initialize_body("2025-11-25", json!({})).to_string(),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(initialize(&http_two).await, StatusCode::UNAUTHORIZED);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while initialize(&http_one).await != StatusCode::UNAUTHORIZED {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "process 1 heard that the session ended"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

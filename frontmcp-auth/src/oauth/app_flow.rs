@@ -38,11 +38,14 @@ impl AuthServer {
                 message,
             )
         };
-        let claims = match self.verify_ticket(ticket) {
-            Ok(claims) => claims,
-            Err(TokenError::Expired) => {
-                return invalid("This link has expired. Call the tool again to get a new one.");
-            }
+        let (claims, expired) = match self.verify_ticket(ticket) {
+            Ok(claims) => (claims, false),
+            Err(TokenError::Expired) => match self.expired_ticket(ticket) {
+                Some(claims) => (claims, true),
+                None => {
+                    return invalid("This link has expired. Call the tool again to get a new one.");
+                }
+            },
             Err(e) => {
                 tracing::warn!(reason = %e, "authorization ticket refused (tampered, foreign or malformed)");
                 return invalid("This link is not valid. Call the tool again to get a new one.");
@@ -86,6 +89,20 @@ impl AuthServer {
         if session.sub != claims.sub {
             return invalid("This link is not valid. Call the tool again to get a new one.");
         }
+        // A link that can only fail says so, and where the app stands, instead of showing a
+        // card whose button cannot work.
+        let used = match self.ticket_used(&claims.jti).await {
+            Ok(used) => used,
+            Err(e) => return self.unavailable(&e),
+        };
+        if expired || used {
+            let title = if used {
+                "This link was already used"
+            } else {
+                "This link has expired"
+            };
+            return self.link_status_page(title, app, &session).await;
+        }
         let status = if session.skipped_apps.contains(&app.id) {
             AppStatus::Skipped
         } else {
@@ -102,6 +119,7 @@ impl AuthServer {
                 ticket_exp: claims.exp,
                 ticket_used: false,
                 session_ends_at: session.created_at + self.inner.config.refresh_token_ttl.as_secs(),
+                tool: claims.tool.clone(),
             },
             session_id: claims.sid.clone(),
             client_name: session.client_name.clone(),
@@ -122,9 +140,48 @@ impl AuthServer {
         let resp = if pending.user.is_some() {
             self.after_sign_in(&pending_id, &pending, &csrf).await
         } else {
-            self.login_page(&pending_id, &pending, &csrf, None)
+            self.login_page(&pending_id, &pending, &csrf, None, "")
         };
         self.with_csrf_cookie(resp, &pending_id, &csrf)
+    }
+
+    /// The page for a link that can no longer be used: `title`, and whether `app` is authorized
+    /// for `session` now (the vault says, for an app with its own provider).
+    async fn link_status_page(
+        &self,
+        title: &str,
+        app: &AuthApp,
+        session: &SessionRecord,
+    ) -> Response<Bytes> {
+        let held = match self.vault() {
+            Some(vault) => match vault.get(&session.session_id, &app.id).await {
+                Ok(held) => held.is_some(),
+                Err(VaultError::Store(e)) => return self.unavailable(&e),
+                Err(_) => false,
+            },
+            None => false,
+        };
+        tracing::info!(app = %app.id, held, "a used or expired authorization link was opened");
+        let (message, next) = if session.standing(app, held) == Some(AppStatus::Authorized) {
+            (
+                format!(
+                    "{} is authorized for {}: its tools work.",
+                    app.name, session.client_name
+                ),
+                "You can close this window.",
+            )
+        } else {
+            (
+                format!(
+                    "{} is not authorized for {}.",
+                    app.name, session.client_name
+                ),
+                "Call the tool again to get a new link.",
+            )
+        };
+        let mut resp = self.done_page(title.to_owned(), message, Some(next.to_owned()));
+        *resp.status_mut() = StatusCode::BAD_REQUEST;
+        resp
     }
 
     /// Sends the browser to app `app_id`'s provider, with PKCE and a single-use `state` bound to

@@ -114,12 +114,11 @@ impl AuthServer {
                 .append(header::SET_COOKIE, self.sign_out_cookie());
             return resp;
         }
-        let (Ok(Some(session_ref)), Ok(Some(app_id))) = (form.one("session"), form.one("revoke"))
-        else {
+        let Ok(Some(session_ref)) = form.one("session") else {
             return self.error_page(
                 StatusCode::BAD_REQUEST,
                 "Invalid request",
-                "The form names no session or app.",
+                "The form names no session.",
             );
         };
         let index = match self.user_sessions(&user).await {
@@ -134,6 +133,19 @@ impl AuthServer {
                 StatusCode::BAD_REQUEST,
                 "Invalid request",
                 "That session is not one of yours.",
+            );
+        };
+        if let Ok(Some(_)) = form.one("end_session") {
+            self.end_session(&session.session_id).await;
+            self.forget_user_session(&user, &session.session_id).await;
+            let notice = format!("{}'s session was ended.", session.client_name);
+            return self.render_apps(&user, Some(notice)).await;
+        }
+        let Ok(Some(app_id)) = form.one("revoke") else {
+            return self.error_page(
+                StatusCode::BAD_REQUEST,
+                "Invalid request",
+                "The form names no app.",
             );
         };
         let Some(app) = self.inner.config.app(app_id).filter(|a| a.needs_upstream()) else {
@@ -217,6 +229,34 @@ impl AuthServer {
         })
         .await;
         tracing::info!("auth session ended");
+    }
+
+    /// Drops `session_id` from `user`'s index (best effort: a session that no longer exists is
+    /// left out of the page anyway).
+    async fn forget_user_session(&self, user: &str, session_id: &str) {
+        let store = &self.inner.store;
+        let key = random::digest(user.as_bytes());
+        let result = async {
+            let Some(mut index) = store
+                .get_record::<UserSessions>(Namespace::UserSessions, &key)
+                .await?
+            else {
+                return Ok(());
+            };
+            index.sessions.retain(|s| s.session_id != session_id);
+            store
+                .put_record(
+                    Namespace::UserSessions,
+                    &key,
+                    &index,
+                    Some(self.inner.config.refresh_token_ttl),
+                )
+                .await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "the user's session index was not updated");
+        }
     }
 
     /// The user's sessions that still exist, newest first.

@@ -8,13 +8,14 @@ use http::header;
 use http::{Request, Response, StatusCode};
 
 use super::clients::redirect_matches;
+use super::login::LoginAttempt;
 use super::records::{ClientRecord, CodeRecord, Flow, PendingRecord, SessionRecord};
 use super::{AuthServer, MAX_BODY_BYTES, respond};
 use crate::consent::{AppStatus, ConsentAction, ConsentGroupBy, ConsentSelection, ConsentState};
 use crate::random;
 use crate::store::{Namespace, StoreError, StoreExt};
 use crate::tokens::now_secs;
-use crate::ui::{ConsentAppCard, ConsentPage, DonePage, ErrorPage, LoginPage};
+use crate::ui::{AppRequest, ConsentAppCard, ConsentPage, DonePage, ErrorPage, LoginPage};
 
 /// Parameters in a query string or form; a repeated single-valued parameter is an error
 /// (RFC 6749 section 3.1), multi-valued ones (`tool`) are kept in order.
@@ -166,19 +167,16 @@ impl AuthServer {
                 );
             }
         };
-        let client: ClientRecord = match self
-            .load(
-                Namespace::Client,
-                client_id,
-                (
+        let client: ClientRecord = match self.client(client_id).await {
+            Ok(Some(client)) => client,
+            Ok(None) => {
+                return self.error_page(
+                    StatusCode::BAD_REQUEST,
                     "Unknown client",
                     "This application is not registered with the server.",
-                ),
-            )
-            .await
-        {
-            Ok(client) => client,
-            Err(resp) => return resp,
+                );
+            }
+            Err(e) => return self.unavailable(&e),
         };
         let redirect_uri = match params.one("redirect_uri") {
             Ok(Some(uri))
@@ -324,7 +322,7 @@ impl AuthServer {
             return self.unavailable(&e);
         }
         self.with_csrf_cookie(
-            self.login_page(&pending_id, pending, csrf, None),
+            self.login_page(&pending_id, pending, csrf, None, ""),
             &pending_id,
             csrf,
         )
@@ -354,11 +352,37 @@ impl AuthServer {
         };
         let username = form.one("username").ok().flatten().unwrap_or("");
         let password = form.one("password").ok().flatten().unwrap_or("");
-        let user = match self.inner.login.authenticate(username, password).await {
+        let limits = &self.inner.config.rate_limits;
+        let ip = self.client_ip(req.extensions(), req.headers());
+        let limited = match self.limit_ip("login-ip", ip, limits.login_per_ip).await {
+            Ok(()) => {
+                let user = username.trim().to_lowercase();
+                self.limit_name("login-user", &user, limits.login_per_user)
+                    .await
+            }
+            limited => limited,
+        };
+        if let Err(limited) = limited {
+            let seconds = limited.seconds();
+            let message = format!("Too many sign-in attempts. Try again in {seconds} seconds.");
+            let mut resp = self.login_page(&pending_id, &pending, &csrf, Some(message), username);
+            *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, http::HeaderValue::from(seconds));
+            return resp;
+        }
+        let attempt = LoginAttempt {
+            username,
+            password,
+            client_ip: ip,
+            headers: req.headers(),
+        };
+        let user = match self.inner.login.authenticate(&attempt).await {
             Ok(user) => user,
             Err(e) => {
                 tracing::warn!("sign-in failed");
-                let mut resp = self.login_page(&pending_id, &pending, &csrf, Some(e.to_string()));
+                let mut resp =
+                    self.login_page(&pending_id, &pending, &csrf, Some(e.to_string()), username);
                 *resp.status_mut() = StatusCode::UNAUTHORIZED;
                 return resp;
             }
@@ -373,6 +397,7 @@ impl AuthServer {
                     &pending,
                     &csrf,
                     Some("This link belongs to another account's session. Sign in as the user who called the tool.".into()),
+                    username,
                 );
                 *resp.status_mut() = StatusCode::FORBIDDEN;
                 return resp;
@@ -627,12 +652,14 @@ impl AuthServer {
             .await
     }
 
+    /// The login form of flow `pending_id`, showing `error` from an attempt as `username`.
     pub(crate) fn login_page(
         &self,
         pending_id: &str,
         pending: &PendingRecord,
         csrf: &str,
         error: Option<String>,
+        username: &str,
     ) -> Response<Bytes> {
         let page = LoginPage {
             server_name: self.inner.config.server_name.clone(),
@@ -641,6 +668,7 @@ impl AuthServer {
             csrf_token: csrf.into(),
             hidden: vec![("pending".into(), pending_id.into())],
             error,
+            username: username.to_owned(),
             dev_mode: self.inner.login.is_development(),
         };
         respond::html(StatusCode::OK, self.inner.ui.login(&page))
@@ -675,6 +703,13 @@ impl AuthServer {
             Some(selected) => selected.clone(),
             None => available_tools.iter().map(|t| t.id.clone()).collect(),
         };
+        let request = match &pending.flow {
+            Flow::App { tool, scopes, .. } => Some(AppRequest {
+                tool: tool.clone(),
+                scopes: scopes.clone(),
+            }),
+            _ => None,
+        };
         let page = ConsentPage {
             server_name: self.inner.config.server_name.clone(),
             client_name: pending.client_name.clone(),
@@ -687,7 +722,8 @@ impl AuthServer {
                 pre_selected,
                 group_by: ConsentGroupBy::AppId,
             },
-            single_app: matches!(pending.flow, Flow::App { .. }),
+            single_app: request.is_some(),
+            request,
             notice,
         };
         respond::html(StatusCode::OK, self.inner.ui.consent(&page))

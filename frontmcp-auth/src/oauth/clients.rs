@@ -1,4 +1,41 @@
-//! OAuth clients: what a redirect URI may be, and when a requested one matches a registered one.
+//! OAuth clients: finding one (a registration, renewed by each use), what a redirect URI may be,
+//! and when a requested one matches a registered one.
+
+use super::AuthServer;
+use super::records::ClientRecord;
+use crate::store::{Namespace, StoreError, StoreExt};
+
+impl AuthServer {
+    /// The client `client_id`. A registration's life is extended by each use, so only unused
+    /// ones expire.
+    pub(crate) async fn client(&self, client_id: &str) -> Result<Option<ClientRecord>, StoreError> {
+        let store = &self.inner.store;
+        let Some(client) = store
+            .get_record::<ClientRecord>(Namespace::Client, client_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let policy = &self.inner.config.registration;
+        let renewed = async {
+            store
+                .touch(Namespace::Client, client_id, policy.client_ttl)
+                .await?;
+            store
+                .admit(
+                    Namespace::Client,
+                    client_id,
+                    policy.client_ttl,
+                    policy.max_clients,
+                )
+                .await
+        };
+        if let Err(e) = renewed.await {
+            tracing::warn!(error = %e, "a client registration was not renewed");
+        }
+        Ok(Some(client))
+    }
+}
 
 /// At most this many redirect URIs per client.
 const MAX_REDIRECT_URIS: usize = 10;

@@ -11,6 +11,7 @@ mod authorize;
 mod bearer;
 mod clients;
 mod cookies;
+mod limits;
 mod login;
 mod metadata;
 mod records;
@@ -27,7 +28,8 @@ use http::{Method, Request, Response};
 use tokio::sync::{OnceCell, broadcast};
 
 pub use bearer::Challenge;
-pub use login::{Authenticator, DevLogin, LoginError};
+pub use limits::{PeerAddr, Rate, RateLimits, RegistrationPolicy};
+pub use login::{Authenticator, DevLogin, LoginAttempt, LoginError};
 
 use crate::consent::ConsentToolItem;
 use crate::progressive::{AuthEvent, UpstreamApp};
@@ -116,12 +118,20 @@ pub struct AuthConfig {
     pub sign_in_ttl: Duration,
     /// How long each request to an app's provider may take.
     pub upstream_timeout: Duration,
+    /// The rate limits of the sign-in, registration and token endpoints.
+    pub rate_limits: RateLimits,
+    /// How dynamic client registration is bounded.
+    pub registration: RegistrationPolicy,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the rate limits); requests
+    /// from any other address are counted by that address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl AuthConfig {
     /// Defaults for `issuer`: resource `/mcp`, 1 h access tokens, 30 day refresh tokens, 60 s
     /// codes, 10 min to sign in, 10 min authorization links, sign-in remembered for 12 h, 10 s
-    /// for each provider request.
+    /// for each provider request, the default [`RateLimits`] and [`RegistrationPolicy`], no
+    /// trusted proxy.
     pub fn new(issuer: impl Into<String>, server_name: impl Into<String>) -> Self {
         Self {
             issuer: issuer.into().trim_end_matches('/').to_owned(),
@@ -137,6 +147,9 @@ impl AuthConfig {
             ticket_ttl: Duration::from_secs(600),
             sign_in_ttl: Duration::from_secs(12 * 3600),
             upstream_timeout: Duration::from_secs(10),
+            rate_limits: RateLimits::default(),
+            registration: RegistrationPolicy::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 

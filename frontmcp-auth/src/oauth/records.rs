@@ -125,6 +125,9 @@ pub(crate) enum Flow {
         ticket_used: bool,
         /// When the session ends (unix seconds): the app's tokens are kept until then.
         session_ends_at: u64,
+        /// The tool whose link opened the flow, when it named one.
+        #[serde(default)]
+        tool: Option<String>,
     },
     /// The page where a user sees and revokes their apps, after signing in.
     Manage,

@@ -33,6 +33,26 @@ struct Registration {
 
 impl AuthServer {
     pub(crate) async fn register(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let config = &self.inner.config;
+        let policy = &config.registration;
+        let ip = self.client_ip(req.extensions(), req.headers());
+        if let Err(limited) = self
+            .limit_ip("register-ip", ip, config.rate_limits.register_per_ip)
+            .await
+        {
+            return respond::too_many_requests(limited);
+        }
+        if let Some(expected) = &policy.initial_access_token {
+            let presented = req
+                .headers()
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "));
+            if !presented.is_some_and(|t| random::constant_time_eq(t.trim(), expected)) {
+                tracing::warn!("client registration without its initial access token refused");
+                return initial_access_token_required();
+            }
+        }
         if req.body().len() > MAX_BODY_BYTES {
             return respond::oauth_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -63,6 +83,17 @@ impl AuthServer {
         };
         if let Err(problem) = check_redirect_uris(&reg.redirect_uris, application_type) {
             return respond::oauth_error(StatusCode::BAD_REQUEST, "invalid_redirect_uri", &problem);
+        }
+        if let Some(uri) = reg
+            .redirect_uris
+            .iter()
+            .find(|uri| !policy.allows_redirect(uri))
+        {
+            return respond::oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_redirect_uri",
+                &format!("`{uri}`: this server does not send codes to that host"),
+            );
         }
         if reg
             .client_name
@@ -119,18 +150,55 @@ impl AuthServer {
             issued_at: now_secs(),
             application_type,
         };
-        if let Err(e) = self
-            .inner
-            .store
-            .put_record(Namespace::Client, &record.client_id, &record, None)
-            .await
-        {
-            tracing::error!(error = %e, "client registration not stored");
-            return respond::oauth_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                "the store is unavailable",
-            );
+        let store = &self.inner.store;
+        let stored = async {
+            if !store
+                .admit(
+                    Namespace::Client,
+                    &record.client_id,
+                    policy.client_ttl,
+                    policy.max_clients,
+                )
+                .await?
+            {
+                return Ok(false);
+            }
+            store
+                .put_record(
+                    Namespace::Client,
+                    &record.client_id,
+                    &record,
+                    Some(policy.client_ttl),
+                )
+                .await
+                .map(|()| true)
+        };
+        match stored.await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(
+                    max = policy.max_clients,
+                    "client registration refused: the server holds as many registrations as it may"
+                );
+                let mut resp = respond::oauth_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    "the server holds as many client registrations as it may; unused ones expire",
+                );
+                resp.headers_mut().insert(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static("3600"),
+                );
+                return resp;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "client registration not stored");
+                return respond::oauth_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    "the store is unavailable",
+                );
+            }
         }
         tracing::info!(
             client = record.client_name.as_deref().unwrap_or("unnamed"),
@@ -154,4 +222,19 @@ impl AuthServer {
         }
         respond::json(StatusCode::CREATED, &body)
     }
+}
+
+/// RFC 7591 section 3: a registration without the initial access token the server requires gets
+/// the error of RFC 6750.
+fn initial_access_token_required() -> Response<Bytes> {
+    let mut resp = respond::oauth_error(
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+        "registering a client needs this server's initial access token",
+    );
+    resp.headers_mut().insert(
+        http::header::WWW_AUTHENTICATE,
+        http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    resp
 }

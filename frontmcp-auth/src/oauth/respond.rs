@@ -33,6 +33,19 @@ pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) ->
     )
 }
 
+/// The 429 of an OAuth endpoint past its rate limit, saying when to come back.
+pub(crate) fn too_many_requests(limited: super::limits::Limited) -> Response<Bytes> {
+    let seconds = limited.seconds();
+    let mut resp = oauth_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "temporarily_unavailable",
+        &format!("too many requests; retry in {seconds} s"),
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    resp
+}
+
 /// A 303 to `location` (after a form POST the browser must GET the target).
 pub(crate) fn redirect(location: &str) -> Response<Bytes> {
     let mut resp = Response::new(Bytes::new());

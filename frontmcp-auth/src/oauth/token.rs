@@ -63,11 +63,17 @@ impl AuthServer {
         }
     }
 
-    /// A token-endpoint-style form (bounded) and the client it authenticates.
+    /// A token-endpoint-style form (bounded) and the client it authenticates, within the rate
+    /// limits per client IP and per client.
     async fn client_form(
         &self,
         req: &Request<Bytes>,
     ) -> Result<(Params, ClientRecord), Response<Bytes>> {
+        let limits = &self.inner.config.rate_limits;
+        let ip = self.client_ip(req.extensions(), req.headers());
+        self.limit_ip("token-ip", ip, limits.token_per_ip)
+            .await
+            .map_err(respond::too_many_requests)?;
         if req.body().len() > MAX_BODY_BYTES {
             return Err(respond::oauth_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -77,6 +83,9 @@ impl AuthServer {
         }
         let form = Params::parse(req.body());
         let client = self.authenticate_client(req.headers(), &form).await?;
+        self.limit_name("token-client", &client.client_id, limits.token_per_client)
+            .await
+            .map_err(respond::too_many_requests)?;
         Ok((form, client))
     }
 
@@ -117,12 +126,7 @@ impl AuthServer {
             (None, Ok(Some(id)), Ok(secret)) => (id.to_owned(), secret.map(str::to_owned)),
             _ => return Err(invalid()),
         };
-        let client = match self
-            .inner
-            .store
-            .get_record::<ClientRecord>(Namespace::Client, &client_id)
-            .await
-        {
+        let client = match self.client(&client_id).await {
             Ok(Some(client)) => client,
             Ok(None) => return Err(invalid()),
             Err(e) => return Err(unavailable(&e)),

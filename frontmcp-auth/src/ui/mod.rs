@@ -51,6 +51,8 @@ pub struct LoginPage {
     pub hidden: Vec<(String, String)>,
     /// An error from the previous attempt, shown above the form.
     pub error: Option<String>,
+    /// The user name of the previous attempt, kept in its field.
+    pub username: String,
     /// Shows the development-login warning: any user name is accepted.
     pub dev_mode: bool,
 }
@@ -92,11 +94,22 @@ pub struct ConsentPage {
     /// [`ConsentState::pre_selected`].
     pub state: ConsentState,
     /// The screen of one app authorized for an existing session (from a tool's authorization
-    /// link): its card with Authorize and Skip, no tool checkboxes (the selection was made at
+    /// link): its card with Authorize and "Not now", no tool checkboxes (the selection was made at
     /// sign-in) and no "Continue".
     pub single_app: bool,
+    /// On the screen of one app: what asked for it, shown above the card.
+    pub request: Option<AppRequest>,
     /// A problem with the last step, shown above the cards (e.g. the app's provider refused).
     pub notice: Option<String>,
+}
+
+/// Why one app is asked for, from the link a tool gave: the tool, and the permissions it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppRequest {
+    /// The tool that asked (`slack:send_message`), when the link names it.
+    pub tool: Option<String>,
+    /// The scopes the authorization asks the app's provider for.
+    pub scopes: Vec<String>,
 }
 
 /// A page that ends a flow in the browser: an app authorized for a session, or skipped.
@@ -130,7 +143,7 @@ pub struct AppsPage {
 }
 
 /// One session on the [`AppsPage`]. Its form posts `session` = [`session_ref`](Self::session_ref)
-/// and `revoke` = the app id.
+/// and either `revoke` = the app id, or `end_session` (any value) to end the whole session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionCard {
     /// An opaque reference to the session (not its id).
@@ -209,10 +222,13 @@ impl ConsentUi for DefaultUi {
             .iter()
             .map(|card| AppView::new(card, &page.state))
             .collect();
+        let request = page.request.as_ref();
         render(&ConsentTemplate {
             css: STYLESHEET,
             hidden: visible_hidden(&page.hidden),
             apps,
+            requested_tool: request.and_then(|r| r.tool.as_deref()),
+            requested_scopes: request.map(|r| r.scopes.join(", ")).unwrap_or_default(),
             page,
         })
     }
@@ -306,6 +322,10 @@ struct ConsentTemplate<'a> {
     page: &'a ConsentPage,
     hidden: Vec<(&'a str, &'a str)>,
     apps: Vec<AppView<'a>>,
+    /// The tool that asked, on the screen of one app.
+    requested_tool: Option<&'a str>,
+    /// The permissions asked, comma-separated.
+    requested_scopes: String,
 }
 
 #[derive(Template)]

@@ -3,7 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use frontmcp_auth::oauth::{AuthApp, AuthConfig, AuthServer, Authenticator, DevLogin};
+use std::net::IpAddr;
+
+use frontmcp_auth::oauth::{
+    AuthApp, AuthConfig, AuthServer, Authenticator, DevLogin, RateLimits, RegistrationPolicy,
+};
 use frontmcp_auth::progressive::UpstreamApp;
 use frontmcp_auth::store::{MemoryStore, RedisStore, Store};
 use frontmcp_auth::tokens::TokenSigner;
@@ -31,6 +35,9 @@ pub(crate) struct AuthParts {
     pub(crate) providers: HashMap<String, String>,
     pub(crate) ticket_ttl: Option<std::time::Duration>,
     pub(crate) upstream_timeout: Option<std::time::Duration>,
+    pub(crate) rate_limits: Option<RateLimits>,
+    pub(crate) registration: Option<RegistrationPolicy>,
+    pub(crate) trusted_proxies: Option<Vec<IpAddr>>,
     /// Where configuration variables are read.
     pub(crate) env: Environment,
 }
@@ -71,6 +78,16 @@ pub(crate) async fn start(
     if let Some(timeout) = parts.upstream_timeout {
         config.upstream_timeout = timeout;
     }
+    if let Some(limits) = parts.rate_limits.take() {
+        config.rate_limits = limits;
+    }
+    if let Some(policy) = parts.registration.take() {
+        config.registration = policy;
+    }
+    if let Some(proxies) = parts.trusted_proxies.take() {
+        config.trusted_proxies = proxies;
+    }
+    limits_from_env(&mut config, &env)?;
     for (_, desc, _) in &registry.apps {
         let upstream = match &desc.auth.remote {
             Some(remote) if desc.auth.mode == AppAuthMode::Transparent => Some(upstream_app(
@@ -109,6 +126,80 @@ pub(crate) async fn start(
     Ok(Some(AuthServer::new(
         config, store, signer, ui, login, keys,
     )))
+}
+
+/// The limits the environment sets, over the builder's: `FRONTMCP_RATE_LIMITS` (`off`),
+/// `FRONTMCP_CLIENT_TTL` (`30d`, `12h`...), `FRONTMCP_MAX_CLIENTS`, `FRONTMCP_REGISTRATION_TOKEN`,
+/// `FRONTMCP_REDIRECT_HOSTS` and `FRONTMCP_TRUSTED_PROXIES` (comma-separated).
+fn limits_from_env(config: &mut AuthConfig, env: &Environment) -> Result<(), Error> {
+    let bad = |var: &'static str, message: String| Error::Env {
+        var: var.into(),
+        message,
+    };
+    let list = |value: &str| -> Vec<String> {
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    match env.get("FRONTMCP_RATE_LIMITS").as_deref().map(str::trim) {
+        None | Some("on") => {}
+        Some("off") => config.rate_limits = RateLimits::off(),
+        Some(other) => {
+            return Err(bad(
+                "FRONTMCP_RATE_LIMITS",
+                format!("`{other}` is neither `on` nor `off`"),
+            ));
+        }
+    }
+    let policy = &mut config.registration;
+    if let Some(ttl) = env.get("FRONTMCP_CLIENT_TTL") {
+        policy.client_ttl = humantime::parse_duration(ttl.trim())
+            .ok()
+            .filter(|ttl| !ttl.is_zero())
+            .ok_or_else(|| {
+                bad(
+                    "FRONTMCP_CLIENT_TTL",
+                    format!("`{ttl}` is not a duration like 30d or 12h"),
+                )
+            })?;
+    }
+    if let Some(max) = env.get("FRONTMCP_MAX_CLIENTS") {
+        policy.max_clients = max.trim().parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+            bad(
+                "FRONTMCP_MAX_CLIENTS",
+                format!("`{max}` is not a positive number"),
+            )
+        })?;
+    }
+    if let Some(token) = env.get("FRONTMCP_REGISTRATION_TOKEN") {
+        if token.trim().len() < 32 {
+            return Err(bad(
+                "FRONTMCP_REGISTRATION_TOKEN",
+                "an initial access token needs at least 32 characters".into(),
+            ));
+        }
+        policy.initial_access_token = Some(token.trim().to_owned());
+    }
+    if let Some(hosts) = env.get("FRONTMCP_REDIRECT_HOSTS") {
+        policy.redirect_hosts = Some(list(&hosts));
+    }
+    if let Some(proxies) = env.get("FRONTMCP_TRUSTED_PROXIES") {
+        config.trusted_proxies = list(&proxies)
+            .iter()
+            .map(|p| {
+                p.parse().map_err(|_| {
+                    bad(
+                        "FRONTMCP_TRUSTED_PROXIES",
+                        format!("`{p}` is not an IP address"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(())
 }
 
 /// An app's tools as the consent screen lists them.

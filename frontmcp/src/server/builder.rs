@@ -7,7 +7,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use frontmcp_auth::oauth::Authenticator;
+use frontmcp_auth::oauth::{Authenticator, RateLimits, RegistrationPolicy};
 use frontmcp_auth::store::Store;
 use frontmcp_auth::tokens::TokenSigner;
 use frontmcp_auth::ui::ConsentUi;
@@ -164,6 +164,33 @@ impl ServerBuilder {
     }
 
     /// Signs users in with `authenticator` instead of the development login.
+    ///
+    /// ```
+    /// use frontmcp::auth::oauth::{Authenticator, LoginAttempt, LoginError};
+    /// # use frontmcp::prelude::*;
+    /// # #[derive(Default)] struct CrmApp;
+    /// # #[app(name = "CRM")] impl CrmApp { #[tool] async fn ping(&self) -> &'static str { "pong" } }
+    ///
+    /// struct Directory;
+    ///
+    /// #[frontmcp::async_trait]
+    /// impl Authenticator for Directory {
+    ///     async fn authenticate(&self, attempt: &LoginAttempt<'_>) -> Result<String, LoginError> {
+    ///         // The attempt also says where it came from: attempt.client_ip, attempt.headers.
+    ///         match (attempt.username, attempt.password) {
+    ///             ("ada", "correct horse") => Ok("user-ada".into()),
+    ///             _ => Err(LoginError::InvalidCredentials),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let server = Server::builder("crm", "1.0.0")
+    ///     .app(CrmApp)
+    ///     .authenticator(Directory)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = server;
+    /// ```
     pub fn authenticator(mut self, authenticator: impl Authenticator) -> Self {
         self.auth_parts.login = Some(Arc::new(authenticator));
         self
@@ -197,6 +224,28 @@ impl ServerBuilder {
     /// How long an app's authorization link (`auth_url`) stays valid; default 10 minutes.
     pub fn authorization_link_ttl(mut self, ttl: std::time::Duration) -> Self {
         self.auth_parts.ticket_ttl = Some(ttl);
+        self
+    }
+
+    /// The rate limits of the sign-in, registration and token endpoints, instead of the
+    /// defaults (`FRONTMCP_RATE_LIMITS=off` in the environment still turns them off).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.auth_parts.rate_limits = Some(limits);
+        self
+    }
+
+    /// How dynamic client registration is bounded, instead of the defaults (the
+    /// `FRONTMCP_CLIENT_TTL`, `FRONTMCP_MAX_CLIENTS`, `FRONTMCP_REGISTRATION_TOKEN` and
+    /// `FRONTMCP_REDIRECT_HOSTS` variables still win).
+    pub fn registration(mut self, policy: RegistrationPolicy) -> Self {
+        self.auth_parts.registration = Some(policy);
+        self
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` names the client, for the rate limits
+    /// (`FRONTMCP_TRUSTED_PROXIES` still wins).
+    pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = std::net::IpAddr>) -> Self {
+        self.auth_parts.trusted_proxies = Some(proxies.into_iter().collect());
         self
     }
 

@@ -492,6 +492,7 @@ impl Server {
             grant.user(),
             &app.id,
             &required.request_scopes,
+            Some(tool),
             elicitation_id.as_deref(),
         );
         let message = format!("{} authorization required", app.name);

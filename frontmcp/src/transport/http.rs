@@ -29,7 +29,7 @@ use crate::protocol::jsonrpc::{
     TEMPORARILY_UNAVAILABLE,
 };
 use crate::server::{Grant, Reply, ResponseMode, Server, Session};
-use frontmcp_auth::oauth::{AuthServer, MAX_BODY_BYTES as MAX_AUTH_BODY};
+use frontmcp_auth::oauth::{AuthServer, MAX_BODY_BYTES as MAX_AUTH_BODY, PeerAddr};
 use frontmcp_auth::progressive::AuthEvent;
 
 /// The MCP endpoint path.
@@ -133,8 +133,10 @@ impl Server {
                     };
                     let _ = stream.set_nodelay(true);
                     let server = self.clone();
-                    let service = hyper::service::service_fn(move |req| {
+                    let service = hyper::service::service_fn(move |mut req: http::Request<HyperBody>| {
                         let server = server.clone();
+                        // The rate limits count by the client's address.
+                        req.extensions_mut().insert(PeerAddr(peer));
                         async move { Ok::<_, Infallible>(server.route(req).await) }
                     });
                     let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned());

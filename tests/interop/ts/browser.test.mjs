@@ -255,7 +255,11 @@ test('Chromium walks sign-in, every consent status, an app at its provider, and 
   assert.equal(await cards.count(), 1);
   assert.equal(await badge('Slack'), 'Skipped');
   await screenshot(page, 'consent-later.png');
-  await card('Slack').getByRole('button', { name: 'Authorize Later' }).click();
+  // The card of one app offers to authorize now, and says which tool asked for what.
+  assert.equal(await card('Slack').getByRole('button', { name: 'Authorize Later' }).count(), 0);
+  assert.match(await page.locator('p.lead').innerText(), /the tool slack:send_message you called/);
+  assert.match(await card('Slack').locator('.app-scopes').innerText(), /chat:write/);
+  await card('Slack').getByRole('button', { name: 'Authorize', exact: true }).click();
   await page.locator('input[name="user"]').fill('ada-on-slack');
   await page.getByRole('button', { name: 'Allow' }).click();
   await page.getByRole('heading', { name: 'Slack authorized', level: 1 }).waitFor();
