@@ -10,6 +10,7 @@
 mod config;
 mod consent;
 pub mod oauth;
+pub mod outbound;
 mod pages;
 pub mod progressive;
 pub mod random;

@@ -38,9 +38,9 @@ use serde_json::Value;
 use url::Url;
 
 use self::call::{Caller, Endpoint};
-use self::source::Limits;
 use crate::protocol::mcp::{CallToolResult, ToolAnnotations};
 use crate::server::{App, AppDescriptor, BoxFuture, CallError, ToolCall, ToolDescriptor};
+use frontmcp_auth::outbound::{self, Limits, Reach};
 
 /// An OpenAPI spec to serve as tools: a file path or a URL, with how to reach and authorize its
 /// API. Loaded when the server is built.
@@ -172,7 +172,15 @@ impl OpenApi {
         Limits {
             timeout: self.timeout,
             max_bytes: self.max_spec_bytes,
-            allow_private_network: self.allow_private_network,
+            reach: self.reach(),
+        }
+    }
+
+    fn reach(&self) -> Reach {
+        if self.allow_private_network {
+            Reach::Private
+        } else {
+            Reach::Public
         }
     }
 
@@ -257,13 +265,13 @@ pub(crate) async fn load_all(adapters: Vec<OpenApi>) -> Result<Vec<OpenApiApp>, 
         let limits = Limits {
             timeout: adapter.timeout,
             max_bytes: adapter.max_response_bytes,
-            allow_private_network: adapter.allow_private_network,
+            reach: adapter.reach(),
         };
         let base = base_url(&adapter, document.server.as_deref(), loaded.base.as_ref())
-            .and_then(|base| source::check_url(&base, limits).map(|()| base))
+            .and_then(|base| outbound::check_url(&base, limits).map(|()| base))
             .map_err(invalid)?;
         let caller = Caller {
-            http: source::client(limits).map_err(invalid)?,
+            http: outbound::client(limits).map_err(invalid)?,
             base,
             with_token: adapter.auth.mode == AppAuthMode::Transparent,
             max_response_bytes: adapter.max_response_bytes,
