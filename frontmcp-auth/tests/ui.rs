@@ -88,6 +88,7 @@ fn login_page(dev_mode: bool) -> LoginPage {
         hidden: vec![("pending_id".into(), "pa_123".into())],
         error: None,
         username: String::new(),
+        client_host: None,
         dev_mode,
     }
 }
@@ -265,6 +266,31 @@ fn dev_banner_only_in_dev_mode() {
     let prod = DefaultUi.login(&login_page(false));
     assert!(!prod.contains("Development login"), "{prod}");
     assert!(!prod.contains(banner), "{prod}");
+}
+
+#[test]
+fn a_client_identified_by_its_document_shows_its_host_and_where_the_code_goes() {
+    let mut login = login_page(false);
+    login.client_host = Some("app.example.com".into());
+    assert!(
+        DefaultUi
+            .login(&login)
+            .contains("<strong>MyApp</strong> <span class=\"host\">(app.example.com)</span>")
+    );
+    let mut consent = seed_consent_page();
+    consent.client_host = Some("app.example.com".into());
+    consent.redirect_host = Some("127.0.0.1".into());
+    let html = DefaultUi.consent(&consent);
+    assert!(
+        html.contains(
+            "<strong>MyApp</strong> <span class=\"host\">(app.example.com)</span> requests access"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("You will return to <strong>127.0.0.1</strong>."),
+        "{html}"
+    );
 }
 
 #[test]

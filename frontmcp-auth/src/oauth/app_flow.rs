@@ -127,6 +127,7 @@ impl AuthServer {
             user: None,
             apps: [(app.id.clone(), status)].into_iter().collect(),
             selected: None,
+            client_host: None,
         };
         let pending_id = random::token();
         let remembered = self

@@ -70,6 +70,7 @@ impl AuthServer {
             user: None,
             apps: Default::default(),
             selected: None,
+            client_host: None,
         };
         self.sign_in_page(&pending, &csrf).await
     }

@@ -7,8 +7,9 @@ use bytes::Bytes;
 use http::header;
 use http::{Request, Response, StatusCode};
 
-use super::clients::redirect_matches;
+use super::clients::{ClientError, redirect_matches};
 use super::login::LoginAttempt;
+use super::metadata_document::client_host;
 use super::records::{ClientRecord, CodeRecord, Flow, PendingRecord, SessionRecord};
 use super::{AuthServer, MAX_BODY_BYTES, respond};
 use crate::consent::{AppStatus, ConsentAction, ConsentGroupBy, ConsentSelection, ConsentState};
@@ -152,11 +153,18 @@ impl AuthServer {
                 "An app is authorized for your session from the link its tool gave you, which carries a ticket. Call the tool again to get one.",
             );
         }
-        self.client_request(&params, standalone.as_deref()).await
+        let ip = self.client_ip(req.extensions(), req.headers());
+        self.client_request(&params, standalone.as_deref(), ip)
+            .await
     }
 
     /// A client's authorization request: checks it, then shows the login form.
-    async fn client_request(&self, params: &Params, standalone: Option<&str>) -> Response<Bytes> {
+    async fn client_request(
+        &self,
+        params: &Params,
+        standalone: Option<&str>,
+        ip: Option<std::net::IpAddr>,
+    ) -> Response<Bytes> {
         let client_id = match params.one("client_id") {
             Ok(Some(id)) => id,
             _ => {
@@ -167,16 +175,23 @@ impl AuthServer {
                 );
             }
         };
-        let client: ClientRecord = match self.client(client_id).await {
-            Ok(Some(client)) => client,
-            Ok(None) => {
+        let client: ClientRecord = match self.client(client_id, ip).await {
+            Ok(client) => client,
+            Err(ClientError::Unknown) => {
                 return self.error_page(
                     StatusCode::BAD_REQUEST,
                     "Unknown client",
                     "This application is not registered with the server.",
                 );
             }
-            Err(e) => return self.unavailable(&e),
+            Err(ClientError::Document(e)) => {
+                return self.error_page(
+                    StatusCode::BAD_REQUEST,
+                    "Unknown client",
+                    &format!("This application cannot be identified: {e}."),
+                );
+            }
+            Err(ClientError::Store(e)) => return self.unavailable(&e),
         };
         let redirect_uri = match params.one("redirect_uri") {
             Ok(Some(uri))
@@ -306,6 +321,7 @@ impl AuthServer {
             user: None,
             apps,
             selected: None,
+            client_host: client_host(&client.client_id),
         };
         self.sign_in_page(&pending, &csrf).await
     }
@@ -669,6 +685,7 @@ impl AuthServer {
             hidden: vec![("pending".into(), pending_id.into())],
             error,
             username: username.to_owned(),
+            client_host: pending.client_host.clone(),
             dev_mode: self.inner.login.is_development(),
         };
         respond::html(StatusCode::OK, self.inner.ui.login(&page))
@@ -725,6 +742,13 @@ impl AuthServer {
             single_app: request.is_some(),
             request,
             notice,
+            client_host: pending.client_host.clone(),
+            redirect_host: match &pending.flow {
+                Flow::Client { redirect_uri, .. } => url::Url::parse(redirect_uri)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_owned)),
+                _ => None,
+            },
         };
         respond::html(StatusCode::OK, self.inner.ui.consent(&page))
     }

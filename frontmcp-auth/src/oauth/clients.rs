@@ -1,20 +1,45 @@
 //! OAuth clients: finding one (a registration, renewed by each use), what a redirect URI may be,
 //! and when a requested one matches a registered one.
 
+use std::net::IpAddr;
+
 use super::AuthServer;
+use super::metadata_document::{MetadataError, is_document_url};
 use super::records::ClientRecord;
 use crate::store::{Namespace, StoreError, StoreExt};
 
+/// Why no client could be found for a client ID.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ClientError {
+    /// No registration has this ID.
+    #[error("no client is registered with this ID")]
+    Unknown,
+    /// The ID is a metadata document URL, and the document cannot be used.
+    #[error(transparent)]
+    Document(#[from] MetadataError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 impl AuthServer {
-    /// The client `client_id`. A registration's life is extended by each use, so only unused
-    /// ones expire.
-    pub(crate) async fn client(&self, client_id: &str) -> Result<Option<ClientRecord>, StoreError> {
+    /// The client `client_id`: described by its metadata document when the ID is a URL (from a
+    /// request by `ip`, which fetching counts against), else registered. A registration's life is
+    /// extended by each use, so only unused ones expire.
+    pub(crate) async fn client(
+        &self,
+        client_id: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<ClientRecord, ClientError> {
+        if is_document_url(client_id) {
+            return Ok(self.metadata_client(client_id, ip).await?);
+        }
         let store = &self.inner.store;
         let Some(client) = store
             .get_record::<ClientRecord>(Namespace::Client, client_id)
             .await?
         else {
-            return Ok(None);
+            return Err(ClientError::Unknown);
         };
         let policy = &self.inner.config.registration;
         let renewed = async {
@@ -33,7 +58,7 @@ impl AuthServer {
         if let Err(e) = renewed.await {
             tracing::warn!(error = %e, "a client registration was not renewed");
         }
-        Ok(Some(client))
+        Ok(client)
     }
 }
 

@@ -14,6 +14,7 @@ mod cookies;
 mod limits;
 mod login;
 mod metadata;
+mod metadata_document;
 mod records;
 mod register;
 mod respond;
@@ -30,6 +31,7 @@ use tokio::sync::{OnceCell, broadcast};
 pub use bearer::Challenge;
 pub use limits::{PeerAddr, Rate, RateLimits, RegistrationPolicy};
 pub use login::{Authenticator, DevLogin, LoginAttempt, LoginError};
+pub use metadata_document::ClientMetadataPolicy;
 
 use crate::consent::ConsentToolItem;
 use crate::progressive::{AuthEvent, UpstreamApp};
@@ -122,6 +124,8 @@ pub struct AuthConfig {
     pub rate_limits: RateLimits,
     /// How dynamic client registration is bounded.
     pub registration: RegistrationPolicy,
+    /// Whether clients may be identified by a metadata document at an `https://` client ID.
+    pub client_metadata: ClientMetadataPolicy,
     /// Reverse proxies whose `X-Forwarded-For` names the client (for the rate limits); requests
     /// from any other address are counted by that address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -149,6 +153,7 @@ impl AuthConfig {
             upstream_timeout: Duration::from_secs(10),
             rate_limits: RateLimits::default(),
             registration: RegistrationPolicy::default(),
+            client_metadata: ClientMetadataPolicy::default(),
             trusted_proxies: Vec::new(),
         }
     }
@@ -195,6 +200,8 @@ pub(crate) struct Inner {
     /// This process among those sharing the store.
     pub(crate) origin: String,
     pub(crate) verified: bearer::VerifiedTokens,
+    /// Clients' metadata documents, as fetched.
+    pub(crate) documents: metadata_document::MetadataDocuments,
 }
 
 impl std::fmt::Debug for AuthServer {
@@ -238,6 +245,7 @@ impl AuthServer {
             .map(|a| (a.id.clone(), OnceCell::new()))
             .collect();
         let upstream = UpstreamClient::new(config.upstream_timeout);
+        let documents = metadata_document::MetadataDocuments::new(config.client_metadata);
         let server = Self {
             inner: Arc::new(Inner {
                 config,
@@ -252,6 +260,7 @@ impl AuthServer {
                 events: broadcast::channel(EVENT_CAPACITY).0,
                 origin: crate::random::token(),
                 verified: bearer::VerifiedTokens::default(),
+                documents,
             }),
         };
         server.relay_remote_events();

@@ -89,6 +89,9 @@ pub(crate) struct PendingRecord {
     /// tools start checked).
     #[serde(default)]
     pub(crate) selected: Option<Vec<String>>,
+    /// The host a client identified by its metadata document is at, shown beside its name.
+    #[serde(default)]
+    pub(crate) client_host: Option<String>,
 }
 
 /// The kinds of sign-in.

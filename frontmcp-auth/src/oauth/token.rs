@@ -10,6 +10,7 @@ use http::{Request, Response, StatusCode};
 use serde_json::json;
 
 use super::authorize::Params;
+use super::clients::ClientError;
 use super::records::{ClientRecord, CodeRecord, RefreshRecord, SessionRecord};
 use super::{AuthServer, MAX_BODY_BYTES, respond};
 use crate::consent::AppStatus;
@@ -82,7 +83,7 @@ impl AuthServer {
             ));
         }
         let form = Params::parse(req.body());
-        let client = self.authenticate_client(req.headers(), &form).await?;
+        let client = self.authenticate_client(req.headers(), &form, ip).await?;
         self.limit_name("token-client", &client.client_id, limits.token_per_client)
             .await
             .map_err(respond::too_many_requests)?;
@@ -94,6 +95,7 @@ impl AuthServer {
         &self,
         headers: &HeaderMap,
         form: &Params,
+        ip: Option<std::net::IpAddr>,
     ) -> Result<ClientRecord, Response<Bytes>> {
         let invalid = || {
             respond::oauth_error(
@@ -126,10 +128,14 @@ impl AuthServer {
             (None, Ok(Some(id)), Ok(secret)) => (id.to_owned(), secret.map(str::to_owned)),
             _ => return Err(invalid()),
         };
-        let client = match self.client(&client_id).await {
-            Ok(Some(client)) => client,
-            Ok(None) => return Err(invalid()),
-            Err(e) => return Err(unavailable(&e)),
+        let client = match self.client(&client_id, ip).await {
+            Ok(client) => client,
+            Err(ClientError::Unknown) => return Err(invalid()),
+            Err(ClientError::Document(e)) => {
+                tracing::warn!(error = %e, "a client's metadata document refused at the token endpoint");
+                return Err(invalid());
+            }
+            Err(ClientError::Store(e)) => return Err(unavailable(&e)),
         };
         match (&client.secret_hash, secret) {
             (None, _) => Ok(client),

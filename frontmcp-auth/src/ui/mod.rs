@@ -53,6 +53,9 @@ pub struct LoginPage {
     pub error: Option<String>,
     /// The user name of the previous attempt, kept in its field.
     pub username: String,
+    /// Where the client is, for a client identified by its metadata document (the host of its
+    /// `https://` client ID), shown beside its name.
+    pub client_host: Option<String>,
     /// Shows the development-login warning: any user name is accepted.
     pub dev_mode: bool,
 }
@@ -101,6 +104,11 @@ pub struct ConsentPage {
     pub request: Option<AppRequest>,
     /// A problem with the last step, shown above the cards (e.g. the app's provider refused).
     pub notice: Option<String>,
+    /// Where the client is, for a client identified by its metadata document, shown beside its
+    /// name.
+    pub client_host: Option<String>,
+    /// The host the browser returns to with the code, shown so the user sees where access goes.
+    pub redirect_host: Option<String>,
 }
 
 /// Why one app is asked for, from the link a tool gave: the tool, and the permissions it needs.

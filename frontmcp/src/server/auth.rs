@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::net::IpAddr;
 
 use frontmcp_auth::oauth::{
-    AuthApp, AuthConfig, AuthServer, Authenticator, DevLogin, RateLimits, RegistrationPolicy,
+    AuthApp, AuthConfig, AuthServer, Authenticator, ClientMetadataPolicy, DevLogin, RateLimits,
+    RegistrationPolicy,
 };
 use frontmcp_auth::progressive::UpstreamApp;
 use frontmcp_auth::store::{MemoryStore, RedisStore, Store};
@@ -37,6 +38,7 @@ pub(crate) struct AuthParts {
     pub(crate) upstream_timeout: Option<std::time::Duration>,
     pub(crate) rate_limits: Option<RateLimits>,
     pub(crate) registration: Option<RegistrationPolicy>,
+    pub(crate) client_metadata: Option<ClientMetadataPolicy>,
     pub(crate) trusted_proxies: Option<Vec<IpAddr>>,
     /// Where configuration variables are read.
     pub(crate) env: Environment,
@@ -84,6 +86,9 @@ pub(crate) async fn start(
     if let Some(policy) = parts.registration.take() {
         config.registration = policy;
     }
+    if let Some(policy) = parts.client_metadata.take() {
+        config.client_metadata = policy;
+    }
     if let Some(proxies) = parts.trusted_proxies.take() {
         config.trusted_proxies = proxies;
     }
@@ -130,7 +135,8 @@ pub(crate) async fn start(
 
 /// The limits the environment sets, over the builder's: `FRONTMCP_RATE_LIMITS` (`off`),
 /// `FRONTMCP_CLIENT_TTL` (`30d`, `12h`...), `FRONTMCP_MAX_CLIENTS`, `FRONTMCP_REGISTRATION_TOKEN`,
-/// `FRONTMCP_REDIRECT_HOSTS` and `FRONTMCP_TRUSTED_PROXIES` (comma-separated).
+/// `FRONTMCP_REDIRECT_HOSTS` and `FRONTMCP_TRUSTED_PROXIES` (comma-separated),
+/// `FRONTMCP_CLIENT_METADATA` (`off`) and `FRONTMCP_CLIENT_METADATA_ALLOW_LOOPBACK` (`true`).
 fn limits_from_env(config: &mut AuthConfig, env: &Environment) -> Result<(), Error> {
     let bad = |var: &'static str, message: String| Error::Env {
         var: var.into(),
@@ -144,15 +150,27 @@ fn limits_from_env(config: &mut AuthConfig, env: &Environment) -> Result<(), Err
             .map(str::to_owned)
             .collect()
     };
-    match env.get("FRONTMCP_RATE_LIMITS").as_deref().map(str::trim) {
-        None | Some("on") => {}
-        Some("off") => config.rate_limits = RateLimits::off(),
-        Some(other) => {
-            return Err(bad(
-                "FRONTMCP_RATE_LIMITS",
-                format!("`{other}` is neither `on` nor `off`"),
-            ));
+    let switch = |var: &'static str| -> Result<Option<bool>, Error> {
+        match env.get(var).as_deref().map(str::trim) {
+            None => Ok(None),
+            Some("on" | "true" | "1") => Ok(Some(true)),
+            Some("off" | "false" | "0") => Ok(Some(false)),
+            Some(other) => Err(bad(var, format!("`{other}` is neither `on` nor `off`"))),
         }
+    };
+    if switch("FRONTMCP_RATE_LIMITS")? == Some(false) {
+        config.rate_limits = RateLimits::off();
+    }
+    if let Some(enabled) = switch("FRONTMCP_CLIENT_METADATA")? {
+        config.client_metadata.enabled = enabled;
+    }
+    if let Some(allow) = switch("FRONTMCP_CLIENT_METADATA_ALLOW_LOOPBACK")? {
+        if allow {
+            tracing::warn!(
+                "FRONTMCP_CLIENT_METADATA_ALLOW_LOOPBACK: client metadata documents are fetched from this machine too (DEVELOPMENT ONLY)"
+            );
+        }
+        config.client_metadata.allow_loopback = allow;
     }
     let policy = &mut config.registration;
     if let Some(ttl) = env.get("FRONTMCP_CLIENT_TTL") {

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use frontmcp_auth::oauth::{Authenticator, RateLimits, RegistrationPolicy};
+use frontmcp_auth::oauth::{Authenticator, ClientMetadataPolicy, RateLimits, RegistrationPolicy};
 use frontmcp_auth::store::Store;
 use frontmcp_auth::tokens::TokenSigner;
 use frontmcp_auth::ui::ConsentUi;
@@ -239,6 +239,14 @@ impl ServerBuilder {
     /// `FRONTMCP_REDIRECT_HOSTS` variables still win).
     pub fn registration(mut self, policy: RegistrationPolicy) -> Self {
         self.auth_parts.registration = Some(policy);
+        self
+    }
+
+    /// Whether clients may be identified by a metadata document at an `https://` client ID, and,
+    /// in development, on this machine (`FRONTMCP_CLIENT_METADATA` and
+    /// `FRONTMCP_CLIENT_METADATA_ALLOW_LOOPBACK` still win).
+    pub fn client_metadata(mut self, policy: ClientMetadataPolicy) -> Self {
+        self.auth_parts.client_metadata = Some(policy);
         self
     }
 
