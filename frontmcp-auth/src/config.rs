@@ -78,6 +78,9 @@ pub struct ServerAuth {
     pub session_mode: SessionMode,
     /// Where tokens and sessions are stored.
     pub token_storage: TokenStorage,
+    /// With [`ServerAuthType::Remote`]: the OpenID provider users sign in at (its discovery
+    /// document gives the endpoints; `scopes` are asked beside `openid`).
+    pub remote: Option<RemoteProvider>,
 }
 
 /// How an app obtains the credentials its tools need (`auth(mode = ...)` on `#[app]`).
@@ -146,6 +149,14 @@ pub enum ConfigError {
         /// The app.
         app: String,
     },
+    /// `type = "remote"` without the provider users sign in at.
+    #[error(
+        "auth(type = \"remote\") signs users in at an OpenID provider: give remote(provider = ..., client_id = ...)"
+    )]
+    RemoteWithoutProvider,
+    /// `remote(...)` on a server that signs users in itself.
+    #[error("auth(remote(...)) names the OpenID provider of auth(type = \"remote\")")]
+    ProviderWithoutRemote,
     /// A remote provider URL that is not an absolute http(s) URL.
     #[error(
         "app `{app}`: provider `{provider}` must be an absolute https:// URL (http:// only for loopback)"
@@ -163,6 +174,19 @@ impl ServerAuth {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.consent.enabled && self.mode != ServerAuthMode::Orchestrated {
             return Err(ConfigError::ConsentWithoutOrchestration);
+        }
+        match (self.kind, &self.remote) {
+            (ServerAuthType::Remote, None) => return Err(ConfigError::RemoteWithoutProvider),
+            (ServerAuthType::Local, Some(_)) => return Err(ConfigError::ProviderWithoutRemote),
+            (ServerAuthType::Remote, Some(remote))
+                if !is_acceptable_provider_url(&remote.provider) =>
+            {
+                return Err(ConfigError::BadProviderUrl {
+                    app: "the identity provider".into(),
+                    provider: remote.provider.to_string(),
+                });
+            }
+            _ => {}
         }
         Ok(())
     }

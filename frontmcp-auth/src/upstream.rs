@@ -1,5 +1,6 @@
-//! The server as an OAuth client of each app's upstream provider (Slack, GitHub, a CRM's IdP...):
-//! endpoint discovery, authorization URLs with PKCE, code exchange and refresh.
+//! The server as an OAuth client of each app's upstream provider (Slack, GitHub, a CRM's IdP...)
+//! and of the OpenID provider users sign in at: endpoint discovery, authorization URLs with PKCE,
+//! code exchange and refresh, and the provider's signing keys.
 //!
 //! Every request has a timeout and a bounded response, and failures are classified so callers can
 //! tell "ask the user again" (the grant is gone) from "try again later" (the provider is down).
@@ -32,6 +33,9 @@ pub struct ProviderEndpoints {
     /// it is refused.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// Where its ID token signing keys are (OpenID Connect), if it says.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
 }
 
 /// The server's credentials at a provider.
@@ -72,6 +76,9 @@ pub struct UpstreamTokens {
     /// The granted scopes, space-separated (some providers use commas).
     #[serde(default)]
     pub scope: Option<String>,
+    /// The ID token, from an OpenID provider.
+    #[serde(default)]
+    pub id_token: Option<String>,
 }
 
 impl std::fmt::Debug for UpstreamTokens {
@@ -80,6 +87,7 @@ impl std::fmt::Debug for UpstreamTokens {
             .field("token_type", &self.token_type)
             .field("expires_in", &self.expires_in)
             .field("scope", &self.scope)
+            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
             .finish_non_exhaustive()
     }
 }
@@ -195,8 +203,8 @@ impl UpstreamClient {
         })
     }
 
-    /// The URL to send the user to, with PKCE S256; also returns the verifier to keep for the
-    /// code exchange.
+    /// The URL to send the user to, with PKCE S256 (and the OpenID Connect `nonce`, when given);
+    /// also returns the verifier to keep for the code exchange.
     pub fn authorization_url(
         &self,
         endpoints: &ProviderEndpoints,
@@ -204,6 +212,7 @@ impl UpstreamClient {
         redirect_uri: &str,
         scopes: &[String],
         state: &str,
+        nonce: Option<&str>,
     ) -> (String, String) {
         let verifier = random::token();
         let challenge = random::digest(verifier.as_bytes());
@@ -217,7 +226,21 @@ impl UpstreamClient {
             .append_pair("state", state)
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256");
+        if let Some(nonce) = nonce {
+            url.query_pairs_mut().append_pair("nonce", nonce);
+        }
         (url.into(), verifier)
+    }
+
+    /// The provider's signing keys (its JWKS).
+    pub async fn signing_keys(
+        &self,
+        endpoints: &ProviderEndpoints,
+    ) -> Result<jsonwebtoken::jwk::JwkSet, UpstreamError> {
+        let url = endpoints.jwks_uri.as_deref().ok_or_else(|| {
+            UpstreamError::InvalidResponse("the provider's metadata names no jwks_uri".into())
+        })?;
+        self.get_json(url).await
     }
 
     /// Exchanges an authorization code.

@@ -31,7 +31,7 @@ async fn authorize(
     scopes: &[String],
 ) -> (String, String) {
     let (url, verifier) =
-        client.authorization_url(endpoints, &credentials(), REDIRECT, scopes, "st4te");
+        client.authorization_url(endpoints, &credentials(), REDIRECT, scopes, "st4te", None);
     assert!(url.contains("code_challenge_method=S256") && url.contains("state=st4te"));
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

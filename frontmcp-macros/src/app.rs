@@ -40,7 +40,7 @@ pub(crate) enum AppMode {
 }
 
 #[derive(Debug, FromMeta)]
-struct RemoteArgs {
+pub(crate) struct RemoteArgs {
     provider: LitStr,
     #[darling(default)]
     scopes: StrList,
@@ -51,9 +51,9 @@ struct RemoteArgs {
     #[darling(default)]
     client_secret_env: Option<LitStr>,
     #[darling(default)]
-    authorization_endpoint: Option<LitStr>,
+    pub(crate) authorization_endpoint: Option<LitStr>,
     #[darling(default)]
-    token_endpoint: Option<LitStr>,
+    pub(crate) token_endpoint: Option<LitStr>,
 }
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -293,47 +293,52 @@ pub(crate) fn validate_app_auth(
         }
         (AppMode::Inherit, None) => None,
         (AppMode::Transparent, Some(remote)) => {
-            for url in [
-                Some(&remote.provider),
-                remote.authorization_endpoint.as_ref(),
-                remote.token_endpoint.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                if !frontmcp_auth::is_acceptable_provider_url(&url.value()) {
-                    errors.push(error_at(
-                        url,
-                        "expected an absolute https:// URL (http:// only for localhost)",
-                    ));
-                }
-            }
-            for env in [&remote.client_id_env, &remote.client_secret_env]
-                .into_iter()
-                .flatten()
-            {
-                let v = env.value();
-                let valid = !v.is_empty()
-                    && !v.starts_with(|c: char| c.is_ascii_digit())
-                    && v.bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-                if !valid {
-                    errors.push(error_at(
-                        env,
-                        "an environment variable name is made of A-Z, 0-9 and `_`",
-                    ));
-                }
-            }
-            if let (Some(_), Some(env)) = (&remote.client_id, &remote.client_id_env) {
-                errors.push(error_at(
-                    env,
-                    "give `client_id` or `client_id_env`, not both",
-                ));
-            }
-            check_scopes(&remote.scopes, errors);
+            check_remote(remote, errors);
             Some(remote.scopes.0.iter().map(LitStr::value).collect())
         }
     }
+}
+
+/// Checks a `remote(...)`: URLs, environment variable names, one client ID, scope names.
+pub(crate) fn check_remote(remote: &RemoteArgs, errors: &mut darling::error::Accumulator) {
+    for url in [
+        Some(&remote.provider),
+        remote.authorization_endpoint.as_ref(),
+        remote.token_endpoint.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !frontmcp_auth::is_acceptable_provider_url(&url.value()) {
+            errors.push(error_at(
+                url,
+                "expected an absolute https:// URL (http:// only for localhost)",
+            ));
+        }
+    }
+    for env in [&remote.client_id_env, &remote.client_secret_env]
+        .into_iter()
+        .flatten()
+    {
+        let v = env.value();
+        let valid = !v.is_empty()
+            && !v.starts_with(|c: char| c.is_ascii_digit())
+            && v.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            errors.push(error_at(
+                env,
+                "an environment variable name is made of A-Z, 0-9 and `_`",
+            ));
+        }
+    }
+    if let (Some(_), Some(env)) = (&remote.client_id, &remote.client_id_env) {
+        errors.push(error_at(
+            env,
+            "give `client_id` or `client_id_env`, not both",
+        ));
+    }
+    check_scopes(&remote.scopes, errors);
 }
 
 pub(crate) fn auth_tokens(auth: &AppAuthArgs) -> TokenStream {
@@ -341,7 +346,13 @@ pub(crate) fn auth_tokens(auth: &AppAuthArgs) -> TokenStream {
         AppMode::Transparent => quote!(::frontmcp::__private::AppAuthMode::Transparent),
         AppMode::Inherit => quote!(::frontmcp::__private::AppAuthMode::Inherit),
     };
-    let remote = match &auth.remote {
+    let remote = remote_tokens(auth.remote.as_deref());
+    quote!(::frontmcp::__private::AppAuth { mode: #mode, remote: #remote })
+}
+
+/// The `Option<RemoteProvider>` of a `remote(...)`.
+pub(crate) fn remote_tokens(remote: Option<&RemoteArgs>) -> TokenStream {
+    match remote {
         None => quote!(::frontmcp::__private::None),
         Some(r) => {
             let provider = &r.provider;
@@ -363,6 +374,5 @@ pub(crate) fn auth_tokens(auth: &AppAuthArgs) -> TokenStream {
                 })
             }
         }
-    };
-    quote!(::frontmcp::__private::AppAuth { mode: #mode, remote: #remote })
+    }
 }

@@ -74,6 +74,8 @@ struct ServerAuthArgs {
     session_mode: Option<SpannedValue<SessionModeArg>>,
     #[darling(default)]
     token_storage: Option<SpannedValue<StorageArgs>>,
+    #[darling(default)]
+    remote: Option<SpannedValue<crate::app::RemoteArgs>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromMeta)]
@@ -330,6 +332,31 @@ fn auth_tokens(auth: &ServerAuthArgs, errors: &mut darling::error::Accumulator) 
             ));
         }
     }
+    let remote_kind = auth.kind.as_deref() == Some(&AuthType::Remote);
+    match &auth.remote {
+        None if remote_kind => errors.push(error_at_span(
+            auth.kind.as_ref().map_or(auth.mode.span(), SpannedValue::span),
+            "`type = \"remote\"` signs users in at an OpenID provider: add `remote(provider = \"https://...\", client_id_env = \"...\")`",
+        )),
+        Some(remote) if !remote_kind => errors.push(error_at_span(
+            remote.span(),
+            "`remote(...)` names the OpenID provider of `type = \"remote\"`",
+        )),
+        Some(remote) => {
+            crate::app::check_remote(remote, errors);
+            for endpoint in [&remote.authorization_endpoint, &remote.token_endpoint]
+                .into_iter()
+                .flatten()
+            {
+                errors.push(error_at(
+                    endpoint,
+                    "the identity provider's endpoints and keys come from its discovery document: give only `provider`",
+                ));
+            }
+        }
+        None => {}
+    }
+    let remote = crate::app::remote_tokens(auth.remote.as_deref());
     let mode = match *auth.mode {
         ServerMode::Public => quote!(Public),
         ServerMode::Orchestrated => quote!(Orchestrated),
@@ -355,6 +382,7 @@ fn auth_tokens(auth: &ServerAuthArgs, errors: &mut darling::error::Accumulator) 
             consent: ::frontmcp::__private::ConsentConfig { enabled: #enabled },
             session_mode: ::frontmcp::__private::SessionMode::#session_mode,
             token_storage: #storage,
+            remote: #remote,
         }
     }
 }

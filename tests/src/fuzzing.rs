@@ -146,6 +146,7 @@ impl Harness {
                 revocation_endpoint: None,
                 code_challenge_methods_supported: vec!["S256".into()],
                 authorization_response_iss_parameter_supported: false,
+                jwks_uri: None,
             }),
         });
         config.apps.push(app);

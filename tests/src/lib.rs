@@ -19,6 +19,7 @@ pub mod oauth;
 pub mod own_redis;
 pub mod progressive;
 pub mod stores;
+pub mod tools;
 
 /// A server builder that reads no variable from the process environment: a developer's exported
 /// `REDIS_URL` or `FRONTMCP_*` must not change what a test tests. Tests that want a variable give

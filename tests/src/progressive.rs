@@ -234,7 +234,8 @@ impl Suite {
     }
 }
 
-/// A browser: keeps the server's cookies and sends them back; follows nothing by itself.
+/// A browser: keeps each site's cookies (by origin) and sends them back; follows nothing by
+/// itself.
 #[derive(Debug)]
 pub struct UserAgent {
     http: Http,
@@ -242,7 +243,15 @@ pub struct UserAgent {
     /// The server's public URL when it differs from where it listens (`FRONTMCP_ISSUER` of
     /// processes behind one address): links to it go to `root`.
     public: Option<String>,
-    cookies: Mutex<BTreeMap<String, String>>,
+    /// Cookies by origin, then name.
+    cookies: Mutex<BTreeMap<String, BTreeMap<String, String>>>,
+}
+
+/// `scheme://host:port` of an absolute URL.
+fn origin_of(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
 }
 
 /// How the user decides on the consent screen.
@@ -272,36 +281,39 @@ impl UserAgent {
         self
     }
 
-    fn cookie_header(&self) -> String {
+    fn cookie_header(&self, origin: &str) -> String {
         self.cookies
             .lock()
             .unwrap()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+            .get(origin)
+            .map(|jar| {
+                jar.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default()
     }
 
-    /// Whether the browser holds a cookie whose name starts with `prefix`.
+    /// Runs `f` on the server's own cookies.
+    fn server_jar<T>(&self, f: impl FnOnce(&mut BTreeMap<String, String>) -> T) -> T {
+        let origin = origin_of(&self.root);
+        f(self.cookies.lock().unwrap().entry(origin).or_default())
+    }
+
+    /// Whether the browser holds a cookie of the server whose name starts with `prefix`.
     pub fn has_cookie(&self, prefix: &str) -> bool {
-        self.cookies
-            .lock()
-            .unwrap()
-            .keys()
-            .any(|k| k.starts_with(prefix))
+        self.server_jar(|jar| jar.keys().any(|k| k.starts_with(prefix)))
     }
 
-    /// The values of every cookie the browser holds.
+    /// The values of every cookie the browser holds for the server.
     pub fn cookie_values(&self) -> Vec<String> {
-        self.cookies.lock().unwrap().values().cloned().collect()
+        self.server_jar(|jar| jar.values().cloned().collect())
     }
 
-    /// Forgets every cookie whose name starts with `prefix`.
+    /// Forgets every cookie of the server whose name starts with `prefix`.
     pub fn forget_cookies(&self, prefix: &str) {
-        self.cookies
-            .lock()
-            .unwrap()
-            .retain(|k, _| !k.starts_with(prefix));
+        self.server_jar(|jar| jar.retain(|k, _| !k.starts_with(prefix)));
     }
 
     /// A request to an absolute URL; the server's cookies go only to the server.
@@ -319,23 +331,30 @@ impl UserAgent {
             _ => url.to_owned(),
         };
         let url = url.as_str();
-        let cookie = self.cookie_header();
+        let origin = origin_of(url);
+        let cookie = self.cookie_header(&origin);
         let mut headers = Vec::new();
-        if url.starts_with(&self.root) && !cookie.is_empty() {
+        if !cookie.is_empty() {
             headers.push(("cookie", cookie.as_str()));
         }
         if let Some(content_type) = content_type {
             headers.push(("content-type", content_type));
         }
         let reply = self.http.fetch(method, url, &headers, body).await;
-        if url.starts_with(&self.root) {
-            let mut jar = self.cookies.lock().unwrap();
-            for set in reply.headers.get_all("set-cookie") {
-                let pair = set.to_str().unwrap().split(';').next().unwrap();
-                let (name, value) = pair.split_once('=').unwrap();
+        let mut jars = self.cookies.lock().unwrap();
+        let jar = jars.entry(origin).or_default();
+        for set in reply.headers.get_all("set-cookie") {
+            let attributes = set.to_str().unwrap();
+            let pair = attributes.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            // A cookie set to expire now is deleted.
+            if value.is_empty() || attributes.contains("Max-Age=0") {
+                jar.remove(name);
+            } else {
                 jar.insert(name.to_owned(), value.to_owned());
             }
         }
+        drop(jars);
         reply
     }
 

@@ -7,68 +7,29 @@
 //! exercised separately by `auth.test.mjs`. Outside CI a missing Node.js or Python skips a client
 //! with a loud notice; in CI (`CI` set) it fails.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
+use frontmcp_tests::tools::{self, available, run, venv_python};
 use frontmcp_tests::{ExampleServer, repo_root};
 
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
-}
-
-/// Whether `program` runs; when it does not, fails in CI and skips loudly elsewhere.
-fn available(program: &str, what: &str) -> bool {
-    let ok = Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            !in_ci(),
-            "{program} is required in CI for the {what} interop test"
-        );
-        eprintln!(
-            "\n!!!!! SKIPPING the {what} interop test: `{program}` is not installed (this would fail in CI) !!!!!\n"
-        );
-    }
-    ok
-}
-
-fn run(cmd: &mut Command, what: &str) {
-    eprintln!("running {cmd:?}");
-    let status = cmd
-        .status()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(status.success(), "{what} failed ({status})");
-}
-
-/// The Node package of the TypeScript and browser tests, installed once (`npm ci`) even when
-/// both tests start at the same time; `None` when Node.js is missing outside CI.
+/// The Node package of the TypeScript and browser tests, installed once even when both tests
+/// start at the same time; `None` when Node.js is missing outside CI.
 fn node_package(what: &str) -> Option<PathBuf> {
-    static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
-    if !available("node", what) || !available("npm", what) {
+    static INSTALLED: OnceLock<Option<PathBuf>> = OnceLock::new();
+    if !available("node", what) {
         return None;
     }
-    Some(
-        INSTALLED
-            .get_or_init(|| {
-                let dir = repo_root().join("tests/interop/ts");
-                let complete = ["@modelcontextprotocol/sdk", "playwright-core"]
-                    .iter()
-                    .all(|module| dir.join("node_modules").join(module).exists());
-                if !complete {
-                    run(
-                        Command::new("npm")
-                            .args(["ci", "--no-audit", "--no-fund"])
-                            .current_dir(&dir),
-                        "npm ci",
-                    );
-                }
-                dir
-            })
-            .clone(),
-    )
+    INSTALLED
+        .get_or_init(|| {
+            tools::node_package(
+                "ts",
+                &["@modelcontextprotocol/sdk", "playwright-core"],
+                what,
+            )
+        })
+        .clone()
 }
 
 #[test]
@@ -136,36 +97,6 @@ fn python_sdk_client() {
             .current_dir(&dir),
         "the Python SDK client",
     );
-}
-
-/// The venv's interpreter, creating the venv from `requirements.txt` when it is missing or stale.
-fn venv_python(dir: &Path) -> PathBuf {
-    let venv = dir.join(".venv");
-    let python = venv.join("bin/python");
-    let stamp = venv.join("requirements.installed");
-    let wanted = std::fs::read_to_string(dir.join("requirements.txt")).expect("requirements.txt");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-        run(
-            Command::new("python3").args(["-m", "venv"]).arg(&venv),
-            "python3 -m venv",
-        );
-        run(
-            Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                    "requirements.txt",
-                ])
-                .current_dir(dir),
-            "pip install",
-        );
-        std::fs::write(&stamp, wanted).expect("stamp written");
-    }
-    python
 }
 
 /// Headless Chromium (Debian's, driven by playwright-core) through the login and consent pages.

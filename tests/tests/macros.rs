@@ -260,3 +260,52 @@ async fn openapi_adapters_from_the_macro() {
         .collect();
     assert_eq!(names, ["pets:export"]);
 }
+
+#[front_mcp(
+    info(name = "federated", version = "1.0.0"),
+    apps(GitHubApp),
+    auth(
+        mode = "orchestrated",
+        r#type = "remote",
+        remote(
+            provider = "https://idp.example.com",
+            client_id_env = "IDP_CLIENT_ID",
+            client_secret_env = "IDP_CLIENT_SECRET",
+            scopes("email", "profile")
+        )
+    )
+)]
+struct Federated;
+
+#[test]
+fn a_server_signing_users_in_at_an_openid_provider() {
+    let builder = Federated::builder();
+    let auth = builder.auth_config();
+    assert_eq!(auth.kind, ServerAuthType::Remote);
+    let remote = auth.remote.as_ref().expect("the provider");
+    assert_eq!(remote.provider, "https://idp.example.com");
+    assert_eq!(remote.client_id_env.as_deref(), Some("IDP_CLIENT_ID"));
+    assert_eq!(
+        remote.client_secret_env.as_deref(),
+        Some("IDP_CLIENT_SECRET")
+    );
+    assert_eq!(remote.scopes, ["email", "profile"]);
+    assert!(builder.build().is_ok());
+}
+
+#[tokio::test]
+async fn a_missing_identity_provider_client_stops_the_start_naming_its_variable() {
+    let server = Federated::builder()
+        .environment(frontmcp::env::Environment::empty())
+        .build()
+        .unwrap();
+    let err = server
+        .bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("IDP_CLIENT_ID") && err.contains("identity provider"),
+        "{err}"
+    );
+}

@@ -138,11 +138,10 @@ impl AuthServer {
             return self.unavailable(&e);
         }
         tracing::info!(app = %app.id, remembered = pending.user.is_some(), "app authorization link opened");
-        let resp = if pending.user.is_some() {
-            self.after_sign_in(&pending_id, &pending, &csrf).await
-        } else {
-            self.login_page(&pending_id, &pending, &csrf, None, "")
-        };
+        if pending.user.is_none() {
+            return self.ask_sign_in(&pending_id, &pending, &csrf).await;
+        }
+        let resp = self.after_sign_in(&pending_id, &pending, &csrf).await;
         self.with_csrf_cookie(resp, &pending_id, &csrf)
     }
 
@@ -224,6 +223,7 @@ impl AuthServer {
             &self.callback_url(app_id),
             &scopes,
             &state,
+            None,
         );
         let record = UpstreamRecord {
             pending_id: pending_id.to_owned(),

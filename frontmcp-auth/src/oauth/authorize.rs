@@ -326,8 +326,8 @@ impl AuthServer {
         self.sign_in_page(&pending, &csrf).await
     }
 
-    /// Starts the flow `pending` (whose CSRF token is `csrf`): stores it under a new ID and
-    /// answers the login form with the flow's CSRF cookie.
+    /// Starts the flow `pending` (whose CSRF token is `csrf`): stores it under a new ID and asks
+    /// the user to sign in, with the flow's CSRF cookie.
     pub(crate) async fn sign_in_page(
         &self,
         pending: &PendingRecord,
@@ -337,11 +337,44 @@ impl AuthServer {
         if let Err(e) = self.save_pending(&pending_id, pending).await {
             return self.unavailable(&e);
         }
+        self.ask_sign_in(&pending_id, pending, csrf).await
+    }
+
+    /// Asks the user of the stored flow `pending_id` to sign in: the login form, or the
+    /// identity provider when users sign in there; with the flow's CSRF cookie.
+    pub(crate) async fn ask_sign_in(
+        &self,
+        pending_id: &str,
+        pending: &PendingRecord,
+        csrf: &str,
+    ) -> Response<Bytes> {
+        if self.signs_in_remotely() {
+            return self.to_identity_provider(pending_id, csrf).await;
+        }
         self.with_csrf_cookie(
-            self.login_page(&pending_id, pending, csrf, None, ""),
-            &pending_id,
+            self.login_page(pending_id, pending, csrf, None, ""),
+            pending_id,
             csrf,
         )
+    }
+
+    /// The user of flow `pending_id` signed in as `user` (on the login form, or at the identity
+    /// provider): remembered in the flow and by the browser, then the flow's next step.
+    pub(crate) async fn signed_in(
+        &self,
+        pending_id: &str,
+        mut pending: PendingRecord,
+        csrf: &str,
+        user: String,
+    ) -> Response<Bytes> {
+        pending.user = Some(user.clone());
+        if let Err(e) = self.save_pending(pending_id, &pending).await {
+            return self.unavailable(&e);
+        }
+        let mut resp = self.after_sign_in(pending_id, &pending, csrf).await;
+        resp.headers_mut()
+            .append(header::SET_COOKIE, self.sign_in_cookie(&user));
+        resp
     }
 
     /// Sets the flow's CSRF cookie on `resp`.
@@ -357,9 +390,16 @@ impl AuthServer {
     }
 
     pub(crate) async fn login(&self, req: Request<Bytes>) -> Response<Bytes> {
+        if self.signs_in_remotely() {
+            return self.error_page(
+                StatusCode::BAD_REQUEST,
+                "Sign in at your identity provider",
+                "This server signs users in at its identity provider, not with a password here.",
+            );
+        }
         let VerifiedForm {
             pending_id,
-            mut pending,
+            pending,
             form,
             csrf,
         } = match self.verified_form(&req).await {
@@ -420,14 +460,7 @@ impl AuthServer {
             }
         }
         tracing::info!("user signed in");
-        pending.user = Some(user.clone());
-        if let Err(e) = self.save_pending(&pending_id, &pending).await {
-            return self.unavailable(&e);
-        }
-        let mut resp = self.after_sign_in(&pending_id, &pending, &csrf).await;
-        resp.headers_mut()
-            .append(header::SET_COOKIE, self.sign_in_cookie(&user));
-        resp
+        self.signed_in(&pending_id, pending, &csrf, user).await
     }
 
     /// The step after the user is known: the consent screen, the app's provider, or the end.

@@ -11,6 +11,7 @@ mod authorize;
 mod bearer;
 mod clients;
 mod cookies;
+mod identity;
 mod limits;
 mod login;
 mod metadata;
@@ -29,6 +30,7 @@ use http::{Method, Request, Response};
 use tokio::sync::{OnceCell, broadcast};
 
 pub use bearer::Challenge;
+pub use identity::IdentityProvider;
 pub use limits::{PeerAddr, Rate, RateLimits, RegistrationPolicy};
 pub use login::{Authenticator, DevLogin, LoginAttempt, LoginError};
 pub use metadata_document::ClientMetadataPolicy;
@@ -126,6 +128,9 @@ pub struct AuthConfig {
     pub registration: RegistrationPolicy,
     /// Whether clients may be identified by a metadata document at an `https://` client ID.
     pub client_metadata: ClientMetadataPolicy,
+    /// The OpenID provider users sign in at, instead of the login form (and its
+    /// [`Authenticator`]).
+    pub identity_provider: Option<IdentityProvider>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (for the rate limits); requests
     /// from any other address are counted by that address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -154,6 +159,7 @@ impl AuthConfig {
             rate_limits: RateLimits::default(),
             registration: RegistrationPolicy::default(),
             client_metadata: ClientMetadataPolicy::default(),
+            identity_provider: None,
             trusted_proxies: Vec::new(),
         }
     }
@@ -202,6 +208,8 @@ pub(crate) struct Inner {
     pub(crate) verified: bearer::VerifiedTokens,
     /// Clients' metadata documents, as fetched.
     pub(crate) documents: metadata_document::MetadataDocuments,
+    /// The OpenID provider users sign in at, if not the login form.
+    pub(crate) identity: Option<identity::Identity>,
 }
 
 impl std::fmt::Debug for AuthServer {
@@ -246,6 +254,10 @@ impl AuthServer {
             .collect();
         let upstream = UpstreamClient::new(config.upstream_timeout);
         let documents = metadata_document::MetadataDocuments::new(config.client_metadata);
+        let identity = config
+            .identity_provider
+            .clone()
+            .map(identity::Identity::new);
         let server = Self {
             inner: Arc::new(Inner {
                 config,
@@ -261,6 +273,7 @@ impl AuthServer {
                 origin: crate::random::token(),
                 verified: bearer::VerifiedTokens::default(),
                 documents,
+                identity,
             }),
         };
         server.relay_remote_events();
@@ -320,6 +333,7 @@ impl AuthServer {
             (Method::POST, "/oauth/revoke") => self.revoke(req).await,
             (Method::GET, "/oauth/apps") => self.apps_page(req).await,
             (Method::POST, "/oauth/apps") => self.apps_action(req).await,
+            (Method::GET, identity::CALLBACK_PATH) => self.identity_callback(req).await,
             (Method::GET, p) if p.starts_with("/oauth/callback/") => {
                 let app = p["/oauth/callback/".len()..].to_owned();
                 self.callback(req, &app).await

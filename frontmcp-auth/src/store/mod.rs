@@ -62,6 +62,8 @@ pub enum Namespace {
     UserSessions,
     /// Rate limits: the state of each limited key (see [`Store::throttle`]).
     RateLimit,
+    /// Sign-ins in progress at the identity provider, by the hash of their `state`.
+    SignIn,
 }
 
 impl Namespace {
@@ -84,6 +86,7 @@ impl Namespace {
             Self::RefreshLock => "refresh-lock",
             Self::UserSessions => "user-sessions",
             Self::RateLimit => "rate",
+            Self::SignIn => "sign-in",
         }
     }
 }

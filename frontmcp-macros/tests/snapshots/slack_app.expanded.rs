@@ -112,6 +112,7 @@ impl Server {
                     url_env: ::frontmcp::__private::Cow::Borrowed("REDIS_URL"),
                     key_prefix: ::frontmcp::__private::Cow::Borrowed("frontmcp:"),
                 },
+                remote: ::frontmcp::__private::None,
             })
             .app(::frontmcp::__private::listed_app::<CrmApp>())
             .app(::frontmcp::__private::listed_app::<SlackApp>())

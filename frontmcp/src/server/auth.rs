@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::net::IpAddr;
 
 use frontmcp_auth::oauth::{
-    AuthApp, AuthConfig, AuthServer, Authenticator, ClientMetadataPolicy, DevLogin, RateLimits,
-    RegistrationPolicy,
+    AuthApp, AuthConfig, AuthServer, Authenticator, ClientMetadataPolicy, DevLogin,
+    IdentityProvider, RateLimits, RegistrationPolicy,
 };
 use frontmcp_auth::progressive::UpstreamApp;
 use frontmcp_auth::store::{MemoryStore, RedisStore, Store};
@@ -49,6 +49,10 @@ impl std::fmt::Debug for AuthParts {
         f.debug_struct("AuthParts").finish_non_exhaustive()
     }
 }
+
+/// The name the identity provider's variables are under (`FRONTMCP_SIGNIN_PROVIDER`,
+/// `_CLIENT_ID`, `_CLIENT_SECRET`), as an app's are under its ID: no app may take it.
+pub(crate) const SIGN_IN: &str = "signin";
 
 /// Builds the authorization server for `issuer`, or `None` for a public server.
 pub(crate) async fn start(
@@ -93,6 +97,7 @@ pub(crate) async fn start(
         config.trusted_proxies = proxies;
     }
     limits_from_env(&mut config, &env)?;
+    config.identity_provider = identity_provider(auth, &env)?;
     for (_, desc, _) in &registry.apps {
         let upstream = match &desc.auth.remote {
             Some(remote) if desc.auth.mode == AppAuthMode::Transparent => Some(upstream_app(
@@ -121,16 +126,50 @@ pub(crate) async fn start(
         config.apps.push(app);
     }
     let ui = parts.ui.take().unwrap_or_else(|| Arc::new(DefaultUi));
+    let remote_sign_in = config.identity_provider.is_some();
     let login = parts.login.take().unwrap_or_else(|| {
-        tracing::warn!(
-            "no authenticator configured: using the DEVELOPMENT login, which accepts any user name"
-        );
+        if !remote_sign_in {
+            tracing::warn!(
+                "no authenticator configured: using the DEVELOPMENT login, which accepts any user name"
+            );
+        }
         Arc::new(DevLogin)
     });
     tracing::info!(%issuer, "authorization server ready");
     Ok(Some(AuthServer::new(
         config, store, signer, ui, login, keys,
     )))
+}
+
+/// The OpenID provider users sign in at: `remote(...)` of `type = "remote"`, or
+/// `FRONTMCP_SIGNIN_PROVIDER` (with `_CLIENT_ID`, `_CLIENT_SECRET`), which also moves a server
+/// that signs users in itself to the provider.
+fn identity_provider(
+    auth: &ServerAuth,
+    env: &Environment,
+) -> Result<Option<IdentityProvider>, Error> {
+    let from_env = env
+        .get(&app_env(SIGN_IN, "PROVIDER"))
+        .map(|provider| RemoteProvider {
+            provider: provider.into(),
+            scopes: Vec::new(),
+            client_id: None,
+            client_id_env: None,
+            client_secret_env: None,
+            authorization_endpoint: None,
+            token_endpoint: None,
+        });
+    let Some(remote) = auth.remote.clone().or(from_env) else {
+        return Ok(None);
+    };
+    let provider = upstream_app(SIGN_IN, &remote, None, env)?;
+    tracing::info!(provider = %provider.provider, "users sign in at an OpenID provider");
+    Ok(Some(IdentityProvider {
+        issuer: provider.provider,
+        credentials: provider.credentials,
+        scopes: provider.scopes,
+        endpoints: None,
+    }))
 }
 
 /// The limits the environment sets, over the builder's: `FRONTMCP_RATE_LIMITS` (`off`),
@@ -253,6 +292,12 @@ fn upstream_app(
     override_url: Option<&String>,
     env: &Environment,
 ) -> Result<UpstreamApp, Error> {
+    // Messages name what the settings are for: an app, or the server's sign-in.
+    let who = if app_id == SIGN_IN {
+        "the identity provider (sign-in)".to_owned()
+    } else {
+        format!("app `{app_id}`")
+    };
     let env_error = |var: String, message: String| Error::Env {
         var: var.into(),
         message,
@@ -285,10 +330,11 @@ fn upstream_app(
             revocation_endpoint: None,
             code_challenge_methods_supported: Vec::new(),
             authorization_response_iss_parameter_supported: false,
+            jwks_uri: None,
         }),
         (None, Some(_), None) | (None, None, Some(_)) => {
             return Err(Error::Unsupported(format!(
-                "app `{app_id}`: remote(...) gives one of authorization_endpoint and token_endpoint; give both, or neither to discover them"
+                "{who}: remote(...) gives one of authorization_endpoint and token_endpoint; give both, or neither to discover them"
             )));
         }
         _ => None,
@@ -297,7 +343,7 @@ fn upstream_app(
         Some(var) => env.get(var).ok_or_else(|| {
             env_error(
                 var.to_string(),
-                format!("is not set, and app `{app_id}` reads its client ID from it"),
+                format!("is not set, and {who} reads its client ID from it"),
             )
         })?,
         None => {
@@ -307,9 +353,7 @@ fn upstream_app(
                 .ok_or_else(|| {
                     env_error(
                         var,
-                        format!(
-                            "is not set, and app `{app_id}` gives no client_id for its provider"
-                        ),
+                        format!("is not set, and {who} gives no client_id for its provider"),
                     )
                 })?
         }
@@ -318,7 +362,7 @@ fn upstream_app(
         Some(var) => Some(env.get(var).ok_or_else(|| {
             env_error(
                 var.to_string(),
-                format!("is not set, and app `{app_id}` reads its client secret from it"),
+                format!("is not set, and {who} reads its client secret from it"),
             )
         })?),
         None => env.get(&app_env(app_id, "CLIENT_SECRET")),

@@ -12,7 +12,7 @@ use frontmcp_auth::store::Store;
 use frontmcp_auth::tokens::TokenSigner;
 use frontmcp_auth::ui::ConsentUi;
 use frontmcp_auth::vault::VaultKeys;
-use frontmcp_auth::{AppAuth, ServerAuth, ServerAuthMode, ServerAuthType};
+use frontmcp_auth::{AppAuth, ServerAuth, ServerAuthMode};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
@@ -311,17 +311,10 @@ impl ServerBuilder {
             apps.push(Arc::new(adapter));
         }
         let registry = Registry::build(apps, &self.naming, &self.auth, self.page_size)?;
-        let unsupported = match (self.auth.mode, self.auth.kind) {
-            (ServerAuthMode::Transparent, _) => Some("auth(mode = \"transparent\")"),
-            (ServerAuthMode::Orchestrated, ServerAuthType::Remote) => {
-                Some("auth(mode = \"orchestrated\", type = \"remote\")")
-            }
-            _ => None,
-        };
-        if let Some(what) = unsupported {
-            return Err(Error::Unsupported(format!(
-                "{what} is not available in this version; use mode = \"orchestrated\" with type = \"local\", or \"public\""
-            )));
+        if self.auth.mode == ServerAuthMode::Transparent {
+            return Err(Error::Unsupported(
+                "auth(mode = \"transparent\") is not available in this version; use mode = \"orchestrated\" (type = \"local\" or \"remote\"), or \"public\"".into(),
+            ));
         }
         let sessions = SessionManager::new(self.http.session_idle_timeout, self.http.max_sessions);
         Ok(Server {

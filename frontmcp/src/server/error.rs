@@ -68,6 +68,10 @@ pub enum BuildError {
     /// An app ID that cannot appear in tool names and URLs.
     #[error("app ID `{0}` must be non-empty and made of a-z, 0-9, `-` and `_`")]
     BadAppId(String),
+    /// An app ID the server uses itself (`signin`: its `FRONTMCP_SIGNIN_*` variables configure
+    /// the identity provider users sign in at).
+    #[error("app ID `{0}` is reserved: give the app another `id`")]
+    ReservedAppId(String),
     /// Two tools end up with the same full name.
     #[error("two tools are named `{0}`")]
     DuplicateTool(String),

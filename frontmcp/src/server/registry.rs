@@ -56,6 +56,9 @@ impl Registry {
             if !is_valid_app_id(&desc.id) {
                 return Err(BuildError::BadAppId(desc.id.to_string()));
             }
+            if desc.id == super::auth::SIGN_IN {
+                return Err(BuildError::ReservedAppId(desc.id.to_string()));
+            }
             if registered
                 .iter()
                 .any(|(_, d, _): &(_, AppDescriptor, _)| d.id == desc.id)
