@@ -113,6 +113,22 @@ pub struct RemoteProvider {
     pub token_endpoint: Option<Cow<'static, str>>,
 }
 
+impl RemoteProvider {
+    /// The provider at `provider`, with no scopes, and endpoints and client from the
+    /// environment.
+    pub fn new(provider: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            provider: provider.into(),
+            scopes: Vec::new(),
+            client_id: None,
+            client_id_env: None,
+            client_secret_env: None,
+            authorization_endpoint: None,
+            token_endpoint: None,
+        }
+    }
+}
+
 /// The app-level authorization configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AppAuth {
@@ -279,15 +295,7 @@ mod tests {
         ));
         let remote = AppAuth {
             mode: AppAuthMode::Transparent,
-            remote: Some(RemoteProvider {
-                provider: "https://slack.com/oauth".into(),
-                scopes: Vec::new(),
-                client_id: None,
-                client_id_env: None,
-                client_secret_env: None,
-                authorization_endpoint: None,
-                token_endpoint: None,
-            }),
+            remote: Some(RemoteProvider::new("https://slack.com/oauth")),
         };
         assert!(matches!(
             server.validate_app("slack", &remote),

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 pub use frontmcp;
 
+pub mod apps;
 pub mod documents;
 pub mod fuzzing;
 pub mod oauth;

@@ -6,24 +6,12 @@ use std::time::Duration;
 
 use frontmcp::auth::oauth::{ClientMetadataPolicy, Rate, RateLimits};
 use frontmcp::auth::{ConsentConfig, ServerAuth, ServerAuthMode};
-use frontmcp::prelude::*;
+use frontmcp_tests::apps::NotesApp;
 use frontmcp_tests::documents::{Document, DocumentServer};
 use frontmcp_tests::oauth::{REDIRECT, VERIFIER, exchange, location_params, open_authorize, param};
 use frontmcp_tests::{Http, TestServer, initialize_body};
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
-
-#[derive(Default)]
-struct NotesApp;
-
-#[app(name = "Notes")]
-impl NotesApp {
-    /// Lists notes.
-    #[tool]
-    async fn list(&self) -> &'static str {
-        "no notes"
-    }
-}
 
 async fn start(policy: ClientMetadataPolicy) -> (TestServer, Http) {
     start_limited(policy, RateLimits::off()).await

@@ -74,13 +74,9 @@ async fn suite_at(
         kind: ServerAuthType::Remote,
         consent: ConsentConfig { enabled: true },
         remote: Some(RemoteProvider {
-            provider: idp.issuer.clone().into(),
             scopes: vec!["email".into()],
             client_id: Some(CLIENT_ID.into()),
-            client_id_env: None,
-            client_secret_env: None,
-            authorization_endpoint: None,
-            token_endpoint: None,
+            ..RemoteProvider::new(idp.issuer.clone())
         }),
         ..Default::default()
     };

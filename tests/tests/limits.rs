@@ -14,22 +14,11 @@ use frontmcp::auth::store::RedisStore;
 use frontmcp::auth::vault::VaultKeys;
 use frontmcp::auth::{ServerAuth, ServerAuthMode};
 use frontmcp::prelude::*;
+use frontmcp_tests::apps::NotesApp;
 use frontmcp_tests::oauth::{REDIRECT, form, open_authorize, register};
 use frontmcp_tests::{Http, TestServer, shared_redis};
 use hyper::{Method, StatusCode};
 use serde_json::json;
-
-#[derive(Default)]
-struct NotesApp;
-
-#[app(name = "Notes")]
-impl NotesApp {
-    /// Lists notes.
-    #[tool]
-    async fn list(&self) -> &'static str {
-        "no notes"
-    }
-}
 
 /// One account: `ada` with password `correct horse`.
 struct OneAccount;

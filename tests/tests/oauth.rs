@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use frontmcp::auth::{ConsentConfig, ServerAuth, ServerAuthMode};
 use frontmcp::prelude::*;
+use frontmcp_tests::apps::NotesApp;
 use frontmcp_tests::oauth::{
     REDIRECT, VERIFIER, exchange, form, location_params, open_authorize, param, register, root,
     tokens,
@@ -67,18 +68,6 @@ impl CrmApp {
     #[tool(scopes("crm:read", "crm:write"))]
     async fn merge_contacts(&self) -> &'static str {
         "merged"
-    }
-}
-
-#[derive(Default)]
-struct NotesApp;
-
-#[app(name = "Notes")]
-impl NotesApp {
-    /// Lists notes.
-    #[tool]
-    async fn list(&self) -> &'static str {
-        "no notes"
     }
 }
 

@@ -22,20 +22,29 @@ impl AuthServer {
     /// Adds a new session to its user's index, for the apps page. Best effort: the sign-in does
     /// not fail because the index could not be written (the page then misses the session).
     pub(crate) async fn remember_session(&self, sub: &str, session: &SessionRecord) {
+        self.update_user_sessions(sub, |sessions| {
+            sessions.push(UserSession {
+                session_id: session.session_id.clone(),
+                client_name: session.client_name.clone(),
+                created_at: session.created_at,
+            });
+            let excess = sessions.len().saturating_sub(MAX_SESSIONS_PER_USER);
+            sessions.drain(..excess);
+        })
+        .await;
+    }
+
+    /// Changes `user`'s session index with `change` (read, then written back). Best effort: a
+    /// failure is logged.
+    async fn update_user_sessions(&self, user: &str, change: impl FnOnce(&mut Vec<UserSession>)) {
         let store = &self.inner.store;
-        let key = random::digest(sub.as_bytes());
+        let key = random::digest(user.as_bytes());
         let result = async {
             let mut index: UserSessions = store
                 .get_record(Namespace::UserSessions, &key)
                 .await?
                 .unwrap_or_default();
-            index.sessions.push(UserSession {
-                session_id: session.session_id.clone(),
-                client_name: session.client_name.clone(),
-                created_at: session.created_at,
-            });
-            let excess = index.sessions.len().saturating_sub(MAX_SESSIONS_PER_USER);
-            index.sessions.drain(..excess);
+            change(&mut index.sessions);
             store
                 .put_record(
                     Namespace::UserSessions,
@@ -235,29 +244,10 @@ impl AuthServer {
     /// Drops `session_id` from `user`'s index (best effort: a session that no longer exists is
     /// left out of the page anyway).
     async fn forget_user_session(&self, user: &str, session_id: &str) {
-        let store = &self.inner.store;
-        let key = random::digest(user.as_bytes());
-        let result = async {
-            let Some(mut index) = store
-                .get_record::<UserSessions>(Namespace::UserSessions, &key)
-                .await?
-            else {
-                return Ok(());
-            };
-            index.sessions.retain(|s| s.session_id != session_id);
-            store
-                .put_record(
-                    Namespace::UserSessions,
-                    &key,
-                    &index,
-                    Some(self.inner.config.refresh_token_ttl),
-                )
-                .await
-        }
+        self.update_user_sessions(user, |sessions| {
+            sessions.retain(|s| s.session_id != session_id);
+        })
         .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "the user's session index was not updated");
-        }
     }
 
     /// The user's sessions that still exist, newest first.

@@ -111,7 +111,19 @@ impl AuthServer {
             .expect("checked by signs_in_remotely")
     }
 
-    async fn identity_endpoints(&self) -> Result<&ProviderEndpoints, UpstreamError> {
+    /// The provider's endpoints, or the page saying sign-in is unavailable (and a log line).
+    async fn identity_endpoints(&self) -> Result<&ProviderEndpoints, Response<Bytes>> {
+        self.discover_identity().await.map_err(|e| {
+            tracing::error!(error = %e, "the identity provider cannot be used");
+            self.error_page(
+                StatusCode::BAD_GATEWAY,
+                "Sign-in unavailable",
+                "The identity provider cannot be reached right now. Try again in a moment.",
+            )
+        })
+    }
+
+    async fn discover_identity(&self) -> Result<&ProviderEndpoints, UpstreamError> {
         let identity = self.identity();
         identity
             .endpoints
@@ -147,14 +159,7 @@ impl AuthServer {
     ) -> Response<Bytes> {
         let endpoints = match self.identity_endpoints().await {
             Ok(endpoints) => endpoints,
-            Err(e) => {
-                tracing::error!(error = %e, "the identity provider cannot be used");
-                return self.error_page(
-                    StatusCode::BAD_GATEWAY,
-                    "Sign-in unavailable",
-                    "The identity provider cannot be reached right now. Try again in a moment.",
-                );
-            }
+            Err(resp) => return resp,
         };
         let provider = &self.identity().provider;
         let (state, nonce) = (random::token(), random::token());
@@ -249,14 +254,7 @@ impl AuthServer {
         }
         let endpoints = match self.identity_endpoints().await {
             Ok(endpoints) => endpoints,
-            Err(e) => {
-                tracing::error!(error = %e, "the identity provider cannot be used");
-                return self.error_page(
-                    StatusCode::BAD_GATEWAY,
-                    "Sign-in unavailable",
-                    "The identity provider cannot be reached right now. Try again in a moment.",
-                );
-            }
+            Err(resp) => return resp,
         };
         // RFC 9207: an answer from another issuer may be a mix-up attack.
         let issuer_ok = match params.one("iss") {

@@ -150,15 +150,7 @@ fn identity_provider(
 ) -> Result<Option<IdentityProvider>, Error> {
     let from_env = env
         .get(&app_env(SIGN_IN, "PROVIDER"))
-        .map(|provider| RemoteProvider {
-            provider: provider.into(),
-            scopes: Vec::new(),
-            client_id: None,
-            client_id_env: None,
-            client_secret_env: None,
-            authorization_endpoint: None,
-            token_endpoint: None,
-        });
+        .map(RemoteProvider::new);
     let Some(remote) = auth.remote.clone().or(from_env) else {
         return Ok(None);
     };
