@@ -458,21 +458,45 @@ async fn origins_are_validated() {
                 .contains("mcp-session-id")
         );
     }
+    // A browser's preflight: answered without a token, naming what the endpoint accepts.
     let preflight = http
         .request(
             Method::OPTIONS,
             "/mcp",
-            &[("origin", "http://localhost:6274")],
+            &[
+                ("origin", "http://localhost:6274"),
+                ("access-control-request-method", "POST"),
+                (
+                    "access-control-request-headers",
+                    "content-type, mcp-session-id",
+                ),
+            ],
             "",
         )
         .await;
-    assert_eq!(preflight.status, StatusCode::NO_CONTENT);
+    assert!(preflight.status.is_success(), "{}", preflight.status);
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some("http://localhost:6274")
+    );
     assert!(
         preflight
             .header("access-control-allow-headers")
             .unwrap()
             .contains("mcp-session-id")
     );
+    let evil = http
+        .request(
+            Method::OPTIONS,
+            "/mcp",
+            &[
+                ("origin", "http://evil.example"),
+                ("access-control-request-method", "POST"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(evil.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

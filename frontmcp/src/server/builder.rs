@@ -329,6 +329,7 @@ impl ServerBuilder {
                 issuer: self.issuer,
                 auth_parts: std::sync::Mutex::new(self.auth_parts),
                 auth_server: std::sync::OnceLock::new(),
+                mounted: std::sync::OnceLock::new(),
             }),
         })
     }

@@ -49,6 +49,8 @@ pub(crate) struct Inner {
     pub(crate) auth_parts: std::sync::Mutex<AuthParts>,
     /// The authorization server, once started (orchestrated servers only).
     pub(crate) auth_server: std::sync::OnceLock<AuthServer>,
+    /// Set when [`Server::router`] started the background tasks a mounted server needs.
+    pub(crate) mounted: std::sync::OnceLock<()>,
 }
 
 /// What to send back for one body or line.
@@ -85,17 +87,26 @@ impl Server {
         self.inner.auth_server.get()
     }
 
-    /// Starts the authorization server for the address the server is bound to (no-op for public
-    /// servers, and when already started).
-    pub(crate) async fn start_auth(&self, bound: std::net::SocketAddr) -> Result<(), Error> {
+    /// Starts the authorization server (no-op for public servers, and when already started). Its
+    /// issuer is the configured public URL, else `http://{bound}` of the address the server is
+    /// bound to, when it is.
+    pub(crate) async fn start_auth(
+        &self,
+        bound: Option<std::net::SocketAddr>,
+    ) -> Result<(), Error> {
         if self.inner.auth_server.get().is_some() {
             return Ok(());
         }
-        let issuer = self
-            .inner
-            .issuer
-            .clone()
-            .unwrap_or_else(|| format!("http://{bound}"));
+        let issuer = match (&self.inner.issuer, bound) {
+            (Some(issuer), _) => issuer.clone(),
+            (None, Some(bound)) => format!("http://{bound}"),
+            (None, None) if self.inner.auth.mode == frontmcp_auth::ServerAuthMode::Orchestrated => {
+                return Err(Error::Unsupported(
+                    "a mounted server that orchestrates authorization needs its public URL: set .issuer(...) or FRONTMCP_ISSUER".into(),
+                ));
+            }
+            (None, None) => return Ok(()),
+        };
         let mut parts = std::mem::take(
             &mut *self
                 .inner

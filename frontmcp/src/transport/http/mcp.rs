@@ -1,0 +1,372 @@
+//! `/mcp`: the session token's check, then `POST` (client messages, answered in JSON or SSE),
+//! `GET` (the session's server-to-client stream) and `DELETE` (the end of a session).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use http::header::{self, HeaderValue};
+use http::{HeaderMap, Method, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use tokio::sync::mpsc;
+
+use super::negotiate::{accepts, is_json_content_type, response_mode};
+use super::{SESSION_HEADER, VERSION_HEADER, from_bytes};
+use crate::protocol::ProtocolVersion;
+use crate::protocol::jsonrpc::{
+    self, ErrorObject, INVALID_REQUEST, Incoming, Message, Response as RpcResponse,
+    TEMPORARILY_UNAVAILABLE,
+};
+use crate::server::{Grant, Reply, ResponseMode, Server, Session};
+
+/// How often an idle GET stream gets a comment, so dead connections are noticed.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Messages queued for a GET stream before senders wait.
+const STREAM_CAPACITY: usize = 64;
+
+/// Every request to `/mcp`: with authorization on, it carries a valid session token (preflights
+/// excepted, which the CORS layer answers).
+pub(super) async fn endpoint(State(server): State<Server>, request: Request) -> Response {
+    if request.method() == Method::OPTIONS {
+        return empty(StatusCode::NO_CONTENT);
+    }
+    let grant = match server.inner.auth_server.get() {
+        Some(auth) => match auth
+            .authenticate(request.headers().get(header::AUTHORIZATION))
+            .await
+        {
+            Ok(granted) => Some(Grant::from(granted)),
+            Err(challenge) => return from_bytes(auth.unauthorized(&challenge)),
+        },
+        None => None,
+    };
+    let grant = grant.as_ref();
+    match *request.method() {
+        Method::POST => server.post(request, grant).await,
+        Method::GET => server.get(request.headers(), grant),
+        Method::DELETE => server.delete(request.headers(), grant),
+        _ => {
+            let mut resp = super::text(StatusCode::METHOD_NOT_ALLOWED, "use POST, GET or DELETE");
+            resp.headers_mut().insert(
+                header::ALLOW,
+                HeaderValue::from_static("GET, POST, DELETE, OPTIONS"),
+            );
+            resp
+        }
+    }
+}
+
+impl Server {
+    async fn post(&self, request: Request, grant: Option<&Grant>) -> Response {
+        let headers = request.headers();
+        let Some(mode) = response_mode(headers, self.inner.http.response_mode) else {
+            return rpc_error(
+                StatusCode::NOT_ACCEPTABLE,
+                ErrorObject::new(
+                    INVALID_REQUEST,
+                    "Accept must include application/json or text/event-stream",
+                ),
+            );
+        };
+        if !is_json_content_type(headers) {
+            return rpc_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorObject::new(INVALID_REQUEST, "Content-Type must be application/json"),
+            );
+        }
+        let limit = self.inner.http.max_body_bytes;
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return too_large(limit);
+        }
+        let session_header = headers.get(&SESSION_HEADER).cloned();
+        let version_header = headers.get(&VERSION_HEADER).cloned();
+        let body = match Limited::new(request.into_body(), limit).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(limit),
+            Err(e) => {
+                tracing::debug!(error = %e, "request body could not be read");
+                return rpc_error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorObject::new(INVALID_REQUEST, "request body could not be read"),
+                );
+            }
+        };
+        let incoming = match jsonrpc::parse(&body) {
+            Ok(incoming) => incoming,
+            Err(jsonrpc::Unparseable(resp)) => {
+                tracing::warn!(error = %resp.as_error().map_or("", |e| &e.message), "unparseable body");
+                return json_response(StatusCode::BAD_REQUEST, resp.to_json());
+            }
+        };
+        if let Incoming::Single(Ok(Message::Request(r))) = &incoming {
+            if r.method == "initialize" {
+                return self.post_initialize(incoming, mode, grant).await;
+            }
+        }
+        let session =
+            match self.session_for(session_header.as_ref(), version_header.as_ref(), grant) {
+                Ok(s) => s,
+                Err(rejection) => return rejection.into_response(),
+            };
+        if let Incoming::Single(Err(resp)) = &incoming {
+            tracing::warn!(error = %resp.as_error().map_or("", |e| &e.message), "invalid JSON-RPC message");
+            return json_response(StatusCode::BAD_REQUEST, resp.to_json());
+        }
+        if let (Some(grant), Some(auth)) = (grant, self.inner.auth_server.get()) {
+            if let Some(needed) =
+                called_tool(&incoming).and_then(|tool| self.scope_challenge(&tool, grant))
+            {
+                tracing::warn!(?needed, "token lacks a scope of the called tool");
+                return from_bytes(auth.insufficient_scope(&needed));
+            }
+        }
+        match self.handle_incoming_as(&session, incoming, grant).await {
+            Reply::None => empty(StatusCode::ACCEPTED),
+            Reply::Single(resp)
+                if resp
+                    .as_error()
+                    .is_some_and(|e| e.code == TEMPORARILY_UNAVAILABLE) =>
+            {
+                let mut http = json_response(StatusCode::SERVICE_UNAVAILABLE, resp.to_json());
+                http.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                http
+            }
+            Reply::Single(resp) => respond(mode, resp.to_json()),
+            Reply::Batch(resps) => respond(mode, jsonrpc::batch_to_json(&resps)),
+        }
+    }
+
+    async fn post_initialize(
+        &self,
+        incoming: Incoming,
+        mode: ResponseMode,
+        grant: Option<&Grant>,
+    ) -> Response {
+        let sessions = &self.inner.sessions;
+        if sessions.is_full() {
+            tracing::warn!("session limit reached; initialize refused");
+            return rpc_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorObject::new(INVALID_REQUEST, "too many sessions; try again later"),
+            );
+        }
+        let session = Arc::new(sessions.new_session());
+        if let Some(grant) = grant {
+            session.bind_owner(grant.shared_auth_session_id());
+        }
+        let Reply::Single(resp) = self.handle_incoming_as(&session, incoming, grant).await else {
+            unreachable!("initialize is a request and gets one response")
+        };
+        if resp.as_error().is_some() {
+            return respond(mode, resp.to_json());
+        }
+        let id = HeaderValue::from_str(session.id().expect("HTTP sessions have IDs"))
+            .expect("session IDs are header-safe");
+        if sessions.insert(session).is_err() {
+            return rpc_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorObject::new(INVALID_REQUEST, "too many sessions; try again later"),
+            );
+        }
+        let mut http = respond(mode, resp.to_json());
+        http.headers_mut().insert(SESSION_HEADER.clone(), id);
+        http
+    }
+
+    /// The session a request names: 400 without `Mcp-Session-Id`, 404 for an unknown or ended
+    /// one (or one created under another auth session: a stolen session ID is useless with
+    /// another user's token), 400 for a protocol version header that is unsupported or not the
+    /// negotiated one.
+    fn session_for(
+        &self,
+        id: Option<&HeaderValue>,
+        version: Option<&HeaderValue>,
+        grant: Option<&Grant>,
+    ) -> Result<Arc<Session>, Rejection> {
+        let Some(id) = id else {
+            tracing::warn!("request without Mcp-Session-Id");
+            return Err(Rejection(
+                StatusCode::BAD_REQUEST,
+                ErrorObject::new(
+                    INVALID_REQUEST,
+                    "missing Mcp-Session-Id header: send initialize first",
+                ),
+            ));
+        };
+        let owned_by_caller =
+            |s: &Arc<Session>| grant.is_none_or(|g| s.owner() == Some(g.auth_session_id()));
+        let Some(session) = id
+            .to_str()
+            .ok()
+            .and_then(|id| self.inner.sessions.get(id))
+            .filter(owned_by_caller)
+        else {
+            tracing::warn!("request for an unknown or ended session");
+            return Err(Rejection(
+                StatusCode::NOT_FOUND,
+                ErrorObject::new(INVALID_REQUEST, "session not found: initialize a new one"),
+            ));
+        };
+        if let Some(version) = version {
+            let negotiated = session.protocol_version();
+            let parsed = version.to_str().ok().and_then(ProtocolVersion::parse);
+            if parsed.is_none() || parsed != negotiated {
+                tracing::warn!(header = ?version, "bad MCP-Protocol-Version");
+                let expected =
+                    negotiated.map_or_else(String::new, |v| format!("; this session uses {v}"));
+                return Err(Rejection(
+                    StatusCode::BAD_REQUEST,
+                    ErrorObject::new(
+                        INVALID_REQUEST,
+                        format!("unsupported MCP-Protocol-Version {version:?}{expected}"),
+                    ),
+                ));
+            }
+        }
+        Ok(session)
+    }
+
+    fn get(&self, headers: &HeaderMap, grant: Option<&Grant>) -> Response {
+        if !accepts(headers, "text/event-stream") {
+            return rpc_error(
+                StatusCode::NOT_ACCEPTABLE,
+                ErrorObject::new(INVALID_REQUEST, "Accept must include text/event-stream"),
+            );
+        }
+        let session = match self.session_for(
+            headers.get(&SESSION_HEADER),
+            headers.get(&VERSION_HEADER),
+            grant,
+        ) {
+            Ok(s) => s,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let Some(rx) = session.open_stream(STREAM_CAPACITY) else {
+            return rpc_error(
+                StatusCode::CONFLICT,
+                ErrorObject::new(INVALID_REQUEST, "a stream is already open for this session"),
+            );
+        };
+        event_stream(rx)
+    }
+
+    fn delete(&self, headers: &HeaderMap, grant: Option<&Grant>) -> Response {
+        let session = match self.session_for(
+            headers.get(&SESSION_HEADER),
+            headers.get(&VERSION_HEADER),
+            grant,
+        ) {
+            Ok(s) => s,
+            Err(rejection) => return rejection.into_response(),
+        };
+        if let Some(id) = session.id() {
+            self.inner.sessions.remove(id);
+            tracing::info!(session = session.log_id(), "session ended by the client");
+        }
+        empty(StatusCode::NO_CONTENT)
+    }
+}
+
+/// The tool a single `tools/call` request names (decoded exactly as the dispatcher decodes it,
+/// escapes included, so the scope check sees the same name as the call).
+fn called_tool(incoming: &Incoming) -> Option<std::borrow::Cow<'_, str>> {
+    #[derive(serde::Deserialize)]
+    struct Name<'a> {
+        #[serde(borrow)]
+        name: std::borrow::Cow<'a, str>,
+    }
+    let Incoming::Single(Ok(Message::Request(req))) = incoming else {
+        return None;
+    };
+    if req.method != "tools/call" {
+        return None;
+    }
+    let raw = req.params.as_deref()?.get();
+    serde_json::from_str::<Name<'_>>(raw).ok().map(|n| n.name)
+}
+
+/// The server-to-client stream: an opening comment (so the client knows it is open before any
+/// message exists), then queued messages, with keep-alive comments in between.
+fn event_stream(rx: mpsc::Receiver<bytes::Bytes>) -> Response {
+    let opening = futures_util::stream::once(async {
+        Ok::<_, Infallible>(Event::default().comment("stream open"))
+    });
+    let messages = futures_util::stream::unfold(rx, |mut rx| async move {
+        let message = rx.recv().await?;
+        Some((Ok(message_event(&message)), rx))
+    });
+    Sse::new(opening.chain(messages))
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"))
+        .into_response()
+}
+
+/// One JSON-RPC message as an SSE event.
+fn message_event(json: &[u8]) -> Event {
+    Event::default()
+        .event("message")
+        .data(String::from_utf8_lossy(json))
+}
+
+fn respond(mode: ResponseMode, json: String) -> Response {
+    match mode {
+        ResponseMode::Json => json_response(StatusCode::OK, json),
+        ResponseMode::Sse => {
+            let event = message_event(json.as_bytes());
+            Sse::new(futures_util::stream::once(async {
+                Ok::<_, Infallible>(event)
+            }))
+            .into_response()
+        }
+    }
+}
+
+pub(super) fn json_response(status: StatusCode, json: String) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response()
+}
+
+/// A request refused before dispatch: an HTTP status and the JSON-RPC error for the body.
+struct Rejection(StatusCode, ErrorObject);
+
+impl Rejection {
+    fn into_response(self) -> Response {
+        rpc_error(self.0, self.1)
+    }
+}
+
+pub(super) fn rpc_error(status: StatusCode, error: ErrorObject) -> Response {
+    json_response(status, RpcResponse::error(None, error).to_json())
+}
+
+fn too_large(limit: usize) -> Response {
+    tracing::warn!(limit, "request body too large");
+    rpc_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorObject::new(
+            INVALID_REQUEST,
+            format!("request body exceeds {limit} bytes"),
+        ),
+    )
+}
+
+fn empty(status: StatusCode) -> Response {
+    let mut resp = Response::new(Body::empty());
+    *resp.status_mut() = status;
+    resp
+}

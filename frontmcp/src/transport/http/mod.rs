@@ -1,0 +1,380 @@
+//! Streamable HTTP (MCP 2025-11-25, section "Transports") as one axum [`Router`]: `/mcp`, the
+//! authorization server's endpoints when the server orchestrates authorization, `/healthz` and
+//! `/readyz`. [`Server::serve`] runs it; [`Server::router`] hands it to an application that
+//! mounts it beside its own routes.
+//!
+//! `POST /mcp` carries client messages and answers in JSON or SSE, `GET /mcp` opens the
+//! server-to-client stream, `DELETE /mcp` ends the session.
+
+mod mcp;
+mod negotiate;
+
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::serve::ListenerExt;
+use bytes::Bytes;
+use http::header::{self, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, oneshot};
+use tokio::task::JoinHandle;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::Error;
+use crate::protocol::jsonrpc::OutgoingNotification;
+use crate::server::Server;
+use frontmcp_auth::oauth::{AuthServer, MAX_BODY_BYTES as MAX_AUTH_BODY, PeerAddr};
+use frontmcp_auth::progressive::AuthEvent;
+
+/// The MCP endpoint path.
+pub const MCP_PATH: &str = "/mcp";
+/// `Mcp-Session-Id`.
+pub static SESSION_HEADER: HeaderName = HeaderName::from_static("mcp-session-id");
+/// `MCP-Protocol-Version`.
+pub static VERSION_HEADER: HeaderName = HeaderName::from_static("mcp-protocol-version");
+
+/// A server listening in the background; dropping it does not stop it, [`RunningServer::shutdown`] does.
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), Error>>,
+}
+
+impl RunningServer {
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The `/mcp` URL.
+    pub fn mcp_url(&self) -> String {
+        format!("http://{}{MCP_PATH}", self.addr)
+    }
+
+    /// Stops accepting, ends open streams, waits for in-flight requests (up to the grace period).
+    pub async fn shutdown(mut self) -> Result<(), Error> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task
+            .await
+            .map_err(|e| Error::Io(std::io::Error::other(e)))?
+    }
+}
+
+impl Server {
+    /// Binds `addr` and serves in the background.
+    pub async fn bind(self, addr: SocketAddr) -> Result<RunningServer, Error> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let addr = listener.local_addr()?;
+        self.start_auth(Some(addr)).await?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(self.serve_listener(listener, async move {
+            let _ = stopped.await;
+        }));
+        Ok(RunningServer {
+            addr,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// Serves on `addr` until Ctrl-C or SIGTERM, then shuts down gracefully.
+    pub async fn serve(self, addr: SocketAddr) -> Result<(), Error> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let bound = listener.local_addr()?;
+        self.start_auth(Some(bound)).await?;
+        tracing::info!(url = %format!("http://{bound}{MCP_PATH}"), "MCP server listening");
+        self.serve_listener(listener, shutdown_signal()).await
+    }
+
+    /// Serves on an already bound listener until `signal` completes: stops accepting, ends open
+    /// streams, and waits for in-flight requests up to the grace period.
+    pub async fn serve_listener(
+        self,
+        listener: TcpListener,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
+        self.start_auth(Some(listener.local_addr()?)).await?;
+        let app = self.app();
+        let (draining, drained) = oneshot::channel::<()>();
+        let server = self.clone();
+        let shutdown = async move {
+            signal.await;
+            tracing::info!("shutting down: waiting for in-flight requests");
+            server.inner.sessions.close_streams();
+            let _ = draining.send(());
+        };
+        let listener = listener.tap_io(|stream| {
+            let _ = stream.set_nodelay(true);
+        });
+        let serving = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .into_future();
+        let grace = self.inner.http.shutdown_grace;
+        let reaper = self.spawn_session_reaper();
+        let router = self.spawn_event_router();
+        let outcome = tokio::select! {
+            result = serving => result.map_err(Error::Io),
+            () = async {
+                match drained.await {
+                    Ok(()) => tokio::time::sleep(grace).await,
+                    Err(_) => std::future::pending().await,
+                }
+            } => {
+                tracing::warn!("grace period over; closing remaining connections");
+                Ok(())
+            }
+        };
+        reaper.abort();
+        if let Some(router) = router {
+            router.abort();
+        }
+        if outcome.is_ok() {
+            tracing::info!("shut down");
+        }
+        outcome
+    }
+
+    /// The whole HTTP surface (`/mcp`, the authorization server's endpoints when the server
+    /// orchestrates authorization, `/healthz`, `/readyz`) as an axum [`Router`] to merge into an
+    /// application's. The server must know its public URL
+    /// ([`issuer`](crate::ServerBuilder::issuer)) when it orchestrates authorization. Serve the
+    /// application with `into_make_service_with_connect_info::<SocketAddr>()` so the rate limits
+    /// see client addresses.
+    ///
+    /// The session reaper and the relay of authorization events run as background tasks for as
+    /// long as the runtime does (started once, however often this is called).
+    ///
+    /// # Errors
+    ///
+    /// When the authorization server cannot start (no issuer, a store that does not answer, a
+    /// configuration variable that cannot be used).
+    pub async fn router(&self) -> Result<Router, Error> {
+        self.start_auth(None).await?;
+        if self.inner.mounted.set(()).is_ok() {
+            self.spawn_session_reaper();
+            self.spawn_event_router();
+        }
+        Ok(self.app())
+    }
+
+    /// The router: `/mcp` behind its origin check and CORS policy, the authorization server's
+    /// paths, the health checks.
+    fn app(&self) -> Router {
+        let http = &self.inner.http;
+        let allowed = http.allowed_origins.clone();
+        let cors = CorsLayer::new()
+            .allow_origin(AllowOrigin::predicate(move |origin, _| {
+                origin_allowed(origin, &allowed)
+            }))
+            .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                header::AUTHORIZATION,
+                SESSION_HEADER.clone(),
+                VERSION_HEADER.clone(),
+                HeaderName::from_static("last-event-id"),
+            ])
+            .expose_headers([
+                SESSION_HEADER.clone(),
+                VERSION_HEADER.clone(),
+                header::WWW_AUTHENTICATE,
+            ])
+            .max_age(Duration::from_secs(600));
+        Router::new()
+            .route(MCP_PATH, any(mcp::endpoint))
+            .layer(cors)
+            // Outside the CORS layer: a disallowed origin is refused before anything else,
+            // preflight included.
+            .route_layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                check_origin,
+            ))
+            .route("/healthz", get(|| async { text(StatusCode::OK, "ok") }))
+            .route("/readyz", get(readyz))
+            .fallback(authorization_or_not_found)
+            .with_state(self.clone())
+    }
+
+    fn spawn_session_reaper(&self) -> JoinHandle<()> {
+        let server = self.clone();
+        let every = (server.inner.http.session_idle_timeout / 4)
+            .clamp(Duration::from_secs(1), Duration::from_secs(60));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let ended = server.inner.sessions.reap_idle();
+                if ended > 0 {
+                    tracing::info!(ended, "idle sessions ended");
+                }
+            }
+        })
+    }
+
+    /// Forwards the authorization server's events to MCP sessions: when an app's authorization
+    /// completes an elicitation, the client gets `notifications/elicitation/complete` on its GET
+    /// stream.
+    fn spawn_event_router(&self) -> Option<JoinHandle<()>> {
+        let mut events = self.inner.auth_server.get()?.subscribe();
+        let server = self.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(AuthEvent::AppAuthorized {
+                        session_id,
+                        elicitation_id: Some(elicitation_id),
+                        ..
+                    }) => {
+                        let notification = OutgoingNotification::new(
+                            "notifications/elicitation/complete",
+                            serde_json::json!({ "elicitationId": elicitation_id }),
+                        );
+                        let message = Bytes::from(
+                            serde_json::to_vec(&notification).expect("notifications serialize"),
+                        );
+                        let sent = server.inner.sessions.notify_owner(&session_id, &message);
+                        tracing::info!(sent, "elicitation completed");
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "authorization events missed");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        }))
+    }
+}
+
+/// Browsers send `Origin`; only loopback and configured origins may use the endpoint, which
+/// defeats DNS-rebinding attacks on local servers.
+async fn check_origin(
+    State(server): State<Server>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match request.headers().get(header::ORIGIN) {
+        Some(origin) if !origin_allowed(origin, &server.inner.http.allowed_origins) => {
+            tracing::warn!(origin = ?origin, "request from a disallowed origin refused");
+            mcp::rpc_error(
+                StatusCode::FORBIDDEN,
+                crate::protocol::jsonrpc::ErrorObject::new(
+                    crate::protocol::jsonrpc::INVALID_REQUEST,
+                    "origin not allowed",
+                ),
+            )
+        }
+        _ => next.run(request).await,
+    }
+}
+
+fn origin_allowed(origin: &HeaderValue, allowed: &[String]) -> bool {
+    origin.to_str().is_ok_and(|o| {
+        negotiate::is_loopback_origin(o) || allowed.iter().any(|a| a.eq_ignore_ascii_case(o))
+    })
+}
+
+async fn readyz(State(server): State<Server>) -> Response {
+    let Some(auth) = server.inner.auth_server.get() else {
+        return text(StatusCode::OK, "ready");
+    };
+    match auth.store().ping().await {
+        Ok(()) => text(StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the store does not answer");
+            text(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+        }
+    }
+}
+
+/// Every other path: the authorization server's, when it serves it, else 404.
+async fn authorization_or_not_found(State(server): State<Server>, request: Request) -> Response {
+    match server.inner.auth_server.get() {
+        Some(auth) if auth.serves(request.uri().path()) => authorization(auth, request).await,
+        _ => text(StatusCode::NOT_FOUND, "not found"),
+    }
+}
+
+/// Hands an authorization-server request over with its body read (bounded), and the client's
+/// address for its rate limits.
+async fn authorization(auth: &AuthServer, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied() {
+        parts.extensions.insert(PeerAddr(peer));
+    }
+    let body = match Limited::new(body, MAX_AUTH_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            tracing::warn!("authorization request body too large");
+            return mcp::json_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                r#"{"error":"invalid_request","error_description":"request too large"}"#.into(),
+            );
+        }
+        Err(_) => {
+            return mcp::json_response(
+                StatusCode::BAD_REQUEST,
+                r#"{"error":"invalid_request","error_description":"unreadable body"}"#.into(),
+            );
+        }
+    };
+    from_bytes(auth.handle(http::Request::from_parts(parts, body)).await)
+}
+
+/// A response of the authorization server, whose bodies are bytes.
+fn from_bytes(resp: http::Response<Bytes>) -> Response {
+    resp.map(Body::from)
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received");
+}
