@@ -229,6 +229,38 @@ impl Http {
             .await
     }
 
+    /// A 2026-07-28 request: `params` with the standard `_meta` (declaring `capabilities`), the
+    /// standard headers, then `extra` (which replace them by name).
+    pub async fn stateless(
+        &self,
+        method: &str,
+        params: Value,
+        capabilities: Value,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let mut params = params;
+        params["_meta"] = stateless_meta(capabilities);
+        let body = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
+        self.stateless_body(&body, extra).await
+    }
+
+    /// POSTs a 2026-07-28 `body` with its standard headers, then `extra` (which replace them by
+    /// name; an empty value removes one).
+    pub async fn stateless_body(&self, body: &Value, extra: &[(&str, &str)]) -> Reply {
+        let mut headers = stateless_headers(body);
+        for (name, value) in extra {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            if !value.is_empty() {
+                headers.push(((*name).to_owned(), (*value).to_owned()));
+            }
+        }
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        self.post(&headers, body.to_string()).await
+    }
+
     /// `tools/call` within a session; returns the JSON-RPC `result` or `error` object.
     pub async fn call(&self, session: &str, tool: &str, arguments: Value) -> Value {
         let reply = self
@@ -245,6 +277,30 @@ impl Http {
             .cloned()
             .expect("result or error")
     }
+}
+
+/// The `_meta` every 2026-07-28 request carries: its version, the client and `capabilities`.
+pub fn stateless_meta(capabilities: Value) -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "frontmcp-tests", "version": "0"},
+        "io.modelcontextprotocol/clientCapabilities": capabilities,
+    })
+}
+
+/// The standard headers of a 2026-07-28 request for `body`: `MCP-Protocol-Version`,
+/// `Mcp-Method`, and `Mcp-Name` for the methods that name something.
+pub fn stateless_headers(body: &Value) -> Vec<(String, String)> {
+    let method = body["method"].as_str().unwrap_or_default().to_owned();
+    let mut headers = vec![
+        ("mcp-protocol-version".to_owned(), "2026-07-28".to_owned()),
+        ("mcp-method".to_owned(), method),
+    ];
+    let params = &body["params"];
+    if let Some(name) = params["name"].as_str().or_else(|| params["uri"].as_str()) {
+        headers.push(("mcp-name".to_owned(), name.to_owned()));
+    }
+    headers
 }
 
 /// An `initialize` request body.

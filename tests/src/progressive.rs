@@ -698,10 +698,19 @@ impl Client {
     pub async fn auth_required(&self, tool: &str) -> Value {
         let result = self.call(tool).await;
         assert_eq!(result["isError"], true, "{tool}: {result}");
-        let object = result["structuredContent"].clone();
-        assert_eq!(object["code"], "AUTH_REQUIRED", "{result}");
-        object
+        auth_notice(&result)
     }
+}
+
+/// The seeds' `AUTH_REQUIRED` object of an `isError` tool result: in `_meta`, and in
+/// `structuredContent` too only when that is valid (the tool declares no `outputSchema`).
+pub fn auth_notice(result: &Value) -> Value {
+    let object = result["_meta"]["dev.frontmcp/authorization"].clone();
+    assert_eq!(object["code"], "AUTH_REQUIRED", "{result}");
+    if let Some(structured) = result.get("structuredContent") {
+        assert_eq!(structured, &object, "{result}");
+    }
+    object
 }
 
 /// A session's server-to-client stream.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use frontmcp_demo_provider::DemoProvider;
 use frontmcp_tests::own_redis::OwnRedis;
-use frontmcp_tests::progressive::{Decision, Suite, UserAgent};
+use frontmcp_tests::progressive::{Decision, Suite, UserAgent, auth_notice};
 use frontmcp_tests::{ExampleServer, agent_suites_sharing, initialize_body, shared_redis};
 use serde_json::{Value, json};
 
@@ -340,7 +340,7 @@ async fn one_of_two_processes_killed_under_load() {
         .send(&call("slack:send_message", send.clone()))
         .await
         .unwrap();
-    let link = required.message["result"]["structuredContent"]["auth_url"]
+    let link = auth_notice(&required.message["result"])["auth_url"]
         .as_str()
         .expect("AUTH_REQUIRED with a link")
         .to_owned();

@@ -11,7 +11,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use frontmcp_demo_provider::FaultSettings;
 use frontmcp_tests::oauth::{exchange, form, register};
 use frontmcp_tests::progressive::{
-    Client, Decision, Suite, UserAgent, badges, demo_builder, elicitation_complete, hidden_fields,
+    Client, Decision, Suite, UserAgent, auth_notice, badges, demo_builder, elicitation_complete,
+    hidden_fields,
 };
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -69,7 +70,7 @@ async fn the_seed_scenario_with_one_unchanging_token() {
     // Slack: the seeds' object, as an isError result for a client without URL elicitation.
     let result = client.call("slack:send_message").await;
     assert_eq!(result["isError"], true);
-    let object = &result["structuredContent"];
+    let object = &auth_notice(&result);
     let link = object["auth_url"].as_str().unwrap().to_owned();
     assert_eq!(
         object,

@@ -8,7 +8,7 @@
 
 use frontmcp_demo_provider::DemoProvider;
 use frontmcp_tests::oauth::{VERIFIER, exchange, location_params, open_authorize, param, register};
-use frontmcp_tests::progressive::{Client, Decision, UserAgent, elicitation_complete};
+use frontmcp_tests::progressive::{Client, Decision, UserAgent, auth_notice, elicitation_complete};
 use frontmcp_tests::{Http, agent_suites_sharing, initialize_body, shared_redis};
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -117,12 +117,8 @@ async fn progressive_authorization_across_two_processes() {
         let client = client.clone();
         async move { client.call_json(body).await }
     };
-    let required = call(&client_one, send.clone()).await;
-    assert_eq!(
-        required["structuredContent"]["code"], "AUTH_REQUIRED",
-        "{required}"
-    );
-    let link = required["structuredContent"]["auth_url"].as_str().unwrap();
+    let required = auth_notice(&call(&client_one, send.clone()).await);
+    let link = required["auth_url"].as_str().unwrap();
     assert!(link.starts_with(PUBLIC), "{link}");
 
     // The link is followed on process 2, by a browser that must sign in there.

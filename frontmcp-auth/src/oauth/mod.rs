@@ -290,6 +290,12 @@ impl AuthServer {
         &self.inner.store
     }
 
+    /// The key ring that seals what the server keeps secret, in the store and in what it hands
+    /// out sealed (such as a request's state).
+    pub fn key_ring(&self) -> &VaultKeys {
+        &self.inner.keys
+    }
+
     /// Whether `path` is served by [`AuthServer::handle`].
     pub fn serves(&self, path: &str) -> bool {
         path.starts_with("/.well-known/oauth-")

@@ -18,8 +18,16 @@ pub const METHOD_NOT_FOUND: i32 = -32601;
 pub const INVALID_PARAMS: i32 = -32602;
 /// Internal JSON-RPC error.
 pub const INTERNAL_ERROR: i32 = -32603;
-/// MCP 2025-11-25: the request needs a URL-mode elicitation to complete first.
+/// MCP 2025-11-25: the request needs a URL-mode elicitation to complete first (removed in
+/// 2026-07-28, where an `InputRequiredResult` asks instead).
 pub const URL_ELICITATION_REQUIRED: i32 = -32042;
+/// MCP 2026-07-28: a standard header (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`) is
+/// missing or says something else than the body.
+pub const HEADER_MISMATCH: i32 = -32020;
+/// MCP 2026-07-28: the request needs a client capability its `_meta` did not declare.
+pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i32 = -32021;
+/// MCP 2026-07-28: the request's protocol version is not one this server speaks.
+pub const UNSUPPORTED_PROTOCOL_VERSION: i32 = -32022;
 /// This server's: a store the request needs (the token vault) did not answer; retry shortly.
 /// Over HTTP it comes with status 503 and `Retry-After`.
 pub const TEMPORARILY_UNAVAILABLE: i32 = -32003;

@@ -1,4 +1,5 @@
-//! MCP messages (revision 2025-11-25, readable by 2025-06-18 and 2025-03-26 clients).
+//! MCP messages: their 2025-11-25 shapes, readable by 2025-06-18 and 2025-03-26 clients; what
+//! 2026-07-28 adds to every request and result is in [`stateless`](super::stateless).
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -118,6 +119,10 @@ pub struct Tool {
     /// Behaviour hints.
     #[serde(skip_serializing_if = "ToolAnnotations::is_empty")]
     pub annotations: ToolAnnotations,
+    /// Metadata for the client (this server's: the tool's app, and whether the user has
+    /// authorized it).
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Map<String, Value>>,
 }
 
 /// Hints about a tool's behaviour. Clients must not trust them from untrusted servers.
@@ -164,6 +169,13 @@ pub struct CallToolParams {
     /// The arguments, parsed into the tool's input type only once the tool is known.
     #[serde(default)]
     pub arguments: Option<Box<RawValue>>,
+    /// 2026-07-28: the state of an earlier `input_required` answer to this call, as the server
+    /// sealed it.
+    #[serde(default, rename = "requestState")]
+    pub request_state: Option<String>,
+    /// 2026-07-28: the client's answers to that earlier answer's input requests, by their keys.
+    #[serde(default, rename = "inputResponses")]
+    pub input_responses: Option<Map<String, Value>>,
 }
 
 /// The result of a tool call.
@@ -178,6 +190,9 @@ pub struct CallToolResult {
     /// The tool failed; the content says why (for the model to read).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub is_error: bool,
+    /// Metadata for the client rather than the model (this server's: why a tool may not run).
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Map<String, Value>>,
 }
 
 impl CallToolResult {
@@ -187,6 +202,7 @@ impl CallToolResult {
             content,
             structured_content: None,
             is_error: false,
+            meta: None,
         }
     }
 
@@ -196,6 +212,7 @@ impl CallToolResult {
             content: vec![Content::text(message)],
             structured_content: None,
             is_error: true,
+            meta: None,
         }
     }
 
@@ -302,6 +319,7 @@ mod tests {
             input_schema: json!({"type":"object"}),
             output_schema: None,
             annotations: ToolAnnotations::default(),
+            meta: None,
         };
         assert_eq!(
             serde_json::to_value(&tool).unwrap(),

@@ -13,14 +13,27 @@ pub enum ProtocolVersion {
     V2025_06_18,
     /// `2025-11-25`: URL-mode elicitation, input validation errors as tool errors.
     V2025_11_25,
+    /// `2026-07-28`: stateless requests, each carrying its version and the client's
+    /// capabilities in `_meta`; `server/discover` instead of `initialize`; multi round-trip
+    /// results instead of server-initiated requests.
+    V2026_07_28,
 }
 
 impl ProtocolVersion {
-    /// The newest revision, offered when the client asks for one this server does not speak.
-    pub const LATEST: Self = Self::V2025_11_25;
+    /// The newest revision.
+    pub const LATEST: Self = Self::V2026_07_28;
+
+    /// The newest revision with the `initialize` handshake, offered to an `initialize` asking
+    /// for one this server does not speak.
+    pub const LATEST_HANDSHAKE: Self = Self::V2025_11_25;
 
     /// Every supported revision, newest first.
-    pub const ALL: [Self; 3] = [Self::V2025_11_25, Self::V2025_06_18, Self::V2025_03_26];
+    pub const ALL: [Self; 4] = [
+        Self::V2026_07_28,
+        Self::V2025_11_25,
+        Self::V2025_06_18,
+        Self::V2025_03_26,
+    ];
 
     /// The revision's date string as it travels on the wire.
     pub const fn as_str(self) -> &'static str {
@@ -28,6 +41,7 @@ impl ProtocolVersion {
             Self::V2025_03_26 => "2025-03-26",
             Self::V2025_06_18 => "2025-06-18",
             Self::V2025_11_25 => "2025-11-25",
+            Self::V2026_07_28 => "2026-07-28",
         }
     }
 
@@ -36,10 +50,19 @@ impl ProtocolVersion {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 
-    /// The revision to answer an `initialize` with: the client's when supported, else the latest
-    /// (the client then decides whether it can go on, as the lifecycle specifies).
+    /// The revision to answer an `initialize` with: the client's when supported and a handshake
+    /// revision, else the latest handshake revision (the client then decides whether it can go
+    /// on, as the lifecycle specifies).
     pub fn negotiate(requested: &str) -> Self {
-        Self::parse(requested).unwrap_or(Self::LATEST)
+        Self::parse(requested)
+            .filter(|v| !v.is_stateless())
+            .unwrap_or(Self::LATEST_HANDSHAKE)
+    }
+
+    /// Whether requests of this revision stand alone (2026-07-28): no `initialize`, no protocol
+    /// session, the version and capabilities in each request's `_meta`.
+    pub fn is_stateless(self) -> bool {
+        self >= Self::V2026_07_28
     }
 
     /// JSON-RPC batches were allowed only in 2025-03-26.
@@ -82,11 +105,16 @@ mod tests {
         );
         assert_eq!(
             ProtocolVersion::negotiate("2024-11-05"),
-            ProtocolVersion::LATEST
+            ProtocolVersion::LATEST_HANDSHAKE
         );
         assert_eq!(
             ProtocolVersion::negotiate("2099-01-01"),
-            ProtocolVersion::LATEST
+            ProtocolVersion::LATEST_HANDSHAKE
+        );
+        // 2026-07-28 has no handshake: an initialize asking for it gets the latest that has.
+        assert_eq!(
+            ProtocolVersion::negotiate("2026-07-28"),
+            ProtocolVersion::LATEST_HANDSHAKE
         );
     }
 
@@ -96,5 +124,7 @@ mod tests {
         assert!(!ProtocolVersion::V2025_06_18.allows_batches());
         assert!(ProtocolVersion::V2025_11_25.input_errors_are_tool_errors());
         assert!(!ProtocolVersion::V2025_06_18.input_errors_are_tool_errors());
+        assert!(ProtocolVersion::V2026_07_28.is_stateless());
+        assert!(!ProtocolVersion::V2025_11_25.is_stateless());
     }
 }

@@ -310,7 +310,7 @@ impl ServerBuilder {
         for adapter in adapters {
             apps.push(Arc::new(adapter));
         }
-        let registry = Registry::build(apps, &self.naming, &self.auth, self.page_size)?;
+        let registry = Registry::build(apps, &self.naming, &self.auth, self.page_size, &self.info)?;
         if self.auth.mode == ServerAuthMode::Transparent {
             return Err(Error::Unsupported(
                 "auth(mode = \"transparent\") is not available in this version; use mode = \"orchestrated\" (type = \"local\" or \"remote\"), or \"public\"".into(),

@@ -168,7 +168,7 @@ impl ToolContext {
             request_id: RequestId::Number(0),
             app_id: app_id.into(),
             tool: tool.into(),
-            protocol_version: ProtocolVersion::LATEST,
+            protocol_version: ProtocolVersion::LATEST_HANDSHAKE,
             grant: None,
             app_credentials: None,
         }

@@ -1,31 +1,27 @@
-//! The transport-independent heart: one JSON-RPC message in, at most one response out.
+//! The transport-independent heart: one JSON-RPC message in, at most one response out, on the
+//! wire of its revision: in a session negotiated by `initialize`, or standing alone (2026-07-28).
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use frontmcp_auth::ServerAuth;
 use frontmcp_auth::oauth::AuthServer;
-use frontmcp_auth::progressive::{AppAccess, AuthorizationRequired};
-use frontmcp_auth::{AppAuthMode, ServerAuth};
-use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 use super::auth::AuthParts;
-use super::context::AppCredentials;
-use super::registry::Registry;
+use super::registry::{PUBLIC_LIST_TTL_MS, Registry};
 use super::session::Negotiated;
-use super::{
-    AppDescriptor, Arguments, CallError, Error, Grant, HttpConfig, ServerBuilder, Session,
-    SessionManager, ToolCall, ToolContext, ToolNaming,
-};
+use super::{Error, Grant, HttpConfig, ServerBuilder, Session, SessionManager, ToolNaming};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
-    ErrorObject, INTERNAL_ERROR, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND, Message,
-    Notification, Request, RequestId, Response, TEMPORARILY_UNAVAILABLE, URL_ELICITATION_REQUIRED,
+    ErrorObject, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND, Message, Notification, Request,
+    RequestId, Response,
 };
 use crate::protocol::mcp::{
-    CallToolParams, CallToolResult, Implementation, InitializeParams, InitializeResult,
-    ListToolsParams, ServerCapabilities, ToolsCapability,
+    Implementation, InitializeParams, InitializeResult, ServerCapabilities, ToolsCapability,
+};
+use crate::protocol::stateless::{
+    self, CacheHints, CacheScope, Complete, DiscoverResult, RequestMeta,
 };
 
 /// A built MCP server: cheap to clone, shared by every connection.
@@ -62,6 +58,35 @@ pub enum Reply {
     Single(Response),
     /// A batch's responses.
     Batch(Vec<Response>),
+    /// The session token lacks scopes the call needs: over HTTP, 403 `insufficient_scope`
+    /// naming every scope in `scopes`; elsewhere, the JSON-RPC error `response`.
+    InsufficientScope {
+        /// The error for transports without an HTTP status.
+        response: Response,
+        /// Every scope the call needs.
+        scopes: Vec<String>,
+    },
+}
+
+impl Reply {
+    /// The JSON-RPC response, if there is one (batches excepted).
+    pub(crate) fn into_response(self) -> Option<Response> {
+        match self {
+            Self::Single(response) | Self::InsufficientScope { response, .. } => Some(response),
+            Self::None | Self::Batch(_) => None,
+        }
+    }
+}
+
+/// Who sends a request, and what was declared for it: the protocol revision and whether the
+/// client takes URL elicitations (negotiated at `initialize`, or in the request's own `_meta`),
+/// the session (handshake revisions only) and the grant (authorization on).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caller<'a> {
+    pub(crate) version: ProtocolVersion,
+    pub(crate) url_elicitation: bool,
+    pub(crate) session: Option<&'a Session>,
+    pub(crate) grant: Option<&'a Grant>,
 }
 
 const EMPTY_OBJECT: &str = "{}";
@@ -129,23 +154,6 @@ impl Server {
         Ok(())
     }
 
-    /// When `grant` lacks a scope a `tools/call` of `tool` needs: every scope the call needs, as
-    /// a challenge names them (MCP 2026-07-28: all of them in one challenge, so the client asks
-    /// once). Only tools of apps covered by the sign-in carry server scopes (apps with their own
-    /// provider are checked by the vault).
-    pub(crate) fn scope_challenge(&self, tool: &str, grant: &Grant) -> Option<Vec<String>> {
-        let entry = self.inner.registry.tool(tool)?;
-        let (_, desc, _) = &self.inner.registry.apps[entry.app];
-        if desc.auth.mode == AppAuthMode::Transparent {
-            return None;
-        }
-        entry
-            .scopes
-            .iter()
-            .any(|s| !grant.scopes().any(|granted| granted == s.as_str()))
-            .then(|| entry.scopes.clone())
-    }
-
     /// The number of live HTTP sessions.
     pub fn session_count(&self) -> usize {
         self.inner.sessions.len()
@@ -156,7 +164,9 @@ impl Server {
         self.handle_incoming_as(session, incoming, None).await
     }
 
-    /// Handles everything one HTTP body held, on behalf of an authenticated grant.
+    /// Handles everything one HTTP body held, on behalf of an authenticated grant. A request
+    /// that declares a stateless revision in its `_meta` (or is `server/discover`) is served on
+    /// its own; the others belong to `session`.
     pub async fn handle_incoming_as(
         &self,
         session: &Session,
@@ -165,10 +175,7 @@ impl Server {
     ) -> Reply {
         match incoming {
             Incoming::Single(Err(error)) => Reply::Single(error),
-            Incoming::Single(Ok(message)) => self
-                .handle_message(session, message, grant)
-                .await
-                .map_or(Reply::None, Reply::Single),
+            Incoming::Single(Ok(message)) => self.handle_message(session, message, grant).await,
             Incoming::Batch(items) => {
                 let Some(version) = session.protocol_version().filter(|v| v.allows_batches())
                 else {
@@ -199,7 +206,10 @@ impl Server {
                                     ),
                                 ))
                             }
-                            Ok(message) => self.handle_message(session, message, grant).await,
+                            Ok(message) => self
+                                .handle_message(session, message, grant)
+                                .await
+                                .into_response(),
                         }
                     }))
                     .await;
@@ -213,22 +223,23 @@ impl Server {
         }
     }
 
-    /// Handles one message; requests get a response, everything else `None`.
+    /// Handles one message; requests get a response, everything else nothing.
     pub async fn handle_message(
         &self,
         session: &Session,
         message: Message,
         grant: Option<&Grant>,
-    ) -> Option<Response> {
+    ) -> Reply {
         match message {
-            Message::Request(req) => Some(self.handle_request(session, req, grant).await),
+            Message::Request(req) if is_stateless(&req) => self.handle_stateless(req, grant).await,
+            Message::Request(req) => self.handle_request(session, req, grant).await,
             Message::Notification(n) => {
                 self.handle_notification(session, n);
-                None
+                Reply::None
             }
             Message::Response(resp) => {
                 tracing::debug!(id = ?resp.id, "response from client ignored: no request of ours is pending");
-                None
+                Reply::None
             }
         }
     }
@@ -243,15 +254,16 @@ impl Server {
         }
     }
 
+    /// A request of a handshake revision, in `session`.
     async fn handle_request(
         &self,
         session: &Session,
         req: Request,
         grant: Option<&Grant>,
-    ) -> Response {
+    ) -> Reply {
         let Request { id, method, params } = req;
         let Some(version) = session.protocol_version() else {
-            return match method.as_str() {
+            return Reply::Single(match method.as_str() {
                 "initialize" => self.initialize(session, id, params.as_deref()),
                 "ping" => ping(id),
                 _ => {
@@ -264,26 +276,90 @@ impl Server {
                         ),
                     )
                 }
-            };
+            });
+        };
+        let caller = Caller {
+            version,
+            url_elicitation: session.supports_url_elicitation(),
+            session: Some(session),
+            grant,
         };
         match method.as_str() {
-            "ping" => ping(id),
-            "tools/list" => self.list_tools(id, params.as_deref()),
-            "tools/call" => {
-                self.call_tool(session, version, id, params.as_deref(), grant)
-                    .await
-            }
-            "initialize" => Response::error(
+            "ping" => Reply::Single(ping(id)),
+            "tools/list" => Reply::Single(self.list_tools(caller, id, params.as_deref()).await),
+            "tools/call" => self.call_tool(caller, id, params.as_deref()).await,
+            "initialize" => Reply::Single(Response::error(
                 Some(id),
                 ErrorObject::new(INVALID_REQUEST, "the session is already initialized"),
-            ),
-            _ => {
-                tracing::warn!(%method, "unknown method");
-                Response::error(
-                    Some(id),
-                    ErrorObject::new(METHOD_NOT_FOUND, format!("method not found: {method}")),
-                )
+            )),
+            _ => Reply::Single(method_not_found(id, &method)),
+        }
+    }
+
+    /// A request of the stateless revision (2026-07-28): everything it needs is in it.
+    pub(crate) async fn handle_stateless(&self, req: Request, grant: Option<&Grant>) -> Reply {
+        let meta = RequestMeta::parse(req.params.as_deref());
+        self.serve_stateless(req, meta, grant).await
+    }
+
+    /// A stateless request whose `_meta` the transport already read.
+    ///
+    /// `subscriptions/listen` is the transport's (its answer is a stream); here it is unknown.
+    pub(crate) async fn serve_stateless(
+        &self,
+        req: Request,
+        meta: Result<RequestMeta, ErrorObject>,
+        grant: Option<&Grant>,
+    ) -> Reply {
+        let Request { id, method, params } = req;
+        let meta = match meta {
+            Ok(meta) => meta,
+            Err(error) => {
+                tracing::warn!(%method, code = error.code, message = %error.message, "stateless request refused");
+                return Reply::Single(Response::error(Some(id), error));
             }
+        };
+        let caller = Caller {
+            version: meta.protocol_version,
+            url_elicitation: meta.client_capabilities.url_elicitation(),
+            session: None,
+            grant,
+        };
+        match method.as_str() {
+            "server/discover" => Reply::Single(self.discover(id)),
+            "tools/list" => Reply::Single(self.list_tools(caller, id, params.as_deref()).await),
+            "tools/call" => self.call_tool(caller, id, params.as_deref()).await,
+            _ => Reply::Single(method_not_found(id, &method)),
+        }
+    }
+
+    /// `server/discover`: the versions, capabilities and identity of the server, the same for
+    /// everyone.
+    fn discover(&self, id: RequestId) -> Response {
+        let capabilities = serde_json::json!({ "tools": self.tools_capability() });
+        let supported = ProtocolVersion::ALL.iter().map(|v| v.as_str()).collect();
+        Response::serialize_result(
+            id,
+            &Complete::new(
+                DiscoverResult {
+                    supported_versions: supported,
+                    capabilities: &capabilities,
+                    instructions: self.inner.instructions.as_deref(),
+                },
+                &self.inner.info,
+            )
+            .cached(CacheHints {
+                ttl_ms: PUBLIC_LIST_TTL_MS,
+                cache_scope: CacheScope::Public,
+            }),
+        )
+    }
+
+    /// The tools capability: the list changes, per user, when an app is authorized or its
+    /// authorization ends, which only happens with authorization on.
+    fn tools_capability(&self) -> ToolsCapability {
+        ToolsCapability {
+            list_changed: self.inner.auth.mode == frontmcp_auth::ServerAuthMode::Orchestrated,
         }
     }
 
@@ -315,255 +391,31 @@ impl Server {
             &InitializeResult {
                 protocol_version: version,
                 capabilities: ServerCapabilities {
-                    tools: ToolsCapability {
-                        list_changed: false,
-                    },
+                    tools: self.tools_capability(),
                 },
                 server_info: &self.inner.info,
                 instructions: self.inner.instructions.as_deref(),
             },
         )
     }
+}
 
-    fn list_tools(&self, id: RequestId, params: Option<&RawValue>) -> Response {
-        let params: ListToolsParams = match optional_params(params) {
-            Ok(p) => p,
-            Err(e) => return Response::error(Some(id), e),
-        };
-        match self.inner.registry.page(params.cursor.as_deref()) {
-            Some(page) => Response::result(id, page.to_owned()),
-            None => Response::error(Some(id), ErrorObject::invalid_params("invalid cursor")),
-        }
-    }
+/// Whether a request is of the stateless revision: it names its version in `_meta` (whichever:
+/// a version this server does not serve statelessly gets `-32022`), or it is a method only that
+/// revision has.
+pub(crate) fn is_stateless(req: &Request) -> bool {
+    matches!(
+        req.method.as_str(),
+        "server/discover" | "subscriptions/listen"
+    ) || stateless::declared_version(req.params.as_deref()).is_some()
+}
 
-    async fn call_tool(
-        &self,
-        session: &Session,
-        version: ProtocolVersion,
-        id: RequestId,
-        params: Option<&RawValue>,
-        grant: Option<&Grant>,
-    ) -> Response {
-        let params: CallToolParams = match required_params(params) {
-            Ok(p) => p,
-            Err(e) => return Response::error(Some(id), e),
-        };
-        let registry = &self.inner.registry;
-        let Some(entry) = registry.tool(&params.name) else {
-            tracing::warn!(tool = %params.name, "unknown tool");
-            return Response::error(
-                Some(id),
-                ErrorObject::invalid_params(format!("unknown tool: {}", params.name)),
-            );
-        };
-        let empty;
-        let arguments = match params.arguments.as_deref() {
-            Some(raw) if raw.get().starts_with('{') => raw,
-            Some(_) => {
-                return self.invalid_arguments(
-                    version,
-                    id,
-                    &params.name,
-                    "`arguments` must be an object",
-                );
-            }
-            None => {
-                empty = RawValue::from_string(EMPTY_OBJECT.to_owned()).expect("valid JSON");
-                &*empty
-            }
-        };
-        let (app, desc, app_id) = &registry.apps[entry.app];
-        let has_provider = desc.auth.mode == AppAuthMode::Transparent;
-        // The user decides on the consent screen which apps and tools a session holds.
-        if let Some(refusal) = grant.and_then(|g| g.refusal(app_id, &entry.full_name, has_provider))
-        {
-            tracing::warn!(tool = %params.name, "call outside what the user consented to");
-            return Response::serialize_result(id, &CallToolResult::error(refusal));
-        }
-        // An app with its own provider runs only with its tokens in the session's vault.
-        let auth = self.inner.auth_server.get();
-        let app_credentials = match (grant, auth) {
-            (Some(grant), Some(auth)) if has_provider => {
-                match auth
-                    .app_access(grant.auth_session_id(), app_id, &entry.scopes)
-                    .await
-                {
-                    Ok(AppAccess::Granted(held)) => Some(Arc::new(AppCredentials::from_vault(
-                        auth.clone(),
-                        grant.clone(),
-                        held,
-                    ))),
-                    Ok(AppAccess::Required(required)) => {
-                        return self.authorization_required(
-                            session,
-                            id,
-                            auth,
-                            grant,
-                            desc,
-                            &entry.full_name,
-                            &required,
-                        );
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, tool = %params.name, "the token vault cannot be read");
-                        return Response::error(
-                            Some(id),
-                            ErrorObject::new(
-                                TEMPORARILY_UNAVAILABLE,
-                                "temporarily unavailable: the token vault cannot be read; retry shortly",
-                            ),
-                        );
-                    }
-                }
-            }
-            _ => None,
-        };
-        let ctx = ToolContext {
-            session_id: session.id_arc(),
-            request_id: id.clone(),
-            app_id: app_id.clone(),
-            tool: entry.full_name.clone(),
-            protocol_version: version,
-            grant: grant.cloned(),
-            app_credentials,
-        };
-        let call = ToolCall {
-            tool: &entry.local_name,
-            ctx: &ctx,
-            arguments: Arguments(arguments),
-        };
-        let outcome = AssertUnwindSafe(app.call_tool(call)).catch_unwind().await;
-        // The tool found its app's grant gone (refresh refused, token rejected upstream): whatever
-        // it returned, the client is asked to authorize the app again.
-        if let (Some(credentials), Some(grant), Some(auth)) = (&ctx.app_credentials, grant, auth) {
-            if let Some(reason) = credentials.reauthorization() {
-                tracing::warn!(tool = %params.name, %reason, "the app must be authorized again");
-                let required = AuthorizationRequired::again(&credentials.scopes(), &entry.scopes);
-                return self.authorization_required(
-                    session,
-                    id,
-                    auth,
-                    grant,
-                    desc,
-                    &entry.full_name,
-                    &required,
-                );
-            }
-        }
-        match outcome {
-            Ok(Ok(result)) => {
-                if result.is_error {
-                    tracing::debug!(tool = %params.name, "tool reported an error");
-                }
-                Response::serialize_result(id, &result)
-            }
-            Ok(Err(CallError::InvalidArguments(message))) => {
-                self.invalid_arguments(version, id, &params.name, &message)
-            }
-            Ok(Err(CallError::UnknownTool(_))) => {
-                tracing::error!(tool = %params.name, "registered tool not served by its app");
-                Response::error(
-                    Some(id),
-                    ErrorObject::invalid_params(format!("unknown tool: {}", params.name)),
-                )
-            }
-            Err(_) => {
-                tracing::error!(tool = %params.name, "tool panicked");
-                Response::error(
-                    Some(id),
-                    ErrorObject::new(
-                        INTERNAL_ERROR,
-                        format!("tool {} failed unexpectedly", params.name),
-                    ),
-                )
-            }
-        }
-    }
-
-    /// The seeds' `AUTH_REQUIRED` answer for a tool whose app must be authorized first: to a
-    /// client that declared URL elicitation, the JSON-RPC error -32042 whose data carries the
-    /// elicitation and the seed object; to others, an `isError` result with the seed object as
-    /// `structuredContent` and the link in a text block the model can show.
-    #[allow(clippy::too_many_arguments)]
-    fn authorization_required(
-        &self,
-        session: &Session,
-        id: RequestId,
-        auth: &AuthServer,
-        grant: &Grant,
-        app: &AppDescriptor,
-        tool: &str,
-        required: &AuthorizationRequired,
-    ) -> Response {
-        let elicitation_id = session
-            .supports_url_elicitation()
-            .then(frontmcp_auth::random::token);
-        let url = auth.authorization_url(
-            grant.auth_session_id(),
-            grant.user(),
-            &app.id,
-            &required.request_scopes,
-            Some(tool),
-            elicitation_id.as_deref(),
-        );
-        let message = format!("{} authorization required", app.name);
-        let hint = format!(
-            "Click the authorization link to grant access to {}",
-            app.name
-        );
-        tracing::info!(%tool, app = %app.id, missing = ?required.missing_scopes, elicitation = elicitation_id.is_some(), "authorization required");
-        let mut object = serde_json::json!({
-            "error": "authorization_required",
-            "code": "AUTH_REQUIRED",
-            "app": app.id,
-            "tool": tool,
-            "required_scopes": required.missing_scopes,
-            "auth_url": url,
-            "message": message,
-            "hint": hint,
-        });
-        match elicitation_id {
-            Some(elicitation_id) => {
-                object["elicitations"] = serde_json::json!([{
-                    "mode": "url",
-                    "elicitationId": elicitation_id,
-                    "url": url,
-                    "message": format!("{hint}."),
-                }]);
-                Response::error(
-                    Some(id),
-                    ErrorObject::new(URL_ELICITATION_REQUIRED, message).with_data(object),
-                )
-            }
-            None => {
-                let text = format!("{message}. {hint}: {url}");
-                let serde_json::Value::Object(structured) = object else {
-                    unreachable!("a JSON object literal")
-                };
-                Response::serialize_result(
-                    id,
-                    &CallToolResult::error(text).with_structured(structured),
-                )
-            }
-        }
-    }
-
-    /// Before 2025-11-25 a protocol error; since, a tool error the model can act on.
-    fn invalid_arguments(
-        &self,
-        version: ProtocolVersion,
-        id: RequestId,
-        tool: &str,
-        message: &str,
-    ) -> Response {
-        tracing::warn!(%tool, %message, "invalid tool arguments");
-        let message = format!("invalid arguments for tool {tool}: {message}");
-        if version.input_errors_are_tool_errors() {
-            Response::serialize_result(id, &CallToolResult::error(message))
-        } else {
-            Response::error(Some(id), ErrorObject::invalid_params(message))
-        }
-    }
+fn method_not_found(id: RequestId, method: &str) -> Response {
+    tracing::warn!(%method, "unknown method");
+    Response::error(
+        Some(id),
+        ErrorObject::new(METHOD_NOT_FOUND, format!("method not found: {method}")),
+    )
 }
 
 fn ping(id: RequestId) -> Response {
@@ -573,12 +425,14 @@ fn ping(id: RequestId) -> Response {
     )
 }
 
-fn required_params<T: DeserializeOwned>(params: Option<&RawValue>) -> Result<T, ErrorObject> {
+pub(crate) fn required_params<T: DeserializeOwned>(
+    params: Option<&RawValue>,
+) -> Result<T, ErrorObject> {
     let raw = params.ok_or_else(|| ErrorObject::invalid_params("missing params"))?;
     parse_params(raw)
 }
 
-fn optional_params<T: DeserializeOwned + Default>(
+pub(crate) fn optional_params<T: DeserializeOwned + Default>(
     params: Option<&RawValue>,
 ) -> Result<T, ErrorObject> {
     params.map_or_else(|| Ok(T::default()), parse_params)

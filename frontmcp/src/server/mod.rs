@@ -7,9 +7,12 @@ mod config;
 mod context;
 mod dispatch;
 mod error;
+mod gate;
 mod registry;
+mod request_state;
 mod result;
 mod session;
+mod tools;
 
 pub use app::{
     App, AppDescriptor, Arguments, BoxFuture, CallError, NoArguments, ToolCall, ToolDescriptor,
@@ -22,4 +25,5 @@ pub use error::{BuildError, Error, Result};
 pub use result::{IntoToolResult, Json, ToolError, ToolResult};
 pub use session::Session;
 
+pub(crate) use dispatch::is_stateless as is_stateless_request;
 pub(crate) use session::SessionManager;

@@ -8,7 +8,17 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{App, AppDescriptor, BuildError, ToolNaming};
-use crate::protocol::mcp::Tool;
+use crate::protocol::mcp::{Implementation, Tool};
+use crate::protocol::stateless::{CacheHints, CacheScope, Complete};
+
+/// `_meta` key of a listed tool's app.
+pub(crate) const APP_META: &str = "dev.frontmcp/app";
+/// `_meta` key saying whether the user has authorized a listed tool's app (and its scopes).
+pub(crate) const AUTHORIZED_META: &str = "dev.frontmcp/authorized";
+
+/// How long a listing that is the same for everyone stays fresh: the tools of a server do not
+/// change while it runs.
+pub(crate) const PUBLIC_LIST_TTL_MS: u64 = 3_600_000;
 
 /// A tool's place: which app serves it and under which local name.
 #[derive(Debug)]
@@ -18,14 +28,31 @@ pub(crate) struct ToolEntry {
     pub(crate) full_name: Arc<str>,
     /// The scopes the tool needs (`#[tool(scopes(...))]`).
     pub(crate) scopes: Vec<String>,
+    /// Whether it declares an `outputSchema` (its `structuredContent` must then conform).
+    pub(crate) has_output_schema: bool,
 }
 
-/// Apps, their tools, and the `tools/list` pages serialized in advance.
+/// One `tools/list` page: its tools, and the cursor of the next one.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Page<'a> {
+    pub(crate) tools: &'a [Tool],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) next_cursor: Option<String>,
+}
+
+/// Apps, their tools in registration order (the deterministic `tools/list` order), and the
+/// `tools/list` pages serialized in advance for both wires.
 pub(crate) struct Registry {
     pub(crate) apps: Vec<(Arc<dyn App>, AppDescriptor, Arc<str>)>,
     tools: HashMap<Arc<str>, ToolEntry>,
-    /// `tools/list` results, one per page, already JSON.
+    /// Every tool as listed, in order.
+    listed: Vec<Tool>,
+    page_size: usize,
+    /// `tools/list` results, one per page, already JSON: for the handshake revisions, and for
+    /// 2026-07-28 (with `resultType`, caching hints and the server's identity).
     pages: Vec<Box<RawValue>>,
+    stateless_pages: Vec<Box<RawValue>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -43,6 +70,7 @@ impl Registry {
         naming: &ToolNaming,
         auth: &ServerAuth,
         page_size: usize,
+        info: &Implementation,
     ) -> Result<Self, BuildError> {
         if apps.is_empty() {
             return Err(BuildError::NoApps);
@@ -81,6 +109,7 @@ impl Registry {
                     local_name: tool.name.as_ref().into(),
                     full_name: full_name.clone(),
                     scopes: tool.scopes.iter().map(|s| s.to_string()).collect(),
+                    has_output_schema: tool.output_schema.is_some(),
                 };
                 if tools.insert(full_name.clone(), entry).is_some() {
                     return Err(BuildError::DuplicateTool(full_name.to_string()));
@@ -92,51 +121,82 @@ impl Registry {
                     input_schema: tool.input_schema.as_value().clone(),
                     output_schema: tool.output_schema.as_ref().map(|s| s.as_value().clone()),
                     annotations: tool.annotations.clone(),
+                    meta: Some(serde_json::Map::from_iter([(
+                        APP_META.to_owned(),
+                        Value::String(desc.id.to_string()),
+                    )])),
                 });
             }
             let id: Arc<str> = desc.id.as_ref().into();
             registered.push((app, desc, id));
         }
-        let pages = paginate(&listed, page_size.max(1));
-        Ok(Self {
+        let mut registry = Self {
             apps: registered,
             tools,
-            pages,
-        })
+            listed,
+            page_size: page_size.max(1),
+            pages: Vec::new(),
+            stateless_pages: Vec::new(),
+        };
+        let hints = CacheHints {
+            ttl_ms: PUBLIC_LIST_TTL_MS,
+            cache_scope: CacheScope::Public,
+        };
+        let to_raw =
+            |page: Result<Box<RawValue>, serde_json::Error>| page.expect("tool listings serialize");
+        for index in 0..registry.page_count() {
+            let page = registry.page_at(index, &registry.listed);
+            let legacy = to_raw(serde_json::value::to_raw_value(&page));
+            let stateless = to_raw(serde_json::value::to_raw_value(
+                &Complete::new(page, info).cached(hints),
+            ));
+            registry.pages.push(legacy);
+            registry.stateless_pages.push(stateless);
+        }
+        Ok(registry)
     }
 
     pub(crate) fn tool(&self, full_name: &str) -> Option<&ToolEntry> {
         self.tools.get(full_name)
     }
 
-    /// The page a cursor points at; `None` for a cursor this server did not issue.
-    pub(crate) fn page(&self, cursor: Option<&str>) -> Option<&RawValue> {
+    /// Every tool as listed, in order.
+    pub(crate) fn listed(&self) -> &[Tool] {
+        &self.listed
+    }
+
+    /// The page index a cursor points at; `None` for a cursor this server did not issue.
+    pub(crate) fn page_index(&self, cursor: Option<&str>) -> Option<usize> {
         let index = match cursor {
             None => 0,
             Some(c) => decode_cursor(c)?,
         };
-        self.pages.get(index).map(|p| p.as_ref())
+        (index < self.page_count()).then_some(index)
     }
-}
 
-fn paginate(tools: &[Tool], page_size: usize) -> Vec<Box<RawValue>> {
-    let chunks: Vec<&[Tool]> = if tools.is_empty() {
-        vec![&[]]
-    } else {
-        tools.chunks(page_size).collect()
-    };
-    let last = chunks.len() - 1;
-    chunks
-        .into_iter()
-        .enumerate()
-        .map(|(i, chunk)| {
-            let mut page = serde_json::json!({ "tools": chunk });
-            if i < last {
-                page["nextCursor"] = Value::String(encode_cursor(i + 1));
-            }
-            serde_json::value::to_raw_value(&page).expect("tool listings serialize")
-        })
-        .collect()
+    /// The serialized page `index` (from [`page_index`](Self::page_index)), for the wire of
+    /// `stateless` callers.
+    pub(crate) fn serialized_page(&self, index: usize, stateless: bool) -> &RawValue {
+        if stateless {
+            &self.stateless_pages[index]
+        } else {
+            &self.pages[index]
+        }
+    }
+
+    /// Page `index` of `tools` (the listed tools, or a copy of them told apart per user).
+    pub(crate) fn page_at<'a>(&self, index: usize, tools: &'a [Tool]) -> Page<'a> {
+        let start = index * self.page_size;
+        let end = (start + self.page_size).min(tools.len());
+        Page {
+            tools: &tools[start.min(end)..end],
+            next_cursor: (index + 1 < self.page_count()).then(|| encode_cursor(index + 1)),
+        }
+    }
+
+    fn page_count(&self) -> usize {
+        self.listed.len().div_ceil(self.page_size).max(1)
+    }
 }
 
 /// Cursors are opaque to clients; a prefix keeps a stray string from reading as a page number.

@@ -1,4 +1,5 @@
-//! The stdio transport: newline-delimited JSON-RPC on stdin and stdout, one implicit session.
+//! The stdio transport: newline-delimited JSON-RPC on stdin and stdout; one implicit session for
+//! the handshake revisions, stateless requests (2026-07-28) served each on its own.
 
 use std::sync::Arc;
 
@@ -6,8 +7,8 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
 use crate::Error;
-use crate::protocol::jsonrpc::{self, ErrorObject, INVALID_REQUEST, Response};
-use crate::server::{Reply, Server, Session};
+use crate::protocol::jsonrpc::{self, ErrorObject, INVALID_REQUEST, Incoming, Message, Response};
+use crate::server::{Reply, Server, Session, is_stateless_request};
 
 impl Server {
     /// Serves one client over stdin/stdout until stdin closes. Logs go to stderr.
@@ -53,16 +54,20 @@ impl Server {
                     continue;
                 }
             };
-            // Until initialize has completed, lines are handled in order (a request sent before it
-            // is refused, the ones after it depend on it); after, concurrently.
-            let in_order = session.protocol_version().is_none();
+            // Until initialize has completed, lines of the handshake revisions are handled in
+            // order (a request sent before it is refused, the ones after it depend on it); after,
+            // and for stateless requests, concurrently.
+            let stateless = matches!(&incoming, Incoming::Single(Ok(Message::Request(req))) if is_stateless_request(req));
+            let in_order = session.protocol_version().is_none() && !stateless;
             let server = self.clone();
             let session = session.clone();
             let out = out_tx.clone();
             let handle = async move {
                 let json = match server.handle_incoming(&session, incoming).await {
                     Reply::None => return,
-                    Reply::Single(resp) => resp.to_json(),
+                    Reply::Single(resp) | Reply::InsufficientScope { response: resp, .. } => {
+                        resp.to_json()
+                    }
                     Reply::Batch(resps) => jsonrpc::batch_to_json(&resps),
                 };
                 let _ = out.send(json).await;

@@ -247,8 +247,9 @@ test('Chromium walks sign-in, every consent status, an app at its provider, and 
   const mcp = await mcpSession(tokens.access_token);
   const required = await mcp.call('slack:send_message', { channel: 'general', message: 'hello' });
   assert.equal(required.isError, true, JSON.stringify(required));
-  assert.equal(required.structuredContent.code, 'AUTH_REQUIRED');
-  const link = new URL(required.structuredContent.auth_url);
+  const notice = required._meta['dev.frontmcp/authorization'];
+  assert.equal(notice.code, 'AUTH_REQUIRED');
+  const link = new URL(notice.auth_url);
   link.searchParams.set('prompt', 'consent');
   await page.goto(link.href);
   await page.getByRole('heading', { name: 'Authorize Access', level: 1 }).waitFor();

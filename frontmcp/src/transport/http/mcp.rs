@@ -16,6 +16,7 @@ use http_body_util::{BodyExt, Limited};
 use tokio::sync::mpsc;
 
 use super::negotiate::{accepts, is_json_content_type, response_mode};
+use super::stateless::StandardHeaders;
 use super::{SESSION_HEADER, VERSION_HEADER, from_bytes};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
@@ -46,8 +47,15 @@ pub(super) async fn endpoint(State(server): State<Server>, request: Request) -> 
         None => None,
     };
     let grant = grant.as_ref();
+    let sessionless = !request.headers().contains_key(&SESSION_HEADER);
     match *request.method() {
         Method::POST => server.post(request, grant).await,
+        // GET streams and DELETE belong to sessions of the handshake revisions; 2026-07-28 has
+        // neither (its notifications come on `subscriptions/listen`).
+        Method::GET | Method::DELETE if sessionless => {
+            tracing::debug!(method = %request.method(), "GET or DELETE without a session");
+            allow_post_only()
+        }
         Method::GET => server.get(request.headers(), grant),
         Method::DELETE => server.delete(request.headers(), grant),
         _ => {
@@ -88,6 +96,7 @@ impl Server {
         }
         let session_header = headers.get(&SESSION_HEADER).cloned();
         let version_header = headers.get(&VERSION_HEADER).cloned();
+        let standard = StandardHeaders::of(headers);
         let body = match Limited::new(request.into_body(), limit).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(limit),
@@ -106,6 +115,9 @@ impl Server {
                 return json_response(StatusCode::BAD_REQUEST, resp.to_json());
             }
         };
+        if standard.select_stateless(&incoming) {
+            return self.post_stateless(incoming, &standard, mode, grant).await;
+        }
         if let Incoming::Single(Ok(Message::Request(r))) = &incoming {
             if r.method == "initialize" {
                 return self.post_initialize(incoming, mode, grant).await;
@@ -119,14 +131,6 @@ impl Server {
         if let Incoming::Single(Err(resp)) = &incoming {
             tracing::warn!(error = %resp.as_error().map_or("", |e| &e.message), "invalid JSON-RPC message");
             return json_response(StatusCode::BAD_REQUEST, resp.to_json());
-        }
-        if let (Some(grant), Some(auth)) = (grant, self.inner.auth_server.get()) {
-            if let Some(needed) =
-                called_tool(&incoming).and_then(|tool| self.scope_challenge(&tool, grant))
-            {
-                tracing::warn!(?needed, "token lacks a scope of the called tool");
-                return from_bytes(auth.insufficient_scope(&needed));
-            }
         }
         match self.handle_incoming_as(&session, incoming, grant).await {
             Reply::None => empty(StatusCode::ACCEPTED),
@@ -142,6 +146,10 @@ impl Server {
             }
             Reply::Single(resp) => respond(mode, resp.to_json()),
             Reply::Batch(resps) => respond(mode, jsonrpc::batch_to_json(&resps)),
+            Reply::InsufficientScope { scopes, .. } => match self.inner.auth_server.get() {
+                Some(auth) => from_bytes(auth.insufficient_scope(&scopes)),
+                None => unreachable!("scopes are only ever checked with authorization on"),
+            },
         }
     }
 
@@ -163,7 +171,11 @@ impl Server {
         if let Some(grant) = grant {
             session.bind_owner(grant.shared_auth_session_id());
         }
-        let Reply::Single(resp) = self.handle_incoming_as(&session, incoming, grant).await else {
+        let Some(resp) = self
+            .handle_incoming_as(&session, incoming, grant)
+            .await
+            .into_response()
+        else {
             unreachable!("initialize is a request and gets one response")
         };
         if resp.as_error().is_some() {
@@ -276,24 +288,6 @@ impl Server {
     }
 }
 
-/// The tool a single `tools/call` request names (decoded exactly as the dispatcher decodes it,
-/// escapes included, so the scope check sees the same name as the call).
-fn called_tool(incoming: &Incoming) -> Option<std::borrow::Cow<'_, str>> {
-    #[derive(serde::Deserialize)]
-    struct Name<'a> {
-        #[serde(borrow)]
-        name: std::borrow::Cow<'a, str>,
-    }
-    let Incoming::Single(Ok(Message::Request(req))) = incoming else {
-        return None;
-    };
-    if req.method != "tools/call" {
-        return None;
-    }
-    let raw = req.params.as_deref()?.get();
-    serde_json::from_str::<Name<'_>>(raw).ok().map(|n| n.name)
-}
-
 /// The server-to-client stream: an opening comment (so the client knows it is open before any
 /// message exists), then queued messages, with keep-alive comments in between.
 fn event_stream(rx: mpsc::Receiver<bytes::Bytes>) -> Response {
@@ -316,7 +310,7 @@ fn message_event(json: &[u8]) -> Event {
         .data(String::from_utf8_lossy(json))
 }
 
-fn respond(mode: ResponseMode, json: String) -> Response {
+pub(super) fn respond(mode: ResponseMode, json: String) -> Response {
     match mode {
         ResponseMode::Json => json_response(StatusCode::OK, json),
         ResponseMode::Sse => {
@@ -327,6 +321,20 @@ fn respond(mode: ResponseMode, json: String) -> Response {
             .into_response()
         }
     }
+}
+
+/// 405 for a method that needs a session: without one, only POST serves.
+fn allow_post_only() -> Response {
+    let mut resp = rpc_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorObject::new(
+            INVALID_REQUEST,
+            "GET and DELETE need an Mcp-Session-Id (protocol versions up to 2025-11-25); send requests with POST",
+        ),
+    );
+    resp.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+    resp
 }
 
 pub(super) fn json_response(status: StatusCode, json: String) -> Response {
@@ -365,7 +373,7 @@ fn too_large(limit: usize) -> Response {
     )
 }
 
-fn empty(status: StatusCode) -> Response {
+pub(super) fn empty(status: StatusCode) -> Response {
     let mut resp = Response::new(Body::empty());
     *resp.status_mut() = status;
     resp

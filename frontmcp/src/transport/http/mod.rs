@@ -8,6 +8,7 @@
 
 mod mcp;
 mod negotiate;
+mod stateless;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -40,6 +41,10 @@ pub const MCP_PATH: &str = "/mcp";
 pub static SESSION_HEADER: HeaderName = HeaderName::from_static("mcp-session-id");
 /// `MCP-Protocol-Version`.
 pub static VERSION_HEADER: HeaderName = HeaderName::from_static("mcp-protocol-version");
+/// `Mcp-Method` (2026-07-28): the body's `method`, for intermediaries.
+pub static METHOD_HEADER: HeaderName = HeaderName::from_static("mcp-method");
+/// `Mcp-Name` (2026-07-28): the body's `params.name` (or `params.uri`), for intermediaries.
+pub static NAME_HEADER: HeaderName = HeaderName::from_static("mcp-name");
 
 /// A server listening in the background; dropping it does not stop it, [`RunningServer::shutdown`] does.
 #[derive(Debug)]
@@ -191,6 +196,8 @@ impl Server {
                 header::AUTHORIZATION,
                 SESSION_HEADER.clone(),
                 VERSION_HEADER.clone(),
+                METHOD_HEADER.clone(),
+                NAME_HEADER.clone(),
                 HeaderName::from_static("last-event-id"),
             ])
             .expose_headers([

@@ -1,0 +1,428 @@
+//! MCP 2026-07-28's stateless requests: what each request carries in its `_meta` (the protocol
+//! version, the client's capabilities and identity, a log level), and what each result carries
+//! (`resultType`, the server's identity, caching hints), `server/discover`, multi round-trip
+//! results and subscription filters.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::ProtocolVersion;
+use super::jsonrpc::{ErrorObject, INVALID_PARAMS, UNSUPPORTED_PROTOCOL_VERSION};
+use super::mcp::{ClientCapabilities, Implementation};
+
+/// `_meta` key of the request's protocol version.
+pub const PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+/// `_meta` key of the client's capabilities.
+pub const CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+/// `_meta` key of the client's name and version.
+pub const CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
+/// `_meta` key of the lowest level of `notifications/message` the request wants.
+pub const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+/// `_meta` key of the server's name and version on results.
+pub const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+/// `_meta` key naming the subscription a notification belongs to.
+pub const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
+
+/// What a stateless request says about itself, in its `_meta`.
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    /// The protocol version it speaks.
+    pub protocol_version: ProtocolVersion,
+    /// What the client supports, for this request.
+    pub client_capabilities: ClientCapabilities,
+    /// Who the client is, if it says.
+    pub client_info: Option<Implementation>,
+    /// The lowest level of log messages the request wants on its stream; none without it.
+    pub log_level: Option<String>,
+}
+
+/// A request's `_meta` as it travels; only the fields this server reads.
+#[derive(Deserialize)]
+struct RawMeta {
+    #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
+    protocol_version: Option<String>,
+    #[serde(rename = "io.modelcontextprotocol/clientCapabilities")]
+    client_capabilities: Option<ClientCapabilities>,
+    #[serde(rename = "io.modelcontextprotocol/clientInfo")]
+    client_info: Option<Implementation>,
+    #[serde(rename = "io.modelcontextprotocol/logLevel")]
+    log_level: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WithMeta {
+    #[serde(rename = "_meta")]
+    meta: Option<RawMeta>,
+}
+
+/// The syslog levels of `notifications/message`, lowest first.
+const LOG_LEVELS: [&str; 8] = [
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+];
+
+/// The protocol version a request's `_meta` names, if it names one (without judging it).
+pub fn declared_version(params: Option<&RawValue>) -> Option<String> {
+    let params = params?;
+    serde_json::from_str::<WithMeta>(params.get())
+        .ok()?
+        .meta?
+        .protocol_version
+}
+
+/// A request's `_meta`, read once: the version it names (for the transport to compare with its
+/// headers) and whether it makes a valid stateless request.
+#[derive(Debug)]
+pub struct Declared {
+    version: Option<String>,
+    meta: Result<RequestMeta, ErrorObject>,
+}
+
+impl Declared {
+    /// Reads the `_meta` of a request's `params`.
+    pub fn read(params: Option<&RawValue>) -> Self {
+        let raw = params
+            .map(|p| serde_json::from_str::<WithMeta>(p.get()))
+            .transpose()
+            .map_err(|e| invalid(&format!("invalid params: {e}")))
+            .map(|p| p.and_then(|p| p.meta));
+        match raw {
+            Ok(Some(raw)) => Self {
+                version: raw.protocol_version.clone(),
+                meta: RequestMeta::from_raw(raw),
+            },
+            Ok(None) => Self {
+                version: None,
+                meta: Err(invalid(
+                    "missing params._meta: a 2026-07-28 request carries its protocol version and client capabilities there",
+                )),
+            },
+            Err(e) => Self {
+                version: None,
+                meta: Err(e),
+            },
+        }
+    }
+
+    /// The protocol version the request names, if any.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// The request's metadata.
+    ///
+    /// # Errors
+    ///
+    /// `-32602` when `_meta` is missing, malformed, or lacks the protocol version or the client
+    /// capabilities; `-32022` (naming the supported versions) for a version this server does not
+    /// serve statelessly.
+    pub fn into_meta(self) -> Result<RequestMeta, ErrorObject> {
+        self.meta
+    }
+}
+
+fn invalid(message: &str) -> ErrorObject {
+    ErrorObject::new(INVALID_PARAMS, message.to_owned())
+}
+
+impl RequestMeta {
+    /// Reads the `_meta` of a stateless request's `params`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Declared::into_meta`].
+    pub fn parse(params: Option<&RawValue>) -> Result<Self, ErrorObject> {
+        Declared::read(params).into_meta()
+    }
+
+    fn from_raw(raw: RawMeta) -> Result<Self, ErrorObject> {
+        let requested = raw.protocol_version.ok_or_else(|| {
+            invalid("missing params._meta[\"io.modelcontextprotocol/protocolVersion\"]")
+        })?;
+        let protocol_version = ProtocolVersion::parse(&requested)
+            .filter(|v| v.is_stateless())
+            .ok_or_else(|| unsupported_version(&requested))?;
+        let client_capabilities = raw.client_capabilities.ok_or_else(|| {
+            invalid("missing params._meta[\"io.modelcontextprotocol/clientCapabilities\"]")
+        })?;
+        if let Some(level) = &raw.log_level {
+            if !LOG_LEVELS.contains(&level.as_str()) {
+                return Err(invalid(&format!(
+                    "unknown log level `{level}` (one of {})",
+                    LOG_LEVELS.join(", ")
+                )));
+            }
+        }
+        Ok(Self {
+            protocol_version,
+            client_capabilities,
+            client_info: raw.client_info,
+            log_level: raw.log_level,
+        })
+    }
+}
+
+/// `-32022` for `requested`, naming every version this server speaks (the handshake ones
+/// through `initialize`).
+pub fn unsupported_version(requested: &str) -> ErrorObject {
+    let supported: Vec<&str> = ProtocolVersion::ALL.iter().map(|v| v.as_str()).collect();
+    ErrorObject::new(
+        UNSUPPORTED_PROTOCOL_VERSION,
+        format!("unsupported protocol version {requested:?}"),
+    )
+    .with_data(serde_json::json!({ "supported": supported, "requested": requested }))
+}
+
+/// Who the server is, as every stateless result's `_meta` says, beside the result's own
+/// metadata.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultMeta<'a> {
+    /// The server's name and version.
+    #[serde(rename = "io.modelcontextprotocol/serverInfo")]
+    pub server_info: &'a Implementation,
+    /// The result's own `_meta` entries.
+    #[serde(flatten)]
+    pub extra: Option<Map<String, Value>>,
+}
+
+/// How long a result may be reused, and by whom (2026-07-28 caching hints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheHints {
+    /// Milliseconds the result stays fresh.
+    pub ttl_ms: u64,
+    /// `public` (the same for everyone) or `private` (for this authorization only).
+    pub cache_scope: CacheScope,
+}
+
+/// Who may reuse a cached result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheScope {
+    /// Anyone: the result holds nothing user-specific.
+    Public,
+    /// Only within the same authorization: the result depends on who asks.
+    Private,
+}
+
+/// A complete stateless result: the method's result with `resultType`, the server's identity
+/// and, for cacheable ones, the caching hints beside its own fields.
+#[derive(Debug, Serialize)]
+pub struct Complete<'a, T: Serialize> {
+    /// The method's result.
+    #[serde(flatten)]
+    pub result: T,
+    /// Always `complete`.
+    #[serde(rename = "resultType")]
+    pub result_type: &'static str,
+    /// The caching hints, for cacheable results.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheHints>,
+    /// The server's identity.
+    #[serde(rename = "_meta")]
+    pub meta: ResultMeta<'a>,
+}
+
+impl<'a, T: Serialize> Complete<'a, T> {
+    /// `result`, complete, from `server_info`.
+    pub fn new(result: T, server_info: &'a Implementation) -> Self {
+        Self {
+            result,
+            result_type: "complete",
+            cache: None,
+            meta: ResultMeta {
+                server_info,
+                extra: None,
+            },
+        }
+    }
+
+    /// With the result's own `_meta` entries beside the server's identity.
+    pub fn with_meta(mut self, meta: Option<Map<String, Value>>) -> Self {
+        self.meta.extra = meta;
+        self
+    }
+
+    /// With caching hints.
+    pub fn cached(mut self, hints: CacheHints) -> Self {
+        self.cache = Some(hints);
+        self
+    }
+}
+
+/// `server/discover`'s result (beside `resultType` and the server's identity).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiscoverResult<'a> {
+    /// Every version this server speaks: 2026-07-28 statelessly, the others through
+    /// `initialize`.
+    pub supported_versions: Vec<&'static str>,
+    /// What it offers.
+    pub capabilities: &'a Value,
+    /// Guidance for the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<&'a str>,
+}
+
+/// A result that needs something from the client first (2026-07-28's multi round-trip): the
+/// client answers `input_requests` and retries the request with `inputResponses` and
+/// `requestState` as they were.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputRequiredResult<'a> {
+    /// Always `input_required`.
+    pub result_type: &'static str,
+    /// What to ask, by a key the retry's `inputResponses` uses: each a `method` (such as
+    /// `elicitation/create`) and its `params`.
+    pub input_requests: Map<String, Value>,
+    /// The server's state of the request, sealed; the client sends it back untouched.
+    pub request_state: String,
+    /// The server's identity.
+    #[serde(rename = "_meta")]
+    pub meta: ResultMeta<'a>,
+}
+
+impl<'a> InputRequiredResult<'a> {
+    /// Asks for `input_requests`, to be retried with `request_state`, from `server_info`.
+    pub fn new(
+        input_requests: Map<String, Value>,
+        request_state: String,
+        server_info: &'a Implementation,
+    ) -> Self {
+        Self {
+            result_type: "input_required",
+            input_requests,
+            request_state,
+            meta: ResultMeta {
+                server_info,
+                extra: None,
+            },
+        }
+    }
+}
+
+/// The kinds of notification a `subscriptions/listen` asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionFilter {
+    /// `notifications/tools/list_changed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools_list_changed: Option<bool>,
+    /// `notifications/prompts/list_changed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompts_list_changed: Option<bool>,
+    /// `notifications/resources/list_changed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources_list_changed: Option<bool>,
+    /// `notifications/resources/updated` for these URIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_subscriptions: Option<Vec<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn raw(v: Value) -> Box<RawValue> {
+        serde_json::value::to_raw_value(&v).unwrap()
+    }
+
+    fn meta(fields: Value) -> Box<RawValue> {
+        raw(json!({ "_meta": fields, "name": "x" }))
+    }
+
+    #[test]
+    fn a_request_names_its_version_and_capabilities() {
+        let parsed = RequestMeta::parse(Some(&meta(json!({
+            PROTOCOL_VERSION: "2026-07-28",
+            CLIENT_CAPABILITIES: {"elicitation": {"url": {}}},
+            CLIENT_INFO: {"name": "c", "version": "1"},
+            LOG_LEVEL: "info"
+        }))))
+        .unwrap();
+        assert_eq!(parsed.protocol_version, ProtocolVersion::V2026_07_28);
+        assert!(parsed.client_capabilities.url_elicitation());
+        assert_eq!(parsed.client_info.unwrap().name, "c");
+        assert_eq!(parsed.log_level.as_deref(), Some("info"));
+        // Client info is optional.
+        assert!(
+            RequestMeta::parse(Some(&meta(json!({
+                PROTOCOL_VERSION: "2026-07-28", CLIENT_CAPABILITIES: {}
+            }))))
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn what_is_missing_or_unknown_is_refused() {
+        let code = |params: Option<&RawValue>| RequestMeta::parse(params).unwrap_err().code;
+        assert_eq!(code(None), INVALID_PARAMS);
+        assert_eq!(code(Some(&raw(json!({"name": "x"})))), INVALID_PARAMS);
+        assert_eq!(
+            code(Some(&meta(json!({CLIENT_CAPABILITIES: {}})))),
+            INVALID_PARAMS
+        );
+        assert_eq!(
+            code(Some(&meta(json!({PROTOCOL_VERSION: "2026-07-28"})))),
+            INVALID_PARAMS
+        );
+        assert_eq!(
+            code(Some(&meta(
+                json!({PROTOCOL_VERSION: 7, CLIENT_CAPABILITIES: {}})
+            ))),
+            INVALID_PARAMS
+        );
+        assert_eq!(
+            code(Some(&meta(json!({
+                PROTOCOL_VERSION: "2026-07-28", CLIENT_CAPABILITIES: {}, LOG_LEVEL: "loud"
+            })))),
+            INVALID_PARAMS
+        );
+        // A handshake revision, or an unknown one: -32022 naming what is supported.
+        for version in ["2025-11-25", "v999.0.0"] {
+            let err = RequestMeta::parse(Some(&meta(json!({
+                PROTOCOL_VERSION: version, CLIENT_CAPABILITIES: {}
+            }))))
+            .unwrap_err();
+            assert_eq!(err.code, UNSUPPORTED_PROTOCOL_VERSION);
+            let data = err.data.unwrap();
+            assert_eq!(data["requested"], version);
+            assert_eq!(
+                data["supported"],
+                json!(["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"])
+            );
+        }
+    }
+
+    #[test]
+    fn complete_results_carry_their_type_identity_and_hints() {
+        let info = Implementation {
+            name: "s".into(),
+            version: "1".into(),
+            title: None,
+            website_url: None,
+        };
+        let listed = Complete::new(json!({"tools": []}), &info).cached(CacheHints {
+            ttl_ms: 5,
+            cache_scope: CacheScope::Private,
+        });
+        assert_eq!(
+            serde_json::to_value(&listed).unwrap(),
+            json!({"tools": [], "resultType": "complete", "ttlMs": 5, "cacheScope": "private",
+                   "_meta": {SERVER_INFO: {"name": "s", "version": "1"}}})
+        );
+        assert_eq!(
+            declared_version(Some(&meta(json!({PROTOCOL_VERSION: "2026-07-28"})))).as_deref(),
+            Some("2026-07-28")
+        );
+        assert_eq!(declared_version(Some(&raw(json!({"name": "x"})))), None);
+    }
+}

@@ -1,0 +1,255 @@
+//! `POST /mcp` on the stateless revision (2026-07-28): one message per request, no session, the
+//! standard headers (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`) checked against the body
+//! before anything runs, and each answer with the HTTP status the revision gives it.
+
+use std::borrow::Cow;
+
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http::header::{self, HeaderValue};
+use http::{HeaderMap, StatusCode};
+
+use super::mcp::{empty, json_response, respond, rpc_error};
+use super::{METHOD_HEADER, NAME_HEADER, SESSION_HEADER, VERSION_HEADER, from_bytes};
+use crate::protocol::ProtocolVersion;
+use crate::protocol::jsonrpc::{
+    self, ErrorObject, HEADER_MISMATCH, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND,
+    MISSING_REQUIRED_CLIENT_CAPABILITY, Message, Request, Response as RpcResponse,
+    TEMPORARILY_UNAVAILABLE, UNSUPPORTED_PROTOCOL_VERSION,
+};
+use crate::protocol::stateless::Declared;
+use crate::server::{Grant, Reply, ResponseMode, Server, is_stateless_request};
+
+/// The headers a request describes itself with, taken before its body is read.
+#[derive(Debug, Default)]
+pub(super) struct StandardHeaders {
+    version: Option<HeaderValue>,
+    method: Option<HeaderValue>,
+    name: Option<HeaderValue>,
+    has_session: bool,
+}
+
+impl StandardHeaders {
+    pub(super) fn of(headers: &HeaderMap) -> Self {
+        Self {
+            version: headers.get(&VERSION_HEADER).cloned(),
+            method: headers.get(&METHOD_HEADER).cloned(),
+            name: headers.get(&NAME_HEADER).cloned(),
+            has_session: headers.contains_key(&SESSION_HEADER),
+        }
+    }
+
+    /// Whether a body is of the stateless revision: its `MCP-Protocol-Version` header names it
+    /// (or names a revision this server does not know, outside any session), or the request
+    /// names it in its `_meta`, or it is a method only that revision has. Everything else is
+    /// the handshake revisions', sessions and all.
+    pub(super) fn select_stateless(&self, incoming: &Incoming) -> bool {
+        let by_header = self.version.as_ref().is_some_and(|v| {
+            match v.to_str().ok().and_then(ProtocolVersion::parse) {
+                Some(version) => version.is_stateless(),
+                None => !self.has_session,
+            }
+        });
+        match incoming {
+            Incoming::Single(Ok(Message::Request(req))) => by_header || is_stateless_request(req),
+            _ => by_header,
+        }
+    }
+
+    /// The checks of the revision's server validation, in its order: `Mcp-Method` and
+    /// `MCP-Protocol-Version` present and equal to the body's method and `_meta` version, then
+    /// `Mcp-Name` for the methods that name something.
+    fn check(&self, req: &Request, declared: &Declared) -> Result<(), ErrorObject> {
+        let method = header_text(self.method.as_ref(), "Mcp-Method")?;
+        if method != req.method {
+            return Err(mismatch(format!(
+                "Mcp-Method header value '{method}' does not match body value '{}'",
+                req.method
+            )));
+        }
+        let version = header_text(self.version.as_ref(), "MCP-Protocol-Version")?;
+        if let Some(body) = declared.version() {
+            if body != version {
+                return Err(mismatch(format!(
+                    "MCP-Protocol-Version header value '{version}' does not match body value '{body}'"
+                )));
+            }
+        }
+        let field = match req.method.as_str() {
+            "tools/call" | "prompts/get" => "name",
+            "resources/read" => "uri",
+            _ => return Ok(()),
+        };
+        let header = header_text(self.name.as_ref(), "Mcp-Name")?;
+        let header = decode(header).ok_or_else(|| {
+            mismatch("Mcp-Name header value is not valid base64-encoded UTF-8".to_owned())
+        })?;
+        match named(req, field) {
+            Some(body) if body != header => Err(mismatch(format!(
+                "Mcp-Name header value '{header}' does not match body value '{body}'"
+            ))),
+            // No name in the body: the method's own validation says so.
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A standard header's text: missing or not visible ASCII is a mismatch too.
+fn header_text<'a>(value: Option<&'a HeaderValue>, name: &str) -> Result<&'a str, ErrorObject> {
+    let value = value.ok_or_else(|| mismatch(format!("missing {name} header")))?;
+    value
+        .to_str()
+        .map_err(|_| mismatch(format!("{name} header contains invalid characters")))
+}
+
+fn mismatch(message: String) -> ErrorObject {
+    ErrorObject::new(HEADER_MISMATCH, format!("Header mismatch: {message}"))
+}
+
+/// A header value as sent: plain, or `=?base64?…?=` around the base64 of its UTF-8.
+fn decode(value: &str) -> Option<Cow<'_, str>> {
+    match value
+        .strip_prefix("=?base64?")
+        .and_then(|v| v.strip_suffix("?="))
+    {
+        Some(encoded) => {
+            let bytes = STANDARD.decode(encoded).ok()?;
+            String::from_utf8(bytes).ok().map(Cow::Owned)
+        }
+        None => Some(Cow::Borrowed(value)),
+    }
+}
+
+/// The body's `params.name` (or `params.uri`), decoded as the dispatcher decodes it (escapes
+/// included), so the header is compared with what will run.
+fn named<'a>(req: &'a Request, field: &str) -> Option<Cow<'a, str>> {
+    #[derive(serde::Deserialize)]
+    struct Named<'a> {
+        #[serde(borrow)]
+        name: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        uri: Option<Cow<'a, str>>,
+    }
+    let named: Named<'a> = serde_json::from_str(req.params.as_deref()?.get()).ok()?;
+    if field == "uri" {
+        named.uri
+    } else {
+        named.name
+    }
+}
+
+impl Server {
+    /// One stateless body: a single request (or a notification, accepted and ignored).
+    pub(super) async fn post_stateless(
+        &self,
+        incoming: Incoming,
+        headers: &StandardHeaders,
+        mode: ResponseMode,
+        grant: Option<&Grant>,
+    ) -> Response {
+        let req = match incoming {
+            Incoming::Single(Ok(Message::Request(req))) => req,
+            Incoming::Single(Ok(Message::Notification(n))) => {
+                tracing::debug!(method = %n.method, "notification accepted");
+                return empty(StatusCode::ACCEPTED);
+            }
+            Incoming::Single(Ok(Message::Response(_))) => {
+                tracing::warn!("a client response on 2026-07-28, which has no server requests");
+                return rpc_error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorObject::new(
+                        INVALID_REQUEST,
+                        "clients send no responses on 2026-07-28: the server asks through InputRequiredResult",
+                    ),
+                );
+            }
+            Incoming::Single(Err(resp)) => {
+                tracing::warn!(error = %resp.as_error().map_or("", |e| &e.message), "invalid JSON-RPC message");
+                return json_response(StatusCode::BAD_REQUEST, resp.to_json());
+            }
+            Incoming::Batch(_) => {
+                tracing::warn!("a JSON-RPC batch on 2026-07-28");
+                return rpc_error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorObject::new(
+                        INVALID_REQUEST,
+                        "JSON-RPC batches are not supported in protocol version 2026-07-28: send one message per request",
+                    ),
+                );
+            }
+        };
+        let declared = Declared::read(req.params.as_deref());
+        if let Err(error) = headers.check(&req, &declared) {
+            tracing::warn!(method = %req.method, message = %error.message, "standard headers do not match the body");
+            return refused(req, error);
+        }
+        let meta = match declared.into_meta() {
+            Ok(meta) => meta,
+            Err(error) => {
+                tracing::warn!(method = %req.method, code = error.code, message = %error.message, "stateless request refused");
+                return refused(req, error);
+            }
+        };
+        match self.serve_stateless(req, Ok(meta), grant).await {
+            Reply::Single(resp) => match resp.as_error().map(status_of) {
+                Some(status) if status != StatusCode::OK => {
+                    let mut http = json_response(status, resp.to_json());
+                    if status == StatusCode::SERVICE_UNAVAILABLE {
+                        http.headers_mut()
+                            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                    }
+                    http
+                }
+                _ => respond(mode, resp.to_json()),
+            },
+            Reply::InsufficientScope { scopes, .. } => match self.inner.auth_server.get() {
+                Some(auth) => from_bytes(auth.insufficient_scope(&scopes)),
+                None => unreachable!("scopes are only ever checked with authorization on"),
+            },
+            Reply::None | Reply::Batch(_) => unreachable!("one request gets one response"),
+        }
+    }
+}
+
+/// A request refused before dispatch: 400 with its ID echoed.
+fn refused(req: Request, error: ErrorObject) -> Response {
+    let status = match status_of(&error) {
+        // Malformed `_meta` is the client's to correct.
+        StatusCode::OK => StatusCode::BAD_REQUEST,
+        status => status,
+    };
+    json_response(status, RpcResponse::error(Some(req.id), error).to_json())
+}
+
+/// The HTTP status of an error on the stateless wire: 404 for a method this server does not
+/// have (so a client tells a modern server from a missing endpoint by the body), 400 for what
+/// the client must correct, 503 while a store is down, 200 for the rest (errors of a request
+/// that was served).
+fn status_of(error: &ErrorObject) -> StatusCode {
+    match error.code {
+        METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
+        HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION | MISSING_REQUIRED_CLIENT_CAPABILITY => {
+            StatusCode::BAD_REQUEST
+        }
+        jsonrpc::INVALID_REQUEST | jsonrpc::PARSE_ERROR => StatusCode::BAD_REQUEST,
+        TEMPORARILY_UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::OK,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_values_decode_from_the_base64_sentinel() {
+        assert_eq!(decode("get_weather").as_deref(), Some("get_weather"));
+        assert_eq!(
+            decode("=?base64?SGVsbG8sIOS4lueVjA==?=").as_deref(),
+            Some("Hello, 世界")
+        );
+        assert_eq!(decode("=?base64?not base64?="), None);
+        assert_eq!(decode("=?base64?/w==?="), None, "not UTF-8");
+    }
+}
