@@ -4,7 +4,8 @@
 //! `#[front_mcp]` / `#[app]` macros and the builder produce, the OAuth 2.1 authorization server
 //! ([`oauth`]) with its consent UI ([`ui`]), the session tokens ([`tokens`]), the stores
 //! ([`store`]), and progressive authorization ([`progressive`]): each app's own provider
-//! ([`upstream`]) and the token vault ([`vault`]).
+//! ([`upstream`]) and the token vault ([`vault`]), and the sealed state of a request that waits for
+//! the user ([`request_state`]).
 #![deny(missing_docs)]
 
 mod config;
@@ -15,6 +16,7 @@ mod pages;
 pub mod progressive;
 pub mod random;
 mod remembered;
+pub mod request_state;
 pub mod store;
 pub mod tokens;
 pub mod ui;

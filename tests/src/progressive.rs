@@ -713,6 +713,98 @@ pub fn auth_notice(result: &Value) -> Value {
     object
 }
 
+/// A 2026-07-28 client with a session token: every request stands alone, with `capabilities`
+/// declared in its `_meta`.
+#[derive(Debug, Clone)]
+pub struct StatelessClient {
+    http: Http,
+    bearer: String,
+    capabilities: Value,
+}
+
+/// The key of the URL elicitation an `InputRequiredResult` asks to authorize `app` with.
+pub fn authorize_key(app: &str) -> String {
+    format!("authorize-{app}")
+}
+
+impl StatelessClient {
+    /// A client of `http` with `token`, declaring `capabilities` on every request.
+    pub fn new(http: &Http, token: &str, capabilities: Value) -> Self {
+        Self {
+            http: http.clone(),
+            bearer: format!("Bearer {token}"),
+            capabilities,
+        }
+    }
+
+    /// A client declaring URL elicitation, as a client that can open links for the user does.
+    pub fn with_url_elicitation(http: &Http, token: &str) -> Self {
+        Self::new(http, token, json!({"elicitation": {"url": {}}}))
+    }
+
+    /// A request: the whole reply.
+    pub async fn send(&self, method: &str, params: Value) -> Reply {
+        self.http
+            .stateless(
+                method,
+                params,
+                self.capabilities.clone(),
+                &[("authorization", &self.bearer)],
+            )
+            .await
+    }
+
+    /// `tools/call` of `tool` with `arguments` and any of `inputResponses` and `requestState`
+    /// in `retry`: the JSON-RPC `result` or `error`.
+    pub async fn call_with(&self, tool: &str, arguments: Value, retry: Value) -> Value {
+        let mut params = json!({"name": tool, "arguments": arguments});
+        if let Value::Object(fields) = retry {
+            params.as_object_mut().unwrap().extend(fields);
+        }
+        let reply = self.send("tools/call", params).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let json = reply.json();
+        json.get("result")
+            .or_else(|| json.get("error"))
+            .cloned()
+            .unwrap()
+    }
+
+    /// `tools/call` of `tool` without arguments.
+    pub async fn call(&self, tool: &str) -> Value {
+        self.call_with(tool, json!({}), json!({})).await
+    }
+
+    /// A call answered `input_required` asking to authorize `app`: the link, and the retry's
+    /// `inputResponses` and `requestState` once the user has followed it.
+    pub async fn authorization_asked(&self, tool: &str, app: &str) -> (String, Value) {
+        let result = self.call(tool).await;
+        input_required_link(&result, app)
+    }
+
+    /// The retry of `tool` (no arguments) with what [`authorization_asked`](Self::authorization_asked) gave.
+    pub async fn retry(&self, tool: &str, retry: &Value) -> Value {
+        self.call_with(tool, json!({}), retry.clone()).await
+    }
+}
+
+/// The link of an `InputRequiredResult` asking to authorize `app`, and the retry's
+/// `inputResponses` (accepted) and `requestState`.
+pub fn input_required_link(result: &Value, app: &str) -> (String, Value) {
+    assert_eq!(result["resultType"], "input_required", "{result}");
+    let key = authorize_key(app);
+    let request = &result["inputRequests"][&key];
+    assert_eq!(request["method"], "elicitation/create", "{result}");
+    assert_eq!(request["params"]["mode"], "url", "{result}");
+    let link = request["params"]["url"].as_str().expect("a URL").to_owned();
+    let state = result["requestState"].as_str().expect("a requestState");
+    let retry = json!({
+        "inputResponses": {key: {"action": "accept"}},
+        "requestState": state,
+    });
+    (link, retry)
+}
+
 /// A session's server-to-client stream.
 #[derive(Debug)]
 pub struct EventStream {

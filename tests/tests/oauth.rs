@@ -742,6 +742,63 @@ async fn insufficient_scope_is_403_even_with_escaped_names() {
         )
         .await;
     assert_eq!(sneaky.status, StatusCode::FORBIDDEN, "{}", sneaky.body);
+
+    // The same on 2026-07-28, without a session: the one gate answers both wires.
+    let modern = frontmcp_tests::progressive::StatelessClient::new(&http, &access, json!({}));
+    let forbidden = modern
+        .send(
+            "tools/call",
+            json!({"name": "crm:update_contact", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(
+        forbidden.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        forbidden.body
+    );
+    assert!(
+        forbidden
+            .header("www-authenticate")
+            .unwrap()
+            .contains("scope=\"crm:write\""),
+    );
+    let allowed = modern
+        .send(
+            "tools/call",
+            json!({"name": "crm:get_contacts", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.body);
+    assert_eq!(allowed.json()["result"]["resultType"], "complete");
+
+    // Inside a 2025-03-26 batch the call cannot be answered 403 alone: it gets an error of its
+    // own, and nothing runs (the check used to look at single requests only).
+    let init = initialize_body("2025-03-26", json!({}));
+    let reply = http
+        .post(&[("authorization", &bearer)], init.to_string())
+        .await;
+    let old = reply.header("mcp-session-id").unwrap().to_owned();
+    let batch = json!([
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "crm:get_contacts", "arguments": {}}},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "crm:update_contact", "arguments": {}}},
+    ]);
+    let answered = http
+        .post(
+            &[("authorization", &bearer), ("mcp-session-id", &old)],
+            batch.to_string(),
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    let answers = answered.json();
+    let second = answers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == 2)
+        .unwrap();
+    assert_eq!(second["error"]["code"], -32600, "{answers}");
+    assert_eq!(second["error"]["data"]["scopes"], json!(["crm:write"]));
 }
 
 #[tokio::test]

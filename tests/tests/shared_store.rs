@@ -8,7 +8,10 @@
 
 use frontmcp_demo_provider::DemoProvider;
 use frontmcp_tests::oauth::{VERIFIER, exchange, location_params, open_authorize, param, register};
-use frontmcp_tests::progressive::{Client, Decision, UserAgent, auth_notice, elicitation_complete};
+use frontmcp_tests::progressive::{
+    Client, Decision, StatelessClient, UserAgent, auth_notice, elicitation_complete,
+    input_required_link,
+};
 use frontmcp_tests::{Http, agent_suites_sharing, initialize_body, shared_redis};
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -186,4 +189,65 @@ fn redis_connection() -> deadpool_redis::redis::Connection {
         .unwrap()
         .get_connection()
         .unwrap()
+}
+
+/// The issue's check on 2026-07-28, with no sticky routing: the first call on process 1 answers
+/// `input_required`; the link is followed on process 2; the retry on process 1 runs. GitHub the
+/// other way round: the state process 2 sealed opens on process 1 (one key ring).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_required_round_robin_across_two_processes() {
+    let Some(redis) = shared_redis("the shared-store test") else {
+        return;
+    };
+    let demo = DemoProvider::builder().bind("127.0.0.1:0").await.unwrap();
+    const PUBLIC: &str = "http://localhost:9";
+    let (one, two) = agent_suites_sharing(
+        &redis,
+        PUBLIC,
+        &[
+            ("FRONTMCP_SLACK_PROVIDER", &demo.url("slack")),
+            ("FRONTMCP_GITHUB_PROVIDER", &demo.url("github")),
+        ],
+    )
+    .await;
+    let (http_one, http_two) = (Http::new(&one.url), Http::new(&two.url));
+    let browser_one = UserAgent::new(&http_one).behind(PUBLIC);
+    let (_, tokens) = browser_one
+        .sign_in(
+            "ada",
+            &[("slack", Decision::Skip), ("github", Decision::Skip)],
+        )
+        .await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let modern_one = StatelessClient::with_url_elicitation(&http_one, token);
+    let modern_two = StatelessClient::with_url_elicitation(&http_two, token);
+
+    let send = json!({"channel": "general", "message": "hi"});
+    let asked = modern_one
+        .call_with("slack:send_message", send.clone(), json!({}))
+        .await;
+    let (link, retry) = input_required_link(&asked, "slack");
+    assert!(link.starts_with(PUBLIC), "{link}");
+    let browser_two = UserAgent::new(&http_two).behind(PUBLIC);
+    let done = browser_two.authorize_link(&link, "ada", "ada-slack").await;
+    assert!(done.body.contains("Slack authorized"), "{}", done.body);
+    let sent = modern_one
+        .call_with("slack:send_message", send, retry)
+        .await;
+    assert_eq!(sent["resultType"], "complete", "{sent}");
+    assert_eq!(
+        sent["structuredContent"]["posted_as"], "ada-slack",
+        "{sent}"
+    );
+
+    let issue = json!({"repo": "frontmcp/examples", "title": "t"});
+    let asked = modern_two
+        .call_with("github:create_issue", issue.clone(), json!({}))
+        .await;
+    let (link, retry) = input_required_link(&asked, "github");
+    browser_one.authorize_link(&link, "ada", "ada-gh").await;
+    let opened = modern_one
+        .call_with("github:create_issue", issue, retry)
+        .await;
+    assert_eq!(opened["structuredContent"]["author"], "ada-gh", "{opened}");
 }

@@ -9,7 +9,6 @@ mod dispatch;
 mod error;
 mod gate;
 mod registry;
-mod request_state;
 mod result;
 mod session;
 mod tools;

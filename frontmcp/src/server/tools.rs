@@ -6,6 +6,8 @@ use std::panic::AssertUnwindSafe;
 
 use frontmcp_auth::oauth::AuthServer;
 use frontmcp_auth::progressive::{AppAccess, AuthorizationRequired};
+use frontmcp_auth::request_state::{self, Bound};
+use frontmcp_auth::tokens::now_secs;
 use futures_util::FutureExt;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -14,7 +16,7 @@ use serde_json::{Map, Value};
 use super::dispatch::{Caller, optional_params, required_params};
 use super::gate::Denial;
 use super::registry::{AUTHORIZED_META, Page, ToolEntry};
-use super::{Arguments, CallError, Grant, Reply, Server, ToolCall, ToolContext, request_state};
+use super::{Arguments, CallError, Grant, Reply, Server, ToolCall, ToolContext};
 use crate::protocol::jsonrpc::{
     ErrorObject, INTERNAL_ERROR, INVALID_REQUEST, RequestId, Response, TEMPORARILY_UNAVAILABLE,
     URL_ELICITATION_REQUIRED,
@@ -142,6 +144,21 @@ impl Server {
             listed.push(tool);
         }
         listed
+    }
+}
+
+/// What a request state of a `tools/call` of `tool` names.
+fn call_of(tool: &str) -> String {
+    format!("tools/call {tool}")
+}
+
+/// What a request state of `grant`'s `request` with `arguments` is bound to.
+fn bound<'a>(grant: &'a Grant, request: &'a str, arguments: &'a RawValue) -> Bound<'a> {
+    Bound {
+        session: grant.auth_session_id(),
+        user: grant.user(),
+        request,
+        arguments,
     }
 }
 
@@ -275,13 +292,15 @@ impl Server {
         };
         let checked = match (caller.grant, self.inner.auth_server.get()) {
             (Some(grant), Some(auth)) => {
-                request_state::check(auth, state, grant, &entry.full_name, arguments)
+                let request = call_of(&entry.full_name);
+                let bound = bound(grant, &request, arguments);
+                request_state::check(auth.key_ring(), state, &bound, now_secs())
             }
             // This server seals no state without authorization: it cannot be one of its own.
             _ => Err(request_state::Refused::Unreadable),
         };
         checked.map_err(|refused| {
-            tracing::warn!(tool = %entry.full_name, reason = refused.reason(), "requestState refused");
+            tracing::warn!(tool = %entry.full_name, reason = %refused, "requestState refused");
             ErrorObject::invalid_params("Invalid or expired requestState")
         })
     }
@@ -413,7 +432,9 @@ impl Server {
                     message: &prompt,
                 },
             });
-            let state = request_state::seal(auth, grant, tool, arguments);
+            let call = call_of(tool);
+            let state =
+                request_state::seal(auth.key_ring(), &bound(grant, &call, arguments), now_secs());
             return Response::serialize_result(
                 id,
                 &InputRequiredResult::new(
