@@ -91,6 +91,7 @@ fn python_sdk_client() {
                 "-p",
                 "no:cacheprovider",
                 "test_client.py",
+                "test_modern.py",
             ])
             .env("MCP_URL", &server.url)
             .env("MCP_TOKEN", server.token("interop-py"))
