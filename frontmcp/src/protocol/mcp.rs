@@ -248,6 +248,11 @@ pub enum Content {
         #[serde(rename = "mimeType")]
         mime_type: String,
     },
+    /// A resource's contents, embedded.
+    Resource {
+        /// The contents.
+        resource: ResourceContents,
+    },
     /// A link to a resource.
     ResourceLink {
         /// The resource URI.
@@ -268,6 +273,63 @@ impl Content {
     pub fn text(text: impl Into<String>) -> Self {
         Self::Text { text: text.into() }
     }
+
+    /// An image block: base64 `data` of type `mime_type`.
+    pub fn image(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
+        Self::Image {
+            data: data.into(),
+            mime_type: mime_type.into(),
+        }
+    }
+
+    /// An audio block: base64 `data` of type `mime_type`.
+    pub fn audio(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
+        Self::Audio {
+            data: data.into(),
+            mime_type: mime_type.into(),
+        }
+    }
+
+    /// A resource embedded as text.
+    pub fn embedded_text(
+        uri: impl Into<String>,
+        mime_type: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self::Resource {
+            resource: ResourceContents::Text {
+                uri: uri.into(),
+                mime_type: Some(mime_type.into()),
+                text: text.into(),
+            },
+        }
+    }
+}
+
+/// A resource's contents: text, or base64 bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ResourceContents {
+    /// Text.
+    Text {
+        /// The resource's URI.
+        uri: String,
+        /// Its MIME type.
+        #[serde(rename = "mimeType", skip_serializing_if = "Option::is_none")]
+        mime_type: Option<String>,
+        /// The text.
+        text: String,
+    },
+    /// Bytes.
+    Blob {
+        /// The resource's URI.
+        uri: String,
+        /// Its MIME type.
+        #[serde(rename = "mimeType", skip_serializing_if = "Option::is_none")]
+        mime_type: Option<String>,
+        /// Base64 data.
+        blob: String,
+    },
 }
 
 #[cfg(test)]
@@ -296,6 +358,21 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&link).unwrap(),
             json!({"type":"resource_link","uri":"file:///a","name":"a"})
+        );
+        assert_eq!(
+            serde_json::to_value(Content::embedded_text("test://r", "text/plain", "t")).unwrap(),
+            json!({"type":"resource","resource":{"uri":"test://r","mimeType":"text/plain","text":"t"}})
+        );
+        let blob = Content::Resource {
+            resource: ResourceContents::Blob {
+                uri: "test://b".into(),
+                mime_type: None,
+                blob: "AA==".into(),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&blob).unwrap(),
+            json!({"type":"resource","resource":{"uri":"test://b","blob":"AA=="}})
         );
     }
 
