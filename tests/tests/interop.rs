@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use frontmcp_tests::tools::{self, available, run, venv_python};
-use frontmcp_tests::{ExampleServer, repo_root};
+use frontmcp_tests::{ExampleServer, example_binary, repo_root};
 
 /// The Node package of the TypeScript and browser tests, installed once even when both tests
 /// start at the same time; `None` when Node.js is missing outside CI.
@@ -95,6 +95,7 @@ fn python_sdk_client() {
             ])
             .env("MCP_URL", &server.url)
             .env("MCP_TOKEN", server.token("interop-py"))
+            .env("HELLO_BINARY", example_binary("hello"))
             .current_dir(&dir),
         "the Python SDK client",
     );

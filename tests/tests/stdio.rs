@@ -91,3 +91,69 @@ async fn a_whole_conversation_over_stdio() {
         .unwrap()
         .expect("stdio ends cleanly");
 }
+
+/// 2026-07-28 over stdio: `server/discover` is the probe a dual-era client sends first, and
+/// every request stands alone (no `initialize`); a client that initializes later gets its
+/// handshake revision on the same stream.
+#[tokio::test]
+async fn stateless_requests_over_stdio() {
+    let (client, server_io) = tokio::io::duplex(64 * 1024);
+    let (server_read, server_write) = tokio::io::split(server_io);
+    let serving = tokio::spawn(server().serve_io(server_read, server_write));
+    let (client_read, mut client_write) = tokio::io::split(client);
+    let mut lines = BufReader::new(client_read).lines();
+    let meta = frontmcp_tests::stateless_meta(json!({}));
+    let requests = [
+        json!({"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta": meta}}),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"loud:shout","arguments":{"text":"hi"},"_meta": meta}}),
+        json!({"jsonrpc":"2.0","id":3,"method":"server/discover","params":{}}),
+        json!({"jsonrpc":"2.0","id":4,"method":"ping","params":{"_meta": meta}}),
+        frontmcp_tests::initialize_body("2025-11-25", json!({})),
+    ];
+    for request in &requests {
+        client_write
+            .write_all(format!("{request}\n").as_bytes())
+            .await
+            .unwrap();
+    }
+    let mut replies = Vec::new();
+    for _ in 0..requests.len() {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(5), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("no reply line within 5 s; got {replies:?}"))
+            .unwrap()
+            .expect("a reply line");
+        replies.push(serde_json::from_str::<Value>(&line).unwrap());
+    }
+    let by_id = |id: i64| {
+        replies
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no reply {id}: {replies:?}"))
+    };
+    let discovered = by_id(1)["result"].clone();
+    assert_eq!(discovered["resultType"], "complete");
+    assert_eq!(discovered["supportedVersions"][0], "2026-07-28");
+    assert_eq!(
+        discovered["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+        "stdio-test"
+    );
+    let called = by_id(2)["result"].clone();
+    assert_eq!(called["content"][0]["text"], "HI");
+    assert_eq!(called["resultType"], "complete");
+    assert_eq!(by_id(3)["error"]["code"], -32602, "discover without _meta");
+    assert_eq!(
+        by_id(4)["error"]["code"],
+        -32601,
+        "ping is gone on 2026-07-28"
+    );
+    assert_eq!(by_id(0)["result"]["protocolVersion"], "2025-11-25");
+
+    client_write.shutdown().await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), serving)
+        .await
+        .expect("the server stops when its input closes")
+        .unwrap()
+        .expect("stdio ends cleanly");
+}

@@ -4,9 +4,9 @@ the seeds' whole scenario: sign in once through the SDK's OAuth client (CRM auth
 GitHub skipped); CRM works; Slack answers an InputRequiredResult whose URL elicitation the client
 hands to its callback, which follows the link headlessly through the demo provider; the SDK
 retries with the requestState and the call succeeds with the same session token; GitHub the same
-way.
+way. And over stdio, the `hello` example.
 
-    MCP_URL=http://127.0.0.1:8080/mcp pytest test_modern.py
+    MCP_URL=http://127.0.0.1:8080/mcp HELLO_BINARY=target/debug/examples/hello pytest test_modern.py
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 
 import anyio
 import httpx2
-from mcp import Client, types
+from mcp import Client, StdioServerParameters, types
 from mcp.client.context import ClientRequestContext
 from mcp.client.streamable_http import streamable_http_client
 
@@ -119,5 +119,23 @@ def test_the_seeds_on_2026_07_28() -> None:
             if b["method"] == "tools/call" and "requestState" in b["params"]
         ]
         assert retries == ["slack:send_message", "github:create_issue"], retries
+
+    anyio.run(main)
+
+
+def test_stdio_on_2026_07_28() -> None:
+    """The `hello` example over stdio: the client's `server/discover` probe succeeds there too."""
+    hello = os.environ.get("HELLO_BINARY")
+    assert hello, "set HELLO_BINARY to the hello example's binary"
+
+    async def main() -> None:
+        server = StdioServerParameters(command=hello, env={"FRONTMCP_TRANSPORT": "stdio"})
+        async with Client(server) as client:
+            assert client.session.protocol_version == "2026-07-28"
+            assert client.session.initialize_result is None
+            names = [t.name for t in (await client.list_tools()).tools]
+            assert names == ["hello:greet", "hello:echo"], names
+            greeted = await client.call_tool("hello:greet", {"name": "stdio"})
+            assert text_of(greeted) == "Hello, stdio!"
 
     anyio.run(main)
