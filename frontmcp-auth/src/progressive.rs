@@ -96,6 +96,14 @@ pub enum AuthEvent {
         /// The elicitation this completes.
         elicitation_id: Option<String>,
     },
+    /// An app's tokens left the vault of an auth session (its provider refused them, or the
+    /// entry could not be opened): its tools need a new authorization.
+    AppRevoked {
+        /// The auth session.
+        session_id: String,
+        /// The app.
+        app: String,
+    },
     /// An auth session ended (its grant was revoked, or its refresh token replayed): every
     /// process forgets the tokens it verified for it, which are refused from then on.
     SessionEnded {
@@ -295,7 +303,9 @@ impl AuthServer {
             ) => return Err(e),
             Err(e @ VaultError::Corrupt { .. }) => {
                 tracing::error!(error = %e, "dropping a vault entry that cannot be opened");
-                vault.delete(session_id, app_id).await?;
+                if vault.delete(session_id, app_id).await? {
+                    self.revoked(session_id, app_id).await;
+                }
                 None
             }
             Err(e) => return Err(e),
@@ -638,10 +648,23 @@ impl AuthServer {
         let Some(vault) = self.vault() else {
             return Ok(false);
         };
-        match vault.get(session_id, app_id).await? {
-            Some(held) if held.access_token == rejected => vault.delete(session_id, app_id).await,
-            _ => Ok(false),
+        let dropped = match vault.get(session_id, app_id).await? {
+            Some(held) if held.access_token == rejected => vault.delete(session_id, app_id).await?,
+            _ => false,
+        };
+        if dropped {
+            self.revoked(session_id, app_id).await;
         }
+        Ok(dropped)
+    }
+
+    /// Tells every process that session `session_id` no longer holds app `app_id`.
+    async fn revoked(&self, session_id: &str, app_id: &str) {
+        self.publish(AuthEvent::AppRevoked {
+            session_id: session_id.to_owned(),
+            app: app_id.to_owned(),
+        })
+        .await;
     }
 }
 

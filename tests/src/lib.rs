@@ -247,7 +247,11 @@ impl Http {
     /// POSTs a 2026-07-28 `body` with its standard headers, then `extra` (which replace them by
     /// name; an empty value removes one).
     pub async fn stateless_body(&self, body: &Value, extra: &[(&str, &str)]) -> Reply {
-        let mut headers = stateless_headers(body);
+        let mut headers: Vec<(String, String)> = MCP_POST
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .chain(stateless_headers(body))
+            .collect();
         for (name, value) in extra {
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
             if !value.is_empty() {
@@ -258,7 +262,8 @@ impl Http {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
-        self.post(&headers, body.to_string()).await
+        self.request(Method::POST, "/mcp", &headers, body.to_string())
+            .await
     }
 
     /// `tools/call` within a session; returns the JSON-RPC `result` or `error` object.

@@ -782,6 +782,33 @@ impl StatelessClient {
         input_required_link(&result, app)
     }
 
+    /// Opens a subscription (`subscriptions/listen` request `id`) for `notifications`: its
+    /// event stream.
+    pub async fn listen(&self, id: u64, notifications: Value) -> EventStream {
+        let mut params = json!({"notifications": notifications});
+        params["_meta"] = crate::stateless_meta(self.capabilities.clone());
+        let body =
+            json!({"jsonrpc": "2.0", "id": id, "method": "subscriptions/listen", "params": params});
+        let mut request = HTTP
+            .post(&self.http.url)
+            .header("authorization", &self.bearer)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream");
+        for (name, value) in crate::stateless_headers(&body) {
+            request = request.header(name, value);
+        }
+        let response = request
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("the subscription opens");
+        assert_eq!(response.status(), 200);
+        EventStream {
+            response,
+            seen: String::new(),
+        }
+    }
+
     /// The retry of `tool` (no arguments) with what [`authorization_asked`](Self::authorization_asked) gave.
     pub async fn retry(&self, tool: &str, retry: &Value) -> Value {
         self.call_with(tool, json!({}), retry.clone()).await
@@ -815,7 +842,13 @@ pub struct EventStream {
 impl EventStream {
     /// Whether `message` arrives within five seconds.
     pub async fn receives(&mut self, message: &Value) -> bool {
-        let wait = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        self.receives_within(message, std::time::Duration::from_secs(5))
+            .await
+    }
+
+    /// Whether `message` arrives within `wait`.
+    pub async fn receives_within(&mut self, message: &Value, wait: std::time::Duration) -> bool {
+        let wait = tokio::time::timeout(wait, async {
             while let Some(chunk) = self.response.chunk().await.expect("the stream reads") {
                 self.seen.push_str(&String::from_utf8_lossy(&chunk));
                 let arrived = self.seen.lines().any(|line| {

@@ -261,3 +261,106 @@ async fn both_wires_share_the_vault_of_the_auth_session() {
         "opened by ada-gh"
     );
 }
+
+/// `notifications/tools/list_changed` for the message `id` of a subscription.
+fn tools_changed(id: u64) -> Value {
+    json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed",
+           "params": {"_meta": {"io.modelcontextprotocol/subscriptionId": id}}})
+}
+
+fn acknowledged(id: u64, honored: Value) -> Value {
+    json!({"jsonrpc": "2.0", "method": "notifications/subscriptions/acknowledged",
+           "params": {"notifications": honored, "_meta": {"io.modelcontextprotocol/subscriptionId": id}}})
+}
+
+/// When an app is authorized or revoked for a user, that user's clients hear that the tool list
+/// changed: their subscriptions that asked for it (2026-07-28) and their sessions' GET streams
+/// (handshake revisions, whose initialize declares `listChanged`). Nobody else hears it.
+#[tokio::test]
+async fn list_changes_reach_the_users_subscriptions_and_streams() {
+    let suite = Suite::start().await;
+    let browser = suite.browser();
+    let (_, ada) = browser
+        .sign_in("ada", &[("slack", Skip), ("github", Skip)])
+        .await;
+    let (_, bob) = suite
+        .browser()
+        .sign_in("bob", &[("slack", Skip), ("github", Skip)])
+        .await;
+    let ada_client = StatelessClient::with_url_elicitation(&suite.http, token(&ada));
+    let bob_client = StatelessClient::with_url_elicitation(&suite.http, token(&bob));
+
+    let mut tools = ada_client
+        .listen(
+            41,
+            json!({"toolsListChanged": true, "resourcesListChanged": true}),
+        )
+        .await;
+    assert!(
+        tools
+            .receives(&acknowledged(41, json!({"toolsListChanged": true})))
+            .await,
+        "the acknowledgment first, with what is honored: {}",
+        tools.seen()
+    );
+    let mut prompts = ada_client
+        .listen(42, json!({"promptsListChanged": true}))
+        .await;
+    assert!(prompts.receives(&acknowledged(42, json!({}))).await);
+    let mut bobs = bob_client
+        .listen(43, json!({"toolsListChanged": true}))
+        .await;
+    assert!(
+        bobs.receives(&acknowledged(43, json!({"toolsListChanged": true})))
+            .await
+    );
+    assert_eq!(suite.server.server.subscription_count(), 3);
+
+    let bearer = format!("Bearer {}", token(&ada));
+    let initialized = suite
+        .http
+        .post(
+            &[("authorization", &bearer)],
+            frontmcp_tests::initialize_body("2025-11-25", json!({})).to_string(),
+        )
+        .await;
+    assert_eq!(
+        initialized.json()["result"]["capabilities"]["tools"]["listChanged"],
+        true
+    );
+    let legacy =
+        frontmcp_tests::progressive::Client::connect(&suite.http, token(&ada), json!({})).await;
+    let mut stream = legacy.event_stream().await;
+    let legacy_changed =
+        json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed", "params": {}});
+
+    let (link, retry) = ada_client
+        .authorization_asked("slack:send_message", "slack")
+        .await;
+    browser.authorize_link(&link, "ada", "ada-slack").await;
+    assert!(tools.receives(&tools_changed(41)).await, "{}", tools.seen());
+    assert!(stream.receives(&legacy_changed).await, "{}", stream.seen());
+    let quiet = std::time::Duration::from_millis(300);
+    assert!(!prompts.receives_within(&tools_changed(42), quiet).await);
+    assert!(!bobs.receives_within(&tools_changed(43), quiet).await);
+    assert_eq!(
+        ada_client.retry("slack:send_message", &retry).await["content"][0]["text"],
+        "sent as ada-slack"
+    );
+
+    // The user revokes Slack at Slack: the next call finds the token rejected, and the list
+    // changed again.
+    suite.demo.revoke_all("slack");
+    let again = ada_client.call("slack:send_message").await;
+    assert_eq!(again["resultType"], "input_required", "{again}");
+    assert!(tools.receives(&tools_changed(41)).await, "{}", tools.seen());
+    assert!(stream.receives(&legacy_changed).await);
+
+    // Closing a stream ends its subscription.
+    drop((tools, prompts, bobs));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while suite.server.server.subscription_count() > 0 {
+        assert!(std::time::Instant::now() < deadline, "subscriptions ended");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

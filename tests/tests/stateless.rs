@@ -347,3 +347,60 @@ async fn both_revisions_on_one_endpoint() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json()["result"]["protocolVersion"], "2025-11-25");
 }
+
+#[tokio::test]
+async fn a_subscription_is_acknowledged_and_stays_open() {
+    let (server, http) = start().await;
+    let body = json!({"jsonrpc": "2.0", "id": 5, "method": "subscriptions/listen",
+                      "params": {"notifications": {"toolsListChanged": true},
+                                 "_meta": stateless_meta(json!({}))}});
+    let mut request = reqwest::Client::new()
+        .post(&http.url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    for (name, value) in frontmcp_tests::stateless_headers(&body) {
+        request = request.header(name, value);
+    }
+    let mut response = request.body(body.to_string()).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    assert_eq!(response.headers()["x-accel-buffering"], "no");
+    let first = response.chunk().await.unwrap().unwrap();
+    let data = String::from_utf8_lossy(&first);
+    let ack: Value = serde_json::from_str(
+        data.lines()
+            .find_map(|l| l.strip_prefix("data: "))
+            .unwrap_or_else(|| panic!("{data}")),
+    )
+    .unwrap();
+    // A public server's tools never change: nothing of what was asked is honored.
+    assert_eq!(
+        ack,
+        json!({"jsonrpc": "2.0", "method": "notifications/subscriptions/acknowledged",
+               "params": {"notifications": {}, "_meta": {"io.modelcontextprotocol/subscriptionId": 5}}})
+    );
+    assert_eq!(server.server.subscription_count(), 1);
+    let more = tokio::time::timeout(std::time::Duration::from_millis(300), response.chunk()).await;
+    assert!(more.is_err(), "the stream stays open and quiet");
+    drop(response);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while server.server.subscription_count() > 0 {
+        assert!(std::time::Instant::now() < deadline, "closing ended it");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // Without a filter it is refused; without Accept: text/event-stream too.
+    let reply = http
+        .stateless("subscriptions/listen", json!({}), json!({}), &[])
+        .await;
+    assert_eq!(reply.error_code(), -32602, "{}", reply.body);
+    let reply = http
+        .stateless(
+            "subscriptions/listen",
+            json!({"notifications": {}}),
+            json!({}),
+            &[("accept", "application/json")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+}

@@ -330,6 +330,7 @@ impl ServerBuilder {
                 auth_parts: std::sync::Mutex::new(self.auth_parts),
                 auth_server: std::sync::OnceLock::new(),
                 mounted: std::sync::OnceLock::new(),
+                subscriptions: Default::default(),
             }),
         })
     }

@@ -47,6 +47,8 @@ pub(crate) struct Inner {
     pub(crate) auth_server: std::sync::OnceLock<AuthServer>,
     /// Set when [`Server::router`] started the background tasks a mounted server needs.
     pub(crate) mounted: std::sync::OnceLock<()>,
+    /// The open `subscriptions/listen` streams.
+    pub(crate) subscriptions: super::subscriptions::Subscriptions,
 }
 
 /// What to send back for one body or line.
@@ -157,6 +159,11 @@ impl Server {
     /// The number of live HTTP sessions.
     pub fn session_count(&self) -> usize {
         self.inner.sessions.len()
+    }
+
+    /// The number of open `subscriptions/listen` streams.
+    pub fn subscription_count(&self) -> usize {
+        self.inner.subscriptions.len()
     }
 
     /// Handles everything one HTTP body or stdio line held.
@@ -357,7 +364,7 @@ impl Server {
 
     /// The tools capability: the list changes, per user, when an app is authorized or its
     /// authorization ends, which only happens with authorization on.
-    fn tools_capability(&self) -> ToolsCapability {
+    pub(crate) fn tools_capability(&self) -> ToolsCapability {
         ToolsCapability {
             list_changed: self.inner.auth.mode == frontmcp_auth::ServerAuthMode::Orchestrated,
         }

@@ -11,6 +11,7 @@ mod gate;
 mod registry;
 mod result;
 mod session;
+mod subscriptions;
 mod tools;
 
 pub use app::{
@@ -26,3 +27,4 @@ pub use session::Session;
 
 pub(crate) use dispatch::is_stateless as is_stateless_request;
 pub(crate) use session::SessionManager;
+pub(crate) use subscriptions::Subscription;

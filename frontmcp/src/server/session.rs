@@ -223,14 +223,19 @@ impl SessionManager {
     }
 
     /// Sends `message` on the stream of every session created by auth session `owner` that
-    /// declared URL elicitation; returns how many took it. A scan: it runs once per app
-    /// authorization, not per request.
-    pub(crate) fn notify_owner(&self, owner: &str, message: &Bytes) -> usize {
+    /// `wants` it; returns how many took it. A scan: it runs once per app authorization, not per
+    /// request.
+    pub(crate) fn notify_owner(
+        &self,
+        owner: &str,
+        message: &Bytes,
+        wants: impl Fn(&Session) -> bool,
+    ) -> usize {
         self.sessions
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .values()
-            .filter(|s| s.owner() == Some(owner) && s.supports_url_elicitation())
+            .filter(|s| s.owner() == Some(owner) && wants(s))
             .filter(|s| s.notify(message.clone()))
             .count()
     }

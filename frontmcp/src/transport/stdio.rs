@@ -1,13 +1,18 @@
 //! The stdio transport: newline-delimited JSON-RPC on stdin and stdout; one implicit session for
 //! the handshake revisions, stateless requests (2026-07-28) served each on its own.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use serde_json::value::RawValue;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
 use crate::Error;
-use crate::protocol::jsonrpc::{self, ErrorObject, INVALID_REQUEST, Incoming, Message, Response};
+use crate::protocol::jsonrpc::{
+    self, ErrorObject, INVALID_REQUEST, Incoming, Message, Request, RequestId, Response,
+};
+use crate::protocol::stateless::RequestMeta;
 use crate::server::{Reply, Server, Session, is_stateless_request};
 
 impl Server {
@@ -32,6 +37,8 @@ impl Server {
             }
             Ok::<_, std::io::Error>(())
         });
+        // The open subscriptions, by the ID of their subscriptions/listen request.
+        let mut listening: HashMap<String, tokio::task::AbortHandle> = HashMap::new();
         let mut reader = BufReader::new(reader);
         let limit = self.inner.http.max_body_bytes;
         let mut line = Vec::new();
@@ -54,6 +61,30 @@ impl Server {
                     continue;
                 }
             };
+            match &incoming {
+                Incoming::Single(Ok(Message::Request(req)))
+                    if req.method == "subscriptions/listen" && is_stateless_request(req) =>
+                {
+                    let Incoming::Single(Ok(Message::Request(req))) = incoming else {
+                        unreachable!("matched above")
+                    };
+                    self.listen_stdio(req, &out_tx, &mut listening).await;
+                    continue;
+                }
+                Incoming::Single(Ok(Message::Notification(n)))
+                    if n.method == "notifications/cancelled" =>
+                {
+                    // Cancelling a subscriptions/listen ends its subscription; cancelling other
+                    // requests is the dispatcher's to log.
+                    if let Some(listener) =
+                        cancelled(n.params.as_deref()).and_then(|id| listening.remove(&id))
+                    {
+                        listener.abort();
+                        continue;
+                    }
+                }
+                _ => {}
+            }
             // Until initialize has completed, lines of the handshake revisions are handled in
             // order (a request sent before it is refused, the ones after it depend on it); after,
             // and for stateless requests, concurrently.
@@ -78,12 +109,60 @@ impl Server {
                 tokio::spawn(handle);
             }
         }
+        for (_, listener) in listening.drain() {
+            listener.abort();
+        }
         drop(out_tx);
         writer_task
             .await
             .map_err(|e| Error::Io(std::io::Error::other(e)))??;
         Ok(())
     }
+}
+
+impl Server {
+    /// `subscriptions/listen` over stdio: its messages go out on stdout among the others, tagged
+    /// with its ID, until the client sends `notifications/cancelled` for it or stdin closes.
+    async fn listen_stdio(
+        &self,
+        req: Request,
+        out: &mpsc::Sender<String>,
+        listening: &mut HashMap<String, tokio::task::AbortHandle>,
+    ) {
+        let opened = RequestMeta::parse(req.params.as_deref())
+            .and_then(|_| self.subscribe(req.id.clone(), req.params.as_deref(), None));
+        let mut subscription = match opened {
+            Ok(subscription) => subscription,
+            Err(error) => {
+                tracing::warn!(message = %error.message, "subscriptions/listen refused");
+                let _ = out
+                    .send(Response::error(Some(req.id), error).to_json())
+                    .await;
+                return;
+            }
+        };
+        let out = out.clone();
+        let task = tokio::spawn(async move {
+            while let Some(message) = subscription.messages.recv().await {
+                let line = String::from_utf8_lossy(&message).into_owned();
+                if out.send(line).await.is_err() {
+                    break;
+                }
+            }
+        });
+        listening.insert(req.id.to_string(), task.abort_handle());
+    }
+}
+
+/// The request a `notifications/cancelled` names.
+fn cancelled(params: Option<&RawValue>) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Cancelled {
+        request_id: RequestId,
+    }
+    let params: Cancelled = serde_json::from_str(params?.get()).ok()?;
+    Some(params.request_id.to_string())
 }
 
 /// Reads one `\n`-terminated line into `line`, holding at most `limit` bytes: `Some(true)` for a

@@ -23,7 +23,7 @@ use crate::protocol::jsonrpc::{
     self, ErrorObject, INVALID_REQUEST, Incoming, Message, Response as RpcResponse,
     TEMPORARILY_UNAVAILABLE,
 };
-use crate::server::{Grant, Reply, ResponseMode, Server, Session};
+use crate::server::{Grant, Reply, ResponseMode, Server, Session, Subscription};
 
 /// How often an idle GET stream gets a comment, so dead connections are noticed.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -298,9 +298,33 @@ fn event_stream(rx: mpsc::Receiver<bytes::Bytes>) -> Response {
         let message = rx.recv().await?;
         Some((Ok(message_event(&message)), rx))
     });
-    Sse::new(opening.chain(messages))
-        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"))
-        .into_response()
+    unbuffered(
+        Sse::new(opening.chain(messages))
+            .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"))
+            .into_response(),
+    )
+}
+
+/// A subscription's messages as an event stream, with keep-alive comments while it is quiet;
+/// the subscription ends when the client drops the stream.
+pub(super) fn subscription_stream(subscription: Subscription) -> Response {
+    let messages = futures_util::stream::unfold(subscription, |mut subscription| async move {
+        let message = subscription.messages.recv().await?;
+        Some((Ok::<_, Infallible>(message_event(&message)), subscription))
+    });
+    unbuffered(
+        Sse::new(messages)
+            .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"))
+            .into_response(),
+    )
+}
+
+/// Asks proxies (nginx and its kind) not to hold an event stream's events back.
+fn unbuffered(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
 }
 
 /// One JSON-RPC message as an SSE event.
@@ -315,10 +339,12 @@ pub(super) fn respond(mode: ResponseMode, json: String) -> Response {
         ResponseMode::Json => json_response(StatusCode::OK, json),
         ResponseMode::Sse => {
             let event = message_event(json.as_bytes());
-            Sse::new(futures_util::stream::once(async {
-                Ok::<_, Infallible>(event)
-            }))
-            .into_response()
+            unbuffered(
+                Sse::new(futures_util::stream::once(async {
+                    Ok::<_, Infallible>(event)
+                }))
+                .into_response(),
+            )
         }
     }
 }

@@ -31,7 +31,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::Error;
 use crate::protocol::jsonrpc::OutgoingNotification;
-use crate::server::Server;
+use crate::server::{Server, Session};
 use frontmcp_auth::oauth::{AuthServer, MAX_BODY_BYTES as MAX_AUTH_BODY, PeerAddr};
 use frontmcp_auth::progressive::AuthEvent;
 
@@ -121,6 +121,7 @@ impl Server {
             signal.await;
             tracing::info!("shutting down: waiting for in-flight requests");
             server.inner.sessions.close_streams();
+            server.inner.subscriptions.close_all();
             let _ = draining.send(());
         };
         let listener = listener.tap_io(|stream| {
@@ -237,9 +238,11 @@ impl Server {
         })
     }
 
-    /// Forwards the authorization server's events to MCP sessions: when an app's authorization
-    /// completes an elicitation, the client gets `notifications/elicitation/complete` on its GET
-    /// stream.
+    /// Forwards the authorization server's events to MCP clients: when an app's authorization
+    /// completes an elicitation, `notifications/elicitation/complete` on the GET stream of the
+    /// sessions that declared URL elicitation; when an app is authorized or revoked for an auth
+    /// session, `notifications/tools/list_changed` to its subscriptions and its sessions' GET
+    /// streams (the tools' authorization flags changed).
     fn spawn_event_router(&self) -> Option<JoinHandle<()>> {
         let mut events = self.inner.auth_server.get()?.subscribe();
         let server = self.clone();
@@ -248,20 +251,27 @@ impl Server {
                 match events.recv().await {
                     Ok(AuthEvent::AppAuthorized {
                         session_id,
-                        elicitation_id: Some(elicitation_id),
+                        elicitation_id,
                         ..
                     }) => {
-                        let notification = OutgoingNotification::new(
-                            "notifications/elicitation/complete",
-                            serde_json::json!({ "elicitationId": elicitation_id }),
-                        );
-                        let message = Bytes::from(
-                            serde_json::to_vec(&notification).expect("notifications serialize"),
-                        );
-                        let sent = server.inner.sessions.notify_owner(&session_id, &message);
-                        tracing::info!(sent, "elicitation completed");
+                        if let Some(elicitation_id) = elicitation_id {
+                            let notification = OutgoingNotification::new(
+                                "notifications/elicitation/complete",
+                                serde_json::json!({ "elicitationId": elicitation_id }),
+                            );
+                            let sent = server.inner.sessions.notify_owner(
+                                &session_id,
+                                &to_bytes(&notification),
+                                Session::supports_url_elicitation,
+                            );
+                            tracing::info!(sent, "elicitation completed");
+                        }
+                        server.tools_changed(&session_id);
                     }
-                    Ok(_) => {}
+                    Ok(AuthEvent::AppRevoked { session_id, .. }) => {
+                        server.tools_changed(&session_id)
+                    }
+                    Ok(AuthEvent::SessionEnded { .. }) => {}
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::warn!(missed, "authorization events missed");
                     }
@@ -270,6 +280,23 @@ impl Server {
             }
         }))
     }
+
+    /// The tools of auth session `session_id` changed (an app authorized or revoked): its
+    /// clients hear `notifications/tools/list_changed`.
+    fn tools_changed(&self, session_id: &str) {
+        let notification =
+            OutgoingNotification::new("notifications/tools/list_changed", serde_json::json!({}));
+        let streams =
+            self.inner
+                .sessions
+                .notify_owner(session_id, &to_bytes(&notification), |_| true);
+        let subscriptions = self.inner.subscriptions.tools_changed(session_id);
+        tracing::debug!(streams, subscriptions, "tool list changed");
+    }
+}
+
+fn to_bytes(message: &impl serde::Serialize) -> Bytes {
+    Bytes::from(serde_json::to_vec(message).expect("messages serialize"))
 }
 
 /// Browsers send `Origin`; only loopback and configured origins may use the endpoint, which

@@ -10,7 +10,8 @@ use base64::engine::general_purpose::STANDARD;
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, StatusCode};
 
-use super::mcp::{empty, json_response, respond, rpc_error};
+use super::mcp::{empty, json_response, respond, rpc_error, subscription_stream};
+use super::negotiate::accepts;
 use super::{METHOD_HEADER, NAME_HEADER, SESSION_HEADER, VERSION_HEADER, from_bytes};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
@@ -28,6 +29,7 @@ pub(super) struct StandardHeaders {
     method: Option<HeaderValue>,
     name: Option<HeaderValue>,
     has_session: bool,
+    accepts_sse: bool,
 }
 
 impl StandardHeaders {
@@ -37,6 +39,7 @@ impl StandardHeaders {
             method: headers.get(&METHOD_HEADER).cloned(),
             name: headers.get(&NAME_HEADER).cloned(),
             has_session: headers.contains_key(&SESSION_HEADER),
+            accepts_sse: accepts(headers, "text/event-stream"),
         }
     }
 
@@ -191,6 +194,9 @@ impl Server {
                 return refused(req, error);
             }
         };
+        if req.method == "subscriptions/listen" {
+            return self.listen(req, headers, grant);
+        }
         match self.serve_stateless(req, Ok(meta), grant).await {
             Reply::Single(resp) => match resp.as_error().map(status_of) {
                 Some(status) if status != StatusCode::OK => {
@@ -208,6 +214,33 @@ impl Server {
                 None => unreachable!("scopes are only ever checked with authorization on"),
             },
             Reply::None | Reply::Batch(_) => unreachable!("one request gets one response"),
+        }
+    }
+}
+
+impl Server {
+    /// `subscriptions/listen`: an event stream that stays open, the acknowledgment first, then
+    /// the notifications asked for, until the client closes it (or the server shuts down).
+    fn listen(&self, req: Request, headers: &StandardHeaders, grant: Option<&Grant>) -> Response {
+        if !headers.accepts_sse {
+            return refused(
+                req,
+                ErrorObject::new(
+                    INVALID_REQUEST,
+                    "subscriptions/listen answers with an event stream: Accept must include text/event-stream",
+                ),
+            );
+        }
+        let Request { id, params, .. } = req;
+        match self.subscribe(id.clone(), params.as_deref(), grant) {
+            Ok(subscription) => subscription_stream(subscription),
+            Err(error) => {
+                tracing::warn!(message = %error.message, "subscriptions/listen refused");
+                json_response(
+                    StatusCode::OK,
+                    RpcResponse::error(Some(id), error).to_json(),
+                )
+            }
         }
     }
 }

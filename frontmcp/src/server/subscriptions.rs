@@ -1,0 +1,162 @@
+//! `subscriptions/listen` (2026-07-28): long-lived streams of the change notifications a client
+//! opted in to, each tagged with its subscription's ID. What changes here is the tool list of one
+//! user: whether a tool's app is authorized (the `_meta` flag of `tools/list`), so a
+//! subscription belongs to the auth session of the token that opened it, and hears when an app
+//! is authorized or revoked for that session, in whichever process that happened.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+
+use super::{Grant, Server};
+use crate::protocol::jsonrpc::{ErrorObject, OutgoingNotification, RequestId, Response};
+use crate::protocol::stateless::{SUBSCRIPTION_ID, SubscriptionFilter};
+
+/// Notifications queued for a subscription before the slowest are dropped (best effort).
+const CAPACITY: usize = 64;
+
+/// The open subscriptions of a server.
+#[derive(Debug, Default)]
+pub(crate) struct Subscriptions {
+    next: AtomicU64,
+    open: Mutex<HashMap<u64, Listener>>,
+}
+
+#[derive(Debug)]
+struct Listener {
+    /// The auth session whose changes it hears; `None` on a public server.
+    owner: Option<Arc<str>>,
+    id: RequestId,
+    honored: SubscriptionFilter,
+    tx: mpsc::Sender<Bytes>,
+}
+
+/// One open subscription: its messages, the acknowledgment first. Dropping it (the client
+/// closed the stream) ends it.
+#[derive(Debug)]
+pub(crate) struct Subscription {
+    pub(crate) messages: mpsc::Receiver<Bytes>,
+    key: u64,
+    server: Server,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.server
+            .inner
+            .subscriptions
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
+    }
+}
+
+#[derive(Deserialize)]
+struct ListenParams {
+    notifications: SubscriptionFilter,
+}
+
+/// `params._meta` naming the subscription.
+fn tagged(id: &RequestId) -> serde_json::Value {
+    serde_json::json!({ SUBSCRIPTION_ID: id })
+}
+
+impl Subscriptions {
+    /// Sends `notifications/tools/list_changed` to the subscriptions of auth session `owner`
+    /// that asked for it; how many took it.
+    pub(crate) fn tools_changed(&self, owner: &str) -> usize {
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let mut sent = 0;
+        for listener in open.values() {
+            if listener.owner.as_deref() != Some(owner)
+                || listener.honored.tools_list_changed != Some(true)
+            {
+                continue;
+            }
+            let params = serde_json::json!({ "_meta": tagged(&listener.id) });
+            let message = OutgoingNotification::new("notifications/tools/list_changed", params);
+            let bytes = serde_json::to_vec(&message).expect("notifications serialize");
+            sent += usize::from(listener.tx.try_send(Bytes::from(bytes)).is_ok());
+        }
+        sent
+    }
+
+    /// Ends every subscription gracefully: each gets the response to its `subscriptions/listen`
+    /// (so the client knows it was not a dropped connection), then its stream closes.
+    pub(crate) fn close_all(&self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        for (_, listener) in open.drain() {
+            let result =
+                serde_json::json!({ "resultType": "complete", "_meta": tagged(&listener.id) });
+            let response = Response::serialize_result(listener.id.clone(), &result);
+            let _ = listener.tx.try_send(Bytes::from(response.to_json()));
+        }
+    }
+
+    /// How many are open.
+    pub(crate) fn len(&self) -> usize {
+        self.open.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+impl Server {
+    /// Opens the subscription `subscriptions/listen` request `id` asks for with `params`, on
+    /// behalf of `grant`: its first message is the acknowledgment naming what the server will
+    /// send (of what was asked, what can change here).
+    ///
+    /// # Errors
+    ///
+    /// `-32602` for params without a `notifications` filter.
+    pub(crate) fn subscribe(
+        &self,
+        id: RequestId,
+        params: Option<&RawValue>,
+        grant: Option<&Grant>,
+    ) -> Result<Subscription, ErrorObject> {
+        let params: ListenParams = super::dispatch::required_params(params)?;
+        let asked = params.notifications;
+        // The tool list changes only per user, when apps are authorized or revoked.
+        let per_user = grant.is_some() && self.tools_capability().list_changed;
+        let honored = SubscriptionFilter {
+            tools_list_changed: (per_user && asked.tools_list_changed == Some(true))
+                .then_some(true),
+            ..SubscriptionFilter::default()
+        };
+        let (tx, messages) = mpsc::channel(CAPACITY);
+        let ack = OutgoingNotification::new(
+            "notifications/subscriptions/acknowledged",
+            serde_json::json!({ "notifications": honored, "_meta": tagged(&id) }),
+        );
+        tx.try_send(Bytes::from(
+            serde_json::to_vec(&ack).expect("notifications serialize"),
+        ))
+        .expect("an empty channel takes one message");
+        let registry = &self.inner.subscriptions;
+        let key = registry.next.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(subscription = %id, ?honored, "subscription opened");
+        registry
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                key,
+                Listener {
+                    owner: grant.map(Grant::shared_auth_session_id),
+                    id,
+                    honored,
+                    tx,
+                },
+            );
+        Ok(Subscription {
+            messages,
+            key,
+            server: self.clone(),
+        })
+    }
+}
