@@ -157,3 +157,73 @@ async fn stateless_requests_over_stdio() {
         .unwrap()
         .expect("stdio ends cleanly");
 }
+
+/// `subscriptions/listen` over stdio: acknowledged on the shared channel, tagged with its ID,
+/// and ended by `notifications/cancelled` naming it; a listen without a filter is refused and a
+/// cancellation of an unknown request changes nothing.
+#[tokio::test]
+async fn subscriptions_over_stdio() {
+    let (client, server_io) = tokio::io::duplex(64 * 1024);
+    let (server_read, server_write) = tokio::io::split(server_io);
+    let server = server();
+    let serving = tokio::spawn(server.clone().serve_io(server_read, server_write));
+    let (client_read, mut client_write) = tokio::io::split(client);
+    let mut lines = BufReader::new(client_read).lines();
+    let meta = frontmcp_tests::stateless_meta(json!({}));
+    let mut send = async |message: Value| {
+        client_write
+            .write_all(format!("{message}\n").as_bytes())
+            .await
+            .unwrap();
+    };
+    let mut next = async || -> Value {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(5), lines.next_line())
+            .await
+            .expect("a line within 5 s")
+            .unwrap()
+            .expect("a line");
+        serde_json::from_str(&line).unwrap()
+    };
+
+    send(json!({"jsonrpc":"2.0","id":"sub","method":"subscriptions/listen",
+                "params":{"notifications":{"toolsListChanged":true},"_meta": meta}}))
+    .await;
+    assert_eq!(
+        next().await,
+        json!({"jsonrpc":"2.0","method":"notifications/subscriptions/acknowledged",
+               "params":{"notifications":{},"_meta":{"io.modelcontextprotocol/subscriptionId":"sub"}}}),
+        "a public server's tools never change: nothing asked is honored"
+    );
+    assert_eq!(server.subscription_count(), 1);
+
+    send(json!({"jsonrpc":"2.0","id":2,"method":"subscriptions/listen","params":{"_meta": meta}}))
+        .await;
+    let refused = next().await;
+    assert_eq!(refused["id"], 2);
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    send(json!({"jsonrpc":"2.0","id":3,"method":"subscriptions/listen",
+                "params":{"notifications":{}}}))
+    .await;
+    assert_eq!(next().await["error"]["code"], -32602, "without _meta");
+
+    send(json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"other"}}))
+        .await;
+    send(json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"sub"}}))
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while server.subscription_count() > 0 {
+        assert!(std::time::Instant::now() < deadline, "cancelling ended it");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The channel still serves requests.
+    send(json!({"jsonrpc":"2.0","id":4,"method":"server/discover","params":{"_meta": meta}}))
+        .await;
+    assert_eq!(next().await["result"]["resultType"], "complete");
+
+    client_write.shutdown().await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), serving)
+        .await
+        .expect("the server stops when its input closes")
+        .unwrap()
+        .expect("stdio ends cleanly");
+}
