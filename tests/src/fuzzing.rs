@@ -15,6 +15,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use frontmcp::auth::oauth::{AuthApp, AuthConfig, AuthServer, DevLogin};
 use frontmcp::auth::progressive::UpstreamApp;
+use frontmcp::auth::request_state::{self, Bound};
 use frontmcp::auth::store::{MemoryStore, Namespace, Store};
 use frontmcp::auth::tokens::{SessionClaims, SessionGrant, TokenSigner, now_secs};
 use frontmcp::auth::ui::DefaultUi;
@@ -28,6 +29,9 @@ use hyper::{Method, Request};
 pub const ISSUER: &str = "https://fuzz.example";
 /// The app with its own provider.
 pub const APP: &str = "slack";
+/// The tool call the harness's request state is sealed for, and its arguments.
+const STATE_REQUEST: &str = "tools/call slack:send_message";
+const STATE_ARGUMENTS: &str = r#"{"channel":"general","message":"hi"}"#;
 
 /// The paths the OAuth check sends requests to, chosen by [`OAuthRequest::path`].
 pub const OAUTH_PATHS: &[&str] = &[
@@ -113,6 +117,9 @@ pub struct Harness {
     /// The vault record the server sealed for the harness's session and [`APP`].
     pub record: Vec<u8>,
     entry: VaultEntry,
+    keys: VaultKeys,
+    /// A `requestState` the server sealed for the harness's session, user and tool call.
+    pub request_state: String,
 }
 
 impl Default for Harness {
@@ -189,7 +196,7 @@ impl Harness {
             .find(|(k, _)| k == "ticket")
             .map(|(_, v)| v.into_owned())
             .expect("the link carries a ticket");
-        let vault = TokenVault::new(store.clone(), keys);
+        let vault = TokenVault::new(store.clone(), keys.clone());
         let entry = VaultEntry {
             access_token: "xoxb-fuzz".into(),
             refresh_token: Some("xoxr-fuzz".into()),
@@ -210,6 +217,18 @@ impl Harness {
                 .expect("the memory store answers")
                 .expect("the record is stored")
         });
+        let arguments = serde_json::value::RawValue::from_string(STATE_ARGUMENTS.to_owned())
+            .expect("JSON arguments");
+        let request_state = request_state::seal(
+            &keys,
+            &Bound {
+                session: &session,
+                user: &claims.sub,
+                request: STATE_REQUEST,
+                arguments: &arguments,
+            },
+            now,
+        );
         Self {
             runtime,
             auth,
@@ -221,6 +240,8 @@ impl Harness {
             ticket,
             record,
             entry,
+            keys,
+            request_state,
         }
     }
 
@@ -325,6 +346,54 @@ impl Harness {
             }
             Err(_) => false,
         }
+    }
+
+    /// A retry's `requestState`: any string is judged without a panic, and only the one sealed
+    /// passes (for the call it was sealed for; the same state fails for another user or other
+    /// arguments).
+    pub fn request_state(&self, state: &str) -> bool {
+        let arguments = serde_json::value::RawValue::from_string(STATE_ARGUMENTS.to_owned())
+            .expect("JSON arguments");
+        let call = Bound {
+            session: &self.session,
+            user: &self.claims.sub,
+            request: STATE_REQUEST,
+            arguments: &arguments,
+        };
+        let now = now_secs();
+        let passed = request_state::check(&self.keys, state, &call, now).is_ok();
+        if passed {
+            assert_eq!(
+                state, self.request_state,
+                "a state that was never sealed passed"
+            );
+            let other_arguments =
+                serde_json::value::RawValue::from_string("{}".to_owned()).expect("JSON arguments");
+            for other in [
+                Bound {
+                    user: "mallory",
+                    ..call
+                },
+                Bound {
+                    session: "another-session",
+                    ..call
+                },
+                Bound {
+                    request: "tools/call slack:delete_channel",
+                    ..call
+                },
+                Bound {
+                    arguments: &other_arguments,
+                    ..call
+                },
+            ] {
+                assert!(
+                    request_state::check(&self.keys, state, &other, now).is_err(),
+                    "the state passed for another call: {other:?}"
+                );
+            }
+        }
+        passed
     }
 
     /// The vault's decryption: whatever bytes the store holds for an entry, reading it never

@@ -203,3 +203,15 @@ fn only_sealed_vault_records_open() {
         prop_assert!(!harness.vault_record(&junk));
     });
 }
+
+#[test]
+fn only_the_sealed_request_state_passes() {
+    let harness = Harness::new();
+    assert!(harness.request_state(&harness.request_state));
+    proptest!(config(), |(at in any::<usize>(), with in any::<u8>(), junk in ".{0,300}")| {
+        if let Some(state) = tampered(&harness.request_state, at, with) {
+            prop_assert!(!harness.request_state(&state), "{state}");
+        }
+        prop_assert!(!harness.request_state(&junk), "{junk:?}");
+    });
+}

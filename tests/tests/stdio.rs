@@ -185,8 +185,10 @@ async fn subscriptions_over_stdio() {
         serde_json::from_str(&line).unwrap()
     };
 
-    send(json!({"jsonrpc":"2.0","id":"sub","method":"subscriptions/listen",
-                "params":{"notifications":{"toolsListChanged":true},"_meta": meta}}))
+    send(
+        json!({"jsonrpc":"2.0","id":"sub","method":"subscriptions/listen",
+                "params":{"notifications":{"toolsListChanged":true},"_meta": meta}}),
+    )
     .await;
     assert_eq!(
         next().await,
@@ -201,13 +203,17 @@ async fn subscriptions_over_stdio() {
     let refused = next().await;
     assert_eq!(refused["id"], 2);
     assert_eq!(refused["error"]["code"], -32602, "{refused}");
-    send(json!({"jsonrpc":"2.0","id":3,"method":"subscriptions/listen",
-                "params":{"notifications":{}}}))
+    send(
+        json!({"jsonrpc":"2.0","id":3,"method":"subscriptions/listen",
+                "params":{"notifications":{}}}),
+    )
     .await;
     assert_eq!(next().await["error"]["code"], -32602, "without _meta");
 
-    send(json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"other"}}))
-        .await;
+    send(
+        json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"other"}}),
+    )
+    .await;
     send(json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"sub"}}))
         .await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -216,8 +222,7 @@ async fn subscriptions_over_stdio() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     // The channel still serves requests.
-    send(json!({"jsonrpc":"2.0","id":4,"method":"server/discover","params":{"_meta": meta}}))
-        .await;
+    send(json!({"jsonrpc":"2.0","id":4,"method":"server/discover","params":{"_meta": meta}})).await;
     assert_eq!(next().await["result"]["resultType"], "complete");
 
     client_write.shutdown().await.unwrap();
