@@ -14,8 +14,22 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::net::TcpStream;
 
-/// The protocol revision every client here speaks.
+/// The handshake revision the clients with sessions, and those without, speak.
 const VERSION: &str = "2025-11-25";
+/// The stateless revision.
+const MODERN: &str = "2026-07-28";
+
+/// How a client talks MCP to a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    /// 2025-11-25: each connection first opens a session (`initialize`, `initialized`).
+    Sessions,
+    /// 2025-11-25 without a session, as stateless servers (`rmcp`'s, the floor) take it.
+    Sessionless,
+    /// 2026-07-28: no session; each request carries its `_meta` and the standard headers
+    /// (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`).
+    Stateless,
+}
 
 /// How a client talks to one server.
 #[derive(Debug, Clone)]
@@ -26,8 +40,8 @@ pub struct Target {
     pub addr: SocketAddr,
     /// The tool that echoes.
     pub tool: String,
-    /// Whether each connection first opens an MCP session (`initialize`, `initialized`).
-    pub sessions: bool,
+    /// How it talks MCP.
+    pub wire: Wire,
     /// `Accept` of the calls: both JSON and SSE (the server picks), or SSE only.
     pub accept: &'static str,
     /// A session token, when the server wants one.
@@ -35,13 +49,13 @@ pub struct Target {
 }
 
 impl Target {
-    /// A target that opens sessions, accepts JSON or SSE and sends no token.
-    pub fn new(name: &str, addr: SocketAddr, tool: &str, sessions: bool) -> Self {
+    /// A target on `wire` that accepts JSON or SSE and sends no token.
+    pub fn new(name: &str, addr: SocketAddr, tool: &str, wire: Wire) -> Self {
         Self {
             name: name.to_owned(),
             addr,
             tool: tool.to_owned(),
-            sessions,
+            wire,
             accept: "application/json, text/event-stream",
             bearer: None,
         }
@@ -69,7 +83,7 @@ impl Connection {
             target: target.clone(),
             session: None,
         };
-        if target.sessions {
+        if target.wire == Wire::Sessions {
             let initialize = json!({
                 "jsonrpc": "2.0", "id": 0, "method": "initialize",
                 "params": {"protocolVersion": VERSION, "capabilities": {}, "clientInfo": {"name": "frontmcp-bench", "version": "1"}}
@@ -115,8 +129,15 @@ impl Connection {
         let mut request = Request::post("/mcp")
             .header("host", self.target.addr.to_string())
             .header("content-type", "application/json")
-            .header("accept", accept)
-            .header("mcp-protocol-version", VERSION);
+            .header("accept", accept);
+        request = if self.target.wire == Wire::Stateless {
+            request
+                .header("mcp-protocol-version", MODERN)
+                .header("mcp-method", "tools/call")
+                .header("mcp-name", &self.target.tool)
+        } else {
+            request.header("mcp-protocol-version", VERSION)
+        };
         if let Some(session) = &self.session {
             request = request.header("mcp-session-id", session);
         }
@@ -135,7 +156,7 @@ impl Connection {
 
     /// One `tools/call` of the echo tool; checks the answer is the echo.
     pub async fn call(&mut self) -> anyhow::Result<()> {
-        let body = call_body(&self.target.tool);
+        let body = call_body(&self.target.tool, self.target.wire);
         let accept = self.target.accept;
         let (status, _, answer) = self.post(accept, body).await?;
         if status != StatusCode::OK {
@@ -154,11 +175,18 @@ impl Connection {
     }
 }
 
-fn call_body(tool: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "jsonrpc": "2.0", "id": 1, "method": "tools/call",
-        "params": {"name": tool, "arguments": {"text": "bench"}}
-    }))
+fn call_body(tool: &str, wire: Wire) -> Vec<u8> {
+    let mut params = json!({"name": tool, "arguments": {"text": "bench"}});
+    if wire == Wire::Stateless {
+        params["_meta"] = json!({
+            "io.modelcontextprotocol/protocolVersion": MODERN,
+            "io.modelcontextprotocol/clientInfo": {"name": "frontmcp-bench", "version": "1"},
+            "io.modelcontextprotocol/clientCapabilities": {},
+        });
+    }
+    serde_json::to_vec(
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}),
+    )
     .expect("JSON serializes")
 }
 
