@@ -3,6 +3,8 @@
 //! (`resultType`, the server's identity, caching hints), `server/discover`, multi round-trip
 //! results and subscription filters.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -56,6 +58,17 @@ struct WithMeta {
     meta: Option<RawMeta>,
 }
 
+/// A request's params as [`Declared::read`] reads them: its `_meta`, and what it names.
+#[derive(Deserialize)]
+struct Described<'a> {
+    #[serde(rename = "_meta")]
+    meta: Option<RawMeta>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    uri: Option<Cow<'a, str>>,
+}
+
 /// The syslog levels of `notifications/message`, lowest first.
 const LOG_LEVELS: [&str; 8] = [
     "debug",
@@ -77,43 +90,61 @@ pub fn declared_version(params: Option<&RawValue>) -> Option<String> {
         .protocol_version
 }
 
-/// A request's `_meta`, read once: the version it names (for the transport to compare with its
-/// headers) and whether it makes a valid stateless request.
+/// A request's params, read once: the version its `_meta` names and what it names (a tool's or
+/// prompt's `name`, a resource's `uri`), for the transport to compare with its headers, and
+/// whether it makes a valid stateless request.
 #[derive(Debug)]
-pub struct Declared {
+pub struct Declared<'a> {
     version: Option<String>,
+    name: Option<Cow<'a, str>>,
+    uri: Option<Cow<'a, str>>,
     meta: Result<RequestMeta, ErrorObject>,
 }
 
-impl Declared {
-    /// Reads the `_meta` of a request's `params`.
-    pub fn read(params: Option<&RawValue>) -> Self {
-        let raw = params
-            .map(|p| serde_json::from_str::<WithMeta>(p.get()))
+impl<'a> Declared<'a> {
+    /// Reads a request's `params`.
+    pub fn read(params: Option<&'a RawValue>) -> Self {
+        let described = params
+            .map(|p| serde_json::from_str::<Described<'a>>(p.get()))
             .transpose()
-            .map_err(|e| invalid(&format!("invalid params: {e}")))
-            .map(|p| p.and_then(|p| p.meta));
-        match raw {
-            Ok(Some(raw)) => Self {
-                version: raw.protocol_version.clone(),
-                meta: RequestMeta::from_raw(raw),
-            },
-            Ok(None) => Self {
-                version: None,
-                meta: Err(invalid(
+            .map_err(|e| invalid(&format!("invalid params: {e}")));
+        let (raw, name, uri) = match described {
+            Ok(Some(d)) => (Ok(d.meta), d.name, d.uri),
+            Ok(None) => (Ok(None), None, None),
+            Err(e) => (Err(e), None, None),
+        };
+        let (version, meta) = match raw {
+            Ok(Some(raw)) => (raw.protocol_version.clone(), RequestMeta::from_raw(raw)),
+            Ok(None) => (
+                None,
+                Err(invalid(
                     "missing params._meta: a 2026-07-28 request carries its protocol version and client capabilities there",
                 )),
-            },
-            Err(e) => Self {
-                version: None,
-                meta: Err(e),
-            },
+            ),
+            Err(e) => (None, Err(e)),
+        };
+        Self {
+            version,
+            name,
+            uri,
+            meta,
         }
     }
 
     /// The protocol version the request names, if any.
     pub fn version(&self) -> Option<&str> {
         self.version.as_deref()
+    }
+
+    /// `params.name`, if the request has one (decoded, escapes included, as the dispatcher
+    /// reads it).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// `params.uri`, if the request has one.
+    pub fn uri(&self) -> Option<&str> {
+        self.uri.as_deref()
     }
 
     /// The request's metadata.

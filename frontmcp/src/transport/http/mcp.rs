@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -15,7 +15,7 @@ use http::{HeaderMap, Method, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use tokio::sync::mpsc;
 
-use super::negotiate::{accepts, is_json_content_type, response_mode};
+use super::negotiate::{Accepted, is_json_content_type};
 use super::stateless::StandardHeaders;
 use super::{SESSION_HEADER, VERSION_HEADER, from_bytes};
 use crate::protocol::ProtocolVersion;
@@ -32,7 +32,7 @@ const STREAM_CAPACITY: usize = 64;
 
 /// Every request to `/mcp`: with authorization on, it carries a valid session token (preflights
 /// excepted, which the CORS layer answers).
-pub(super) async fn endpoint(State(server): State<Server>, request: Request) -> Response {
+pub(super) async fn endpoint(server: &Server, request: Request) -> Response {
     if request.method() == Method::OPTIONS {
         return empty(StatusCode::NO_CONTENT);
     }
@@ -72,7 +72,8 @@ pub(super) async fn endpoint(State(server): State<Server>, request: Request) -> 
 impl Server {
     async fn post(&self, request: Request, grant: Option<&Grant>) -> Response {
         let headers = request.headers();
-        let Some(mode) = response_mode(headers, self.inner.http.response_mode) else {
+        let accepted = Accepted::of(headers);
+        let Some(mode) = accepted.mode(self.inner.http.response_mode) else {
             return rpc_error(
                 StatusCode::NOT_ACCEPTABLE,
                 ErrorObject::new(
@@ -96,7 +97,7 @@ impl Server {
         }
         let session_header = headers.get(&SESSION_HEADER).cloned();
         let version_header = headers.get(&VERSION_HEADER).cloned();
-        let standard = StandardHeaders::of(headers);
+        let standard = StandardHeaders::of(headers, accepted);
         let body = match Limited::new(request.into_body(), limit).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(limit),
@@ -248,7 +249,7 @@ impl Server {
     }
 
     fn get(&self, headers: &HeaderMap, grant: Option<&Grant>) -> Response {
-        if !accepts(headers, "text/event-stream") {
+        if !Accepted::of(headers).sse {
             return rpc_error(
                 StatusCode::NOT_ACCEPTABLE,
                 ErrorObject::new(INVALID_REQUEST, "Accept must include text/event-stream"),

@@ -11,7 +11,7 @@ use http::header::{self, HeaderValue};
 use http::{HeaderMap, StatusCode};
 
 use super::mcp::{empty, json_response, respond, rpc_error, subscription_stream};
-use super::negotiate::accepts;
+use super::negotiate::Accepted;
 use super::{METHOD_HEADER, NAME_HEADER, SESSION_HEADER, VERSION_HEADER, from_bytes};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
@@ -33,13 +33,13 @@ pub(super) struct StandardHeaders {
 }
 
 impl StandardHeaders {
-    pub(super) fn of(headers: &HeaderMap) -> Self {
+    pub(super) fn of(headers: &HeaderMap, accepted: Accepted) -> Self {
         Self {
             version: headers.get(&VERSION_HEADER).cloned(),
             method: headers.get(&METHOD_HEADER).cloned(),
             name: headers.get(&NAME_HEADER).cloned(),
             has_session: headers.contains_key(&SESSION_HEADER),
-            accepts_sse: accepts(headers, "text/event-stream"),
+            accepts_sse: accepted.sse,
         }
     }
 
@@ -79,16 +79,16 @@ impl StandardHeaders {
                 )));
             }
         }
-        let field = match req.method.as_str() {
-            "tools/call" | "prompts/get" => "name",
-            "resources/read" => "uri",
+        let named = match req.method.as_str() {
+            "tools/call" | "prompts/get" => declared.name(),
+            "resources/read" => declared.uri(),
             _ => return Ok(()),
         };
         let header = header_text(self.name.as_ref(), "Mcp-Name")?;
         let header = decode(header).ok_or_else(|| {
             mismatch("Mcp-Name header value is not valid base64-encoded UTF-8".to_owned())
         })?;
-        match named(req, field) {
+        match named {
             Some(body) if body != header => Err(mismatch(format!(
                 "Mcp-Name header value '{header}' does not match body value '{body}'"
             ))),
@@ -121,24 +121,6 @@ fn decode(value: &str) -> Option<Cow<'_, str>> {
             String::from_utf8(bytes).ok().map(Cow::Owned)
         }
         None => Some(Cow::Borrowed(value)),
-    }
-}
-
-/// The body's `params.name` (or `params.uri`), decoded as the dispatcher decodes it (escapes
-/// included), so the header is compared with what will run.
-fn named<'a>(req: &'a Request, field: &str) -> Option<Cow<'a, str>> {
-    #[derive(serde::Deserialize)]
-    struct Named<'a> {
-        #[serde(borrow)]
-        name: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        uri: Option<Cow<'a, str>>,
-    }
-    let named: Named<'a> = serde_json::from_str(req.params.as_deref()?.get()).ok()?;
-    if field == "uri" {
-        named.uri
-    } else {
-        named.name
     }
 }
 
