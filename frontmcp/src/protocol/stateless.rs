@@ -211,13 +211,31 @@ pub fn unsupported_version(requested: &str) -> ErrorObject {
     .with_data(serde_json::json!({ "supported": supported, "requested": requested }))
 }
 
+/// A server's name and version as every stateless result carries them, serialized once: doing it
+/// for every result cost about 600 instructions of a `tools/call`'s 53,000 (callgrind).
+#[derive(Debug)]
+pub struct ServerIdentity(Box<RawValue>);
+
+impl ServerIdentity {
+    /// `info`, rendered.
+    pub fn new(info: &Implementation) -> Self {
+        Self(serde_json::value::to_raw_value(info).expect("an implementation serializes"))
+    }
+}
+
+impl Serialize for ServerIdentity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 /// Who the server is, as every stateless result's `_meta` says, beside the result's own
 /// metadata.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResultMeta<'a> {
     /// The server's name and version.
     #[serde(rename = "io.modelcontextprotocol/serverInfo")]
-    pub server_info: &'a Implementation,
+    pub server_info: &'a ServerIdentity,
     /// The result's own `_meta` entries.
     #[serde(flatten)]
     pub extra: Option<Map<String, Value>>,
@@ -263,7 +281,7 @@ pub struct Complete<'a, T: Serialize> {
 
 impl<'a, T: Serialize> Complete<'a, T> {
     /// `result`, complete, from `server_info`.
-    pub fn new(result: T, server_info: &'a Implementation) -> Self {
+    pub fn new(result: T, server_info: &'a ServerIdentity) -> Self {
         Self {
             result,
             result_type: "complete",
@@ -325,7 +343,7 @@ impl<'a> InputRequiredResult<'a> {
     pub fn new(
         input_requests: Map<String, Value>,
         request_state: String,
-        server_info: &'a Implementation,
+        server_info: &'a ServerIdentity,
     ) -> Self {
         Self {
             result_type: "input_required",
@@ -441,7 +459,8 @@ mod tests {
             title: None,
             website_url: None,
         };
-        let listed = Complete::new(json!({"tools": []}), &info).cached(CacheHints {
+        let identity = ServerIdentity::new(&info);
+        let listed = Complete::new(json!({"tools": []}), &identity).cached(CacheHints {
             ttl_ms: 5,
             cache_scope: CacheScope::Private,
         });

@@ -25,6 +25,7 @@ use super::{
 };
 use crate::adapters::openapi::OpenApi;
 use crate::protocol::mcp::{CallToolResult, Implementation};
+use crate::protocol::stateless::ServerIdentity;
 
 /// Default number of tools per `tools/list` page.
 const DEFAULT_PAGE_SIZE: usize = 100;
@@ -319,6 +320,7 @@ impl ServerBuilder {
         let sessions = SessionManager::new(self.http.session_idle_timeout, self.http.max_sessions);
         Ok(Server {
             inner: Arc::new(Inner {
+                identity: ServerIdentity::new(&self.info),
                 info: self.info,
                 instructions: self.instructions,
                 registry,

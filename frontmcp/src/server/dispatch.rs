@@ -21,7 +21,7 @@ use crate::protocol::mcp::{
     Implementation, InitializeParams, InitializeResult, ServerCapabilities, ToolsCapability,
 };
 use crate::protocol::stateless::{
-    self, CacheHints, CacheScope, Complete, DiscoverResult, RequestMeta,
+    self, CacheHints, CacheScope, Complete, DiscoverResult, RequestMeta, ServerIdentity,
 };
 
 /// A built MCP server: cheap to clone, shared by every connection.
@@ -33,6 +33,8 @@ pub struct Server {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) info: Implementation,
+    /// `info` as stateless results carry it.
+    pub(crate) identity: ServerIdentity,
     pub(crate) instructions: Option<String>,
     pub(crate) registry: Registry,
     pub(crate) http: HttpConfig,
@@ -353,7 +355,7 @@ impl Server {
                     capabilities: &capabilities,
                     instructions: self.inner.instructions.as_deref(),
                 },
-                &self.inner.info,
+                &self.inner.identity,
             )
             .cached(CacheHints {
                 ttl_ms: PUBLIC_LIST_TTL_MS,

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 
 use super::{App, AppDescriptor, BuildError, ToolNaming};
 use crate::protocol::mcp::{Implementation, Tool};
-use crate::protocol::stateless::{CacheHints, CacheScope, Complete};
+use crate::protocol::stateless::{CacheHints, CacheScope, Complete, ServerIdentity};
 
 /// `_meta` key of a listed tool's app.
 pub(crate) const APP_META: &str = "dev.frontmcp/app";
@@ -142,13 +142,14 @@ impl Registry {
             ttl_ms: PUBLIC_LIST_TTL_MS,
             cache_scope: CacheScope::Public,
         };
+        let identity = ServerIdentity::new(info);
         let to_raw =
             |page: Result<Box<RawValue>, serde_json::Error>| page.expect("tool listings serialize");
         for index in 0..registry.page_count() {
             let page = registry.page_at(index, &registry.listed);
             let legacy = to_raw(serde_json::value::to_raw_value(&page));
             let stateless = to_raw(serde_json::value::to_raw_value(
-                &Complete::new(page, info).cached(hints),
+                &Complete::new(page, &identity).cached(hints),
             ));
             registry.pages.push(legacy);
             registry.stateless_pages.push(stateless);

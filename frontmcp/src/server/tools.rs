@@ -93,7 +93,7 @@ impl Server {
                 ttl_ms: PRIVATE_LIST_TTL_MS,
                 cache_scope: CacheScope::Private,
             };
-            Response::serialize_result(id, &Complete::new(page, &self.inner.info).cached(hints))
+            Response::serialize_result(id, &Complete::new(page, &self.inner.identity).cached(hints))
         } else {
             Response::serialize_result(id, &page)
         }
@@ -314,7 +314,10 @@ impl Server {
     ) -> Response {
         if caller.version.is_stateless() {
             let meta = result.meta.take();
-            Response::serialize_result(id, &Complete::new(result, &self.inner.info).with_meta(meta))
+            Response::serialize_result(
+                id,
+                &Complete::new(result, &self.inner.identity).with_meta(meta),
+            )
         } else {
             Response::serialize_result(id, &result)
         }
@@ -440,7 +443,7 @@ impl Server {
                 &InputRequiredResult::new(
                     Map::from_iter([(key, request)]),
                     state,
-                    &self.inner.info,
+                    &self.inner.identity,
                 ),
             );
         }
