@@ -659,7 +659,7 @@ impl AuthServer {
     }
 
     /// Tells every process that session `session_id` no longer holds app `app_id`.
-    async fn revoked(&self, session_id: &str, app_id: &str) {
+    pub(crate) async fn revoked(&self, session_id: &str, app_id: &str) {
         self.publish(AuthEvent::AppRevoked {
             session_id: session_id.to_owned(),
             app: app_id.to_owned(),

@@ -634,10 +634,7 @@ impl Client {
             .await
             .expect("the stream opens");
         assert_eq!(response.status(), 200);
-        EventStream {
-            response,
-            seen: String::new(),
-        }
+        EventStream::new(response)
     }
 
     /// A request in the session: the whole reply.
@@ -803,10 +800,7 @@ impl StatelessClient {
             .await
             .expect("the subscription opens");
         assert_eq!(response.status(), 200);
-        EventStream {
-            response,
-            seen: String::new(),
-        }
+        EventStream::new(response)
     }
 
     /// The retry of `tool` (no arguments) with what [`authorization_asked`](Self::authorization_asked) gave.
@@ -837,32 +831,59 @@ pub fn input_required_link(result: &Value, app: &str) -> (String, Value) {
 pub struct EventStream {
     response: reqwest::Response,
     seen: String,
+    /// How much of `seen` earlier receives matched up to: each message is received once.
+    taken: usize,
 }
 
 impl EventStream {
-    /// Whether `message` arrives within five seconds.
+    fn new(response: reqwest::Response) -> Self {
+        Self {
+            response,
+            seen: String::new(),
+            taken: 0,
+        }
+    }
+
+    /// Whether `message` arrives within five seconds (after the messages earlier calls
+    /// received).
     pub async fn receives(&mut self, message: &Value) -> bool {
         self.receives_within(message, std::time::Duration::from_secs(5))
             .await
     }
 
-    /// Whether `message` arrives within `wait`.
+    /// Whether `message` arrives within `wait` (after the messages earlier calls received).
     pub async fn receives_within(&mut self, message: &Value, wait: std::time::Duration) -> bool {
         let wait = tokio::time::timeout(wait, async {
-            while let Some(chunk) = self.response.chunk().await.expect("the stream reads") {
-                self.seen.push_str(&String::from_utf8_lossy(&chunk));
-                let arrived = self.seen.lines().any(|line| {
-                    line.strip_prefix("data: ").is_some_and(|data| {
-                        serde_json::from_str::<Value>(data).ok().as_ref() == Some(message)
-                    })
-                });
-                if arrived {
+            loop {
+                if self.take(message) {
                     return true;
                 }
+                match self.response.chunk().await.expect("the stream reads") {
+                    Some(chunk) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
+                    None => return false,
+                }
             }
-            false
         });
         wait.await.unwrap_or(false)
+    }
+
+    /// Finds `message` among the complete lines not taken yet; takes everything up to it.
+    fn take(&mut self, message: &Value) -> bool {
+        let mut at = self.taken;
+        for line in self.seen[self.taken..].split_inclusive('\n') {
+            at += line.len();
+            if !line.ends_with('\n') {
+                break;
+            }
+            let matches = line.trim_end().strip_prefix("data: ").is_some_and(|data| {
+                serde_json::from_str::<Value>(data).ok().as_ref() == Some(message)
+            });
+            if matches {
+                self.taken = at;
+                return true;
+            }
+        }
+        false
     }
 
     /// Everything the stream carried so far.

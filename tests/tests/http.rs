@@ -640,6 +640,38 @@ async fn graceful_shutdown_finishes_in_flight_calls() {
     assert_eq!(result["content"][0]["text"], "rested");
 }
 
+/// A call still running when the grace period ends loses its connection: shutdown does not leave
+/// it running behind the server's back.
+#[tokio::test]
+async fn shutdown_closes_what_outlives_the_grace_period() {
+    let config = HttpConfig {
+        shutdown_grace: Duration::from_millis(200),
+        ..Default::default()
+    };
+    let (server, http) = start_with(builder().http(config)).await;
+    let session = http.initialize("2025-11-25").await;
+    let url = http.url.clone();
+    let slow = tokio::spawn(async move {
+        let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                          "params": {"name": "math:nap", "arguments": {"millis": 30_000}}});
+        reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .header("mcp-session-id", session)
+            .body(call.to_string())
+            .send()
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.shutdown().await;
+    let outcome = tokio::time::timeout(Duration::from_secs(5), slow)
+        .await
+        .expect("the call ends with the server, not 30 s later")
+        .unwrap();
+    assert!(outcome.is_err(), "{outcome:?}");
+}
+
 #[tokio::test]
 async fn session_limit_answers_503() {
     let config = HttpConfig {

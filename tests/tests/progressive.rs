@@ -713,7 +713,8 @@ async fn concurrent_authorizations_of_one_app() {
 }
 
 /// Revocation: by the client (`/oauth/revoke` with `app=`) and by the user on the apps page;
-/// both drop the vault entry and revoke the token at the provider.
+/// both drop the vault entry and revoke the token at the provider, and the session hears that its
+/// tool list changed.
 #[tokio::test]
 async fn revoking_an_app() {
     let suite = Suite::start().await;
@@ -725,6 +726,9 @@ async fn revoking_an_app() {
     let client = Client::connect(&suite.http, &token, json!({})).await;
     client.call_ok("slack:send_message").await;
     client.call_ok("github:create_issue").await;
+    let mut stream = client.event_stream().await;
+    let changed =
+        json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed", "params": {}});
 
     // The client revokes Slack for its session.
     let revoked = form(
@@ -739,6 +743,7 @@ async fn revoking_an_app() {
     )
     .await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert!(stream.receives(&changed).await, "{}", stream.seen());
     client.auth_required("slack:send_message").await;
     let unknown_app = form(
         &suite.http,
@@ -787,6 +792,7 @@ async fn revoking_an_app() {
     let after = browser.submit(&page, &[("revoke", "github")]).await;
     assert_eq!(after.status, StatusCode::OK, "{}", after.body);
     assert!(after.body.contains("GitHub was revoked"), "{}", after.body);
+    assert!(stream.receives(&changed).await, "{}", stream.seen());
     client.auth_required("github:create_issue").await;
 
     // Another browser is asked to sign in first, and comes back to the page.

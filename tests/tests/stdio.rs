@@ -198,6 +198,16 @@ async fn subscriptions_over_stdio() {
     );
     assert_eq!(server.subscription_count(), 1);
 
+    // The same ID again replaces the open subscription.
+    send(
+        json!({"jsonrpc":"2.0","id":"sub","method":"subscriptions/listen",
+                "params":{"notifications":{"toolsListChanged":true},"_meta": meta}}),
+    )
+    .await;
+    assert_eq!(
+        next().await["method"],
+        "notifications/subscriptions/acknowledged"
+    );
     send(json!({"jsonrpc":"2.0","id":2,"method":"subscriptions/listen","params":{"_meta": meta}}))
         .await;
     let refused = next().await;

@@ -192,6 +192,7 @@ impl AuthServer {
             .map_err(|e| self.unavailable(&e))?;
         if removed {
             tracing::info!(app = app_id, "app revoked for a session");
+            self.revoked(session_id, app_id).await;
         }
         let upstream = self
             .inner

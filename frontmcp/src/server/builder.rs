@@ -151,7 +151,9 @@ impl ServerBuilder {
     }
 
     /// The public base URL of the server (`https://mcp.example.com`): the tokens' issuer and the
-    /// base of every OAuth URL. Default: `FRONTMCP_ISSUER`, else `http://{bound address}`.
+    /// base of every OAuth URL. Default: `FRONTMCP_ISSUER` under
+    /// [`serve_from_env`](Self::serve_from_env), else `http://{bound address}` (a server mounted
+    /// with [`Server::router`] binds nothing, so it needs this).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into().trim_end_matches('/').to_owned());
         self

@@ -131,7 +131,7 @@ impl Server {
             (None, Some(bound)) => format!("http://{bound}"),
             (None, None) if self.inner.auth.mode == frontmcp_auth::ServerAuthMode::Orchestrated => {
                 return Err(Error::Unsupported(
-                    "a mounted server that orchestrates authorization needs its public URL: set .issuer(...) or FRONTMCP_ISSUER".into(),
+                    "a mounted server that orchestrates authorization needs its public URL: set it with ServerBuilder::issuer(...) (only serve_from_env reads FRONTMCP_ISSUER)".into(),
                 ));
             }
             (None, None) => return Ok(()),
@@ -166,6 +166,15 @@ impl Server {
     /// The number of open `subscriptions/listen` streams.
     pub fn subscription_count(&self) -> usize {
         self.inner.subscriptions.len()
+    }
+
+    /// Ends every open event stream: the sessions' GET streams and the `subscriptions/listen`
+    /// ones (each told it ended gracefully), so a graceful shutdown is not held up by clients
+    /// that only listen. [`serve`](Server::serve) does it on shutdown; an application that
+    /// mounted [`router`](Server::router) calls it from its own shutdown signal.
+    pub fn end_streams(&self) {
+        self.inner.sessions.close_streams();
+        self.inner.subscriptions.close_all();
     }
 
     /// Handles everything one HTTP body or stdio line held.

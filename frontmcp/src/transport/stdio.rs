@@ -150,7 +150,11 @@ impl Server {
                 }
             }
         });
-        listening.insert(req.id.to_string(), task.abort_handle());
+        // A client that reuses the ID of an open subscription replaces it: the earlier one
+        // would otherwise outlive its entry and keep the output open after stdin closes.
+        if let Some(earlier) = listening.insert(req.id.to_string(), task.abort_handle()) {
+            earlier.abort();
+        }
     }
 }
 

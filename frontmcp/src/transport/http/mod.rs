@@ -129,6 +129,8 @@ impl Server {
         let router = self.spawn_event_router();
         let graceful = GracefulShutdown::new();
         let builder = auto::Builder::new(TokioExecutor::new());
+        // Every connection's task, so the ones still open when the grace period ends are closed.
+        let mut connections = tokio::task::JoinSet::new();
         tokio::pin!(signal);
         loop {
             tokio::select! {
@@ -153,23 +155,25 @@ impl Server {
                             .serve_connection(TokioIo::new(stream), service)
                             .into_owned(),
                     );
-                    tokio::spawn(async move {
+                    connections.spawn(async move {
                         if let Err(e) = connection.await {
                             tracing::debug!(%peer, error = %e, "connection ended with an error");
                         }
                     });
                 }
+                // Finished connections leave the set as they end.
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 () = &mut signal => break,
             }
         }
         drop(listener);
         tracing::info!("shutting down: waiting for in-flight requests");
-        self.inner.sessions.close_streams();
-        self.inner.subscriptions.close_all();
+        self.end_streams();
         tokio::select! {
             () = graceful.shutdown() => tracing::info!("shut down"),
             () = tokio::time::sleep(grace) => {
                 tracing::warn!("grace period over; closing remaining connections");
+                connections.abort_all();
             }
         }
         reaper.abort();
