@@ -35,8 +35,7 @@ pub enum SessionMode {
     Stateless,
 }
 
-/// The key prefix of Redis storage unless `key_prefix` says otherwise.
-pub const DEFAULT_KEY_PREFIX: &str = "frontmcp:";
+pub use frontmcp_rules::{DEFAULT_KEY_PREFIX, is_acceptable_provider_url};
 
 /// Where sessions, codes and the token vault are kept (`token_storage(...)`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -231,40 +230,9 @@ impl ServerAuth {
     }
 }
 
-/// Whether `url` may name an OAuth provider or endpoint: `https://` anywhere, `http://` only toward
-/// loopback hosts (local demo providers). Shared by the macros (compile time) and the runtime.
-pub fn is_acceptable_provider_url(url: &str) -> bool {
-    if let Some(rest) = url.strip_prefix("https://") {
-        return !rest.is_empty() && !rest.starts_with('/');
-    }
-    if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = host.rsplit_once(':').map_or(host, |(h, port)| {
-            if port.chars().all(|c| c.is_ascii_digit()) {
-                h
-            } else {
-                host
-            }
-        });
-        return matches!(host, "localhost" | "127.0.0.1" | "[::1]");
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn provider_urls() {
-        assert!(is_acceptable_provider_url("https://slack.com/oauth"));
-        assert!(is_acceptable_provider_url("http://127.0.0.1:9000"));
-        assert!(is_acceptable_provider_url("http://localhost/x"));
-        assert!(!is_acceptable_provider_url("http://slack.com/oauth"));
-        assert!(!is_acceptable_provider_url("https://"));
-        assert!(!is_acceptable_provider_url("ftp://x"));
-        assert!(!is_acceptable_provider_url("http://localhost.evil.com"));
-    }
 
     #[test]
     fn consent_needs_orchestration() {

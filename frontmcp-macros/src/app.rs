@@ -225,34 +225,29 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
 
 /// The explicit `id`, or one derived from the name: `"GitHub"` → `github`, `"My CRM"` → `my-crm`.
 fn app_id(args: &AppArgs, errors: &mut darling::error::Accumulator) -> String {
-    if let Some(id) = &args.id {
-        let v = id.value();
-        if v.is_empty()
-            || !v
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        {
-            errors.push(error_at(
-                id,
-                "an app id is made of a-z, 0-9, `-` and `_` (it appears in tool names and URLs)",
-            ));
+    let (id, span) = match &args.id {
+        Some(id) => {
+            let v = id.value();
+            if !frontmcp_rules::is_valid_app_id(&v) {
+                errors.push(error_at(id, frontmcp_rules::APP_ID_RULE));
+            }
+            (v, id.span())
         }
-        return v;
-    }
-    let name = args.name.value();
-    let mut id = String::new();
-    for c in name.trim().chars() {
-        if c.is_ascii_alphanumeric() {
-            id.push(c.to_ascii_lowercase());
-        } else if !id.ends_with('-') && !id.is_empty() {
-            id.push('-');
-        }
-    }
-    let id = id.trim_end_matches('-').to_owned();
-    if id.is_empty() {
-        errors.push(error_at(
-            &args.name,
-            "cannot derive an app id from this name: add `id = \"...\"`",
+        None => match frontmcp_rules::derive_app_id(&args.name.value()) {
+            Some(id) => (id, args.name.span()),
+            None => {
+                errors.push(error_at(
+                    &args.name,
+                    "cannot derive an app id from this name: add `id = \"...\"`",
+                ));
+                return String::new();
+            }
+        },
+    };
+    if frontmcp_rules::is_reserved_app_id(&id) {
+        errors.push(crate::attrs::error_at_span(
+            span,
+            format!("the app id `{id}` is the server's own (its sign-in): choose another `id`"),
         ));
     }
     id
@@ -309,7 +304,7 @@ pub(crate) fn check_remote(remote: &RemoteArgs, errors: &mut darling::error::Acc
     .into_iter()
     .flatten()
     {
-        if !frontmcp_auth::is_acceptable_provider_url(&url.value()) {
+        if !frontmcp_rules::is_acceptable_provider_url(&url.value()) {
             errors.push(error_at(
                 url,
                 "expected an absolute https:// URL (http:// only for localhost)",
@@ -320,16 +315,8 @@ pub(crate) fn check_remote(remote: &RemoteArgs, errors: &mut darling::error::Acc
         .into_iter()
         .flatten()
     {
-        let v = env.value();
-        let valid = !v.is_empty()
-            && !v.starts_with(|c: char| c.is_ascii_digit())
-            && v.bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-        if !valid {
-            errors.push(error_at(
-                env,
-                "an environment variable name is made of A-Z, 0-9 and `_`",
-            ));
+        if !frontmcp_rules::is_valid_env_var_name(&env.value()) {
+            errors.push(error_at(env, frontmcp_rules::ENV_VAR_RULE));
         }
     }
     if let (Some(_), Some(env)) = (&remote.client_id, &remote.client_id_env) {

@@ -410,25 +410,17 @@ fn storage_tokens(
                 }
             }
             if let Some(env) = &redis.url_env {
-                let v = env.value();
-                if v.is_empty()
-                    || !v
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-                {
-                    errors.push(error_at(
-                        env,
-                        "an environment variable name is made of A-Z, 0-9 and `_`",
-                    ));
+                if !frontmcp_rules::is_valid_env_var_name(&env.value()) {
+                    errors.push(error_at(env, frontmcp_rules::ENV_VAR_RULE));
                 }
             }
             let url = opt_cow(redis.url.as_ref());
-            let url_env = redis
-                .url_env
-                .as_ref()
-                .map_or_else(|| "REDIS_URL".to_owned(), LitStr::value);
+            let url_env = redis.url_env.as_ref().map_or_else(
+                || frontmcp_rules::DEFAULT_REDIS_URL_ENV.to_owned(),
+                LitStr::value,
+            );
             let prefix = redis.key_prefix.as_ref().map_or_else(
-                || frontmcp_auth::DEFAULT_KEY_PREFIX.to_owned(),
+                || frontmcp_rules::DEFAULT_KEY_PREFIX.to_owned(),
                 LitStr::value,
             );
             quote! {
@@ -510,12 +502,15 @@ fn http_tokens(
                             h,
                             "`host` is an IP address such as \"127.0.0.1\" or \"0.0.0.0\"",
                         ));
-                        std::net::Ipv4Addr::LOCALHOST.into()
+                        frontmcp_rules::DEFAULT_HOST.into()
                     }
                 },
-                None => std::net::Ipv4Addr::LOCALHOST.into(),
+                None => frontmcp_rules::DEFAULT_HOST.into(),
             };
-            Some(std::net::SocketAddr::new(ip, port.unwrap_or(3000)).to_string())
+            Some(
+                std::net::SocketAddr::new(ip, port.unwrap_or(frontmcp_rules::DEFAULT_PORT))
+                    .to_string(),
+            )
         }
     };
     let config = quote! {
@@ -528,19 +523,18 @@ fn http_tokens(
 }
 
 fn naming_tokens(naming: &NamingArgs, errors: &mut darling::error::Accumulator) -> TokenStream {
-    let namespaced = naming.namespaced.unwrap_or(true);
+    let namespaced = naming
+        .namespaced
+        .unwrap_or(frontmcp_rules::DEFAULT_NAMESPACED);
     let separator = match &naming.separator {
         Some(sep) => {
             let v = sep.value();
-            if v.is_empty() || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                errors.push(error_at(
-                    sep,
-                    "a separator is a non-empty string without whitespace, like \":\" or \"_\"",
-                ));
+            if !frontmcp_rules::is_valid_separator(&v) {
+                errors.push(error_at(sep, frontmcp_rules::SEPARATOR_RULE));
             }
             v
         }
-        None => ":".to_owned(),
+        None => frontmcp_rules::DEFAULT_SEPARATOR.to_owned(),
     };
     quote! {
         ::frontmcp::__private::ToolNaming {
@@ -579,12 +573,15 @@ fn openapi_tokens(
     }
     if let Some(id) = &args.id {
         let id_value = id.value();
-        if id_value.is_empty()
-            || !id_value
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        {
-            errors.push(error_at(id, "an app id is made of a-z, 0-9, `-` and `_`"));
+        if !frontmcp_rules::is_valid_app_id(&id_value) {
+            errors.push(error_at(id, frontmcp_rules::APP_ID_RULE));
+        } else if frontmcp_rules::is_reserved_app_id(&id_value) {
+            errors.push(error_at(
+                id,
+                format!(
+                    "the app id `{id_value}` is the server's own (its sign-in): choose another"
+                ),
+            ));
         }
     }
     if let Some(url) = &args.base_url {

@@ -127,16 +127,8 @@ impl Tool {
                 sig.ident.span(),
             ),
         };
-        if name.is_empty()
-            || name.len() > 128
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
-        {
-            fail(error_at_span(
-                name_span,
-                "a tool name has 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`",
-            ));
+        if !frontmcp_rules::is_valid_tool_name(&name) {
+            fail(error_at_span(name_span, frontmcp_rules::TOOL_NAME_RULE));
         }
         let scopes = args.scopes.unwrap_or_default();
         check_scopes(&scopes, errors);

@@ -71,15 +71,16 @@ pub trait AppStatic {
     const USES_VAULT: bool;
 }
 
-/// Fails compilation when two listed apps share an ID.
+/// Fails compilation when two listed apps share an ID (or IDs that would share their
+/// environment variables).
 pub const fn assert_distinct_app_ids(ids: &[&str]) {
     let mut i = 0;
     while i < ids.len() {
         let mut j = i + 1;
         while j < ids.len() {
-            if const_str_eq(ids[i], ids[j]) {
+            if frontmcp_rules::app_ids_clash(ids[i], ids[j]) {
                 panic!(
-                    "two apps in `apps(...)` have the same id: give one of them `id = \"...\"` in `#[app]`"
+                    "two apps in `apps(...)` have the same id (or ids that differ only by `-` and `_`): give one of them `id = \"...\"` in `#[app]`"
                 );
             }
             j += 1;
@@ -113,21 +114,6 @@ pub const fn assert_no_vault_without_orchestration(uses_vault: &[bool]) {
         }
         i += 1;
     }
-}
-
-const fn const_str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// A listen address checked by the macro at compile time.

@@ -97,7 +97,7 @@ impl fmt::Debug for Environment {
 }
 
 /// The default listen address.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_ADDR: &str = frontmcp_rules::DEFAULT_ADDR;
 
 /// Which transport to serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

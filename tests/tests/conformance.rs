@@ -46,14 +46,45 @@ fn checks(out: &Path) -> Vec<(String, String, String)> {
 
 /// The checks the suite wrote under `out`, by scenario (`server-<scenario>-<timestamp>` or
 /// `<scenario>-<timestamp>` directories).
+/// A result folder's name without the timestamp the suite appends (`-YYYY-MM-DDThh-mm-ss-mmmZ`).
+/// Looking for the last `-20` cut some names short, at the milliseconds of a run that ended in
+/// a `.2xx` second.
+fn without_timestamp(name: &str) -> &str {
+    let bytes = name.as_bytes();
+    let is_date = |at: usize| {
+        let date = &bytes[at + 1..];
+        date.len() >= 11
+            && date[..4].iter().all(u8::is_ascii_digit)
+            && date[4] == b'-'
+            && date[5..7].iter().all(u8::is_ascii_digit)
+            && date[7] == b'-'
+            && date[8..10].iter().all(u8::is_ascii_digit)
+            && date[10] == b'T'
+    };
+    match (0..bytes.len()).find(|&at| bytes[at] == b'-' && is_date(at)) {
+        Some(at) => &name[..at],
+        None => name,
+    }
+}
+
+#[test]
+fn result_folders_name_their_scenario() {
+    for folder in [
+        "tools-call-with-logging-2026-12-06T23-47-57-204Z",
+        "tools-call-with-logging-2026-12-06T20-20-20-020Z",
+        "tools-call-with-logging",
+    ] {
+        assert_eq!(without_timestamp(folder), "tools-call-with-logging");
+    }
+}
+
 fn scenario_checks(out: &Path) -> BTreeMap<String, Vec<(String, String, String)>> {
     let mut all = BTreeMap::new();
     for scenario in std::fs::read_dir(out).expect("the suite wrote its results") {
         let dir = scenario.unwrap().path();
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let name = name.strip_prefix("server-").unwrap_or(&name);
-        // The timestamp: `-YYYY-MM-DDT…Z`.
-        let name = name.rfind("-20").map_or(name, |at| &name[..at]).to_owned();
+        let name = without_timestamp(name).to_owned();
         let file = dir.join("checks.json");
         let found: &mut Vec<_> = all.entry(name).or_default();
         let checks: Vec<Value> =

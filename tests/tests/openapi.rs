@@ -374,6 +374,15 @@ async fn bad_specs_stop_the_start_naming_the_location() {
             )),
             "relative and the spec is a file",
         ),
+        // An explicit ID is checked, not rewritten into another one.
+        (
+            OpenApi::new(file(
+                "named.yaml",
+                "openapi: 3.1.0\ninfo: {title: t}\nservers: [{url: 'https://api.example'}]\npaths: {}\n",
+            ))
+            .id("Git Hub"),
+            "app id `Git Hub`",
+        ),
         (
             OpenApi::new(file(
                 "noserver.yaml",
@@ -507,7 +516,7 @@ async fn a_public_gateway_needs_no_sign_in() {
     let http = Http::new(&server.url);
     let session = http.initialize("2025-11-25").await;
     let result = http
-        .call(&session, "petstore_api_demo:list_pets", json!({}))
+        .call(&session, "petstore-api-demo:list_pets", json!({}))
         .await;
     assert_eq!(result["isError"], true, "{result}");
     assert!(

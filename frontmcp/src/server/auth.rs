@@ -16,8 +16,10 @@ use frontmcp_auth::ui::{ConsentUi, DefaultUi};
 use frontmcp_auth::upstream::{ClientCredentials, ProviderEndpoints};
 use frontmcp_auth::vault::{VAULT_KEYS_ENV, VaultKeys};
 use frontmcp_auth::{
-    AppAuthMode, ConsentToolItem, DEFAULT_KEY_PREFIX, RemoteProvider, ServerAuth, ServerAuthMode,
-    TokenStorage, is_acceptable_provider_url,
+    AppAuthMode, ConsentToolItem, RemoteProvider, ServerAuth, ServerAuthMode, TokenStorage,
+};
+use frontmcp_rules::{
+    AppVar, DEFAULT_KEY_PREFIX, DEFAULT_REDIS_URL_ENV, app_env_var, is_acceptable_provider_url,
 };
 
 use super::registry::Registry;
@@ -52,7 +54,7 @@ impl std::fmt::Debug for AuthParts {
 
 /// The name the identity provider's variables are under (`FRONTMCP_SIGNIN_PROVIDER`,
 /// `_CLIENT_ID`, `_CLIENT_SECRET`), as an app's are under its ID: no app may take it.
-pub(crate) const SIGN_IN: &str = "signin";
+pub(crate) const SIGN_IN: &str = frontmcp_rules::SIGN_IN_ID;
 
 /// Builds the authorization server for `issuer`, or `None` for a public server.
 pub(crate) async fn start(
@@ -149,7 +151,7 @@ fn identity_provider(
     env: &Environment,
 ) -> Result<Option<IdentityProvider>, Error> {
     let from_env = env
-        .get(&app_env(SIGN_IN, "PROVIDER"))
+        .get(&app_env_var(SIGN_IN, AppVar::Provider))
         .map(RemoteProvider::new);
     let Some(remote) = auth.remote.clone().or(from_env) else {
         return Ok(None);
@@ -268,14 +270,6 @@ fn consent_tools(desc: &AppDescriptor, naming: &ToolNaming) -> Vec<ConsentToolIt
         .collect()
 }
 
-/// The environment variable `FRONTMCP_{APP}_{what}` of app `app_id` (`-` becomes `_`).
-pub(crate) fn app_env(app_id: &str, what: &str) -> String {
-    format!(
-        "FRONTMCP_{}_{what}",
-        app_id.to_ascii_uppercase().replace('-', "_")
-    )
-}
-
 /// App `app_id`'s provider as configured by `remote(...)`, the builder's provider override and
 /// the environment (`FRONTMCP_{APP}_PROVIDER`, `_CLIENT_ID`, `_CLIENT_SECRET`, which win).
 fn upstream_app(
@@ -294,7 +288,7 @@ fn upstream_app(
         var: var.into(),
         message,
     };
-    let provider_var = app_env(app_id, "PROVIDER");
+    let provider_var = app_env_var(app_id, AppVar::Provider);
     let provider = match (env.get(&provider_var), override_url) {
         (Some(url), _) => {
             if !is_acceptable_provider_url(url.trim()) {
@@ -339,7 +333,7 @@ fn upstream_app(
             )
         })?,
         None => {
-            let var = app_env(app_id, "CLIENT_ID");
+            let var = app_env_var(app_id, AppVar::ClientId);
             env.get(&var)
                 .or_else(|| remote.client_id.as_ref().map(|c| c.to_string()))
                 .ok_or_else(|| {
@@ -357,7 +351,7 @@ fn upstream_app(
                 format!("is not set, and {who} reads its client secret from it"),
             )
         })?),
-        None => env.get(&app_env(app_id, "CLIENT_SECRET")),
+        None => env.get(&app_env_var(app_id, AppVar::ClientSecret)),
     };
     Ok(UpstreamApp {
         provider: provider.unwrap_or_else(|| remote.provider.to_string()),
@@ -405,7 +399,7 @@ fn key_ring(
 async fn open_store(storage: &TokenStorage, env: &Environment) -> Result<Arc<dyn Store>, Error> {
     let redis = match storage {
         TokenStorage::Memory => None,
-        TokenStorage::Auto => env.get("REDIS_URL").map(|url| {
+        TokenStorage::Auto => env.get(DEFAULT_REDIS_URL_ENV).map(|url| {
             tracing::info!("REDIS_URL is set: authorization state is kept in Redis");
             (url, DEFAULT_KEY_PREFIX)
         }),

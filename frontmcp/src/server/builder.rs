@@ -486,6 +486,49 @@ mod tests {
         assert!(matches!(err, Error::Build(BuildError::NoApps)));
     }
 
+    /// The builder applies the rules the macros apply (frontmcp-rules): IDs that would share
+    /// their environment variables, the sign-in's ID, and tool names outside MCP's advice.
+    #[test]
+    fn the_macros_rules_hold_for_hand_built_apps() {
+        let named = |id: &str, tool: &str| {
+            AppBuilder::new(id.to_owned(), "App").tool(
+                ToolDescriptor::new(tool.to_owned()),
+                |_ctx, input: crate::NoArguments| async move {
+                    let _ = input;
+                    "ok"
+                },
+            )
+        };
+        let build = |apps: Vec<AppBuilder>| {
+            apps.into_iter()
+                .fold(ServerBuilder::new("s", "1"), ServerBuilder::app)
+                .build()
+                .unwrap_err()
+        };
+        let err = build(vec![named("my-app", "a"), named("my_app", "b")]);
+        assert!(
+            matches!(err, Error::Build(BuildError::DuplicateApp(ref id)) if id == "my_app"),
+            "{err}"
+        );
+        let err = build(vec![named("signin", "a")]);
+        assert!(
+            matches!(err, Error::Build(BuildError::ReservedAppId(_))),
+            "{err}"
+        );
+        for tool in ["a/b", "café", "send message", ""] {
+            let err = build(vec![named("app", tool)]);
+            assert!(
+                matches!(err, Error::Build(BuildError::BadToolName(_))),
+                "{tool}: {err}"
+            );
+        }
+        let err = build(vec![named("app", &"t".repeat(125))]);
+        assert!(
+            matches!(err, Error::Build(BuildError::BadToolName(_))),
+            "a full name over 128: {err}"
+        );
+    }
+
     #[test]
     fn non_object_input_is_refused() {
         let app = AppBuilder::new("n", "N")

@@ -57,8 +57,8 @@ pub struct ToolNaming {
 impl Default for ToolNaming {
     fn default() -> Self {
         Self {
-            namespaced: true,
-            separator: ":".into(),
+            namespaced: frontmcp_rules::DEFAULT_NAMESPACED,
+            separator: frontmcp_rules::DEFAULT_SEPARATOR.into(),
         }
     }
 }
@@ -66,10 +66,6 @@ impl Default for ToolNaming {
 impl ToolNaming {
     /// The name clients see for `tool` of `app`.
     pub fn full_name(&self, app: &str, tool: &str) -> String {
-        if self.namespaced {
-            format!("{app}{}{tool}", self.separator)
-        } else {
-            tool.to_owned()
-        }
+        frontmcp_rules::full_tool_name(app, tool, self.namespaced, &self.separator)
     }
 }

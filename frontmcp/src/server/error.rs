@@ -62,8 +62,11 @@ pub enum BuildError {
     /// The server has no app.
     #[error("the server has no app: add at least one with apps(...) or .app(...)")]
     NoApps,
-    /// Two apps share an ID.
-    #[error("two apps have the ID `{0}`: give one of them another `id`")]
+    /// Two apps share an ID, or IDs that differ only by `-` and `_` (which would share their
+    /// `FRONTMCP_{APP}_*` variables).
+    #[error(
+        "two apps have the ID `{0}` (or IDs that differ only by `-` and `_`): give one of them another `id`"
+    )]
     DuplicateApp(String),
     /// An app ID that cannot appear in tool names and URLs.
     #[error("app ID `{0}` must be non-empty and made of a-z, 0-9, `-` and `_`")]
@@ -75,9 +78,11 @@ pub enum BuildError {
     /// Two tools end up with the same full name.
     #[error("two tools are named `{0}`")]
     DuplicateTool(String),
-    /// A tool name that cannot be used.
+    /// A tool name that cannot be used: a name within its app of 1 to 128 characters from
+    /// `A-Z`, `a-z`, `0-9`, `_`, `-` and `.`, and a full name (with the app's ID and the
+    /// separator) of at most 128 without whitespace or control characters.
     #[error(
-        "tool name `{0}` must be 1 to 128 characters, without whitespace or control characters"
+        "tool name `{0}`: a tool name is 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`, and with its app's ID and the separator at most 128"
     )]
     BadToolName(String),
     /// An input or output schema that is not an object schema, as MCP requires.

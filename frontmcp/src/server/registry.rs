@@ -81,22 +81,24 @@ impl Registry {
         let mut registered = Vec::with_capacity(apps.len());
         for (index, app) in apps.into_iter().enumerate() {
             let desc = app.descriptor();
-            if !is_valid_app_id(&desc.id) {
+            if !frontmcp_rules::is_valid_app_id(&desc.id) {
                 return Err(BuildError::BadAppId(desc.id.to_string()));
             }
-            if desc.id == super::auth::SIGN_IN {
+            if frontmcp_rules::is_reserved_app_id(&desc.id) {
                 return Err(BuildError::ReservedAppId(desc.id.to_string()));
             }
-            if registered
-                .iter()
-                .any(|(_, d, _): &(_, AppDescriptor, _)| d.id == desc.id)
-            {
+            if registered.iter().any(|(_, d, _): &(_, AppDescriptor, _)| {
+                frontmcp_rules::app_ids_clash(&d.id, &desc.id)
+            }) {
                 return Err(BuildError::DuplicateApp(desc.id.to_string()));
             }
             auth.validate_app(&desc.id, &desc.auth)?;
             for tool in &desc.tools {
                 let full_name = naming.full_name(&desc.id, &tool.name);
-                if !is_valid_tool_name(&tool.name) || !is_valid_tool_name(&full_name) {
+                if !frontmcp_rules::is_valid_tool_name(&tool.name)
+                    || full_name.len() > frontmcp_rules::MAX_TOOL_NAME_LEN
+                    || !frontmcp_rules::is_valid_separator(&naming.separator)
+                {
                     return Err(BuildError::BadToolName(full_name));
                 }
                 check_object_schema(&full_name, "input", tool.input_schema.as_value())?;
@@ -220,17 +222,6 @@ fn check_object_schema(tool: &str, which: &'static str, schema: &Value) -> Resul
     }
 }
 
-pub(crate) fn is_valid_app_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-}
-
-fn is_valid_tool_name(name: &str) -> bool {
-    (1..=128).contains(&name.len()) && !name.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,14 +231,5 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(3)), Some(3));
         assert_eq!(decode_cursor("3"), None);
         assert_eq!(decode_cursor("page-x"), None);
-    }
-
-    #[test]
-    fn app_ids() {
-        assert!(is_valid_app_id("slack"));
-        assert!(is_valid_app_id("git-hub_2"));
-        assert!(!is_valid_app_id(""));
-        assert!(!is_valid_app_id("Slack"));
-        assert!(!is_valid_app_id("a/b"));
     }
 }

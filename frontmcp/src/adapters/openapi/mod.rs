@@ -206,17 +206,8 @@ impl OpenApi {
                 .find(|s| !s.is_empty())?
                 .to_owned(),
         };
-        Some(app_id(&label))
+        frontmcp_rules::derive_app_id(&label)
     }
-}
-
-/// `[a-z0-9_-]` only.
-fn app_id(raw: &str) -> String {
-    let id: String = spec::sanitize(&raw.to_lowercase())
-        .chars()
-        .map(|c| if c == '.' { '-' } else { c })
-        .collect();
-    id
 }
 
 /// The tools of the adapters sharing one app ID.
@@ -250,12 +241,19 @@ pub(crate) async fn load_all(adapters: Vec<OpenApi>) -> Result<Vec<OpenApiApp>, 
             .get("info")
             .and_then(|i| i.get("title"))
             .and_then(Value::as_str);
-        let id = adapter
-            .id
-            .clone()
-            .or_else(|| adapter.provider_id())
-            .unwrap_or_else(|| title.unwrap_or("api").to_owned());
-        let id = app_id(&id);
+        let id = match &adapter.id {
+            Some(id) if frontmcp_rules::is_valid_app_id(id) => id.clone(),
+            Some(id) => {
+                return Err(invalid(format!(
+                    "app id `{id}`: {}",
+                    frontmcp_rules::APP_ID_RULE
+                )));
+            }
+            None => adapter
+                .provider_id()
+                .or_else(|| frontmcp_rules::derive_app_id(title.unwrap_or_default()))
+                .unwrap_or_else(|| "api".to_owned()),
+        };
         // Tool names are unique within an app, across its specs.
         let group = apps
             .iter()

@@ -415,7 +415,7 @@ fn unique_name(
 pub(crate) fn sanitize(raw: &str) -> String {
     let mut out = String::new();
     for c in raw.chars() {
-        if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+        if u8::try_from(c).is_ok_and(frontmcp_rules::is_tool_name_byte) {
             out.push(c);
         } else if !out.ends_with('_') {
             out.push('_');
