@@ -4,6 +4,8 @@
 //! Listens on `DEMO_PROVIDER_ADDR` (default `127.0.0.1:9099`); logs with
 //! `RUST_LOG` (default `info`). Stop with Ctrl-C.
 
+use std::io::IsTerminal;
+
 use frontmcp_demo_provider::DemoProvider;
 use tracing_subscriber::EnvFilter;
 
@@ -11,10 +13,13 @@ const DEFAULT_ADDR: &str = "127.0.0.1:9099";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Colours only on a terminal: a log file or a test's pipe reads plain text.
+    let ansi = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        .with_ansi(ansi)
         .init();
     let addr = std::env::var("DEMO_PROVIDER_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
     let demo = DemoProvider::builder().bind(addr.as_str()).await?;
