@@ -284,6 +284,22 @@ impl Http {
     }
 }
 
+/// Waits until `condition` holds, checking every 20 ms for up to 5 s; panics naming `what` when it
+/// never does (for what another task or process does in its own time).
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut condition: impl FnMut() -> F,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !condition().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not within 5 s: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// The `_meta` every 2026-07-28 request carries: its version, the client and `capabilities`.
 pub fn stateless_meta(capabilities: Value) -> Value {
     json!({

@@ -5,7 +5,7 @@
 //! and nothing runs.
 
 use frontmcp_tests::progressive::{
-    Decision, StatelessClient, Suite, auth_notice, authorize_key, input_required_link,
+    Decision, StatelessClient, Suite, UserAgent, auth_notice, authorize_key, input_required_link,
 };
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -30,6 +30,22 @@ fn readiness(listed: &Value) -> Vec<(String, String, bool)> {
             )
         })
         .collect()
+}
+
+/// Ada and Bob signed in, Slack and GitHub skipped: Ada's browser and tokens, and a client each
+/// that declares URL elicitation.
+async fn ada_and_bob(suite: &Suite) -> (UserAgent, Value, StatelessClient, StatelessClient) {
+    let browser = suite.browser();
+    let (_, ada) = browser
+        .sign_in("ada", &[("slack", Skip), ("github", Skip)])
+        .await;
+    let (_, bob) = suite
+        .browser()
+        .sign_in("bob", &[("slack", Skip), ("github", Skip)])
+        .await;
+    let ada_client = StatelessClient::with_url_elicitation(&suite.http, token(&ada));
+    let bob_client = StatelessClient::with_url_elicitation(&suite.http, token(&bob));
+    (browser, ada, ada_client, bob_client)
 }
 
 fn ready(listed: &Value, tool: &str) -> bool {
@@ -171,16 +187,7 @@ async fn without_url_elicitation_or_declined_the_seeds_object() {
 #[tokio::test]
 async fn request_states_that_are_not_this_calls_are_refused() {
     let suite = Suite::start().await;
-    let ada_browser = suite.browser();
-    let (_, ada) = ada_browser
-        .sign_in("ada", &[("slack", Skip), ("github", Skip)])
-        .await;
-    let (_, bob) = suite
-        .browser()
-        .sign_in("bob", &[("slack", Skip), ("github", Skip)])
-        .await;
-    let ada_client = StatelessClient::with_url_elicitation(&suite.http, token(&ada));
-    let bob_client = StatelessClient::with_url_elicitation(&suite.http, token(&bob));
+    let (ada_browser, _, ada_client, bob_client) = ada_and_bob(&suite).await;
     let (link, retry) = ada_client
         .authorization_asked("slack:send_message", "slack")
         .await;
@@ -279,16 +286,7 @@ fn acknowledged(id: u64, honored: Value) -> Value {
 #[tokio::test]
 async fn list_changes_reach_the_users_subscriptions_and_streams() {
     let suite = Suite::start().await;
-    let browser = suite.browser();
-    let (_, ada) = browser
-        .sign_in("ada", &[("slack", Skip), ("github", Skip)])
-        .await;
-    let (_, bob) = suite
-        .browser()
-        .sign_in("bob", &[("slack", Skip), ("github", Skip)])
-        .await;
-    let ada_client = StatelessClient::with_url_elicitation(&suite.http, token(&ada));
-    let bob_client = StatelessClient::with_url_elicitation(&suite.http, token(&bob));
+    let (browser, ada, ada_client, bob_client) = ada_and_bob(&suite).await;
 
     let mut tools = ada_client
         .listen(
@@ -358,9 +356,8 @@ async fn list_changes_reach_the_users_subscriptions_and_streams() {
 
     // Closing a stream ends its subscription.
     drop((tools, prompts, bobs));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while suite.server.server.subscription_count() > 0 {
-        assert!(std::time::Instant::now() < deadline, "subscriptions ended");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    frontmcp_tests::eventually("the subscriptions ended", || async {
+        suite.server.server.subscription_count() == 0
+    })
+    .await;
 }

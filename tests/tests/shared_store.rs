@@ -72,14 +72,10 @@ async fn two_processes_share_clients_sessions_and_keys() {
         "single use across processes"
     );
     assert_eq!(initialize(&http_two).await, StatusCode::UNAUTHORIZED);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while initialize(&http_one).await != StatusCode::UNAUTHORIZED {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "process 1 heard that the session ended"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    frontmcp_tests::eventually("process 1 heard that the session ended", || async {
+        initialize(&http_one).await == StatusCode::UNAUTHORIZED
+    })
+    .await;
 }
 
 /// The check: a client signs in on process 1 (CRM authorized, Slack and GitHub skipped); a

@@ -25,6 +25,20 @@ fn server() -> frontmcp::Server {
         .unwrap()
 }
 
+/// Closes the client's side and waits for the server to end cleanly.
+async fn stops_when_input_closes(
+    mut client_write: tokio::io::WriteHalf<tokio::io::DuplexStream>,
+    serving: tokio::task::JoinHandle<Result<(), frontmcp::Error>>,
+) {
+    // Split halves share the stream: only shutdown closes it for the server.
+    client_write.shutdown().await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), serving)
+        .await
+        .expect("the server stops when its input closes")
+        .unwrap()
+        .expect("stdio ends cleanly");
+}
+
 #[tokio::test]
 async fn a_whole_conversation_over_stdio() {
     let (client, server_io) = tokio::io::duplex(64 * 1024);
@@ -83,13 +97,7 @@ async fn a_whole_conversation_over_stdio() {
     assert!(errors.contains(&-32700), "malformed line");
     assert!(errors.contains(&-32600), "oversized line");
 
-    // Split halves share the stream: only shutdown closes it for the server.
-    client_write.shutdown().await.unwrap();
-    tokio::time::timeout(std::time::Duration::from_secs(5), serving)
-        .await
-        .expect("the server stops when its input closes")
-        .unwrap()
-        .expect("stdio ends cleanly");
+    stops_when_input_closes(client_write, serving).await;
 }
 
 /// 2026-07-28 over stdio: `server/discover` is the probe a dual-era client sends first, and
@@ -150,12 +158,7 @@ async fn stateless_requests_over_stdio() {
     );
     assert_eq!(by_id(0)["result"]["protocolVersion"], "2025-11-25");
 
-    client_write.shutdown().await.unwrap();
-    tokio::time::timeout(std::time::Duration::from_secs(5), serving)
-        .await
-        .expect("the server stops when its input closes")
-        .unwrap()
-        .expect("stdio ends cleanly");
+    stops_when_input_closes(client_write, serving).await;
 }
 
 /// `subscriptions/listen` over stdio: acknowledged on the shared channel, tagged with its ID,
@@ -226,19 +229,13 @@ async fn subscriptions_over_stdio() {
     .await;
     send(json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"sub"}}))
         .await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while server.subscription_count() > 0 {
-        assert!(std::time::Instant::now() < deadline, "cancelling ended it");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    frontmcp_tests::eventually("cancelling ended the subscription", || async {
+        server.subscription_count() == 0
+    })
+    .await;
     // The channel still serves requests.
     send(json!({"jsonrpc":"2.0","id":4,"method":"server/discover","params":{"_meta": meta}})).await;
     assert_eq!(next().await["result"]["resultType"], "complete");
 
-    client_write.shutdown().await.unwrap();
-    tokio::time::timeout(std::time::Duration::from_secs(5), serving)
-        .await
-        .expect("the server stops when its input closes")
-        .unwrap()
-        .expect("stdio ends cleanly");
+    stops_when_input_closes(client_write, serving).await;
 }
