@@ -348,11 +348,12 @@ impl Serving {
         peer: SocketAddr,
     ) -> Response {
         let mut request = request.map(Body::new);
-        // The authorization server's rate limits count by the client's address.
-        request.extensions_mut().insert(ConnectInfo(peer));
         if request.uri().path() == MCP_PATH {
             return self.mcp.call(request).await;
         }
+        // The authorization server's rate limits count by the client's address (`/mcp` does
+        // not, and inserting the first extension allocates).
+        request.extensions_mut().insert(ConnectInfo(peer));
         match tower::ServiceExt::oneshot(self.app.clone(), request).await {
             Ok(response) => response,
             Err(never) => match never {},
