@@ -351,6 +351,11 @@ impl<'a, P: Serialize> OutgoingNotification<'a, P> {
             params,
         }
     }
+
+    /// The notification as the bytes a stream sends.
+    pub fn to_bytes(&self) -> bytes::Bytes {
+        bytes::Bytes::from(serde_json::to_vec(self).expect("notifications serialize"))
+    }
 }
 
 /// Serializes a batch of responses as one JSON array.

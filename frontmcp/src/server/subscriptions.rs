@@ -81,8 +81,7 @@ impl Subscriptions {
             }
             let params = serde_json::json!({ "_meta": tagged(&listener.id) });
             let message = OutgoingNotification::new("notifications/tools/list_changed", params);
-            let bytes = serde_json::to_vec(&message).expect("notifications serialize");
-            sent += usize::from(listener.tx.try_send(Bytes::from(bytes)).is_ok());
+            sent += usize::from(listener.tx.try_send(message.to_bytes()).is_ok());
         }
         sent
     }
@@ -133,10 +132,8 @@ impl Server {
             "notifications/subscriptions/acknowledged",
             serde_json::json!({ "notifications": honored, "_meta": tagged(&id) }),
         );
-        tx.try_send(Bytes::from(
-            serde_json::to_vec(&ack).expect("notifications serialize"),
-        ))
-        .expect("an empty channel takes one message");
+        tx.try_send(ack.to_bytes())
+            .expect("an empty channel takes one message");
         let registry = &self.inner.subscriptions;
         let key = registry.next.fetch_add(1, Ordering::Relaxed);
         tracing::info!(subscription = %id, ?honored, "subscription opened");

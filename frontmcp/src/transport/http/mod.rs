@@ -294,7 +294,7 @@ impl Server {
                             );
                             let sent = server.inner.sessions.notify_owner(
                                 &session_id,
-                                &to_bytes(&notification),
+                                &notification.to_bytes(),
                                 Session::supports_url_elicitation,
                             );
                             tracing::info!(sent, "elicitation completed");
@@ -322,14 +322,10 @@ impl Server {
         let streams =
             self.inner
                 .sessions
-                .notify_owner(session_id, &to_bytes(&notification), |_| true);
+                .notify_owner(session_id, &notification.to_bytes(), |_| true);
         let subscriptions = self.inner.subscriptions.tools_changed(session_id);
         tracing::debug!(streams, subscriptions, "tool list changed");
     }
-}
-
-fn to_bytes(message: &impl serde::Serialize) -> Bytes {
-    Bytes::from(serde_json::to_vec(message).expect("messages serialize"))
 }
 
 /// What [`Server::serve_listener`] serves each connection with: `/mcp` called directly, every
