@@ -41,6 +41,16 @@ pub struct ContactUpdate {
     pub company: Option<String>,
 }
 
+/// The arguments of the `email_contact` prompt.
+#[derive(Deserialize, JsonSchema)]
+pub struct EmailArguments {
+    /// The contact's name.
+    pub contact: String,
+    /// What the email is about.
+    #[serde(default)]
+    pub topic: Option<String>,
+}
+
 pub struct CrmApp {
     contacts: RwLock<Vec<Contact>>,
 }
@@ -85,6 +95,79 @@ impl CrmApp {
             .cloned()
             .collect();
         Json(Contacts { contacts })
+    }
+
+    /// Every contact.
+    #[resource(
+        uri = "crm://contacts",
+        mime_type = "application/json",
+        scopes("crm:read")
+    )]
+    async fn contacts(&self) -> Json<Contacts> {
+        let contacts = self.contacts.read().unwrap_or_else(|p| p.into_inner());
+        Json(Contacts {
+            contacts: contacts.clone(),
+        })
+    }
+
+    /// One contact, by its ID.
+    #[resource(
+        template = "crm://contacts/{id}",
+        mime_type = "application/json",
+        scopes("crm:read")
+    )]
+    async fn contact(&self, id: u32) -> Option<Json<Contact>> {
+        let contacts = self.contacts.read().unwrap_or_else(|p| p.into_inner());
+        contacts.iter().find(|c| c.id == id).cloned().map(Json)
+    }
+
+    /// Suggests contact IDs.
+    #[complete(resource = "contact")]
+    async fn complete_contact_id(&self, argument: CompletionArgument) -> Vec<String> {
+        let contacts = self.contacts.read().unwrap_or_else(|p| p.into_inner());
+        contacts
+            .iter()
+            .map(|c| c.id.to_string())
+            .filter(|id| id.starts_with(&argument.value))
+            .collect()
+    }
+
+    /// Drafts an email to a contact, with their record attached.
+    #[prompt(scopes("crm:read"))]
+    async fn email_contact(&self, args: EmailArguments) -> ToolResult<Vec<PromptMessage>> {
+        let contacts = self.contacts.read().unwrap_or_else(|p| p.into_inner());
+        let contact = contacts
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(&args.contact))
+            .ok_or_else(|| ToolError::new(format!("no contact named {}", args.contact)))?;
+        let record = serde_json::to_string(contact)?;
+        let topic = args.topic.as_deref().unwrap_or("a follow-up");
+        Ok(vec![
+            PromptMessage::user(ResourceContents::text(
+                format!("crm://contacts/{}", contact.id),
+                Some("application/json"),
+                record,
+            )),
+            PromptMessage::user(format!(
+                "Draft a short email to {} at {} about {topic}.",
+                contact.name, contact.company
+            )),
+        ])
+    }
+
+    /// Suggests contact names.
+    #[complete(prompt = "email_contact")]
+    async fn complete_contact_name(&self, argument: CompletionArgument) -> Vec<String> {
+        if argument.name != "contact" {
+            return Vec::new();
+        }
+        let typed = argument.value.to_lowercase();
+        let contacts = self.contacts.read().unwrap_or_else(|p| p.into_inner());
+        contacts
+            .iter()
+            .filter(|c| c.name.to_lowercase().starts_with(&typed))
+            .map(|c| c.name.clone())
+            .collect()
     }
 
     /// Changes a contact's email or company.

@@ -1,6 +1,8 @@
-//! The tools the official MCP conformance suite (`@modelcontextprotocol/conformance`) calls on a
-//! server under test, with the names and answers it expects: each content type a tool result
-//! carries, and a tool error. `tests/tests/conformance.rs` runs the suite against it on
+//! The tools, resources, prompts and completions the official MCP conformance suite
+//! (`@modelcontextprotocol/conformance`) asks a server under test for, with the names and
+//! answers it expects: each content type a tool result carries, a tool error, text and binary
+//! resources, a resource template, prompts with arguments, images and embedded resources, and
+//! argument completion. `tests/tests/conformance.rs` runs the suite against it on
 //! 2026-07-28 and 2025-11-25.
 //!
 //! ```sh
@@ -64,6 +66,29 @@ impl ConformanceApp {
         ]
     }
 
+    /// Reports its progress: 0, 50 and 100 of 100.
+    #[tool(read_only = true)]
+    async fn test_tool_with_progress(&self, ctx: &ToolContext) -> &'static str {
+        for (step, progress) in [0.0, 50.0, 100.0].into_iter().enumerate() {
+            if step > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            ctx.progress(progress, Some(100.0), None);
+        }
+        "Progress test completed"
+    }
+
+    /// Sends three log messages while it runs.
+    #[tool(read_only = true)]
+    async fn test_tool_with_logging(&self, ctx: &ToolContext) -> &'static str {
+        ctx.log(LogLevel::Info, "Tool execution started");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        ctx.log(LogLevel::Info, "Tool processing data");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        ctx.log(LogLevel::Info, "Tool execution completed");
+        "Logging test completed"
+    }
+
     /// Fails on purpose, as a tool error the model can read.
     #[tool(read_only = true)]
     async fn test_error_handling(&self) -> ToolResult<String> {
@@ -73,9 +98,115 @@ impl ConformanceApp {
     }
 }
 
+#[derive(Default)]
+struct FixturesApp;
+
+/// `test_prompt_with_arguments`'s arguments.
+#[derive(Deserialize, JsonSchema)]
+struct TwoArguments {
+    /// First test argument.
+    arg1: String,
+    /// Second test argument.
+    arg2: String,
+}
+
+/// `test_prompt_with_embedded_resource`'s argument.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct EmbeddedArguments {
+    /// URI of the resource to embed.
+    resource_uri: String,
+}
+
+#[app(
+    name = "Fixtures",
+    description = "The conformance suite's fixture resources and prompts."
+)]
+impl FixturesApp {
+    /// A static text resource.
+    #[resource(uri = "test://static-text", mime_type = "text/plain")]
+    async fn static_text(&self) -> &'static str {
+        "This is the content of the static text resource."
+    }
+
+    /// A static binary resource (a PNG image).
+    #[resource(uri = "test://static-binary", mime_type = "image/png")]
+    async fn static_binary(&self) -> ResourceContents {
+        // Already base64: sent as it is (a `Vec<u8>` would be encoded).
+        ResourceContents::Blob {
+            uri: "test://static-binary".into(),
+            mime_type: Some("image/png".into()),
+            blob: PNG.into(),
+        }
+    }
+
+    /// A resource clients subscribe to.
+    #[resource(uri = "test://watched-resource", mime_type = "text/plain")]
+    async fn watched_resource(&self) -> &'static str {
+        "Watched resource content."
+    }
+
+    /// Data for an ID, from a template.
+    #[resource(template = "test://template/{id}/data", mime_type = "application/json")]
+    async fn template_data(&self, id: String) -> Json<serde_json::Value> {
+        Json(
+            serde_json::json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") }),
+        )
+    }
+
+    /// A simple prompt without arguments.
+    #[prompt]
+    async fn test_simple_prompt(&self) -> &'static str {
+        "This is a simple prompt for testing."
+    }
+
+    /// A prompt with two required arguments.
+    #[prompt]
+    async fn test_prompt_with_arguments(&self, args: TwoArguments) -> String {
+        format!(
+            "Prompt with arguments: arg1='{}', arg2='{}'",
+            args.arg1, args.arg2
+        )
+    }
+
+    /// A prompt that embeds a resource.
+    #[prompt]
+    async fn test_prompt_with_embedded_resource(
+        &self,
+        args: EmbeddedArguments,
+    ) -> Vec<PromptMessage> {
+        vec![
+            PromptMessage::user(ResourceContents::text(
+                args.resource_uri,
+                Some("text/plain"),
+                "Embedded resource content for testing.",
+            )),
+            PromptMessage::user("Please process the embedded resource above."),
+        ]
+    }
+
+    /// A prompt with an image.
+    #[prompt]
+    async fn test_prompt_with_image(&self) -> Vec<PromptMessage> {
+        vec![
+            PromptMessage::user(Content::image(PNG, "image/png")),
+            PromptMessage::user("Please analyze the image above."),
+        ]
+    }
+
+    /// Suggests values for `arg1` of `test_prompt_with_arguments` that start with what was typed.
+    #[complete(prompt = "test_prompt_with_arguments")]
+    async fn complete_arguments(&self, argument: CompletionArgument) -> Vec<&'static str> {
+        ["paris", "park", "party", "test", "testing"]
+            .into_iter()
+            .filter(|v| v.starts_with(&argument.value))
+            .collect()
+    }
+}
+
 #[front_mcp(
     info(name = "frontmcp-conformance", version = "1.0.0"),
-    apps(ConformanceApp),
+    apps(ConformanceApp, FixturesApp),
     tool_naming(namespaced = false)
 )]
 struct Server;

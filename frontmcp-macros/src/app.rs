@@ -6,7 +6,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{ImplItem, Item, LitStr, Meta};
 
-use crate::attrs::{StrList, check_scopes, error_at, finish, opt_cow, parse_args};
+use crate::attrs::{StrList, check_scopes, error_at, error_at_span, finish, opt_cow, parse_args};
+use crate::complete::{CompleteArgs, Completer};
+use crate::prompt::{Prompt, PromptArgs};
+use crate::resource::{Resource, ResourceArgs};
 use crate::tool::{Tool, ToolArgs};
 
 #[derive(Debug, FromMeta)]
@@ -87,65 +90,76 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         ));
     }
 
-    // Collect the tools, stripping `#[tool]` so the impl block compiles as plain Rust.
-    let mut tools: Vec<Tool> = Vec::new();
-    let mut saw_tool_attr = false;
+    // Collect the tools, resources, prompts and completers, stripping their attributes so the
+    // impl block compiles as plain Rust.
+    let mut members = Members::default();
+    let mut saw_member = false;
     for item in &mut item_impl.items {
         let ImplItem::Fn(method) = item else { continue };
-        let mut tool_attrs = Vec::new();
-        method.attrs.retain(|a| {
-            let is_tool = a.path().is_ident("tool")
-                || a.path().segments.last().is_some_and(|s| s.ident == "tool");
-            if is_tool {
-                tool_attrs.push(a.clone());
+        let mut found = Vec::new();
+        method.attrs.retain(|a| match member_kind(a) {
+            Some(kind) => {
+                found.push((kind, a.clone()));
+                false
             }
-            !is_tool
+            None => true,
         });
-        let Some(attr) = tool_attrs.first() else {
+        let Some((kind, attr)) = found.first() else {
             continue;
         };
-        saw_tool_attr = true;
-        if let Some(extra) = tool_attrs.get(1) {
-            errors.push(error_at(extra, "a method carries `#[tool]` once"));
-        }
-        let tool_args = match &attr.meta {
-            Meta::Path(_) => Some(ToolArgs::default()),
-            Meta::List(list) => errors.handle(parse_args::<ToolArgs>(list.tokens.clone())),
-            Meta::NameValue(nv) => {
-                errors.push(error_at(
-                    nv,
-                    "write `#[tool]` or `#[tool(name = \"...\", ...)]`",
-                ));
-                None
-            }
-        };
-        let Some(tool) = tool_args.and_then(|a| Tool::parse(method, a, &mut errors)) else {
-            continue;
-        };
-        if tools.iter().any(|t| t.name == tool.name) {
-            errors.push(crate::attrs::error_at_span(
-                tool.name_span,
-                format!("this app already has a tool named `{}`", tool.name),
+        saw_member = true;
+        if let Some((_, extra)) = found.get(1) {
+            errors.push(error_at(
+                extra,
+                "a method carries one of `#[tool]`, `#[resource]`, `#[prompt]` and `#[complete]`, once",
             ));
-            continue;
         }
-        tools.push(tool);
+        members.add(*kind, attr, method, &mut errors);
+    }
+    let Members {
+        tools,
+        resources,
+        prompts,
+        completers,
+    } = members;
+    for completer in &completers {
+        let name = completer.target.value();
+        let known = if completer.prompt {
+            prompts.iter().any(|p| p.name == name)
+        } else {
+            resources
+                .iter()
+                .any(|r| r.name == name && r.variables.is_some())
+        };
+        if !known {
+            let what = if completer.prompt {
+                "no `#[prompt]` of this app is named"
+            } else {
+                "no `#[resource(template = ...)]` of this app is named"
+            };
+            errors.push(error_at(&completer.target, format!("{what} `{name}`")));
+        }
     }
 
     let Some(args) = args else {
         return finish(errors, quote!(#item_impl));
     };
-    if !saw_tool_attr {
+    if !saw_member {
         errors.push(error_at(
             &item_impl.self_ty,
-            "an app needs at least one `#[tool]` method",
+            "an app needs at least one `#[tool]`, `#[resource]` or `#[prompt]` method",
         ));
     }
     let id = app_id(&args, &mut errors);
     let remote_scopes = validate_auth(&args, &mut errors);
     if let Some(scopes) = &remote_scopes {
-        for tool in &tools {
-            for scope in &tool.scopes {
+        let needed = tools
+            .iter()
+            .flat_map(|t| &t.scopes)
+            .chain(resources.iter().flat_map(|r| &r.scopes))
+            .chain(prompts.iter().flat_map(|p| &p.scopes));
+        {
+            for scope in needed {
                 if !scopes.contains(&scope.value()) {
                     errors.push(error_at(
                         scope,
@@ -188,7 +202,76 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         let tool = tool.descriptor();
         descriptor.extend(quote!(.tool(#tool)));
     }
+    for resource in &resources {
+        let resource = resource.descriptor();
+        descriptor.extend(quote!(.resource(#resource)));
+    }
+    for prompt in &prompts {
+        let prompt = prompt.descriptor();
+        descriptor.extend(quote!(.prompt(#prompt)));
+    }
     let arms = tools.iter().map(Tool::dispatch_arm);
+    let read_resource = (!resources.is_empty()).then(|| {
+        let arms = resources.iter().map(Resource::dispatch_arm);
+        quote! {
+            fn read_resource<'a>(
+                &'a self,
+                read: ::frontmcp::__private::ResourceRead<'a>,
+            ) -> ::frontmcp::__private::BoxFuture<
+                'a,
+                ::frontmcp::__private::Result<::frontmcp::__private::ReadResourceResult, ::frontmcp::__private::CallError>,
+            > {
+                ::frontmcp::__private::Box::pin(async move {
+                    match read.resource {
+                        #(#arms)*
+                        _ => ::frontmcp::__private::Err(::frontmcp::__private::CallError::UnknownResource(
+                            ::frontmcp::__private::String::from(read.uri),
+                        )),
+                    }
+                })
+            }
+        }
+    });
+    let get_prompt = (!prompts.is_empty()).then(|| {
+        let arms = prompts.iter().map(Prompt::dispatch_arm);
+        quote! {
+            fn get_prompt<'a>(
+                &'a self,
+                get: ::frontmcp::__private::PromptGet<'a>,
+            ) -> ::frontmcp::__private::BoxFuture<
+                'a,
+                ::frontmcp::__private::Result<::frontmcp::__private::GetPromptResult, ::frontmcp::__private::CallError>,
+            > {
+                ::frontmcp::__private::Box::pin(async move {
+                    match get.prompt {
+                        #(#arms)*
+                        other => ::frontmcp::__private::Err(::frontmcp::__private::CallError::UnknownPrompt(
+                            ::frontmcp::__private::String::from(other),
+                        )),
+                    }
+                })
+            }
+        }
+    });
+    let complete = (!completers.is_empty()).then(|| {
+        let arms = completers.iter().map(Completer::dispatch_arm);
+        quote! {
+            fn complete<'a>(
+                &'a self,
+                request: ::frontmcp::__private::CompletionRequest<'a>,
+            ) -> ::frontmcp::__private::BoxFuture<
+                'a,
+                ::frontmcp::__private::Result<::frontmcp::__private::Completion, ::frontmcp::__private::CallError>,
+            > {
+                ::frontmcp::__private::Box::pin(async move {
+                    match request.target {
+                        #(#arms)*
+                        _ => ::frontmcp::__private::Ok(::frontmcp::__private::Completion::default()),
+                    }
+                })
+            }
+        }
+    });
 
     quote! {
         #item_impl
@@ -214,11 +297,147 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                     }
                 })
             }
+
+            #read_resource
+            #get_prompt
+            #complete
         }
 
         impl ::frontmcp::__private::AppStatic for #self_ty {
             const ID: &'static str = #id;
             const USES_VAULT: bool = #uses_vault;
+        }
+    }
+}
+
+/// Which member attribute `attr` is, however it is imported (`tool`, `frontmcp::tool`).
+fn member_kind(attr: &syn::Attribute) -> Option<Kind> {
+    let last = attr.path().segments.last()?;
+    match last.ident.to_string().as_str() {
+        "tool" => Some(Kind::Tool),
+        "resource" => Some(Kind::Resource),
+        "prompt" => Some(Kind::Prompt),
+        "complete" => Some(Kind::Complete),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Tool,
+    Resource,
+    Prompt,
+    Complete,
+}
+
+/// What an app serves, as its methods declare it.
+#[derive(Default)]
+struct Members {
+    tools: Vec<Tool>,
+    resources: Vec<Resource>,
+    prompts: Vec<Prompt>,
+    completers: Vec<Completer>,
+}
+
+impl Members {
+    /// Parses the member `attr` of `method`; a name given twice is an error at the second.
+    fn add(
+        &mut self,
+        kind: Kind,
+        attr: &syn::Attribute,
+        method: &syn::ImplItemFn,
+        errors: &mut darling::error::Accumulator,
+    ) {
+        let span = syn::spanned::Spanned::span(attr);
+        let tokens = match &attr.meta {
+            Meta::Path(_) => TokenStream::new(),
+            Meta::List(list) => list.tokens.clone(),
+            Meta::NameValue(nv) => {
+                errors.push(error_at(
+                    nv,
+                    "write `#[kind]` or `#[kind(option = ..., ...)]`",
+                ));
+                return;
+            }
+        };
+        match kind {
+            Kind::Tool => {
+                let Some(tool) = errors
+                    .handle(parse_args::<ToolArgs>(tokens))
+                    .and_then(|a| Tool::parse(method, a, errors))
+                else {
+                    return;
+                };
+                if self.tools.iter().any(|t| t.name == tool.name) {
+                    errors.push(error_at_span(
+                        tool.name_span,
+                        format!("this app already has a tool named `{}`", tool.name),
+                    ));
+                    return;
+                }
+                self.tools.push(tool);
+            }
+            Kind::Resource => {
+                let Some(resource) = errors
+                    .handle(parse_args::<ResourceArgs>(tokens))
+                    .and_then(|a| Resource::parse(method, a, span, errors))
+                else {
+                    return;
+                };
+                if self.resources.iter().any(|r| r.name == resource.name) {
+                    errors.push(error_at_span(
+                        resource.name_span,
+                        format!("this app already has a resource named `{}`", resource.name),
+                    ));
+                    return;
+                }
+                if self
+                    .resources
+                    .iter()
+                    .any(|r| r.uri.value() == resource.uri.value())
+                {
+                    errors.push(error_at(
+                        &resource.uri,
+                        "this app already has a resource at this URI",
+                    ));
+                    return;
+                }
+                self.resources.push(resource);
+            }
+            Kind::Prompt => {
+                let Some(prompt) = errors
+                    .handle(parse_args::<PromptArgs>(tokens))
+                    .and_then(|a| Prompt::parse(method, a, errors))
+                else {
+                    return;
+                };
+                if self.prompts.iter().any(|p| p.name == prompt.name) {
+                    errors.push(error_at_span(
+                        prompt.name_span,
+                        format!("this app already has a prompt named `{}`", prompt.name),
+                    ));
+                    return;
+                }
+                self.prompts.push(prompt);
+            }
+            Kind::Complete => {
+                let Some(completer) = errors
+                    .handle(parse_args::<CompleteArgs>(tokens))
+                    .and_then(|a| Completer::parse(method, a, span, errors))
+                else {
+                    return;
+                };
+                if self.completers.iter().any(|c| {
+                    c.prompt == completer.prompt && c.target.value() == completer.target.value()
+                }) {
+                    errors.push(error_at(
+                        &completer.target,
+                        "another `#[complete]` of this app already completes it",
+                    ));
+                    return;
+                }
+                self.completers.push(completer);
+            }
         }
     }
 }

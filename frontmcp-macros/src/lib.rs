@@ -1,4 +1,5 @@
-//! The attribute macros of [frontmcp](https://docs.rs/frontmcp): `#[front_mcp]`, `#[app]`, `#[tool]`.
+//! The attribute macros of [frontmcp](https://docs.rs/frontmcp): `#[front_mcp]`, `#[app]`, `#[tool]`,
+//! `#[resource]`, `#[prompt]` and `#[complete]`.
 //!
 //! Use them through `frontmcp` (`use frontmcp::prelude::*;`): the code they generate names only
 //! `::frontmcp::__private::...` paths. Each macro parses its arguments into a small AST (darling),
@@ -8,6 +9,10 @@
 
 mod app;
 mod attrs;
+mod complete;
+mod method;
+mod prompt;
+mod resource;
 mod server;
 mod tool;
 
@@ -36,7 +41,47 @@ pub fn app(args: TokenStream, input: TokenStream) -> TokenStream {
 /// `read_only`, `destructive`, `idempotent`, `open_world`.
 #[proc_macro_attribute]
 pub fn tool(_args: TokenStream, input: TokenStream) -> TokenStream {
-    tool::outside_app(input.into()).into()
+    tool::outside_app("tool", input.into()).into()
+}
+
+/// Marks a method of an `#[app]` impl block as a resource (`uri = "scheme://..."`) or a family
+/// of resources (`template = "scheme://.../{id}"`, RFC 6570 `{name}` and `{+name}`).
+///
+/// The method is `async`, takes `&self`, optionally `&ToolContext`, then for a template one
+/// parameter per variable it uses, named after it, of any `FromStr` type (a URI whose variable
+/// does not parse is not found). It returns anything implementing `IntoResourceContents`: text,
+/// `Vec<u8>` (binary), `Json<T>`, `ResourceContents`, or a `Result` of one of these. Its doc
+/// comment is the description. Options: `name` (default: the method's), `title`, `description`,
+/// `mime_type`, `scopes("...")`.
+#[proc_macro_attribute]
+pub fn resource(_args: TokenStream, input: TokenStream) -> TokenStream {
+    tool::outside_app("resource", input.into()).into()
+}
+
+/// Marks a method of an `#[app]` impl block as a prompt.
+///
+/// The method is `async`, takes `&self`, optionally `&ToolContext`, optionally one argument
+/// struct (`Deserialize + JsonSchema`, each field an argument: strings, required unless an
+/// `Option` or defaulted, described by their doc comments), and returns anything implementing
+/// `IntoPromptResult`: a `String` (one user message), `PromptMessage`, `Vec<PromptMessage>`,
+/// `GetPromptResult`, or a `Result` of one of these. Options: `name`, `title`, `description`,
+/// `scopes("...")`.
+#[proc_macro_attribute]
+pub fn prompt(_args: TokenStream, input: TokenStream) -> TokenStream {
+    tool::outside_app("prompt", input.into()).into()
+}
+
+/// Marks a method of an `#[app]` impl block as the completer of a prompt's arguments
+/// (`prompt = "name"`) or a resource template's variables (`resource = "name"`), named as in
+/// this app.
+///
+/// The method is `async`, takes `&self`, optionally `&ToolContext`, then `argument:
+/// CompletionArgument` (its `name` and the `value` typed so far), optionally `context:
+/// CompletionContext` (the arguments already given), and returns anything implementing
+/// `IntoCompletion`: `Vec<String>`, `Completion`, or a `Result` of one of these.
+#[proc_macro_attribute]
+pub fn complete(_args: TokenStream, input: TokenStream) -> TokenStream {
+    tool::outside_app("complete", input.into()).into()
 }
 
 /// Turns a struct into an MCP server made of the listed apps.

@@ -5,7 +5,7 @@ use darling::util::SpannedValue;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ImplItemFn, LitStr, ReturnType, Type};
+use syn::{ImplItemFn, LitStr, Type};
 
 use crate::attrs::{StrList, check_scopes, doc_comment, error_at, error_at_span};
 
@@ -38,13 +38,16 @@ pub(crate) struct Tool {
     annotations: Vec<(&'static str, bool)>,
 }
 
-/// `#[tool]` reached on its own: it was not inside an `#[app]` impl block.
-pub(crate) fn outside_app(input: TokenStream) -> TokenStream {
+/// `#[tool]` (or `#[resource]`, `#[prompt]`, `#[complete]`: `attribute`) reached on its own:
+/// it was not inside an `#[app]` impl block.
+pub(crate) fn outside_app(attribute: &str, input: TokenStream) -> TokenStream {
     let span = syn::parse2::<syn::ItemFn>(input.clone())
         .map_or_else(|_| input.span(), |f| f.sig.ident.span());
     let err = syn::Error::new(
         span,
-        "`#[tool]` only works on a method inside an `impl` block marked `#[app(...)]`",
+        format!(
+            "`#[{attribute}]` only works on a method inside an `impl` block marked `#[app(...)]`"
+        ),
     )
     .to_compile_error();
     quote!(#err #input)
@@ -58,68 +61,30 @@ impl Tool {
         errors: &mut darling::error::Accumulator,
     ) -> Option<Self> {
         let sig = &method.sig;
-        let mut ok = true;
-        let mut fail = |e: darling::Error| {
-            errors.push(e);
-            ok = false;
-        };
-        if sig.asyncness.is_none() {
-            fail(error_at_span(
-                sig.fn_token.span,
-                "a tool must be an `async fn`",
-            ));
-        }
-        if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-            fail(error_at(
-                &sig.generics,
-                "a tool cannot be generic: its input and output types must be known",
-            ));
-        }
-        if let Some(variadic) = &sig.variadic {
-            fail(error_at(variadic, "a tool cannot be variadic"));
-        }
-        let mut inputs = sig.inputs.iter();
-        match inputs.next() {
-            Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none() => {}
-            Some(FnArg::Receiver(r)) => fail(error_at(
-                r,
-                "a tool takes `&self`: apps are shared by concurrent calls",
-            )),
-            Some(other) => fail(error_at(other, "a tool's first parameter must be `&self`")),
-            None => fail(error_at_span(
-                sig.ident.span(),
-                "a tool's first parameter must be `&self`",
-            )),
-        }
-        let mut takes_ctx = false;
+        let shape = crate::method::shape(method, "a tool", errors);
+        let mut ok = shape.is_some();
         let mut input = None;
-        for (position, arg) in inputs.enumerate() {
-            let FnArg::Typed(pat) = arg else { continue };
-            match &*pat.ty {
-                Type::Reference(r) if is_tool_context(&r.elem) => {
-                    if position != 0 || takes_ctx {
-                        fail(error_at(
-                            &pat.ty,
-                            "`&ToolContext` must come right after `&self`, once",
+        if let Some(shape) = &shape {
+            for param in &shape.params {
+                match &param.ty {
+                    Type::Reference(r) => {
+                        ok = false;
+                        errors.push(error_at(
+                            r,
+                            "a tool's input is taken by value (`input: MyInput`), not by reference",
                         ));
                     }
-                    takes_ctx = true;
+                    ty if input.is_none() => input = Some(ty.clone()),
+                    ty => {
+                        ok = false;
+                        errors.push(error_at(
+                            ty,
+                            "a tool takes at most one input value: put every argument in one struct deriving `Deserialize` and `JsonSchema`",
+                        ));
+                    }
                 }
-                Type::Reference(r) => fail(error_at(
-                    r,
-                    "a tool's input is taken by value (`input: MyInput`), not by reference",
-                )),
-                ty if input.is_none() => input = Some(ty.clone()),
-                ty => fail(error_at(
-                    ty,
-                    "a tool takes at most one input value: put every argument in one struct deriving `Deserialize` and `JsonSchema`",
-                )),
             }
         }
-        let output = match &sig.output {
-            ReturnType::Default => syn::parse_quote!(()),
-            ReturnType::Type(_, ty) => (**ty).clone(),
-        };
         let (name, name_span) = match &args.name {
             Some(lit) => (lit.value(), lit.span()),
             None => (
@@ -128,7 +93,8 @@ impl Tool {
             ),
         };
         if !frontmcp_rules::is_valid_tool_name(&name) {
-            fail(error_at_span(name_span, frontmcp_rules::TOOL_NAME_RULE));
+            ok = false;
+            errors.push(error_at_span(name_span, frontmcp_rules::TOOL_NAME_RULE));
         }
         let scopes = args.scopes.unwrap_or_default();
         check_scopes(&scopes, errors);
@@ -145,14 +111,15 @@ impl Tool {
             .description
             .map(|d| d.value())
             .or_else(|| doc_comment(&method.attrs));
+        let shape = shape?;
         ok.then(|| Tool {
             name,
             name_span,
             scopes: scopes.0,
             method: sig.ident.clone(),
-            takes_ctx,
+            takes_ctx: shape.takes_ctx,
             input,
-            output,
+            output: shape.output,
             title: args.title,
             description,
             annotations,
@@ -208,9 +175,4 @@ impl Tool {
             }
         }
     }
-}
-
-/// `ToolContext`, however it is imported (`ToolContext`, `frontmcp::ToolContext`, ...).
-fn is_tool_context(ty: &Type) -> bool {
-    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "ToolContext"))
 }

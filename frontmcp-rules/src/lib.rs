@@ -15,6 +15,8 @@
 
 use std::net::Ipv4Addr;
 
+pub mod uri;
+
 /// What an app ID is made of, for error messages.
 pub const APP_ID_RULE: &str = "an app id is made of a-z, 0-9, `-` and `_` (it appears in tool names, URLs and environment variables)";
 

@@ -2,6 +2,7 @@
 
 pub use std::borrow::Cow;
 pub use std::boxed::Box;
+pub use std::clone::Clone;
 pub use std::net::SocketAddr;
 pub use std::option::Option::{None, Some};
 pub use std::result::Result::{Err, Ok};
@@ -15,16 +16,62 @@ pub use frontmcp_auth::{
 };
 
 pub use crate::adapters::openapi::OpenApi;
-pub use crate::protocol::mcp::CallToolResult;
+pub use crate::protocol::mcp::{CallToolResult, Completion, GetPromptResult, ReadResourceResult};
 pub use crate::server::{
-    App, AppDescriptor, BoxFuture, CallError, HttpConfig, IntoToolResult, ResponseMode,
-    ServerBuilder, ToolCall, ToolContext, ToolDescriptor, ToolNaming,
+    App, AppDescriptor, BoxFuture, CallError, CompletionRequest, CompletionTarget, HttpConfig,
+    IntoCompletion, IntoPromptResult, IntoResourceContents, IntoToolResult, PromptDescriptor,
+    PromptGet, ResourceDescriptor, ResourceRead, ResponseMode, ServerBuilder, ToolCall,
+    ToolContext, ToolDescriptor, ToolNaming,
 };
 pub use crate::{Error, Result};
 
 /// Converts what a tool returned.
 pub fn into_tool_result<R: IntoToolResult>(value: R) -> CallToolResult {
     value.into_tool_result()
+}
+
+/// Converts what a resource returned into the contents of `uri`.
+pub fn resource_result<R: IntoResourceContents>(
+    value: R,
+    uri: &str,
+    mime_type: Option<&str>,
+) -> Result<ReadResourceResult, CallError> {
+    value
+        .into_contents(uri, mime_type)
+        .map(|contents| ReadResourceResult { contents })
+        .map_err(|e| CallError::Failed(e.message().to_owned()))
+}
+
+/// Converts what a prompt returned.
+pub fn prompt_result<R: IntoPromptResult>(value: R) -> Result<GetPromptResult, CallError> {
+    value
+        .into_prompt_result()
+        .map_err(|e| CallError::Failed(e.message().to_owned()))
+}
+
+/// Converts what a completer returned.
+pub fn completion_result<R: IntoCompletion>(value: R) -> Result<Completion, CallError> {
+    value
+        .into_completion()
+        .map_err(|e| CallError::Failed(e.message().to_owned()))
+}
+
+/// A type a template variable can be read as.
+#[diagnostic::on_unimplemented(
+    message = "a template variable cannot be read as `{Self}`",
+    label = "template variable type",
+    note = "use `String` or a type implementing `FromStr` (numbers, UUIDs...)"
+)]
+pub trait TemplateVariable: std::str::FromStr {}
+
+impl<T: std::str::FromStr> TemplateVariable for T {}
+
+/// Reads the template variable `name` of a read; a value that does not parse is a resource this
+/// server does not have.
+pub fn variable<T: TemplateVariable>(read: &ResourceRead<'_>, name: &str) -> Result<T, CallError> {
+    read.variable(name)
+        .and_then(|value| value.parse().ok())
+        .ok_or_else(|| CallError::UnknownResource(read.uri.to_owned()))
 }
 
 /// A type a tool can take as its input.

@@ -51,13 +51,18 @@ pub use adapters::openapi::OpenApi;
 /// `ConsentUi`...) without depending on `async-trait` yourself.
 pub use async_trait::async_trait;
 pub use frontmcp_auth as auth;
-pub use frontmcp_macros::{app, front_mcp, tool};
+pub use frontmcp_macros::{app, complete, front_mcp, prompt, resource, tool};
 pub use protocol::ProtocolVersion;
-pub use protocol::mcp::{CallToolResult, Content};
+pub use protocol::mcp::{
+    CallToolResult, Completion, CompletionArgument, CompletionContext, Content, GetPromptResult,
+    LogLevel, PromptMessage, ReadResourceResult, ResourceContents, Role,
+};
 pub use server::{
-    App, AppBuilder, AppDescriptor, Arguments, BoxFuture, BuildError, CallError, Error, HttpConfig,
-    IntoToolResult, Json, NoArguments, Reply, ResponseMode, Result, Server, ServerBuilder, Session,
-    ToolCall, ToolContext, ToolDescriptor, ToolError, ToolNaming, ToolResult,
+    App, AppBuilder, AppDescriptor, Arguments, BoxFuture, BuildError, CallError, CompletionRequest,
+    CompletionTarget, Error, HttpConfig, IntoCompletion, IntoPromptResult, IntoResourceContents,
+    IntoToolResult, Json, NoArguments, PromptDescriptor, PromptGet, Reply, ResourceDescriptor,
+    ResourceRead, ResourceUri, ResponseMode, Result, Server, ServerBuilder, Session, ToolCall,
+    ToolContext, ToolDescriptor, ToolError, ToolNaming, ToolResult,
 };
 pub use transport::RunningServer;
 
@@ -65,8 +70,10 @@ pub use transport::RunningServer;
 /// `schemars::JsonSchema` for input and output types.
 pub mod prelude {
     pub use crate::{
-        AppBuilder, CallToolResult, Content, IntoToolResult, Json, NoArguments, Server,
-        ServerBuilder, ToolContext, ToolDescriptor, ToolError, ToolResult, app, front_mcp, tool,
+        AppBuilder, CallToolResult, Completion, CompletionArgument, Content, GetPromptResult,
+        IntoToolResult, Json, LogLevel, NoArguments, PromptDescriptor, PromptMessage,
+        ResourceContents, ResourceDescriptor, Server, ServerBuilder, ToolContext, ToolDescriptor,
+        ToolError, ToolResult, app, complete, front_mcp, prompt, resource, tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

@@ -113,6 +113,28 @@ impl GitHubApp {
     async fn create_issue(&self, ctx: &ToolContext) -> ToolResult<String> {
         Ok(format!("opened by {}", upstream_user(ctx, "repo").await?))
     }
+
+    /// A repository's README, read with the app's token.
+    #[resource(
+        template = "github://repos/{name}/readme",
+        mime_type = "text/markdown",
+        scopes("repo")
+    )]
+    async fn readme(&self, ctx: &ToolContext, name: String) -> ToolResult<String> {
+        Ok(format!(
+            "# {name}\nread by {}",
+            upstream_user(ctx, "repo").await?
+        ))
+    }
+
+    /// A review of the user's work, for the model.
+    #[prompt(scopes("repo"))]
+    async fn review(&self, ctx: &ToolContext) -> ToolResult<String> {
+        Ok(format!(
+            "Review the work of {}.",
+            upstream_user(ctx, "repo").await?
+        ))
+    }
 }
 
 /// Standalone and left out of the server's consent screen: authorized at `/billing/oauth/authorize`.

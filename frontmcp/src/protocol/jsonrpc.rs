@@ -21,6 +21,9 @@ pub const INTERNAL_ERROR: i32 = -32603;
 /// MCP 2025-11-25: the request needs a URL-mode elicitation to complete first (removed in
 /// 2026-07-28, where an `InputRequiredResult` asks instead).
 pub const URL_ELICITATION_REQUIRED: i32 = -32042;
+/// MCP 2025-11-25: `resources/read` of a URI the server does not know (2026-07-28 answers
+/// `-32602` with the URI in `data`).
+pub const RESOURCE_NOT_FOUND: i32 = -32002;
 /// MCP 2026-07-28: a standard header (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`) is
 /// missing or says something else than the body.
 pub const HEADER_MISMATCH: i32 = -32020;

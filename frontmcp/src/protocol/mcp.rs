@@ -84,15 +84,50 @@ pub struct InitializeResult<'a> {
 }
 
 /// Server capabilities.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerCapabilities {
     /// Tools are offered.
     pub tools: ToolsCapability,
+    /// Resources are offered (the server has resources or resource templates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourcesCapability>,
+    /// Prompts are offered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompts: Option<PromptsCapability>,
+    /// `completion/complete` is answered (the server has prompts or resource templates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completions: Option<Empty>,
+    /// `logging/setLevel` is answered and tools may send log messages (2025-11-25 and before;
+    /// on 2026-07-28 a request names its log level in `_meta`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging: Option<Empty>,
+}
+
+/// An empty capability object: `{}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Empty {}
+
+/// The resources capability.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcesCapability {
+    /// Whether clients may subscribe to a resource's updates.
+    pub subscribe: bool,
+    /// Whether `notifications/resources/list_changed` is sent.
+    pub list_changed: bool,
+}
+
+/// The prompts capability.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptsCapability {
+    /// Whether `notifications/prompts/list_changed` is sent.
+    pub list_changed: bool,
 }
 
 /// The tools capability.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolsCapability {
     /// Whether `notifications/tools/list_changed` is sent.
@@ -176,6 +211,17 @@ pub struct CallToolParams {
     /// 2026-07-28: the client's answers to that earlier answer's input requests, by their keys.
     #[serde(default, rename = "inputResponses")]
     pub input_responses: Option<Map<String, Value>>,
+    /// What `_meta` says about the call's progress notifications.
+    #[serde(default, rename = "_meta")]
+    pub meta: Option<ProgressMeta>,
+}
+
+/// The part of a request's `_meta` that asks for progress notifications.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ProgressMeta {
+    /// The token progress notifications name (a string or a number).
+    #[serde(default, rename = "progressToken")]
+    pub progress_token: Option<Value>,
 }
 
 /// The result of a tool call.
@@ -290,6 +336,11 @@ impl Content {
         }
     }
 
+    /// A resource's contents, embedded.
+    pub fn embedded(resource: ResourceContents) -> Self {
+        Self::Resource { resource }
+    }
+
     /// A resource embedded as text.
     pub fn embedded_text(
         uri: impl Into<String>,
@@ -303,6 +354,328 @@ impl Content {
                 text: text.into(),
             },
         }
+    }
+}
+
+/// A resource as listed by `resources/list`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    /// Its URI.
+    pub uri: String,
+    /// Its name.
+    pub name: String,
+    /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What it holds, for the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its MIME type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Metadata for the client (this server's: the resource's app, and whether the user has
+    /// authorized it).
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Map<String, Value>>,
+}
+
+/// A resource template as listed by `resources/templates/list`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceTemplate {
+    /// An RFC 6570 URI template (`crm://contacts/{id}`).
+    pub uri_template: String,
+    /// Its name.
+    pub name: String,
+    /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What the resources it names hold, for the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The MIME type of the resources it names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Metadata for the client, as on [`Resource`].
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Map<String, Value>>,
+}
+
+/// `resources/list`, `resources/templates/list` and `prompts/list` parameters.
+pub type ListParams = ListToolsParams;
+
+/// `resources/read` parameters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReadResourceParams {
+    /// The URI to read.
+    pub uri: String,
+    /// 2026-07-28: the state of an earlier `input_required` answer to this read.
+    #[serde(default, rename = "requestState")]
+    pub request_state: Option<String>,
+    /// 2026-07-28: the client's answers to that earlier answer's input requests.
+    #[serde(default, rename = "inputResponses")]
+    pub input_responses: Option<Map<String, Value>>,
+}
+
+/// `resources/subscribe` and `resources/unsubscribe` parameters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubscribeParams {
+    /// The resource's URI.
+    pub uri: String,
+}
+
+/// The result of `resources/read`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ReadResourceResult {
+    /// The contents: one or more (a folder may hold several).
+    pub contents: Vec<ResourceContents>,
+}
+
+/// A prompt as listed by `prompts/list`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prompt {
+    /// The name clients get it by.
+    pub name: String,
+    /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What it is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The arguments it takes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub arguments: Vec<PromptArgument>,
+    /// Metadata for the client, as on [`Resource`].
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Map<String, Value>>,
+}
+
+/// One argument of a prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptArgument {
+    /// Its name.
+    pub name: String,
+    /// What it means.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether it must be given.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+}
+
+/// `prompts/get` parameters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GetPromptParams {
+    /// The prompt's name.
+    pub name: String,
+    /// Its arguments: strings, by name.
+    #[serde(default)]
+    pub arguments: Option<Box<RawValue>>,
+    /// 2026-07-28: the state of an earlier `input_required` answer to this request.
+    #[serde(default, rename = "requestState")]
+    pub request_state: Option<String>,
+    /// 2026-07-28: the client's answers to that earlier answer's input requests.
+    #[serde(default, rename = "inputResponses")]
+    pub input_responses: Option<Map<String, Value>>,
+}
+
+/// The result of `prompts/get`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GetPromptResult {
+    /// What the prompt is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its messages.
+    pub messages: Vec<PromptMessage>,
+}
+
+/// One message of a prompt.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PromptMessage {
+    /// Who says it.
+    pub role: Role,
+    /// What is said: text, an image, audio, or a resource.
+    pub content: Content,
+}
+
+impl PromptMessage {
+    /// A message from the user.
+    pub fn user(content: impl Into<Content>) -> Self {
+        Self {
+            role: Role::User,
+            content: content.into(),
+        }
+    }
+
+    /// A message from the assistant.
+    pub fn assistant(content: impl Into<Content>) -> Self {
+        Self {
+            role: Role::Assistant,
+            content: content.into(),
+        }
+    }
+}
+
+/// The speaker of a prompt message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The user.
+    User,
+    /// The assistant.
+    Assistant,
+}
+
+/// `completion/complete` parameters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CompleteParams {
+    /// What is being completed.
+    #[serde(rename = "ref")]
+    pub reference: CompletionReference,
+    /// The argument and what the user typed so far.
+    pub argument: CompletionArgument,
+    /// Arguments already given.
+    #[serde(default)]
+    pub context: Option<CompletionContext>,
+}
+
+/// What a completion is for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type")]
+pub enum CompletionReference {
+    /// An argument of a prompt.
+    #[serde(rename = "ref/prompt")]
+    Prompt {
+        /// The prompt's name.
+        name: String,
+    },
+    /// A variable of a resource template.
+    #[serde(rename = "ref/resource")]
+    Resource {
+        /// The template (`crm://contacts/{id}`).
+        uri: String,
+    },
+}
+
+/// The argument being completed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CompletionArgument {
+    /// Its name.
+    pub name: String,
+    /// What the user typed so far.
+    pub value: String,
+}
+
+/// Arguments already given, for completions that depend on them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct CompletionContext {
+    /// By name.
+    #[serde(default)]
+    pub arguments: std::collections::BTreeMap<String, String>,
+}
+
+/// The result of `completion/complete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CompleteResult {
+    /// The suggestions.
+    pub completion: Completion,
+}
+
+/// Suggestions for an argument, best first; at most 100 are sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Completion {
+    /// The values.
+    pub values: Vec<String>,
+    /// How many there are in all, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    /// Whether there are more than those sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_more: Option<bool>,
+}
+
+impl Completion {
+    /// The most suggestions one answer carries (the specification's limit).
+    pub const MAX_VALUES: usize = 100;
+}
+
+impl<S: Into<String>> FromIterator<S> for Completion {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        Self {
+            values: iter.into_iter().map(Into::into).collect(),
+            total: None,
+            has_more: None,
+        }
+    }
+}
+
+/// The severity of a log message (RFC 5424), least severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// Debugging detail.
+    Debug,
+    /// Information.
+    Info,
+    /// Normal but significant.
+    Notice,
+    /// A warning.
+    Warning,
+    /// An error.
+    Error,
+    /// A critical condition.
+    Critical,
+    /// Action must be taken immediately.
+    Alert,
+    /// The system is unusable.
+    Emergency,
+}
+
+impl LogLevel {
+    /// Every level, least severe first.
+    pub const ALL: [Self; 8] = [
+        Self::Debug,
+        Self::Info,
+        Self::Notice,
+        Self::Warning,
+        Self::Error,
+        Self::Critical,
+        Self::Alert,
+        Self::Emergency,
+    ];
+
+    /// The level of index `index` in [`ALL`](Self::ALL).
+    pub fn from_index(index: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(index)).copied()
+    }
+}
+
+/// `logging/setLevel` parameters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SetLevelParams {
+    /// The least severe level the client wants.
+    pub level: LogLevel,
+}
+
+impl From<String> for Content {
+    fn from(text: String) -> Self {
+        Self::text(text)
+    }
+}
+
+impl From<&str> for Content {
+    fn from(text: &str) -> Self {
+        Self::text(text)
+    }
+}
+
+impl From<ResourceContents> for Content {
+    fn from(resource: ResourceContents) -> Self {
+        Self::embedded(resource)
     }
 }
 
@@ -330,6 +703,42 @@ pub enum ResourceContents {
         /// Base64 data.
         blob: String,
     },
+}
+
+impl ResourceContents {
+    /// Text contents of `uri`.
+    pub fn text(
+        uri: impl Into<String>,
+        mime_type: Option<impl Into<String>>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self::Text {
+            uri: uri.into(),
+            mime_type: mime_type.map(Into::into),
+            text: text.into(),
+        }
+    }
+
+    /// Binary contents of `uri` (encoded in base64 here).
+    pub fn blob(
+        uri: impl Into<String>,
+        mime_type: Option<impl Into<String>>,
+        bytes: impl AsRef<[u8]>,
+    ) -> Self {
+        use base64::Engine as _;
+        Self::Blob {
+            uri: uri.into(),
+            mime_type: mime_type.map(Into::into),
+            blob: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+
+    /// The URI these contents are of.
+    pub fn uri(&self) -> &str {
+        match self {
+            Self::Text { uri, .. } | Self::Blob { uri, .. } => uri,
+        }
+    }
 }
 
 #[cfg(test)]

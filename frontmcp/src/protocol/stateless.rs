@@ -314,7 +314,7 @@ pub struct DiscoverResult<'a> {
     /// `initialize`.
     pub supported_versions: Vec<&'static str>,
     /// What it offers.
-    pub capabilities: &'a Value,
+    pub capabilities: &'a super::mcp::ServerCapabilities,
     /// Guidance for the model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instructions: Option<&'a str>,

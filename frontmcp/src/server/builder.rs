@@ -1,7 +1,7 @@
 //! Building servers and apps by hand: everything the macros generate, without macros.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -20,11 +20,16 @@ use super::auth::AuthParts;
 use super::dispatch::Inner;
 use super::registry::Registry;
 use super::{
-    App, AppDescriptor, BoxFuture, CallError, Error, HttpConfig, IntoToolResult, Server,
-    SessionManager, ToolCall, ToolContext, ToolDescriptor, ToolNaming,
+    App, AppDescriptor, BoxFuture, CallError, CompletionRequest, CompletionTarget, Error,
+    HttpConfig, IntoCompletion, IntoPromptResult, IntoResourceContents, IntoToolResult,
+    PromptDescriptor, PromptGet, ResourceDescriptor, ResourceRead, Server, SessionManager,
+    ToolCall, ToolContext, ToolDescriptor, ToolNaming,
 };
 use crate::adapters::openapi::OpenApi;
-use crate::protocol::mcp::{CallToolResult, Implementation};
+use crate::protocol::mcp::{
+    CallToolResult, Completion, CompletionArgument, CompletionContext, GetPromptResult,
+    Implementation, ReadResourceResult,
+};
 use crate::protocol::stateless::ServerIdentity;
 
 /// Default number of tools per `tools/list` page.
@@ -371,13 +376,53 @@ type Handler = Arc<
         + Sync,
 >;
 
+type ResourceHandler = Arc<
+    dyn Fn(&ToolContext, ResourceUri) -> BoxFuture<'static, Result<ReadResourceResult, CallError>>
+        + Send
+        + Sync,
+>;
+
+type PromptHandler = Arc<
+    dyn Fn(
+            &ToolContext,
+            super::Arguments<'_>,
+        ) -> Result<BoxFuture<'static, Result<GetPromptResult, CallError>>, CallError>
+        + Send
+        + Sync,
+>;
+
+type Completer = Arc<
+    dyn Fn(
+            &ToolContext,
+            CompletionArgument,
+            CompletionContext,
+        ) -> BoxFuture<'static, Result<Completion, CallError>>
+        + Send
+        + Sync,
+>;
+
+/// The resource a builder's resource handler reads: its URI, and the variables of its template
+/// (empty for a plain resource).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceUri {
+    /// The URI read.
+    pub uri: String,
+    /// The template's variables, by name (percent-decoded).
+    pub variables: BTreeMap<String, String>,
+}
+
 /// An app built without macros; it is an [`App`] itself.
 ///
 /// Each tool's input schema comes from its handler's input type (`JsonSchema`), its output schema
-/// from the handler's return type (see [`IntoToolResult`]).
+/// from the handler's return type (see [`IntoToolResult`]); a prompt's arguments come from the
+/// fields of its handler's argument type.
 pub struct AppBuilder {
     descriptor: AppDescriptor,
     handlers: HashMap<Cow<'static, str>, Handler>,
+    resources: HashMap<Cow<'static, str>, (Option<Cow<'static, str>>, ResourceHandler)>,
+    prompts: HashMap<Cow<'static, str>, PromptHandler>,
+    /// Completers of prompts' arguments and of templates' variables, by name.
+    completers: [HashMap<String, Completer>; 2],
 }
 
 impl fmt::Debug for AppBuilder {
@@ -394,6 +439,9 @@ impl AppBuilder {
         Self {
             descriptor: AppDescriptor::new(id, name),
             handlers: HashMap::new(),
+            resources: HashMap::new(),
+            prompts: HashMap::new(),
+            completers: [HashMap::new(), HashMap::new()],
         }
     }
 
@@ -442,6 +490,100 @@ impl AppBuilder {
     }
 }
 
+impl AppBuilder {
+    /// Adds a resource, or a resource template ([`ResourceDescriptor::template`]): its
+    /// descriptor and an async handler taking the context and the URI read.
+    ///
+    /// ```
+    /// use frontmcp::prelude::*;
+    ///
+    /// let app = AppBuilder::new("notes", "Notes")
+    ///     .resource(ResourceDescriptor::new("readme", "notes://readme").mime_type("text/markdown"),
+    ///         |_ctx, _uri| async { "# Notes" })
+    ///     .resource(ResourceDescriptor::template("note", "notes://{id}"),
+    ///         |_ctx, uri| async move { format!("note {}", uri.variables["id"]) });
+    /// ```
+    pub fn resource<F, Fut, R>(mut self, resource: ResourceDescriptor, handler: F) -> Self
+    where
+        F: Fn(ToolContext, ResourceUri) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoResourceContents + 'static,
+    {
+        let mime_type = resource.mime_type.clone();
+        let mime = mime_type.clone();
+        let handler: ResourceHandler = Arc::new(move |ctx, read| {
+            let mime = mime.clone();
+            let uri = read.uri.clone();
+            let fut = handler(ctx.clone(), read);
+            Box::pin(async move {
+                let contents = fut
+                    .await
+                    .into_contents(&uri, mime.as_deref())
+                    .map_err(|e| CallError::Failed(e.message().to_owned()))?;
+                Ok(ReadResourceResult { contents })
+            })
+        });
+        self.resources
+            .insert(resource.name.clone(), (mime_type, handler));
+        self.descriptor = self.descriptor.resource(resource);
+        self
+    }
+
+    /// Adds a prompt: its descriptor and an async handler taking the context and the arguments,
+    /// parsed into `T` (whose fields are the prompt's arguments; [`NoArguments`](crate::NoArguments)
+    /// for none).
+    pub fn prompt<T, F, Fut, R>(mut self, prompt: PromptDescriptor, handler: F) -> Self
+    where
+        T: DeserializeOwned + JsonSchema + Send + 'static,
+        F: Fn(ToolContext, T) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoPromptResult + 'static,
+    {
+        let prompt = prompt.arguments::<T>();
+        let handler: PromptHandler = Arc::new(move |ctx, arguments| {
+            let input = arguments.parse::<T>()?;
+            let fut = handler(ctx.clone(), input);
+            Ok(Box::pin(async move {
+                fut.await
+                    .into_prompt_result()
+                    .map_err(|e| CallError::Failed(e.message().to_owned()))
+            }))
+        });
+        self.prompts.insert(prompt.name.clone(), handler);
+        self.descriptor = self.descriptor.prompt(prompt);
+        self
+    }
+
+    /// Adds the completer of the arguments of prompt `target` ([`CompletionTarget::Prompt`]) or
+    /// of the variables of template `target` ([`CompletionTarget::Template`]), by their names in
+    /// the app.
+    pub fn completer<F, Fut, R>(mut self, target: CompletionTarget<'static>, handler: F) -> Self
+    where
+        F: Fn(ToolContext, CompletionArgument, CompletionContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoCompletion + 'static,
+    {
+        let (kind, name) = completer_key(target);
+        let handler: Completer = Arc::new(move |ctx, argument, context| {
+            let fut = handler(ctx.clone(), argument, context);
+            Box::pin(async move {
+                fut.await
+                    .into_completion()
+                    .map_err(|e| CallError::Failed(e.message().to_owned()))
+            })
+        });
+        self.completers[kind].insert(name.to_owned(), handler);
+        self
+    }
+}
+
+fn completer_key(target: CompletionTarget<'_>) -> (usize, &str) {
+    match target {
+        CompletionTarget::Prompt(name) => (0, name),
+        CompletionTarget::Template(name) => (1, name),
+    }
+}
+
 impl App for AppBuilder {
     fn descriptor(&self) -> AppDescriptor {
         self.descriptor.clone()
@@ -456,6 +598,52 @@ impl App for AppBuilder {
             None => Err(CallError::UnknownTool(call.tool.to_owned())),
         };
         Box::pin(async move { Ok(started?.await) })
+    }
+
+    fn read_resource<'a>(
+        &'a self,
+        read: ResourceRead<'a>,
+    ) -> BoxFuture<'a, Result<ReadResourceResult, CallError>> {
+        let Some((_, handler)) = self.resources.get(read.resource) else {
+            return Box::pin(std::future::ready(Err(CallError::UnknownResource(
+                read.uri.to_owned(),
+            ))));
+        };
+        let uri = ResourceUri {
+            uri: read.uri.to_owned(),
+            variables: read
+                .variables
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), value.clone()))
+                .collect(),
+        };
+        handler(read.ctx, uri)
+    }
+
+    fn get_prompt<'a>(
+        &'a self,
+        get: PromptGet<'a>,
+    ) -> BoxFuture<'a, Result<GetPromptResult, CallError>> {
+        let started = match self.prompts.get(get.prompt) {
+            Some(handler) => handler(get.ctx, get.arguments),
+            None => Err(CallError::UnknownPrompt(get.prompt.to_owned())),
+        };
+        Box::pin(async move { started?.await })
+    }
+
+    fn complete<'a>(
+        &'a self,
+        request: CompletionRequest<'a>,
+    ) -> BoxFuture<'a, Result<Completion, CallError>> {
+        let (kind, name) = completer_key(request.target);
+        match self.completers[kind].get(name) {
+            Some(handler) => handler(
+                request.ctx,
+                request.argument.clone(),
+                request.context.clone(),
+            ),
+            None => Box::pin(std::future::ready(Ok(Completion::default()))),
+        }
     }
 }
 

@@ -8,8 +8,10 @@ use frontmcp_auth::tokens::{SessionClaims, SessionGrant};
 use frontmcp_auth::vault::VaultEntry;
 
 use super::ToolError;
+use super::notifier::Notifier;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::RequestId;
+use crate::protocol::mcp::LogLevel;
 
 /// The context of one tool call: who is calling, in which session, through which app.
 #[derive(Debug, Clone)]
@@ -21,6 +23,10 @@ pub struct ToolContext {
     pub(crate) protocol_version: ProtocolVersion,
     pub(crate) grant: Option<Grant>,
     pub(crate) app_credentials: Option<Arc<AppCredentials>>,
+    /// The request's stream, when its transport carries notifications.
+    pub(crate) notifier: Option<Arc<Notifier>>,
+    /// The client's `_meta.progressToken`, when it asked for progress.
+    pub(crate) progress_token: Option<serde_json::Value>,
 }
 
 /// The app's upstream tokens for one call, when the app has its own provider.
@@ -128,15 +134,23 @@ impl Grant {
 
     /// Why `tool` of app `app_id` may not run under this grant, if it may not. Apps with their own
     /// provider are not judged by the token's `authorized_apps` (a snapshot): the vault is.
-    pub(crate) fn refusal(&self, app_id: &str, tool: &str, has_provider: bool) -> Option<String> {
+    /// `is_tool`: tools are selected one by one; resources and prompts follow their app.
+    pub(crate) fn refusal(
+        &self,
+        app_id: &str,
+        tool: &str,
+        has_provider: bool,
+        is_tool: bool,
+    ) -> Option<String> {
         if !has_provider && !self.authorized_apps().any(|a| a == app_id) {
             return Some(format!(
                 "{tool} is not available in this session: its app `{app_id}` was not authorized on the consent screen"
             ));
         }
-        if self
-            .selected_tools()
-            .is_some_and(|mut selected| !selected.any(|t| t == tool))
+        if is_tool
+            && self
+                .selected_tools()
+                .is_some_and(|mut selected| !selected.any(|t| t == tool))
         {
             return Some(format!(
                 "{tool} is not available in this session: it was not selected on the consent screen"
@@ -171,6 +185,8 @@ impl ToolContext {
             protocol_version: ProtocolVersion::LATEST_HANDSHAKE,
             grant: None,
             app_credentials: None,
+            notifier: None,
+            progress_token: None,
         }
     }
 
@@ -266,6 +282,45 @@ impl ToolContext {
             }
         }
         ToolError::new(message)
+    }
+
+    /// Tells the client how far the request got (`notifications/progress`): `progress` so far
+    /// (increasing), out of `total` when known, with a `message` for the user. Sent only when
+    /// the client asked for progress (a `progressToken`) and the transport carries the request's
+    /// notifications; returns whether it was sent.
+    ///
+    /// ```
+    /// # use frontmcp::ToolContext;
+    /// let ctx = ToolContext::for_test("files", "files:copy");
+    /// assert!(!ctx.progress(50.0, Some(100.0), Some("halfway")));
+    /// ```
+    pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) -> bool {
+        let (Some(notifier), Some(token)) = (&self.notifier, &self.progress_token) else {
+            return false;
+        };
+        let mut params = serde_json::json!({ "progressToken": token, "progress": progress });
+        if let Some(total) = total {
+            params["total"] = total.into();
+        }
+        if let Some(message) = message {
+            params["message"] = message.into();
+        }
+        notifier.send("notifications/progress", params)
+    }
+
+    /// Sends the client a log message (`notifications/message`) of `level`, from the app (the
+    /// `logger`), when the client wants that level: on 2025-11-25 and before, the session's
+    /// `logging/setLevel`; on 2026-07-28, the request's own log level (nothing without one). `data` is any JSON: a string, or an object of details.
+    /// Returns whether it was sent.
+    pub fn log(&self, level: LogLevel, data: impl serde::Serialize) -> bool {
+        let Some(notifier) = &self.notifier else {
+            return false;
+        };
+        if !notifier.wants(level) {
+            return false;
+        }
+        let params = serde_json::json!({ "level": level, "logger": &*self.app_id, "data": data });
+        notifier.send("notifications/message", params)
     }
 
     /// The MCP session (`Mcp-Session-Id`), when the transport has one.

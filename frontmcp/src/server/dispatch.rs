@@ -8,21 +8,28 @@ use frontmcp_auth::oauth::AuthServer;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use super::ToolContext;
 use super::auth::AuthParts;
+use super::context::AppCredentials;
+use super::gate::{Denial, Target};
 use super::registry::{PUBLIC_LIST_TTL_MS, Registry};
 use super::session::Negotiated;
 use super::{Error, Grant, HttpConfig, ServerBuilder, Session, SessionManager, ToolNaming};
 use crate::protocol::ProtocolVersion;
+use crate::protocol::jsonrpc::OutgoingNotification;
 use crate::protocol::jsonrpc::{
     ErrorObject, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND, Message, Notification, Request,
     RequestId, Response,
 };
 use crate::protocol::mcp::{
-    Implementation, InitializeParams, InitializeResult, ServerCapabilities, ToolsCapability,
+    Empty, Implementation, InitializeParams, InitializeResult, PromptsCapability,
+    ResourcesCapability, ServerCapabilities, SetLevelParams, ToolsCapability,
 };
 use crate::protocol::stateless::{
     self, CacheHints, CacheScope, Complete, DiscoverResult, RequestMeta, ServerIdentity,
 };
+use frontmcp_auth::progressive::AuthorizationRequired;
+use serde::Serialize;
 
 /// A built MCP server: cheap to clone, shared by every connection.
 #[derive(Clone, Debug)]
@@ -302,15 +309,53 @@ impl Server {
             session: Some(session),
             grant,
         };
+        let params = params.as_deref();
         match method.as_str() {
             "ping" => Reply::Single(ping(id)),
-            "tools/list" => Reply::Single(self.list_tools(caller, id, params.as_deref()).await),
-            "tools/call" => self.call_tool(caller, id, params.as_deref()).await,
+            "resources/subscribe" if self.inner.registry.has_resources() => {
+                Reply::Single(self.subscribe_resource(caller, id, params, true))
+            }
+            "resources/unsubscribe" if self.inner.registry.has_resources() => {
+                Reply::Single(self.subscribe_resource(caller, id, params, false))
+            }
+            "logging/setLevel" => Reply::Single(set_level(session, id, params)),
             "initialize" => Reply::Single(Response::error(
                 Some(id),
                 ErrorObject::new(INVALID_REQUEST, "the session is already initialized"),
             )),
-            _ => Reply::Single(method_not_found(id, &method)),
+            _ => self.serve_common(caller, id, &method, params).await,
+        }
+    }
+
+    /// The methods both wires serve alike.
+    async fn serve_common(
+        &self,
+        caller: Caller<'_>,
+        id: RequestId,
+        method: &str,
+        params: Option<&RawValue>,
+    ) -> Reply {
+        let registry = &self.inner.registry;
+        match method {
+            "tools/list" => Reply::Single(self.list_tools(caller, id, params).await),
+            "tools/call" => self.call_tool(caller, id, params).await,
+            "resources/list" if registry.has_resources() => {
+                Reply::Single(self.list_resources(caller, id, params).await)
+            }
+            "resources/templates/list" if registry.has_resources() => {
+                Reply::Single(self.list_templates(caller, id, params).await)
+            }
+            "resources/read" if registry.has_resources() => {
+                self.read_resource(caller, id, params).await
+            }
+            "prompts/list" if registry.has_prompts() => {
+                Reply::Single(self.list_prompts(caller, id, params).await)
+            }
+            "prompts/get" if registry.has_prompts() => self.get_prompt(caller, id, params).await,
+            "completion/complete" if self.completes() => {
+                Reply::Single(self.complete(caller, id, params).await)
+            }
+            _ => Reply::Single(method_not_found(id, method)),
         }
     }
 
@@ -345,16 +390,17 @@ impl Server {
         };
         match method.as_str() {
             "server/discover" => Reply::Single(self.discover(id)),
-            "tools/list" => Reply::Single(self.list_tools(caller, id, params.as_deref()).await),
-            "tools/call" => self.call_tool(caller, id, params.as_deref()).await,
-            _ => Reply::Single(method_not_found(id, &method)),
+            other => {
+                self.serve_common(caller, id, other, params.as_deref())
+                    .await
+            }
         }
     }
 
     /// `server/discover`: the versions, capabilities and identity of the server, the same for
     /// everyone.
     fn discover(&self, id: RequestId) -> Response {
-        let capabilities = serde_json::json!({ "tools": self.tools_capability() });
+        let capabilities = self.capabilities(false);
         let supported = ProtocolVersion::ALL.iter().map(|v| v.as_str()).collect();
         Response::serialize_result(
             id,
@@ -379,6 +425,141 @@ impl Server {
         ToolsCapability {
             list_changed: self.inner.auth.mode == frontmcp_auth::ServerAuthMode::Orchestrated,
         }
+    }
+
+    /// What the server offers: tools always; resources, prompts and completions when it has
+    /// them; `logging/setLevel` on the handshake revisions (`handshake`).
+    pub(crate) fn capabilities(&self, handshake: bool) -> ServerCapabilities {
+        let registry = &self.inner.registry;
+        let list_changed = self.tools_capability().list_changed;
+        ServerCapabilities {
+            tools: self.tools_capability(),
+            resources: registry.has_resources().then_some(ResourcesCapability {
+                subscribe: handshake,
+                list_changed,
+            }),
+            prompts: registry
+                .has_prompts()
+                .then_some(PromptsCapability { list_changed }),
+            completions: self.completes().then_some(Empty {}),
+            logging: handshake.then_some(Empty {}),
+        }
+    }
+
+    /// Whether `completion/complete` is served: there are prompts or templates to complete.
+    fn completes(&self) -> bool {
+        let registry = &self.inner.registry;
+        registry.has_prompts() || !registry.template_entries.is_empty()
+    }
+
+    /// A listing, as the caller's wire carries it: on 2026-07-28, with caching hints (private
+    /// when it was told apart for the user).
+    pub(crate) fn listing<T: Serialize>(
+        &self,
+        caller: Caller<'_>,
+        id: RequestId,
+        page: &T,
+    ) -> Response {
+        let ttl_ms = if self.is_private(caller) {
+            super::tools::PRIVATE_LIST_TTL_MS
+        } else {
+            PUBLIC_LIST_TTL_MS
+        };
+        self.cached(caller, id, page, ttl_ms)
+    }
+
+    /// Whether what `caller` gets was told apart for its user.
+    fn is_private(&self, caller: Caller<'_>) -> bool {
+        caller.grant.is_some() && self.inner.auth_server.get().is_some()
+    }
+
+    /// A result clients may cache for `ttl_ms` (2026-07-28; private to the user when
+    /// authorization is on), as the caller's wire carries it.
+    pub(crate) fn cached<T: Serialize>(
+        &self,
+        caller: Caller<'_>,
+        id: RequestId,
+        result: &T,
+        ttl_ms: u64,
+    ) -> Response {
+        if !caller.version.is_stateless() {
+            return Response::serialize_result(id, result);
+        }
+        let hints = CacheHints {
+            ttl_ms,
+            cache_scope: if self.is_private(caller) {
+                CacheScope::Private
+            } else {
+                CacheScope::Public
+            },
+        };
+        Response::serialize_result(
+            id,
+            &Complete::new(result, &self.inner.identity).cached(hints),
+        )
+    }
+
+    /// A result, as the caller's wire carries it (2026-07-28: `resultType` and the server's
+    /// identity).
+    pub(crate) fn answer<T: Serialize>(
+        &self,
+        caller: Caller<'_>,
+        id: RequestId,
+        result: &T,
+    ) -> Response {
+        if caller.version.is_stateless() {
+            Response::serialize_result(id, &Complete::new(result, &self.inner.identity))
+        } else {
+            Response::serialize_result(id, result)
+        }
+    }
+
+    /// The context of a request served by app `app`: `name` is the tool, the URI or the prompt.
+    pub(crate) fn context(
+        &self,
+        caller: Caller<'_>,
+        id: &RequestId,
+        app: usize,
+        name: &str,
+        app_credentials: Option<Arc<AppCredentials>>,
+    ) -> ToolContext {
+        ToolContext {
+            session_id: caller.session.and_then(|s| s.id_arc()),
+            request_id: id.clone(),
+            app_id: self.inner.registry.apps[app].2.clone(),
+            tool: name.into(),
+            protocol_version: caller.version,
+            grant: caller.grant.cloned(),
+            app_credentials,
+            notifier: super::notifier::Notifier::current(),
+            progress_token: None,
+        }
+    }
+
+    /// When the app's code found its grant gone (refresh refused, token rejected upstream): the
+    /// denial that asks for the app to be authorized again, whatever the code returned.
+    pub(crate) fn reauthorization(&self, ctx: &ToolContext, target: Target<'_>) -> Option<Denial> {
+        let credentials = ctx.app_credentials.as_ref()?;
+        let reason = credentials.reauthorization()?;
+        tracing::warn!(name = %target.name, %reason, "the app must be authorized again");
+        let scopes: Vec<String> = target.scopes.to_vec();
+        Some(Denial::AuthorizationRequired(AuthorizationRequired::again(
+            &credentials.scopes(),
+            &scopes,
+        )))
+    }
+
+    /// Tells the clients subscribed to `uri` that the resource changed
+    /// (`notifications/resources/updated`): sessions that sent `resources/subscribe`, and
+    /// `subscriptions/listen` streams that named it. Returns how many were told.
+    pub fn notify_resource_updated(&self, uri: &str) -> usize {
+        let params = serde_json::json!({ "uri": uri });
+        let message = OutgoingNotification::new("notifications/resources/updated", Some(params));
+        let sessions = self
+            .inner
+            .sessions
+            .notify_subscribers(uri, &message.to_bytes());
+        sessions + self.inner.subscriptions.resource_updated(uri)
     }
 
     fn initialize(&self, session: &Session, id: RequestId, params: Option<&RawValue>) -> Response {
@@ -408,9 +589,7 @@ impl Server {
             id,
             &InitializeResult {
                 protocol_version: version,
-                capabilities: ServerCapabilities {
-                    tools: self.tools_capability(),
-                },
+                capabilities: self.capabilities(true),
                 server_info: &self.inner.info,
                 instructions: self.inner.instructions.as_deref(),
             },
@@ -426,6 +605,17 @@ pub(crate) fn is_stateless(req: &Request) -> bool {
         req.method.as_str(),
         "server/discover" | "subscriptions/listen"
     ) || stateless::declared_version(req.params.as_deref()).is_some()
+}
+
+/// `logging/setLevel`: tools' log messages below `level` are no longer sent to the session.
+fn set_level(session: &Session, id: RequestId, params: Option<&RawValue>) -> Response {
+    let params: SetLevelParams = match required_params(params) {
+        Ok(p) => p,
+        Err(e) => return Response::error(Some(id), e),
+    };
+    session.set_log_level(params.level);
+    tracing::debug!(session = session.log_id(), level = ?params.level, "log level set");
+    ping(id)
 }
 
 fn method_not_found(id: RequestId, method: &str) -> Response {

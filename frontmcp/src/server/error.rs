@@ -85,6 +85,21 @@ pub enum BuildError {
         "tool name `{0}`: a tool name is 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`, and with its app's ID and the separator at most 128"
     )]
     BadToolName(String),
+    /// Two resources with one URI, two templates written alike, or two resources of an app
+    /// with one name.
+    #[error("two resources are `{0}`")]
+    DuplicateResource(String),
+    /// A resource URI that is not absolute, or a URI template this server cannot match.
+    #[error("resource `{0}`")]
+    BadResourceUri(String),
+    /// Two prompts end up with the same full name.
+    #[error("two prompts are named `{0}`")]
+    DuplicatePrompt(String),
+    /// A prompt name that cannot be used (the rules of tool names).
+    #[error(
+        "prompt name `{0}`: a prompt name is 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`, and with its app's ID and the separator at most 128"
+    )]
+    BadPromptName(String),
     /// An input or output schema that is not an object schema, as MCP requires.
     #[error(
         "tool `{tool}`: its {which} schema must describe an object (\"type\": \"object\"), found {found}"

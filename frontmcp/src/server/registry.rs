@@ -8,8 +8,9 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{App, AppDescriptor, BuildError, ToolNaming};
-use crate::protocol::mcp::{Implementation, Tool};
+use crate::protocol::mcp::{Implementation, Prompt, Resource, ResourceTemplate, Tool};
 use crate::protocol::stateless::{CacheHints, CacheScope, Complete, ServerIdentity};
+use frontmcp_rules::uri::UriTemplate;
 
 /// `_meta` key of a listed tool's app.
 pub(crate) const APP_META: &str = "dev.frontmcp/app";
@@ -30,6 +31,26 @@ pub(crate) struct ToolEntry {
     pub(crate) scopes: Vec<String>,
     /// Whether it declares an `outputSchema` (its `structuredContent` must then conform).
     pub(crate) has_output_schema: bool,
+}
+
+/// A resource's or a template's place: which app serves it, under which local name.
+#[derive(Debug)]
+pub(crate) struct ResourceEntry {
+    pub(crate) app: usize,
+    pub(crate) local_name: Arc<str>,
+    /// The URI, or the template as written.
+    pub(crate) uri: Arc<str>,
+    pub(crate) template: Option<UriTemplate>,
+    pub(crate) scopes: Vec<String>,
+}
+
+/// A prompt's place.
+#[derive(Debug)]
+pub(crate) struct PromptEntry {
+    pub(crate) app: usize,
+    pub(crate) local_name: Arc<str>,
+    pub(crate) full_name: Arc<str>,
+    pub(crate) scopes: Vec<String>,
 }
 
 /// One `tools/list` page: its tools, and the cursor of the next one.
@@ -53,6 +74,17 @@ pub(crate) struct Registry {
     /// 2026-07-28 (with `resultType`, caching hints and the server's identity).
     pages: Vec<Box<RawValue>>,
     stateless_pages: Vec<Box<RawValue>>,
+    /// Resources by URI, and as listed, in order.
+    resources: HashMap<Arc<str>, usize>,
+    pub(crate) resource_entries: Vec<ResourceEntry>,
+    pub(crate) listed_resources: Vec<Resource>,
+    /// Templates, tried in order, and as listed.
+    pub(crate) template_entries: Vec<ResourceEntry>,
+    pub(crate) listed_templates: Vec<ResourceTemplate>,
+    /// Prompts by full name, and as listed, in order.
+    prompts: HashMap<Arc<str>, usize>,
+    pub(crate) prompt_entries: Vec<PromptEntry>,
+    pub(crate) listed_prompts: Vec<Prompt>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -79,6 +111,7 @@ impl Registry {
         let mut listed = Vec::new();
         let mut tools = HashMap::new();
         let mut registered = Vec::with_capacity(apps.len());
+        let mut served = Served::default();
         for (index, app) in apps.into_iter().enumerate() {
             let desc = app.descriptor();
             if !frontmcp_rules::is_valid_app_id(&desc.id) {
@@ -129,6 +162,7 @@ impl Registry {
                     )])),
                 });
             }
+            served.add(index, &desc, naming)?;
             let id: Arc<str> = desc.id.as_ref().into();
             registered.push((app, desc, id));
         }
@@ -139,6 +173,14 @@ impl Registry {
             page_size: page_size.max(1),
             pages: Vec::new(),
             stateless_pages: Vec::new(),
+            resources: served.resources,
+            resource_entries: served.resource_entries,
+            listed_resources: served.listed_resources,
+            template_entries: served.template_entries,
+            listed_templates: served.listed_templates,
+            prompts: served.prompts,
+            prompt_entries: served.prompt_entries,
+            listed_prompts: served.listed_prompts,
         };
         let hints = CacheHints {
             ttl_ms: PUBLIC_LIST_TTL_MS,
@@ -161,6 +203,62 @@ impl Registry {
 
     pub(crate) fn tool(&self, full_name: &str) -> Option<&ToolEntry> {
         self.tools.get(full_name)
+    }
+
+    /// The resource `uri` names, with the variables of its template: a resource of that URI
+    /// first, else the first template that matches.
+    pub(crate) fn resource(&self, uri: &str) -> Option<(&ResourceEntry, Vec<(&str, String)>)> {
+        if let Some(&index) = self.resources.get(uri) {
+            return Some((&self.resource_entries[index], Vec::new()));
+        }
+        self.template_entries.iter().find_map(|entry| {
+            let values = entry.template.as_ref()?.matches(uri)?;
+            Some((entry, values))
+        })
+    }
+
+    /// The template written `template`.
+    pub(crate) fn template(&self, template: &str) -> Option<&ResourceEntry> {
+        self.template_entries
+            .iter()
+            .find(|entry| &*entry.uri == template)
+    }
+
+    pub(crate) fn prompt(&self, full_name: &str) -> Option<&PromptEntry> {
+        self.prompts
+            .get(full_name)
+            .map(|&index| &self.prompt_entries[index])
+    }
+
+    /// Whether the server has resources or templates.
+    pub(crate) fn has_resources(&self) -> bool {
+        !self.resource_entries.is_empty() || !self.template_entries.is_empty()
+    }
+
+    /// Whether the server has prompts.
+    pub(crate) fn has_prompts(&self) -> bool {
+        !self.prompt_entries.is_empty()
+    }
+
+    /// The slice of `items` a cursor points at, and the cursor of the next page; `None` for a
+    /// cursor this server did not issue.
+    pub(crate) fn paged<'a, T>(
+        &self,
+        items: &'a [T],
+        cursor: Option<&str>,
+    ) -> Option<(&'a [T], Option<String>)> {
+        let pages = items.len().div_ceil(self.page_size).max(1);
+        let index = match cursor {
+            None => 0,
+            Some(c) => decode_cursor(c)?,
+        };
+        if index >= pages {
+            return None;
+        }
+        let start = index * self.page_size;
+        let end = (start + self.page_size).min(items.len());
+        let next = (index + 1 < pages).then(|| encode_cursor(index + 1));
+        Some((&items[start.min(end)..end], next))
     }
 
     /// Every tool as listed, in order.
@@ -199,6 +297,127 @@ impl Registry {
 
     fn page_count(&self) -> usize {
         self.listed.len().div_ceil(self.page_size).max(1)
+    }
+}
+
+/// The resources, templates and prompts of the apps, as they are registered.
+#[derive(Default)]
+struct Served {
+    resources: HashMap<Arc<str>, usize>,
+    resource_entries: Vec<ResourceEntry>,
+    listed_resources: Vec<Resource>,
+    template_entries: Vec<ResourceEntry>,
+    listed_templates: Vec<ResourceTemplate>,
+    prompts: HashMap<Arc<str>, usize>,
+    prompt_entries: Vec<PromptEntry>,
+    listed_prompts: Vec<Prompt>,
+}
+
+impl Served {
+    /// Checks and adds the resources, templates and prompts of app `index`: URIs are the
+    /// server's (no two apps serve one), prompt names are namespaced as tool names are.
+    fn add(
+        &mut self,
+        index: usize,
+        desc: &AppDescriptor,
+        naming: &ToolNaming,
+    ) -> Result<(), BuildError> {
+        let meta = || {
+            Some(serde_json::Map::from_iter([(
+                APP_META.to_owned(),
+                Value::String(desc.id.to_string()),
+            )]))
+        };
+        let mut local_names: Vec<&str> = Vec::new();
+        for resource in &desc.resources {
+            if local_names.contains(&&*resource.name) {
+                return Err(BuildError::DuplicateResource(format!(
+                    "{} (name of two resources of app {})",
+                    resource.name, desc.id
+                )));
+            }
+            local_names.push(&resource.name);
+            let uri: Arc<str> = resource.uri.as_ref().into();
+            let entry = |template| ResourceEntry {
+                app: index,
+                local_name: resource.name.as_ref().into(),
+                uri: uri.clone(),
+                template,
+                scopes: resource.scopes.iter().map(|s| s.to_string()).collect(),
+            };
+            let text =
+                |v: &Option<std::borrow::Cow<'static, str>>| v.as_ref().map(|v| v.to_string());
+            if resource.template {
+                let template = UriTemplate::parse(&resource.uri)
+                    .map_err(|e| BuildError::BadResourceUri(format!("{}: {e}", resource.uri)))?;
+                if self.template_entries.iter().any(|t| t.uri == uri) {
+                    return Err(BuildError::DuplicateResource(uri.to_string()));
+                }
+                self.template_entries.push(entry(Some(template)));
+                self.listed_templates.push(ResourceTemplate {
+                    uri_template: uri.to_string(),
+                    name: resource.name.to_string(),
+                    title: text(&resource.title),
+                    description: text(&resource.description),
+                    mime_type: text(&resource.mime_type),
+                    meta: meta(),
+                });
+            } else {
+                if !frontmcp_rules::uri::is_valid_resource_uri(&resource.uri) {
+                    return Err(BuildError::BadResourceUri(format!(
+                        "{}: {}",
+                        resource.uri,
+                        frontmcp_rules::uri::RESOURCE_URI_RULE
+                    )));
+                }
+                if self
+                    .resources
+                    .insert(uri.clone(), self.resource_entries.len())
+                    .is_some()
+                {
+                    return Err(BuildError::DuplicateResource(uri.to_string()));
+                }
+                self.resource_entries.push(entry(None));
+                self.listed_resources.push(Resource {
+                    uri: uri.to_string(),
+                    name: resource.name.to_string(),
+                    title: text(&resource.title),
+                    description: text(&resource.description),
+                    mime_type: text(&resource.mime_type),
+                    meta: meta(),
+                });
+            }
+        }
+        for prompt in &desc.prompts {
+            let full_name = naming.full_name(&desc.id, &prompt.name);
+            if !frontmcp_rules::is_valid_tool_name(&prompt.name)
+                || full_name.len() > frontmcp_rules::MAX_TOOL_NAME_LEN
+            {
+                return Err(BuildError::BadPromptName(full_name));
+            }
+            let full_name: Arc<str> = full_name.into();
+            if self
+                .prompts
+                .insert(full_name.clone(), self.prompt_entries.len())
+                .is_some()
+            {
+                return Err(BuildError::DuplicatePrompt(full_name.to_string()));
+            }
+            self.prompt_entries.push(PromptEntry {
+                app: index,
+                local_name: prompt.name.as_ref().into(),
+                full_name: full_name.clone(),
+                scopes: prompt.scopes.iter().map(|s| s.to_string()).collect(),
+            });
+            self.listed_prompts.push(Prompt {
+                name: full_name.to_string(),
+                title: prompt.title.as_ref().map(|t| t.to_string()),
+                description: prompt.description.as_ref().map(|d| d.to_string()),
+                arguments: prompt.arguments.clone(),
+                meta: meta(),
+            });
+        }
+        Ok(())
     }
 }
 

@@ -1,4 +1,4 @@
-//! Turning what a tool returns into a `tools/call` result.
+//! Turning what a tool, a resource, a prompt or a completer returns into its result.
 
 use std::fmt;
 
@@ -6,7 +6,9 @@ use schemars::{JsonSchema, Schema};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::protocol::mcp::{CallToolResult, Content};
+use crate::protocol::mcp::{
+    CallToolResult, Completion, Content, GetPromptResult, PromptMessage, ResourceContents,
+};
 
 /// The usual return type of a tool: `Ok` becomes the result, `Err` an `isError` result.
 pub type ToolResult<T> = Result<T, ToolError>;
@@ -138,6 +140,203 @@ impl<T: IntoToolResult, E: fmt::Display> IntoToolResult for Result<T, E> {
 
     fn output_schema() -> Option<Schema> {
         T::output_schema()
+    }
+}
+
+/// Anything a resource may return: text (sent with the resource's MIME type), bytes (sent as a
+/// base64 blob), [`Json`] (its JSON text, `application/json` unless the resource says
+/// otherwise), contents built by hand, an `Option` of one of these (`None`: no such resource),
+/// or a `Result` of one of these whose error the client reads.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a resource",
+    label = "not resource contents",
+    note = "return a String, `Vec<u8>` (binary), `Json<T>`, `ResourceContents`, `Vec<ResourceContents>`, or a `Result` of one of these"
+)]
+pub trait IntoResourceContents {
+    /// The contents of `uri`, a resource of type `mime_type`.
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, ToolError>;
+}
+
+impl IntoResourceContents for String {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, ToolError> {
+        Ok(vec![ResourceContents::text(uri, mime, self)])
+    }
+}
+
+impl IntoResourceContents for &'static str {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, ToolError> {
+        Ok(vec![ResourceContents::text(uri, mime, self)])
+    }
+}
+
+impl IntoResourceContents for Vec<u8> {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, ToolError> {
+        Ok(vec![ResourceContents::blob(uri, mime, self)])
+    }
+}
+
+impl IntoResourceContents for bytes::Bytes {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, ToolError> {
+        Ok(vec![ResourceContents::blob(uri, mime, self)])
+    }
+}
+
+impl<T: Serialize> IntoResourceContents for Json<T> {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, ToolError> {
+        let text = serde_json::to_string(&self.0)
+            .map_err(|e| ToolError::new(format!("the resource could not be serialized: {e}")))?;
+        Ok(vec![ResourceContents::text(
+            uri,
+            Some(mime.unwrap_or("application/json")),
+            text,
+        )])
+    }
+}
+
+impl IntoResourceContents for ResourceContents {
+    fn into_contents(self, _: &str, _: Option<&str>) -> Result<Vec<ResourceContents>, ToolError> {
+        Ok(vec![self])
+    }
+}
+
+impl IntoResourceContents for Vec<ResourceContents> {
+    fn into_contents(self, _: &str, _: Option<&str>) -> Result<Vec<ResourceContents>, ToolError> {
+        Ok(self)
+    }
+}
+
+/// `None` is a resource this server does not have (`-32002`, or `-32602` on 2026-07-28).
+impl<T: IntoResourceContents> IntoResourceContents for Option<T> {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, ToolError> {
+        self.map_or(Ok(Vec::new()), |value| value.into_contents(uri, mime))
+    }
+}
+
+impl<T: IntoResourceContents, E: fmt::Display> IntoResourceContents for Result<T, E> {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, ToolError> {
+        self.map_err(|e| ToolError::new(e.to_string()))?
+            .into_contents(uri, mime)
+    }
+}
+
+/// Anything a prompt may return: its messages (one text is one message from the user), a
+/// whole [`GetPromptResult`], or a `Result` of one of these whose error the client reads.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a prompt",
+    label = "not prompt messages",
+    note = "return a String (one user message), `PromptMessage`, `Vec<PromptMessage>`, `GetPromptResult`, or a `Result` of one of these"
+)]
+pub trait IntoPromptResult {
+    /// The prompt's result.
+    fn into_prompt_result(self) -> Result<GetPromptResult, ToolError>;
+}
+
+impl IntoPromptResult for GetPromptResult {
+    fn into_prompt_result(self) -> Result<GetPromptResult, ToolError> {
+        Ok(self)
+    }
+}
+
+impl IntoPromptResult for Vec<PromptMessage> {
+    fn into_prompt_result(self) -> Result<GetPromptResult, ToolError> {
+        Ok(GetPromptResult {
+            description: None,
+            messages: self,
+        })
+    }
+}
+
+impl IntoPromptResult for PromptMessage {
+    fn into_prompt_result(self) -> Result<GetPromptResult, ToolError> {
+        vec![self].into_prompt_result()
+    }
+}
+
+impl IntoPromptResult for String {
+    fn into_prompt_result(self) -> Result<GetPromptResult, ToolError> {
+        PromptMessage::user(self).into_prompt_result()
+    }
+}
+
+impl IntoPromptResult for &'static str {
+    fn into_prompt_result(self) -> Result<GetPromptResult, ToolError> {
+        PromptMessage::user(self).into_prompt_result()
+    }
+}
+
+impl<T: IntoPromptResult, E: fmt::Display> IntoPromptResult for Result<T, E> {
+    fn into_prompt_result(self) -> Result<GetPromptResult, ToolError> {
+        self.map_err(|e| ToolError::new(e.to_string()))?
+            .into_prompt_result()
+    }
+}
+
+/// Anything a completer may return: the suggestions, best first, as strings or a
+/// [`Completion`] (with its `total` and `hasMore`), or a `Result` of one of these.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a completer",
+    label = "not completion values",
+    note = "return `Vec<String>`, `Vec<&'static str>`, `Completion`, or a `Result` of one of these"
+)]
+pub trait IntoCompletion {
+    /// The suggestions.
+    fn into_completion(self) -> Result<Completion, ToolError>;
+}
+
+impl IntoCompletion for Completion {
+    fn into_completion(self) -> Result<Completion, ToolError> {
+        Ok(self)
+    }
+}
+
+impl IntoCompletion for Vec<String> {
+    fn into_completion(self) -> Result<Completion, ToolError> {
+        Ok(self.into_iter().collect())
+    }
+}
+
+impl IntoCompletion for Vec<&'static str> {
+    fn into_completion(self) -> Result<Completion, ToolError> {
+        Ok(self.into_iter().collect())
+    }
+}
+
+impl<T: IntoCompletion, E: fmt::Display> IntoCompletion for Result<T, E> {
+    fn into_completion(self) -> Result<Completion, ToolError> {
+        self.map_err(|e| ToolError::new(e.to_string()))?
+            .into_completion()
     }
 }
 

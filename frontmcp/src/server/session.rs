@@ -1,7 +1,7 @@
 //! MCP sessions: what was negotiated at `initialize`, and the server-to-client stream.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
@@ -10,6 +10,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use crate::protocol::ProtocolVersion;
+use crate::protocol::mcp::LogLevel;
 
 /// One client's session: created by `initialize`, named by `Mcp-Session-Id` over HTTP.
 #[derive(Debug)]
@@ -23,7 +24,15 @@ pub struct Session {
     last_seen: AtomicU64,
     /// The open GET stream, if any.
     stream: Mutex<Option<mpsc::Sender<Bytes>>>,
+    /// The resources the client subscribed to (`resources/subscribe`).
+    subscribed: Mutex<Vec<Box<str>>>,
+    /// The least severe log level the client wants (`logging/setLevel`); `NO_LEVEL` until set.
+    log_level: AtomicU8,
 }
+
+/// The most resources one session may subscribe to: each is a string kept while it lives.
+const MAX_SUBSCRIPTIONS: usize = 1_000;
+const NO_LEVEL: u8 = u8::MAX;
 
 /// What `initialize` settled.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +58,8 @@ impl Session {
             owner: OnceLock::new(),
             last_seen: AtomicU64::new(0),
             stream: Mutex::new(None),
+            subscribed: Mutex::new(Vec::new()),
+            log_level: AtomicU8::new(NO_LEVEL),
         }
     }
 
@@ -123,6 +134,46 @@ impl Session {
     /// Ends the server-to-client stream, if one is open.
     pub(crate) fn close_stream(&self) {
         self.stream.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    /// Subscribes to updates of `uri`; `false` when the session holds too many subscriptions.
+    pub(crate) fn subscribe(&self, uri: &str) -> bool {
+        let mut subscribed = self.subscribed.lock().unwrap_or_else(|p| p.into_inner());
+        if subscribed.iter().any(|u| &**u == uri) {
+            return true;
+        }
+        if subscribed.len() >= MAX_SUBSCRIPTIONS {
+            return false;
+        }
+        subscribed.push(uri.into());
+        true
+    }
+
+    /// Ends the subscription to `uri`, if there is one.
+    pub(crate) fn unsubscribe(&self, uri: &str) {
+        self.subscribed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|u| &**u != uri);
+    }
+
+    /// Whether the session subscribed to `uri`.
+    pub(crate) fn is_subscribed(&self, uri: &str) -> bool {
+        self.subscribed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|u| &**u == uri)
+    }
+
+    /// Sets the least severe log level the client wants.
+    pub(crate) fn set_log_level(&self, level: LogLevel) {
+        self.log_level.store(level as u8, Ordering::Relaxed);
+    }
+
+    /// The least severe log level the client asked for, if it did.
+    pub fn log_level(&self) -> Option<LogLevel> {
+        LogLevel::from_index(self.log_level.load(Ordering::Relaxed))
     }
 }
 
@@ -236,6 +287,18 @@ impl SessionManager {
             .unwrap_or_else(|p| p.into_inner())
             .values()
             .filter(|s| s.owner() == Some(owner) && wants(s))
+            .filter(|s| s.notify(message.clone()))
+            .count()
+    }
+
+    /// Sends `message` on the stream of every session subscribed to `uri`; returns how many
+    /// took it.
+    pub(crate) fn notify_subscribers(&self, uri: &str, message: &Bytes) -> usize {
+        self.sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .filter(|s| s.is_subscribed(uri))
             .filter(|s| s.notify(message.clone()))
             .count()
     }

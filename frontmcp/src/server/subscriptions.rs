@@ -1,8 +1,10 @@
 //! `subscriptions/listen` (2026-07-28): long-lived streams of the change notifications a client
-//! opted in to, each tagged with its subscription's ID. What changes here is the tool list of one
-//! user: whether a tool's app is authorized (the `_meta` flag of `tools/list`), so a
-//! subscription belongs to the auth session of the token that opened it, and hears when an app
-//! is authorized or revoked for that session, in whichever process that happened.
+//! opted in to, each tagged with its subscription's ID. What changes here is, per user, the
+//! lists of tools, resources and prompts (whether their app is authorized: the `_meta` flag of
+//! the listings), so a subscription belongs to the auth session of the token that opened it, and
+//! hears when an app is authorized or revoked for that session, in whichever process that
+//! happened; and the resources the application says were updated
+//! ([`Server::notify_resource_updated`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +21,9 @@ use crate::protocol::stateless::{SUBSCRIPTION_ID, SubscriptionFilter};
 
 /// Notifications queued for a subscription before the slowest are dropped (best effort).
 const CAPACITY: usize = 64;
+
+/// The most resources one subscription may name: each is a string kept while it lives.
+const MAX_RESOURCES: usize = 1_000;
 
 /// The open subscriptions of a server.
 #[derive(Debug, Default)]
@@ -68,20 +73,57 @@ fn tagged(id: &RequestId) -> serde_json::Value {
 }
 
 impl Subscriptions {
-    /// Sends `notifications/tools/list_changed` to the subscriptions of auth session `owner`
-    /// that asked for it; how many took it.
-    pub(crate) fn tools_changed(&self, owner: &str) -> usize {
+    /// Sends the list-changed notifications the subscriptions of auth session `owner` asked
+    /// for (tools, resources, prompts: whether their app is authorized changed); how many
+    /// messages went out.
+    pub(crate) fn lists_changed(&self, owner: &str) -> usize {
         let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let mut sent = 0;
         for listener in open.values() {
-            if listener.owner.as_deref() != Some(owner)
-                || listener.honored.tools_list_changed != Some(true)
-            {
+            if listener.owner.as_deref() != Some(owner) {
                 continue;
             }
-            let params = serde_json::json!({ "_meta": tagged(&listener.id) });
-            let message = OutgoingNotification::new("notifications/tools/list_changed", params);
-            sent += usize::from(listener.tx.try_send(message.to_bytes()).is_ok());
+            let honored = &listener.honored;
+            for (asked, method) in [
+                (
+                    honored.tools_list_changed,
+                    "notifications/tools/list_changed",
+                ),
+                (
+                    honored.resources_list_changed,
+                    "notifications/resources/list_changed",
+                ),
+                (
+                    honored.prompts_list_changed,
+                    "notifications/prompts/list_changed",
+                ),
+            ] {
+                if asked == Some(true) {
+                    let params = serde_json::json!({ "_meta": tagged(&listener.id) });
+                    let message = OutgoingNotification::new(method, params);
+                    sent += usize::from(listener.tx.try_send(message.to_bytes()).is_ok());
+                }
+            }
+        }
+        sent
+    }
+
+    /// Sends `notifications/resources/updated` to the subscriptions that named `uri`; how many
+    /// took it.
+    pub(crate) fn resource_updated(&self, uri: &str) -> usize {
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let mut sent = 0;
+        for listener in open.values() {
+            let named = listener
+                .honored
+                .resource_subscriptions
+                .as_ref()
+                .is_some_and(|uris| uris.iter().any(|u| u == uri));
+            if named {
+                let params = serde_json::json!({ "uri": uri, "_meta": tagged(&listener.id) });
+                let message = OutgoingNotification::new("notifications/resources/updated", params);
+                sent += usize::from(listener.tx.try_send(message.to_bytes()).is_ok());
+            }
         }
         sent
     }
@@ -120,12 +162,25 @@ impl Server {
     ) -> Result<Subscription, ErrorObject> {
         let params: ListenParams = super::dispatch::required_params(params)?;
         let asked = params.notifications;
-        // The tool list changes only per user, when apps are authorized or revoked.
+        // Lists change only per user, when apps are authorized or revoked.
         let per_user = grant.is_some() && self.tools_capability().list_changed;
+        let registry = &self.inner.registry;
+        let honor = |offered: bool, asked: Option<bool>| {
+            (per_user && offered && asked == Some(true)).then_some(true)
+        };
+        // Updates of the resources this server has (by URI, or of one of its templates).
+        let resources: Vec<String> = asked
+            .resource_subscriptions
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|uri| registry.resource(uri).is_some())
+            .take(MAX_RESOURCES)
+            .collect();
         let honored = SubscriptionFilter {
-            tools_list_changed: (per_user && asked.tools_list_changed == Some(true))
-                .then_some(true),
-            ..SubscriptionFilter::default()
+            tools_list_changed: honor(true, asked.tools_list_changed),
+            resources_list_changed: honor(registry.has_resources(), asked.resources_list_changed),
+            prompts_list_changed: honor(registry.has_prompts(), asked.prompts_list_changed),
+            resource_subscriptions: (!resources.is_empty()).then_some(resources),
         };
         let (tx, messages) = mpsc::channel(CAPACITY);
         let ack = OutgoingNotification::new(

@@ -17,12 +17,14 @@ use tokio::sync::mpsc;
 
 use super::negotiate::{Accepted, is_json_content_type};
 use super::stateless::StandardHeaders;
+use super::streamed::streamed;
 use super::{SESSION_HEADER, VERSION_HEADER, from_bytes};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     self, ErrorObject, INVALID_REQUEST, Incoming, Message, Response as RpcResponse,
     TEMPORARILY_UNAVAILABLE,
 };
+use crate::protocol::mcp::LogLevel;
 use crate::server::{Grant, Reply, ResponseMode, Server, Session, Subscription};
 
 /// How often an idle GET stream gets a comment, so dead connections are noticed.
@@ -133,7 +135,25 @@ impl Server {
             tracing::warn!(error = %resp.as_error().map_or("", |e| &e.message), "invalid JSON-RPC message");
             return json_response(StatusCode::BAD_REQUEST, resp.to_json());
         }
-        match self.handle_incoming_as(&session, incoming, grant).await {
+        let level = session.log_level();
+        let notifies =
+            matches!(&incoming, Incoming::Single(Ok(Message::Request(r))) if may_notify(r, level));
+        if accepted.sse && notifies {
+            let (server, grant) = (self.clone(), grant.cloned());
+            let handle = async move {
+                server
+                    .handle_incoming_as(&session, incoming, grant.as_ref())
+                    .await
+            };
+            return streamed(handle, level, |reply| self.reply(mode, reply)).await;
+        }
+        let reply = self.handle_incoming_as(&session, incoming, grant).await;
+        self.reply(mode, reply)
+    }
+
+    /// The HTTP response of a reply to a session's body.
+    fn reply(&self, mode: ResponseMode, reply: Reply) -> Response {
+        match reply {
             Reply::None => empty(StatusCode::ACCEPTED),
             Reply::Single(resp)
                 if resp
@@ -321,7 +341,7 @@ pub(super) fn subscription_stream(subscription: Subscription) -> Response {
 }
 
 /// Asks proxies (nginx and its kind) not to hold an event stream's events back.
-fn unbuffered(mut response: Response) -> Response {
+pub(super) fn unbuffered(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert("x-accel-buffering", HeaderValue::from_static("no"));
@@ -329,7 +349,7 @@ fn unbuffered(mut response: Response) -> Response {
 }
 
 /// One JSON-RPC message as an SSE event.
-fn message_event(json: &[u8]) -> Event {
+pub(super) fn message_event(json: &[u8]) -> Event {
     Event::default()
         .event("message")
         .data(String::from_utf8_lossy(json))
@@ -348,6 +368,20 @@ pub(super) fn respond(mode: ResponseMode, json: String) -> Response {
             )
         }
     }
+}
+
+/// Whether a request's app code may send notifications before the answer: it
+/// asks for progress, or log messages are wanted (`log_level`). Streaming costs a task and a
+/// channel, so a request that can hear nothing is answered directly. The progress token is
+/// looked for in the raw params: a false match only streams an answer that would not stream.
+pub(super) fn may_notify(r: &jsonrpc::Request, log_level: Option<LogLevel>) -> bool {
+    matches!(
+        r.method.as_str(),
+        "tools/call" | "resources/read" | "prompts/get"
+    ) && (log_level.is_some()
+        || r.params
+            .as_deref()
+            .is_some_and(|p| p.get().contains("\"progressToken\"")))
 }
 
 /// 405 for a method that needs a session: without one, only POST serves.

@@ -9,6 +9,7 @@
 mod mcp;
 mod negotiate;
 mod stateless;
+mod streamed;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -314,17 +315,30 @@ impl Server {
         }))
     }
 
-    /// The tools of auth session `session_id` changed (an app authorized or revoked): its
-    /// clients hear `notifications/tools/list_changed`.
+    /// The lists of auth session `session_id` changed (an app authorized or revoked): its
+    /// clients hear `notifications/tools/list_changed`, and the same for resources and prompts
+    /// when the server has them.
     fn tools_changed(&self, session_id: &str) {
-        let notification =
-            OutgoingNotification::new("notifications/tools/list_changed", serde_json::json!({}));
-        let streams =
-            self.inner
-                .sessions
-                .notify_owner(session_id, &notification.to_bytes(), |_| true);
-        let subscriptions = self.inner.subscriptions.tools_changed(session_id);
-        tracing::debug!(streams, subscriptions, "tool list changed");
+        let registry = &self.inner.registry;
+        let mut streams = 0;
+        for (offered, method) in [
+            (true, "notifications/tools/list_changed"),
+            (
+                registry.has_resources(),
+                "notifications/resources/list_changed",
+            ),
+            (registry.has_prompts(), "notifications/prompts/list_changed"),
+        ] {
+            if offered {
+                let notification = OutgoingNotification::new(method, serde_json::json!({}));
+                streams +=
+                    self.inner
+                        .sessions
+                        .notify_owner(session_id, &notification.to_bytes(), |_| true);
+            }
+        }
+        let subscriptions = self.inner.subscriptions.lists_changed(session_id);
+        tracing::debug!(streams, subscriptions, "lists changed");
     }
 }
 

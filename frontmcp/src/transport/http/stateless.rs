@@ -10,8 +10,9 @@ use base64::engine::general_purpose::STANDARD;
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, StatusCode};
 
-use super::mcp::{empty, json_response, respond, rpc_error, subscription_stream};
+use super::mcp::{empty, json_response, may_notify, respond, rpc_error, subscription_stream};
 use super::negotiate::Accepted;
+use super::streamed::streamed;
 use super::{METHOD_HEADER, NAME_HEADER, SESSION_HEADER, VERSION_HEADER, from_bytes};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
@@ -179,7 +180,22 @@ impl Server {
         if req.method == "subscriptions/listen" {
             return self.listen(req, headers, grant);
         }
-        match self.serve_stateless(req, Ok(meta), grant).await {
+        // Log messages only at the level the request names (none without one).
+        let level = meta.log_level.as_deref().and_then(|level| {
+            serde_json::from_value(serde_json::Value::String(level.to_owned())).ok()
+        });
+        if headers.accepts_sse && may_notify(&req, level) {
+            let (server, grant) = (self.clone(), grant.cloned());
+            let handle = async move { server.serve_stateless(req, Ok(meta), grant.as_ref()).await };
+            return streamed(handle, level, |reply| self.stateless_reply(mode, reply)).await;
+        }
+        let reply = self.serve_stateless(req, Ok(meta), grant).await;
+        self.stateless_reply(mode, reply)
+    }
+
+    /// The HTTP response of a reply to a stateless request.
+    fn stateless_reply(&self, mode: ResponseMode, reply: Reply) -> Response {
+        match reply {
             Reply::Single(resp) => match resp.as_error().map(status_of) {
                 Some(status) if status != StatusCode::OK => {
                     let mut http = json_response(status, resp.to_json());

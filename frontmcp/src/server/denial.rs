@@ -1,0 +1,293 @@
+//! A denial of the [gate](super::gate), rendered for the caller's wire, and the 2026-07-28 retry
+//! that follows an authorization: the same for tools, resources and prompts, except for the last
+//! word (a tool answers with an `isError` result the model reads; a resource or a prompt, which
+//! have no such result, with a JSON-RPC error).
+
+use frontmcp_auth::progressive::AuthorizationRequired;
+use frontmcp_auth::request_state::{self, Bound};
+use frontmcp_auth::tokens::now_secs;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::dispatch::Caller;
+use super::gate::{Denial, Target};
+use super::{Grant, Reply, Server};
+use crate::protocol::jsonrpc::{
+    ErrorObject, INVALID_REQUEST, RequestId, Response, TEMPORARILY_UNAVAILABLE,
+    URL_ELICITATION_REQUIRED,
+};
+use crate::protocol::stateless::InputRequiredResult;
+
+/// The seeds' `AUTH_REQUIRED` object: what a client shows the user so they authorize an app.
+#[derive(Debug, Serialize)]
+struct AuthRequired<'a> {
+    error: &'static str,
+    code: &'static str,
+    app: &'a str,
+    /// `tool`, `resource` or `prompt`: what was asked for.
+    #[serde(flatten)]
+    target: Map<String, Value>,
+    required_scopes: &'a [String],
+    auth_url: &'a str,
+    message: &'a str,
+    hint: &'a str,
+    /// 2025-11-25 clients with URL elicitation: the elicitation `-32042` carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    elicitations: Option<[UrlElicitation<'a>; 1]>,
+}
+
+/// A URL-mode elicitation's parameters (`elicitationId` only on 2025-11-25).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UrlElicitation<'a> {
+    mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    elicitation_id: Option<&'a str>,
+    url: &'a str,
+    message: &'a str,
+}
+
+/// What a request is, for the `requestState` of its retry: the method and what it names (the
+/// tool, the URI, the prompt), and its arguments.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Retried<'a> {
+    pub(crate) method: &'static str,
+    pub(crate) target: Target<'a>,
+    pub(crate) arguments: &'a RawValue,
+    pub(crate) request_state: Option<&'a str>,
+    pub(crate) input_responses: Option<&'a Map<String, Value>>,
+}
+
+impl Retried<'_> {
+    fn request(&self) -> String {
+        format!("{} {}", self.method, self.target.name)
+    }
+}
+
+/// What a request state of `grant`'s `request` with `arguments` is bound to.
+fn bound<'a>(grant: &'a Grant, request: &'a str, arguments: &'a RawValue) -> Bound<'a> {
+    Bound {
+        session: grant.auth_session_id(),
+        user: grant.user(),
+        request,
+        arguments,
+    }
+}
+
+/// How a request that needs an app authorized is answered when no elicitation carries it: the
+/// seeds' object, and a sentence with the link.
+#[derive(Debug)]
+pub(crate) struct Notice {
+    pub(crate) object: Map<String, Value>,
+    pub(crate) text: String,
+}
+
+impl Server {
+    /// A 2026-07-28 retry: its `requestState` must be one this server sealed for this user and
+    /// this very request, and its `inputResponses` a map of results.
+    pub(crate) fn check_retry(
+        &self,
+        caller: Caller<'_>,
+        retried: Retried<'_>,
+    ) -> Result<(), ErrorObject> {
+        let name = retried.target.name;
+        if let Some(responses) = retried.input_responses {
+            if let Some((key, _)) = responses.iter().find(|(_, r)| !r.is_object()) {
+                tracing::warn!(%name, %key, "inputResponses entry is not an object");
+                return Err(ErrorObject::invalid_params(format!(
+                    "invalid inputResponses: `{key}` is not a result object"
+                )));
+            }
+        }
+        let Some(state) = retried.request_state else {
+            return Ok(());
+        };
+        let checked = match (caller.grant, self.inner.auth_server.get()) {
+            (Some(grant), Some(auth)) => {
+                let request = retried.request();
+                let bound = bound(grant, &request, retried.arguments);
+                request_state::check(auth.key_ring(), state, &bound, now_secs())
+            }
+            // This server seals no state without authorization: it cannot be one of its own.
+            _ => Err(request_state::Refused::Unreadable),
+        };
+        checked.map_err(|refused| {
+            tracing::warn!(%name, reason = %refused, "requestState refused");
+            ErrorObject::invalid_params("Invalid or expired requestState")
+        })
+    }
+
+    /// A denial of the gate, rendered for the caller's wire; `notice` renders what no
+    /// elicitation carries (`None` for denials that are not the user's to lift: then the
+    /// result of `refused` is sent).
+    pub(crate) fn deny(
+        &self,
+        caller: Caller<'_>,
+        id: RequestId,
+        retried: Retried<'_>,
+        denial: Denial,
+        render: &dyn Fn(RequestId, Rendered) -> Response,
+    ) -> Reply {
+        let name = retried.target.name;
+        match denial {
+            Denial::InsufficientScope(scopes) => {
+                tracing::warn!(%name, needed = ?scopes, "token lacks a scope of the request");
+                let message = format!("insufficient scope: {name} needs {}", scopes.join(" "));
+                Reply::InsufficientScope {
+                    response: Response::error(
+                        Some(id),
+                        ErrorObject::new(INVALID_REQUEST, message)
+                            .with_data(serde_json::json!({ "scopes": scopes })),
+                    ),
+                    scopes,
+                }
+            }
+            Denial::NotConsented(refusal) => {
+                tracing::warn!(%name, "request outside what the user consented to");
+                Reply::Single(render(id, Rendered::Refused(refusal)))
+            }
+            Denial::Unavailable => Reply::Single(Response::error(
+                Some(id),
+                ErrorObject::new(
+                    TEMPORARILY_UNAVAILABLE,
+                    "temporarily unavailable: the token vault cannot be read; retry shortly",
+                ),
+            )),
+            Denial::AuthorizationRequired(required) => {
+                Reply::Single(self.authorization_required(caller, id, retried, &required, render))
+            }
+        }
+    }
+
+    /// The answer for a request whose app must be authorized first, each wire its own way:
+    /// - 2026-07-28, client with URL elicitation: an `InputRequiredResult` asking the client to
+    ///   open the link, with a sealed `requestState` for the retry;
+    /// - 2025-11-25, client with URL elicitation: the error `-32042` whose data carries the
+    ///   elicitation and the seeds' object;
+    /// - otherwise (or once the user declined): `render`'s [`Rendered::Authorize`].
+    fn authorization_required(
+        &self,
+        caller: Caller<'_>,
+        id: RequestId,
+        retried: Retried<'_>,
+        required: &AuthorizationRequired,
+        render: &dyn Fn(RequestId, Rendered) -> Response,
+    ) -> Response {
+        let (grant, auth) = match (caller.grant, self.inner.auth_server.get()) {
+            (Some(grant), Some(auth)) => (grant, auth),
+            _ => unreachable!("only a grant is ever asked to authorize an app"),
+        };
+        let target = retried.target;
+        let app = &self.inner.registry.apps[target.app].1;
+        let name = target.name;
+        let stateless = caller.version.is_stateless();
+        let key = format!("authorize-{}", app.id);
+        let declined = retried
+            .input_responses
+            .and_then(|r| r.get(&key)?.get("action")?.as_str())
+            .is_some_and(|action| action != "accept");
+        let elicit = caller.url_elicitation && !declined;
+        let elicitation_id = (elicit && !stateless).then(frontmcp_auth::random::token);
+        let url = auth.authorization_url(
+            grant.auth_session_id(),
+            grant.user(),
+            &app.id,
+            &required.request_scopes,
+            Some(name),
+            elicitation_id.as_deref(),
+        );
+        let message = format!("{} authorization required", app.name);
+        let hint = format!(
+            "Click the authorization link to grant access to {}",
+            app.name
+        );
+        let prompt = format!("{hint}.");
+        tracing::info!(%name, app = %app.id, missing = ?required.missing_scopes, elicit, declined, "authorization required");
+        let mut notice = AuthRequired {
+            error: "authorization_required",
+            code: "AUTH_REQUIRED",
+            app: &app.id,
+            target: Map::from_iter([(
+                target.kind.field().to_owned(),
+                Value::String(name.to_owned()),
+            )]),
+            required_scopes: &required.missing_scopes,
+            auth_url: &url,
+            message: &message,
+            hint: &hint,
+            elicitations: None,
+        };
+        if elicit && stateless {
+            let request = serde_json::json!({
+                "method": "elicitation/create",
+                "params": UrlElicitation {
+                    mode: "url",
+                    elicitation_id: None,
+                    url: &url,
+                    message: &prompt,
+                },
+            });
+            let sealed_for = retried.request();
+            let state = request_state::seal(
+                auth.key_ring(),
+                &bound(grant, &sealed_for, retried.arguments),
+                now_secs(),
+            );
+            return Response::serialize_result(
+                id,
+                &InputRequiredResult::new(
+                    Map::from_iter([(key, request)]),
+                    state,
+                    &self.inner.identity,
+                ),
+            );
+        }
+        if let Some(elicitation_id) = elicitation_id.as_deref() {
+            notice.elicitations = Some([UrlElicitation {
+                mode: "url",
+                elicitation_id: Some(elicitation_id),
+                url: &url,
+                message: &prompt,
+            }]);
+            let data = serde_json::to_value(&notice).expect("the notice serializes");
+            return Response::error(
+                Some(id),
+                ErrorObject::new(URL_ELICITATION_REQUIRED, message.clone()).with_data(data),
+            );
+        }
+        let Value::Object(object) = serde_json::to_value(&notice).expect("the notice serializes")
+        else {
+            unreachable!("the notice is a struct")
+        };
+        let text = if declined {
+            format!("{message}: the user declined. {hint}: {url}")
+        } else {
+            format!("{message}. {hint}: {url}")
+        };
+        render(id, Rendered::Authorize(Notice { object, text }))
+    }
+}
+
+/// What the gate's denial leaves to the caller to render.
+#[derive(Debug)]
+pub(crate) enum Rendered {
+    /// The user left it out on the consent screen: why.
+    Refused(String),
+    /// The app must be authorized, and no elicitation carries the link.
+    Authorize(Notice),
+}
+
+/// The rendering of resources and prompts, which have no error result: a JSON-RPC error whose
+/// message says what to do and whose data is the seeds' object.
+pub(crate) fn as_error(id: RequestId, rendered: Rendered) -> Response {
+    match rendered {
+        Rendered::Refused(refusal) => {
+            Response::error(Some(id), ErrorObject::new(INVALID_REQUEST, refusal))
+        }
+        Rendered::Authorize(notice) => Response::error(
+            Some(id),
+            ErrorObject::new(INVALID_REQUEST, notice.text).with_data(Value::Object(notice.object)),
+        ),
+    }
+}
