@@ -46,6 +46,17 @@ mod transport;
 #[doc(hidden)]
 pub mod __private;
 
+/// The guide's pages on resources, prompts and the request context: their examples compile.
+#[cfg(doctest)]
+mod guide {
+    #[doc = include_str!("../../docs/resources.md")]
+    struct Resources;
+    #[doc = include_str!("../../docs/prompts.md")]
+    struct Prompts;
+    #[doc = include_str!("../../docs/tool-context.md")]
+    struct ToolContextPage;
+}
+
 pub use adapters::openapi::OpenApi;
 /// The attribute for implementing the runtime's async traits (`Authenticator`, `Store`,
 /// `ConsentUi`...) without depending on `async-trait` yourself.

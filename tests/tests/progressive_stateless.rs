@@ -281,8 +281,9 @@ fn acknowledged(id: u64, honored: Value) -> Value {
 }
 
 /// When an app is authorized or revoked for a user, that user's clients hear that the tool list
-/// changed: their subscriptions that asked for it (2026-07-28) and their sessions' GET streams
-/// (handshake revisions, whose initialize declares `listChanged`). Nobody else hears it.
+/// (and the resource and prompt lists, which this suite has) changed: their subscriptions that
+/// asked for it (2026-07-28) and their sessions' GET streams (handshake revisions, whose
+/// initialize declares `listChanged`). Nobody else hears it.
 #[tokio::test]
 async fn list_changes_reach_the_users_subscriptions_and_streams() {
     let suite = Suite::start().await;
@@ -296,7 +297,10 @@ async fn list_changes_reach_the_users_subscriptions_and_streams() {
         .await;
     assert!(
         tools
-            .receives(&acknowledged(41, json!({"toolsListChanged": true})))
+            .receives(&acknowledged(
+                41,
+                json!({"toolsListChanged": true, "resourcesListChanged": true})
+            ))
             .await,
         "the acknowledgment first, with what is honored: {}",
         tools.seen()
@@ -304,7 +308,13 @@ async fn list_changes_reach_the_users_subscriptions_and_streams() {
     let mut prompts = ada_client
         .listen(42, json!({"promptsListChanged": true}))
         .await;
-    assert!(prompts.receives(&acknowledged(42, json!({}))).await);
+    assert!(
+        prompts
+            .receives(&acknowledged(42, json!({"promptsListChanged": true})))
+            .await,
+        "{}",
+        prompts.seen()
+    );
     let mut bobs = bob_client
         .listen(43, json!({"toolsListChanged": true}))
         .await;
@@ -340,6 +350,13 @@ async fn list_changes_reach_the_users_subscriptions_and_streams() {
     assert!(stream.receives(&legacy_changed).await, "{}", stream.seen());
     let quiet = std::time::Duration::from_millis(300);
     assert!(!prompts.receives_within(&tools_changed(42), quiet).await);
+    let prompts_changed = json!({"jsonrpc": "2.0", "method": "notifications/prompts/list_changed",
+        "params": {"_meta": {"io.modelcontextprotocol/subscriptionId": 42}}});
+    assert!(
+        prompts.receives(&prompts_changed).await,
+        "the prompts of the app changed too: {}",
+        prompts.seen()
+    );
     assert!(!bobs.receives_within(&tools_changed(43), quiet).await);
     assert_eq!(
         ada_client.retry("slack:send_message", &retry).await["content"][0]["text"],
