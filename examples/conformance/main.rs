@@ -10,6 +10,7 @@
 //! ```
 
 use frontmcp::prelude::*;
+use frontmcp::{ElicitResult, Elicitation};
 
 /// A 1x1 PNG.
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
@@ -89,6 +90,78 @@ impl ConformanceApp {
         "Logging test completed"
     }
 
+    /// Asks the client's model to answer a prompt.
+    #[tool]
+    async fn test_sampling(&self, ctx: &ToolContext, input: SamplingInput) -> ToolResult<String> {
+        let answer = ctx
+            .sample(CreateMessageRequest::user(input.prompt, 100))
+            .await?;
+        Ok(format!(
+            "LLM response: {}",
+            answer.text().unwrap_or("(not text)")
+        ))
+    }
+
+    /// Asks the user for a username and an email address.
+    #[tool]
+    async fn test_elicitation(
+        &self,
+        ctx: &ToolContext,
+        input: ElicitationInput,
+    ) -> ToolResult<String> {
+        let answer = ctx.elicit::<UserInfo>(&input.message).await?;
+        Ok(match answer {
+            Elicitation::Accept(info) => format!(
+                "User response: action=accept, content={{\"username\":{:?},\"email\":{:?}}}",
+                info.username, info.email
+            ),
+            Elicitation::Decline => "User response: action=decline".to_owned(),
+            Elicitation::Cancel => "User response: action=cancel".to_owned(),
+        })
+    }
+
+    /// Asks for a form whose every field has a default (SEP-1034).
+    #[tool]
+    async fn test_elicitation_sep1034_defaults(&self, ctx: &ToolContext) -> ToolResult<String> {
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "default": "John Doe"},
+                "age": {"type": "integer", "default": 30},
+                "score": {"type": "number", "default": 95.5},
+                "status": {"type": "string", "enum": ["active", "inactive", "pending"], "default": "active"},
+                "verified": {"type": "boolean", "default": true}
+            }
+        });
+        completed(
+            ctx.elicit_with("Please review the defaults", schema)
+                .await?,
+        )
+    }
+
+    /// Asks for a form of every kind of enum (SEP-1330).
+    #[tool]
+    async fn test_elicitation_sep1330_enums(&self, ctx: &ToolContext) -> ToolResult<String> {
+        let titled = |prefix: &str, titles: [&str; 3]| {
+            titles
+                .iter()
+                .enumerate()
+                .map(|(i, title)| serde_json::json!({"const": format!("{prefix}{}", i + 1), "title": title}))
+                .collect::<Vec<_>>()
+        };
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": {
+                "untitledSingle": {"type": "string", "enum": ["option1", "option2", "option3"]},
+                "titledSingle": {"type": "string", "oneOf": titled("value", ["First Option", "Second Option", "Third Option"])},
+                "legacyEnum": {"type": "string", "enum": ["opt1", "opt2", "opt3"], "enumNames": ["Option One", "Option Two", "Option Three"]},
+                "untitledMulti": {"type": "array", "items": {"type": "string", "enum": ["option1", "option2", "option3"]}},
+                "titledMulti": {"type": "array", "items": {"anyOf": titled("value", ["First Choice", "Second Choice", "Third Choice"])}}
+            }
+        });
+        completed(ctx.elicit_with("Please choose", schema).await?)
+    }
+
     /// Fails on purpose, as a tool error the model can read.
     #[tool(read_only = true)]
     async fn test_error_handling(&self) -> ToolResult<String> {
@@ -96,6 +169,39 @@ impl ConformanceApp {
             "This tool intentionally returns an error for testing",
         ))
     }
+}
+
+/// `test_sampling`'s input.
+#[derive(Deserialize, JsonSchema)]
+struct SamplingInput {
+    /// The prompt to send to the model.
+    prompt: String,
+}
+
+/// `test_elicitation`'s input.
+#[derive(Deserialize, JsonSchema)]
+struct ElicitationInput {
+    /// The message to show the user.
+    message: String,
+}
+
+/// What `test_elicitation` asks the user for.
+#[derive(Deserialize, JsonSchema)]
+struct UserInfo {
+    /// User's response.
+    username: String,
+    /// User's email address.
+    email: String,
+}
+
+/// The text of a finished elicitation, as the SEP scenarios expect it.
+fn completed(answer: ElicitResult) -> ToolResult<String> {
+    let action = serde_json::to_value(answer.action)?;
+    let content = serde_json::to_string(&answer.content.unwrap_or_default())?;
+    Ok(format!(
+        "Elicitation completed: action={}, content={content}",
+        action.as_str().unwrap_or_default()
+    ))
 }
 
 #[derive(Default)]

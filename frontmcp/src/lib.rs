@@ -65,15 +65,17 @@ pub use frontmcp_auth as auth;
 pub use frontmcp_macros::{app, complete, front_mcp, prompt, resource, tool};
 pub use protocol::ProtocolVersion;
 pub use protocol::mcp::{
-    CallToolResult, Completion, CompletionArgument, CompletionContext, Content, GetPromptResult,
+    CallToolResult, Completion, CompletionArgument, CompletionContext, Content,
+    CreateMessageRequest, CreateMessageResult, ElicitAction, ElicitResult, GetPromptResult,
     LogLevel, PromptMessage, ReadResourceResult, ResourceContents, Role,
 };
 pub use server::{
     App, AppBuilder, AppDescriptor, Arguments, BoxFuture, BuildError, CallError, CompletionRequest,
-    CompletionTarget, Error, HttpConfig, IntoCompletion, IntoPromptResult, IntoResourceContents,
-    IntoToolResult, Json, NoArguments, PromptDescriptor, PromptGet, Reply, ResourceDescriptor,
-    ResourceRead, ResourceUri, ResponseMode, Result, Server, ServerBuilder, Session, ToolCall,
-    ToolContext, ToolDescriptor, ToolError, ToolNaming, ToolResult,
+    CompletionTarget, Elicitation, Error, HttpConfig, IntoCompletion, IntoPromptResult,
+    IntoResourceContents, IntoToolResult, Json, NoArguments, PEER_TIMEOUT, PromptDescriptor,
+    PromptGet, Reply, ResourceDescriptor, ResourceRead, ResourceUri, ResponseMode, Result, Server,
+    ServerBuilder, Session, ToolCall, ToolContext, ToolDescriptor, ToolError, ToolNaming,
+    ToolResult,
 };
 pub use transport::RunningServer;
 
@@ -81,10 +83,11 @@ pub use transport::RunningServer;
 /// `schemars::JsonSchema` for input and output types.
 pub mod prelude {
     pub use crate::{
-        AppBuilder, CallToolResult, Completion, CompletionArgument, Content, GetPromptResult,
-        IntoToolResult, Json, LogLevel, NoArguments, PromptDescriptor, PromptMessage,
-        ResourceContents, ResourceDescriptor, Server, ServerBuilder, ToolContext, ToolDescriptor,
-        ToolError, ToolResult, app, complete, front_mcp, prompt, resource, tool,
+        AppBuilder, CallToolResult, Completion, CompletionArgument, Content, CreateMessageRequest,
+        Elicitation, GetPromptResult, IntoToolResult, Json, LogLevel, NoArguments,
+        PromptDescriptor, PromptMessage, ResourceContents, ResourceDescriptor, Server,
+        ServerBuilder, ToolContext, ToolDescriptor, ToolError, ToolResult, app, complete,
+        front_mcp, prompt, resource, tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

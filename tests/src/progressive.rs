@@ -858,7 +858,8 @@ pub struct EventStream {
 }
 
 impl EventStream {
-    fn new(response: reqwest::Response) -> Self {
+    /// The stream of `response` (an event stream).
+    pub fn new(response: reqwest::Response) -> Self {
         Self {
             response,
             seen: String::new(),
@@ -906,6 +907,36 @@ impl EventStream {
             }
         }
         false
+    }
+
+    /// The next message (after the ones earlier calls received), within five seconds; `None`
+    /// when the stream ends or stays quiet.
+    pub async fn next_message(&mut self) -> Option<Value> {
+        let wait = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            loop {
+                let mut at = self.taken;
+                for line in self.seen[self.taken..].split_inclusive('\n') {
+                    if !line.ends_with('\n') {
+                        break;
+                    }
+                    at += line.len();
+                    let data = line
+                        .trim_end()
+                        .strip_prefix("data: ")
+                        .filter(|d| !d.is_empty());
+                    if let Some(data) = data {
+                        self.taken = at;
+                        return serde_json::from_str(data).ok();
+                    }
+                }
+                self.taken = at;
+                match self.response.chunk().await.expect("the stream reads") {
+                    Some(chunk) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
+                    None => return None,
+                }
+            }
+        });
+        wait.await.ok().flatten()
     }
 
     /// Everything the stream carried so far.

@@ -239,3 +239,91 @@ async fn subscriptions_over_stdio() {
 
     stops_when_input_closes(client_write, serving).await;
 }
+
+/// Over stdio, a tool's progress, log messages and questions to the client go out on stdout
+/// before its answer; the client's answer comes back on stdin; `notifications/cancelled` stops a
+/// running request, which then sends nothing.
+#[tokio::test]
+async fn progress_questions_and_cancellation_over_stdio() {
+    let app = AppBuilder::new("busy", "Busy")
+        .tool(
+            ToolDescriptor::new("work"),
+            |ctx: ToolContext, _: NoArguments| async move {
+                ctx.progress(1.0, Some(2.0), None);
+                ctx.log(LogLevel::Info, "half");
+                let answer = ctx.sample(CreateMessageRequest::user("go on?", 5)).await?;
+                Ok::<_, ToolError>(format!("model said {}", answer.text().unwrap_or_default()))
+            },
+        )
+        .tool(
+            ToolDescriptor::new("sleep"),
+            |_ctx: ToolContext, _: NoArguments| async move {
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                "woke up"
+            },
+        );
+    let server = frontmcp_tests::builder("stdio-busy", "1.0.0")
+        .app(app)
+        .build()
+        .unwrap();
+    let (client, server_io) = tokio::io::duplex(64 * 1024);
+    let (server_read, server_write) = tokio::io::split(server_io);
+    let serving = tokio::spawn(server.serve_io(server_read, server_write));
+    let (client_read, mut client_write) = tokio::io::split(client);
+    let mut lines = BufReader::new(client_read).lines();
+    let mut next = async || -> Value {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(5), lines.next_line())
+            .await
+            .expect("a line within 5 s")
+            .unwrap()
+            .expect("a line");
+        serde_json::from_str(&line).unwrap()
+    };
+    let mut send = async |message: Value| {
+        client_write
+            .write_all(format!("{message}\n").as_bytes())
+            .await
+            .unwrap();
+    };
+    send(frontmcp_tests::initialize_body(
+        "2025-11-25",
+        json!({"sampling": {}}),
+    ))
+    .await;
+    assert_eq!(next().await["id"], 0);
+    send(json!({"jsonrpc":"2.0","method":"notifications/initialized"})).await;
+    send(json!({"jsonrpc":"2.0","id":1,"method":"logging/setLevel","params":{"level":"info"}}))
+        .await;
+    assert_eq!(next().await["result"], json!({}));
+
+    send(json!({"jsonrpc":"2.0","id":2,"method":"tools/call",
+        "params":{"name":"busy:work","arguments":{},"_meta":{"progressToken":7}}}))
+    .await;
+    let progress = next().await;
+    assert_eq!(progress["method"], "notifications/progress", "{progress}");
+    assert_eq!(progress["params"]["progressToken"], 7);
+    let log = next().await;
+    assert_eq!(
+        log["params"],
+        json!({"level":"info","logger":"busy","data":"half"})
+    );
+    let asked = next().await;
+    assert_eq!(asked["method"], "sampling/createMessage", "{asked}");
+    send(json!({"jsonrpc":"2.0","id":asked["id"],"result":{
+        "role":"assistant","content":{"type":"text","text":"yes"},"model":"m"}}))
+    .await;
+    let done = next().await;
+    assert_eq!(done["id"], 2);
+    assert_eq!(done["result"]["content"][0]["text"], "model said yes");
+
+    // Cancelled while it sleeps: no answer to it; the next request is answered.
+    send(json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"busy:sleep","arguments":{}}})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    send(json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3,"reason":"bored"}})).await;
+    send(json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":99}}))
+        .await;
+    send(json!({"jsonrpc":"2.0","id":4,"method":"ping"})).await;
+    let reply = next().await;
+    assert_eq!(reply["id"], 4, "request 3 sends nothing: {reply}");
+    stops_when_input_closes(client_write, serving).await;
+}

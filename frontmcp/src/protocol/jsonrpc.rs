@@ -361,6 +361,35 @@ impl<'a, P: Serialize> OutgoingNotification<'a, P> {
     }
 }
 
+/// An outgoing request (server to client), answered by a [`PeerResponse`].
+#[derive(Debug, Clone, Serialize)]
+pub struct OutgoingRequest<'a, P: Serialize> {
+    jsonrpc: &'static str,
+    /// Its ID.
+    pub id: &'a str,
+    /// The method.
+    pub method: &'a str,
+    /// The parameters.
+    pub params: P,
+}
+
+impl<'a, P: Serialize> OutgoingRequest<'a, P> {
+    /// A request `id` of `method` with `params`.
+    pub fn new(id: &'a str, method: &'a str, params: P) -> Self {
+        Self {
+            jsonrpc: "2.0",
+            id,
+            method,
+            params,
+        }
+    }
+
+    /// The request as the bytes a stream sends.
+    pub fn to_bytes(&self) -> bytes::Bytes {
+        bytes::Bytes::from(serde_json::to_vec(self).expect("requests serialize"))
+    }
+}
+
 /// Serializes a batch of responses as one JSON array.
 pub fn batch_to_json(responses: &[Response]) -> String {
     serde_json::to_string(responses).unwrap_or_else(|_| INTERNAL_FALLBACK.to_owned())

@@ -66,6 +66,116 @@ impl ClientCapabilities {
     pub fn url_elicitation(&self) -> bool {
         self.elicitation.as_ref().is_some_and(|e| e.url.is_some())
     }
+
+    /// Whether the client can be sent form-mode elicitations: `{form: {}}`, or `{}` (which
+    /// means form, for clients older than the modes).
+    pub fn form_elicitation(&self) -> bool {
+        self.elicitation
+            .as_ref()
+            .is_some_and(|e| e.form.is_some() || e.url.is_none())
+    }
+
+    /// Whether the client can be asked to sample its model.
+    pub fn sampling(&self) -> bool {
+        self.sampling.is_some()
+    }
+}
+
+/// What the server asks a client's model for (`sampling/createMessage`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateMessageRequest {
+    /// The conversation so far.
+    pub messages: Vec<SamplingMessage>,
+    /// The most tokens to sample.
+    pub max_tokens: u32,
+    /// A system prompt the client may use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_prompt: Option<String>,
+    /// Sampling temperature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    /// Sequences that stop sampling.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stop_sequences: Vec<String>,
+}
+
+impl CreateMessageRequest {
+    /// One message from the user, and at most `max_tokens` back.
+    pub fn user(text: impl Into<String>, max_tokens: u32) -> Self {
+        Self {
+            messages: vec![SamplingMessage {
+                role: Role::User,
+                content: Content::text(text),
+            }],
+            max_tokens,
+            system_prompt: None,
+            temperature: None,
+            stop_sequences: Vec::new(),
+        }
+    }
+
+    /// Sets the system prompt.
+    pub fn system_prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.system_prompt = Some(prompt.into());
+        self
+    }
+}
+
+/// One message of a sampling conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamplingMessage {
+    /// Who says it.
+    pub role: Role,
+    /// What is said.
+    pub content: Content,
+}
+
+/// What the client's model answered.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateMessageResult {
+    /// Who says it (the assistant).
+    pub role: Role,
+    /// What it said.
+    pub content: Content,
+    /// The model that answered.
+    pub model: String,
+    /// Why sampling stopped.
+    #[serde(default)]
+    pub stop_reason: Option<String>,
+}
+
+impl CreateMessageResult {
+    /// The answer's text, when it is text.
+    pub fn text(&self) -> Option<&str> {
+        match &self.content {
+            Content::Text { text } => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// What the user did with an elicitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElicitAction {
+    /// Answered.
+    Accept,
+    /// Said no.
+    Decline,
+    /// Dismissed it.
+    Cancel,
+}
+
+/// A client's answer to `elicitation/create`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ElicitResult {
+    /// What the user did.
+    pub action: ElicitAction,
+    /// What the user entered, when they accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Map<String, Value>>,
 }
 
 /// `initialize` result.
@@ -270,7 +380,7 @@ impl CallToolResult {
 }
 
 /// A content block.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Content {
     /// Text.
@@ -306,10 +416,10 @@ pub enum Content {
         /// Its name.
         name: String,
         /// Description.
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         description: Option<String>,
         /// MIME type.
-        #[serde(rename = "mimeType", skip_serializing_if = "Option::is_none")]
+        #[serde(default, rename = "mimeType", skip_serializing_if = "Option::is_none")]
         mime_type: Option<String>,
     },
 }
@@ -680,7 +790,7 @@ impl From<ResourceContents> for Content {
 }
 
 /// A resource's contents: text, or base64 bytes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ResourceContents {
     /// Text.
@@ -688,7 +798,7 @@ pub enum ResourceContents {
         /// The resource's URI.
         uri: String,
         /// Its MIME type.
-        #[serde(rename = "mimeType", skip_serializing_if = "Option::is_none")]
+        #[serde(default, rename = "mimeType", skip_serializing_if = "Option::is_none")]
         mime_type: Option<String>,
         /// The text.
         text: String,
@@ -698,7 +808,7 @@ pub enum ResourceContents {
         /// The resource's URI.
         uri: String,
         /// Its MIME type.
-        #[serde(rename = "mimeType", skip_serializing_if = "Option::is_none")]
+        #[serde(default, rename = "mimeType", skip_serializing_if = "Option::is_none")]
         mime_type: Option<String>,
         /// Base64 data.
         blob: String,

@@ -340,6 +340,7 @@ impl ServerBuilder {
                 auth_server: std::sync::OnceLock::new(),
                 mounted: std::sync::OnceLock::new(),
                 subscriptions: Default::default(),
+                peer_requests: Default::default(),
             }),
         })
     }

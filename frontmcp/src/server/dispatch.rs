@@ -58,6 +58,8 @@ pub(crate) struct Inner {
     pub(crate) mounted: std::sync::OnceLock<()>,
     /// The open `subscriptions/listen` streams.
     pub(crate) subscriptions: super::subscriptions::Subscriptions,
+    /// Requests sent to clients inside tools, waiting for their answers.
+    pub(crate) peer_requests: Arc<super::peer::PeerRequests>,
 }
 
 /// What to send back for one body or line.
@@ -263,7 +265,13 @@ impl Server {
                 Reply::None
             }
             Message::Response(resp) => {
-                tracing::debug!(id = ?resp.id, "response from client ignored: no request of ours is pending");
+                let id = resp.id.clone();
+                if !self.inner.peer_requests.answer(session.id(), resp) {
+                    tracing::warn!(
+                        ?id,
+                        "response from client ignored: no request of ours waits for it"
+                    );
+                }
                 Reply::None
             }
         }
@@ -273,7 +281,21 @@ impl Server {
         match n.method.as_str() {
             "notifications/initialized" => session.mark_initialized(),
             "notifications/cancelled" => {
-                tracing::debug!("cancellation received; HTTP clients cancel by closing the request")
+                let id = n
+                    .params
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str::<Cancelled>(p.get()).ok())
+                    .map(|c| c.request_id);
+                match id {
+                    Some(id) if session.cancel(&id) => {
+                        tracing::info!(%id, "request cancelled by the client")
+                    }
+                    Some(id) => tracing::debug!(
+                        %id,
+                        "cancellation of a request that is unknown, finished, or not cancellable"
+                    ),
+                    None => tracing::warn!("notifications/cancelled without a requestId"),
+                }
             }
             other => tracing::debug!(method = other, "notification ignored"),
         }
@@ -533,6 +555,13 @@ impl Server {
             app_credentials,
             notifier: super::notifier::Notifier::current(),
             progress_token: None,
+            asks: caller
+                .session
+                .and_then(Session::negotiated)
+                .map(|n| super::context::Asks {
+                    form_elicitation: n.form_elicitation,
+                    sampling: n.sampling,
+                }),
         }
     }
 
@@ -571,6 +600,8 @@ impl Server {
         let negotiated = Negotiated {
             version,
             url_elicitation: params.capabilities.url_elicitation(),
+            form_elicitation: params.capabilities.form_elicitation(),
+            sampling: params.capabilities.sampling(),
         };
         if !session.negotiate(negotiated) {
             return Response::error(
@@ -595,6 +626,13 @@ impl Server {
             },
         )
     }
+}
+
+/// `notifications/cancelled` parameters.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Cancelled {
+    request_id: RequestId,
 }
 
 /// Whether a request is of the stateless revision: it names its version in `_meta` (whichever:

@@ -11,6 +11,7 @@ mod dispatch;
 mod error;
 mod gate;
 mod notifier;
+mod peer;
 mod prompts;
 mod registry;
 mod resources;
@@ -26,7 +27,7 @@ pub use app::{
 };
 pub use builder::{AppBuilder, ResourceUri, ServerBuilder};
 pub use config::{HttpConfig, ResponseMode, ToolNaming};
-pub use context::{Grant, ToolContext};
+pub use context::{Elicitation, Grant, PEER_TIMEOUT, ToolContext};
 pub use dispatch::{Reply, Server};
 pub use error::{BuildError, Error, Result};
 pub use result::{
@@ -36,6 +37,6 @@ pub use result::{
 pub use session::Session;
 
 pub(crate) use dispatch::is_stateless as is_stateless_request;
-pub(crate) use notifier::{CAPACITY as NOTIFICATION_CAPACITY, NOTIFIER, Notifier};
+pub(crate) use notifier::{CAPACITY as NOTIFICATION_CAPACITY, NOTIFIER, Notifier, Peer};
 pub(crate) use session::SessionManager;
 pub(crate) use subscriptions::Subscription;

@@ -12,6 +12,8 @@ use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use super::peer::PeerRequests;
+use super::{Server, Session};
 use crate::protocol::jsonrpc::OutgoingNotification;
 use crate::protocol::mcp::LogLevel;
 
@@ -31,11 +33,45 @@ pub(crate) struct Notifier {
     tx: mpsc::Sender<Bytes>,
     /// The least severe log level the client wants; `None`: no log messages.
     log_level: Option<LogLevel>,
+    /// What the client can be asked, when it can be asked anything on this stream.
+    pub(crate) peer: Option<Peer>,
+}
+
+/// A client that can be asked something while its request runs (the handshake revisions).
+#[derive(Debug, Clone)]
+pub(crate) struct Peer {
+    pub(crate) requests: Arc<PeerRequests>,
+    /// The session its answers come in.
+    pub(crate) session: Option<Arc<str>>,
+}
+
+impl Peer {
+    /// The peer of `session`, when its client declared something it can be asked.
+    pub(crate) fn of(server: &Server, session: &Session) -> Option<Self> {
+        let negotiated = session.negotiated()?;
+        (negotiated.form_elicitation || negotiated.sampling).then(|| Self {
+            requests: server.inner.peer_requests.clone(),
+            session: session.id_arc(),
+        })
+    }
 }
 
 impl Notifier {
-    pub(crate) fn new(tx: mpsc::Sender<Bytes>, log_level: Option<LogLevel>) -> Self {
-        Self { tx, log_level }
+    pub(crate) fn new(
+        tx: mpsc::Sender<Bytes>,
+        log_level: Option<LogLevel>,
+        peer: Option<Peer>,
+    ) -> Self {
+        Self {
+            tx,
+            log_level,
+            peer,
+        }
+    }
+
+    /// Sends a message that must not be dropped (a request the tool waits on): waits for room.
+    pub(crate) async fn send_bytes(&self, message: Bytes) -> bool {
+        self.tx.send(message).await.is_ok()
     }
 
     /// The current task's notifier, if its transport set one.

@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use bytes::Bytes;
+use futures_util::future::AbortHandle;
 use tokio::sync::mpsc;
 
 use crate::protocol::ProtocolVersion;
+use crate::protocol::jsonrpc::RequestId;
 use crate::protocol::mcp::LogLevel;
 
 /// One client's session: created by `initialize`, named by `Mcp-Session-Id` over HTTP.
@@ -28,6 +30,8 @@ pub struct Session {
     subscribed: Mutex<Vec<Box<str>>>,
     /// The least severe log level the client wants (`logging/setLevel`); `NO_LEVEL` until set.
     log_level: AtomicU8,
+    /// The requests running in tasks of their own, which `notifications/cancelled` can stop.
+    running: Mutex<HashMap<RequestId, AbortHandle>>,
 }
 
 /// The most resources one session may subscribe to: each is a string kept while it lives.
@@ -39,6 +43,9 @@ const NO_LEVEL: u8 = u8::MAX;
 pub(crate) struct Negotiated {
     pub(crate) version: ProtocolVersion,
     pub(crate) url_elicitation: bool,
+    /// Whether the client can be asked to fill in a form, or to sample its model.
+    pub(crate) form_elicitation: bool,
+    pub(crate) sampling: bool,
 }
 
 impl Default for Session {
@@ -60,6 +67,7 @@ impl Session {
             stream: Mutex::new(None),
             subscribed: Mutex::new(Vec::new()),
             log_level: AtomicU8::new(NO_LEVEL),
+            running: Mutex::new(HashMap::new()),
         }
     }
 
@@ -82,6 +90,11 @@ impl Session {
     /// The negotiated protocol revision, once `initialize` succeeded.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
         self.negotiated.get().map(|n| n.version)
+    }
+
+    /// What `initialize` settled, once it did.
+    pub(crate) fn negotiated(&self) -> Option<Negotiated> {
+        self.negotiated.get().copied()
     }
 
     /// Whether the client declared URL-mode elicitation.
@@ -164,6 +177,33 @@ impl Session {
             .unwrap_or_else(|p| p.into_inner())
             .iter()
             .any(|u| &**u == uri)
+    }
+
+    /// Records that request `id` runs, abortable by `handle`, until [`untrack`](Self::untrack).
+    pub(crate) fn track(&self, id: RequestId, handle: AbortHandle) {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, handle);
+    }
+
+    /// Request `id` finished.
+    pub(crate) fn untrack(&self, id: &RequestId) {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+    }
+
+    /// Stops request `id` (`notifications/cancelled`): its task is aborted, and it sends no
+    /// response. `false` when no such request runs (unknown, finished, or not in a task).
+    pub(crate) fn cancel(&self, id: &RequestId) -> bool {
+        let handle = self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+        handle.map(|h| h.abort()).is_some()
     }
 
     /// Sets the least severe log level the client wants.

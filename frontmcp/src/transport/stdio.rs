@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use bytes::Bytes;
+use futures_util::future::abortable;
 use serde_json::value::RawValue;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
@@ -13,7 +15,9 @@ use crate::protocol::jsonrpc::{
     self, ErrorObject, INVALID_REQUEST, Incoming, Message, Request, RequestId, Response,
 };
 use crate::protocol::stateless::RequestMeta;
-use crate::server::{Reply, Server, Session, is_stateless_request};
+use crate::server::{
+    NOTIFICATION_CAPACITY, NOTIFIER, Notifier, Peer, Reply, Server, Session, is_stateless_request,
+};
 
 impl Server {
     /// Serves one client over stdin/stdout until stdin closes. Logs go to stderr.
@@ -28,11 +32,11 @@ impl Server {
         W: tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         let session = Arc::new(Session::default());
-        let (out_tx, mut out_rx) = mpsc::channel::<String>(64);
+        let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(NOTIFICATION_CAPACITY);
         let writer_task = tokio::spawn(async move {
-            while let Some(mut line) = out_rx.recv().await {
-                line.push('\n');
-                writer.write_all(line.as_bytes()).await?;
+            while let Some(line) = out_rx.recv().await {
+                writer.write_all(&line).await?;
+                writer.write_all(b"\n").await?;
                 writer.flush().await?;
             }
             Ok::<_, std::io::Error>(())
@@ -47,7 +51,7 @@ impl Server {
                 tracing::warn!(limit, "stdio message too large");
                 let message = format!("message exceeds {limit} bytes");
                 let err = Response::error(None, ErrorObject::new(INVALID_REQUEST, message));
-                let _ = out_tx.send(err.to_json()).await;
+                let _ = out_tx.send(Bytes::from(err.to_json())).await;
                 continue;
             }
             if line.trim_ascii().is_empty() {
@@ -57,7 +61,7 @@ impl Server {
                 Ok(incoming) => incoming,
                 Err(jsonrpc::Unparseable(resp)) => {
                     tracing::warn!("unparseable stdio message");
-                    let _ = out_tx.send(resp.to_json()).await;
+                    let _ = out_tx.send(Bytes::from(resp.to_json())).await;
                     continue;
                 }
             };
@@ -90,24 +94,46 @@ impl Server {
             // and for stateless requests, concurrently.
             let stateless = matches!(&incoming, Incoming::Single(Ok(Message::Request(req))) if is_stateless_request(req));
             let in_order = session.protocol_version().is_none() && !stateless;
+            let id = match &incoming {
+                Incoming::Single(Ok(Message::Request(req))) => Some(req.id.clone()),
+                _ => None,
+            };
             let server = self.clone();
-            let session = session.clone();
             let out = out_tx.clone();
-            let handle = async move {
-                let json = match server.handle_incoming(&session, incoming).await {
-                    Reply::None => return,
-                    Reply::Single(resp) | Reply::InsufficientScope { response: resp, .. } => {
-                        resp.to_json()
-                    }
-                    Reply::Batch(resps) => jsonrpc::batch_to_json(&resps),
-                };
-                let _ = out.send(json).await;
+            let handle = {
+                let session = session.clone();
+                async move {
+                    let json = match server.handle_incoming(&session, incoming).await {
+                        Reply::None => return,
+                        Reply::Single(resp) | Reply::InsufficientScope { response: resp, .. } => {
+                            resp.to_json()
+                        }
+                        Reply::Batch(resps) => jsonrpc::batch_to_json(&resps),
+                    };
+                    let _ = out.send(Bytes::from(json)).await;
+                }
             };
             if in_order {
                 handle.await;
-            } else {
-                tokio::spawn(handle);
+                continue;
             }
+            // Concurrent requests write their progress, log messages and questions to the
+            // client on stdout among the rest, and the client may cancel them.
+            let level = if stateless { None } else { session.log_level() };
+            let peer = Peer::of(&self, &session).filter(|_| !stateless);
+            let notifier = Arc::new(Notifier::new(out_tx.clone(), level, peer));
+            let (handle, abort) = abortable(NOTIFIER.scope(notifier, handle));
+            let Some(id) = id else {
+                tokio::spawn(handle);
+                continue;
+            };
+            session.track(id.clone(), abort);
+            let session = session.clone();
+            tokio::spawn(async move {
+                if handle.await.is_ok() {
+                    session.untrack(&id);
+                }
+            });
         }
         for (_, listener) in listening.drain() {
             listener.abort();
@@ -126,7 +152,7 @@ impl Server {
     async fn listen_stdio(
         &self,
         req: Request,
-        out: &mpsc::Sender<String>,
+        out: &mpsc::Sender<Bytes>,
         listening: &mut HashMap<String, tokio::task::AbortHandle>,
     ) {
         let opened = RequestMeta::parse(req.params.as_deref())
@@ -136,7 +162,7 @@ impl Server {
             Err(error) => {
                 tracing::warn!(message = %error.message, "subscriptions/listen refused");
                 let _ = out
-                    .send(Response::error(Some(req.id), error).to_json())
+                    .send(Bytes::from(Response::error(Some(req.id), error).to_json()))
                     .await;
                 return;
             }
@@ -144,8 +170,7 @@ impl Server {
         let out = out.clone();
         let task = tokio::spawn(async move {
             while let Some(message) = subscription.messages.recv().await {
-                let line = String::from_utf8_lossy(&message).into_owned();
-                if out.send(line).await.is_err() {
+                if out.send(message).await.is_err() {
                     break;
                 }
             }

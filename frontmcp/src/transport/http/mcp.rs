@@ -25,7 +25,7 @@ use crate::protocol::jsonrpc::{
     TEMPORARILY_UNAVAILABLE,
 };
 use crate::protocol::mcp::LogLevel;
-use crate::server::{Grant, Reply, ResponseMode, Server, Session, Subscription};
+use crate::server::{Grant, Peer, Reply, ResponseMode, Server, Session, Subscription};
 
 /// How often an idle GET stream gets a comment, so dead connections are noticed.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -136,16 +136,26 @@ impl Server {
             return json_response(StatusCode::BAD_REQUEST, resp.to_json());
         }
         let level = session.log_level();
-        let notifies =
-            matches!(&incoming, Incoming::Single(Ok(Message::Request(r))) if may_notify(r, level));
+        // A client that can be asked something (a form, its model) may be, by any tool.
+        let peer = Peer::of(self, &session);
+        let notifies = matches!(&incoming, Incoming::Single(Ok(Message::Request(r)))
+            if may_notify(r, level) || (peer.is_some() && r.method == "tools/call"));
         if accepted.sse && notifies {
+            // The session may cancel it (`notifications/cancelled`) while it runs.
+            let tracked = match &incoming {
+                Incoming::Single(Ok(Message::Request(r))) => Some((session.clone(), r.id.clone())),
+                _ => None,
+            };
             let (server, grant) = (self.clone(), grant.cloned());
             let handle = async move {
                 server
                     .handle_incoming_as(&session, incoming, grant.as_ref())
                     .await
             };
-            return streamed(handle, level, |reply| self.reply(mode, reply)).await;
+            return streamed(handle, level, peer, tracked, |reply| {
+                self.reply(mode, reply)
+            })
+            .await;
         }
         let reply = self.handle_incoming_as(&session, incoming, grant).await;
         self.reply(mode, reply)

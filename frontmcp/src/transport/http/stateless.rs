@@ -187,7 +187,10 @@ impl Server {
         if headers.accepts_sse && may_notify(&req, level) {
             let (server, grant) = (self.clone(), grant.cloned());
             let handle = async move { server.serve_stateless(req, Ok(meta), grant.as_ref()).await };
-            return streamed(handle, level, |reply| self.stateless_reply(mode, reply)).await;
+            return streamed(handle, level, None, None, |reply| {
+                self.stateless_reply(mode, reply)
+            })
+            .await;
         }
         let reply = self.serve_stateless(req, Ok(meta), grant).await;
         self.stateless_reply(mode, reply)

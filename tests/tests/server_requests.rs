@@ -1,0 +1,285 @@
+//! A tool that asks the client something (a form: `elicitation/create`; its model:
+//! `sampling/createMessage`) on 2025-11-25: the request goes out on the call's event stream, the
+//! client answers in a POST of its own, and the tool goes on with the answer. Answers that do
+//! not fit, refusals, answers from another session, and clients that cannot be asked.
+
+use frontmcp::prelude::*;
+use frontmcp::{ElicitAction, Elicitation};
+use frontmcp_tests::progressive::EventStream;
+use frontmcp_tests::{Http, TestServer, builder};
+use serde_json::{Value, json};
+
+#[derive(Deserialize, JsonSchema)]
+struct Person {
+    /// Your name.
+    name: String,
+    /// Your age.
+    age: u8,
+}
+
+async fn server() -> TestServer {
+    let app = AppBuilder::new("asks", "Asks")
+        .tool(
+            ToolDescriptor::new("ask"),
+            |ctx: ToolContext, _: NoArguments| async move {
+                Ok::<_, ToolError>(match ctx.elicit::<Person>("Who are you?").await? {
+                    Elicitation::Accept(p) => format!("{} is {}", p.name, p.age),
+                    Elicitation::Decline => "declined".to_owned(),
+                    Elicitation::Cancel => "cancelled".to_owned(),
+                })
+            },
+        )
+        .tool(
+            ToolDescriptor::new("pick"),
+            |ctx: ToolContext, _: NoArguments| async move {
+                let schema = json!({"type": "object", "properties": {
+                    "color": {"type": "string", "enum": ["red", "blue"]}}, "required": ["color"]});
+                let answer = ctx.elicit_with("Pick a color", schema).await?;
+                assert_eq!(answer.action, ElicitAction::Accept);
+                Ok::<_, ToolError>(answer.content.unwrap()["color"].to_string())
+            },
+        )
+        .tool(
+            ToolDescriptor::new("think"),
+            |ctx: ToolContext, _: NoArguments| async move {
+                let answer = ctx
+                    .sample(CreateMessageRequest::user("Say hi", 10).system_prompt("Be brief"))
+                    .await?;
+                Ok::<_, ToolError>(format!(
+                    "{} said {}",
+                    answer.model,
+                    answer.text().unwrap_or_default()
+                ))
+            },
+        );
+    TestServer::start(
+        builder("asks", "1.0.0")
+            .app(app)
+            .tool_naming(frontmcp::ToolNaming {
+                namespaced: false,
+                ..Default::default()
+            }),
+    )
+    .await
+}
+
+/// A session whose client declared `capabilities`.
+async fn session(server: &TestServer, capabilities: Value) -> String {
+    Http::new(&server.url)
+        .initialize_with("2025-11-25", capabilities)
+        .await
+}
+
+/// Calls `tool` in `session`: the call's event stream.
+async fn call(server: &TestServer, session: &str, tool: &str) -> EventStream {
+    let response = reqwest::Client::new()
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-session-id", session)
+        .body(
+            json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                   "params": {"name": tool, "arguments": {}}})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    EventStream::new(response)
+}
+
+/// POSTs the client's `message` in `session`.
+async fn answer(server: &TestServer, session: &str, message: Value) {
+    let reply = Http::new(&server.url)
+        .post(&[("mcp-session-id", session)], message.to_string())
+        .await;
+    assert_eq!(reply.status, 202, "{}", reply.body);
+}
+
+/// The request the server sent on `stream`, checked to be `method`: its ID and params.
+async fn asked(stream: &mut EventStream, method: &str) -> (Value, Value) {
+    let request = stream.next_message().await.expect("the server asks");
+    assert_eq!(request["method"], method, "{request}");
+    (request["id"].clone(), request["params"].clone())
+}
+
+/// The call's result text, and whether it is an error.
+async fn outcome(stream: &mut EventStream) -> (String, bool) {
+    let response = stream.next_message().await.expect("the call answers");
+    let result = &response["result"];
+    (
+        result["content"][0]["text"].as_str().unwrap().to_owned(),
+        result["isError"] == true,
+    )
+}
+
+const FORMS: &str = r#"{"elicitation": {"form": {}}, "sampling": {}}"#;
+
+#[tokio::test]
+async fn a_form_is_asked_answered_and_checked() {
+    let server = server().await;
+    let session = session(&server, serde_json::from_str(FORMS).unwrap()).await;
+
+    let mut stream = call(&server, &session, "ask").await;
+    let (id, params) = asked(&mut stream, "elicitation/create").await;
+    assert_eq!(params["message"], "Who are you?");
+    assert_eq!(params["mode"], "form");
+    let schema = &params["requestedSchema"];
+    assert_eq!(schema["type"], "object");
+    assert_eq!(schema["properties"]["name"]["description"], "Your name.");
+    assert_eq!(schema["required"], json!(["name", "age"]));
+    answer(
+        &server,
+        &session,
+        json!({"jsonrpc": "2.0", "id": id, "result": {"action": "accept", "content": {"name": "Ada", "age": 36}}}),
+    )
+    .await;
+    assert_eq!(outcome(&mut stream).await, ("Ada is 36".to_owned(), false));
+
+    // Declined.
+    let mut stream = call(&server, &session, "ask").await;
+    let (id, _) = asked(&mut stream, "elicitation/create").await;
+    answer(
+        &server,
+        &session,
+        json!({"jsonrpc": "2.0", "id": id, "result": {"action": "decline"}}),
+    )
+    .await;
+    assert_eq!(outcome(&mut stream).await, ("declined".to_owned(), false));
+
+    // An answer that does not fit the form: a tool error, the server goes on.
+    let mut stream = call(&server, &session, "pick").await;
+    let (id, _) = asked(&mut stream, "elicitation/create").await;
+    answer(
+        &server,
+        &session,
+        json!({"jsonrpc": "2.0", "id": id, "result": {"action": "accept", "content": {"color": "green"}}}),
+    )
+    .await;
+    let (text, is_error) = outcome(&mut stream).await;
+    assert!(is_error && text.contains("does not fit the form"), "{text}");
+    let mut stream = call(&server, &session, "ask").await;
+    let (id, _) = asked(&mut stream, "elicitation/create").await;
+    answer(
+        &server,
+        &session,
+        json!({"jsonrpc": "2.0", "id": id, "result": {"action": "accept", "content": {"name": "Ada", "age": "old"}}}),
+    )
+    .await;
+    let (text, is_error) = outcome(&mut stream).await;
+    assert!(is_error && text.contains("does not fit the form"), "{text}");
+
+    // The client refuses with an error.
+    let mut stream = call(&server, &session, "ask").await;
+    let (id, _) = asked(&mut stream, "elicitation/create").await;
+    answer(
+        &server,
+        &session,
+        json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32600, "message": "user is away"}}),
+    )
+    .await;
+    let (text, is_error) = outcome(&mut stream).await;
+    assert!(is_error && text.contains("user is away"), "{text}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn only_the_asked_session_answers() {
+    let server = server().await;
+    let asked_session = session(&server, serde_json::from_str(FORMS).unwrap()).await;
+    let other = session(&server, serde_json::from_str(FORMS).unwrap()).await;
+    let mut stream = call(&server, &asked_session, "think").await;
+    let (id, params) = asked(&mut stream, "sampling/createMessage").await;
+    assert_eq!(params["maxTokens"], 10);
+    assert_eq!(params["systemPrompt"], "Be brief");
+    assert_eq!(params["messages"][0]["content"]["text"], "Say hi");
+    let reply = json!({"jsonrpc": "2.0", "id": id, "result": {
+        "role": "assistant", "content": {"type": "text", "text": "hi"}, "model": "m1"}});
+    // Another session's answer, and an answer to nothing, are ignored.
+    answer(&server, &other, reply.clone()).await;
+    answer(
+        &server,
+        &asked_session,
+        json!({"jsonrpc": "2.0", "id": "frontmcp-nothing", "result": {}}),
+    )
+    .await;
+    answer(&server, &asked_session, reply).await;
+    assert_eq!(outcome(&mut stream).await, ("m1 said hi".to_owned(), false));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn clients_that_cannot_be_asked_get_a_tool_error() {
+    let server = server().await;
+    let http = Http::new(&server.url);
+    // No capability.
+    let plain = session(&server, json!({})).await;
+    let result = http.call(&plain, "ask", json!({})).await;
+    assert_eq!(result["isError"], true, "{result}");
+    assert!(
+        result["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("did not declare"),
+        "{result}"
+    );
+    // Elicitation only: it cannot be asked to sample.
+    let forms_only = session(&server, json!({"elicitation": {}})).await;
+    let result = http.call(&forms_only, "think", json!({})).await;
+    assert_eq!(result["isError"], true, "{result}");
+    // 2026-07-28: not from inside a tool yet.
+    let reply = http
+        .stateless(
+            "tools/call",
+            json!({"name": "ask", "arguments": {}}),
+            json!({"elicitation": {"form": {}}}),
+            &[],
+        )
+        .await;
+    let result = &reply.json()["result"];
+    assert_eq!(result["isError"], true, "{result}");
+    assert!(
+        result["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("2026-07-28"),
+        "{result}"
+    );
+    server.shutdown().await;
+}
+
+/// `notifications/cancelled` stops a call that waits for the client: its stream ends without an
+/// answer, and a late answer to its question is ignored.
+#[tokio::test]
+async fn a_cancelled_call_ends_without_an_answer() {
+    let server = server().await;
+    let session = session(&server, serde_json::from_str(FORMS).unwrap()).await;
+    let mut stream = call(&server, &session, "think").await;
+    let (id, _) = asked(&mut stream, "sampling/createMessage").await;
+    answer(
+        &server,
+        &session,
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 5, "reason": "changed my mind"}}),
+    )
+    .await;
+    assert_eq!(stream.next_message().await, None, "{}", stream.seen());
+    answer(
+        &server,
+        &session,
+        json!({"jsonrpc": "2.0", "id": id, "result": {"role": "assistant", "content": {"type": "text", "text": "late"}, "model": "m"}}),
+    )
+    .await;
+    // Cancelling what is unknown or finished changes nothing.
+    answer(
+        &server,
+        &session,
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 5}}),
+    )
+    .await;
+    let reply = Http::new(&server.url)
+        .rpc(&session, "ping", json!({}))
+        .await;
+    assert_eq!(reply.json()["result"], json!({}));
+    server.shutdown().await;
+}
