@@ -105,6 +105,28 @@ impl GitHubApp {
         }))
     }
 
+    /// A repository's issues, read with the app's token.
+    #[resource(
+        template = "github://repos/{owner}/{name}/issues",
+        mime_type = "application/json",
+        scopes("repo")
+    )]
+    async fn issues(
+        &self,
+        ctx: &ToolContext,
+        owner: String,
+        name: String,
+    ) -> ToolResult<Option<Json<serde_json::Value>>> {
+        let reader = provider_api::echo(ctx, "repo", json!({"issues": format!("{owner}/{name}")}))
+            .await?
+            .user;
+        let repos = self.repos.read().unwrap_or_else(|p| p.into_inner());
+        Ok(repos.get(&format!("{owner}/{name}")).map(|issues| {
+            let titles: Vec<&str> = issues.iter().map(|(title, _)| title.as_str()).collect();
+            Json(json!({ "repo": format!("{owner}/{name}"), "issues": titles, "read_by": reader }))
+        }))
+    }
+
     /// Lists repositories with their open issue counts.
     #[tool(read_only = true, scopes("repo"))]
     async fn list_repos(&self, ctx: &ToolContext) -> ToolResult<Json<Repos>> {

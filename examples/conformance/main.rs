@@ -317,7 +317,41 @@ impl FixturesApp {
 )]
 struct Server;
 
+/// A tool whose input schema is written by hand with JSON Schema 2020-12 keywords (`$defs`,
+/// `$anchor`, `allOf`/`anyOf`, `if`/`then`/`else`), which the listing must keep as they are.
+fn schema_app() -> AppBuilder {
+    let schema = schemars::json_schema!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "$defs": {
+            "address": {
+                "$anchor": "addressDef",
+                "type": "object",
+                "properties": {"street": {"type": "string"}, "city": {"type": "string"}}
+            }
+        },
+        "properties": {
+            "name": {"type": "string"},
+            "address": {"$ref": "#/$defs/address"},
+            "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+            "phone": {"type": "string"},
+            "email": {"type": "string"}
+        },
+        "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+        "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+        "then": {"required": ["phone"]},
+        "else": {"required": ["email"]},
+        "additionalProperties": false
+    });
+    AppBuilder::new("schemas", "Schemas").tool(
+        ToolDescriptor::new("json_schema_2020_12_tool")
+            .description("Tool with JSON Schema 2020-12 features")
+            .input_schema(schema),
+        |_ctx, input: serde_json::Value| async move { format!("received {input}") },
+    )
+}
+
 #[tokio::main]
 async fn main() -> frontmcp::Result<()> {
-    Server::serve_from_env().await
+    Server::builder().app(schema_app()).serve_from_env().await
 }

@@ -26,8 +26,8 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::vault::VaultKeys;
@@ -36,8 +36,9 @@ use crate::vault::VaultKeys;
 const PURPOSE: &str = "request-state/v1";
 /// How long the user has to finish what the request asked for.
 pub const LIFETIME: Duration = Duration::from_secs(600);
-/// Longest state accepted: the server's are about 250 characters.
-pub const MAX_LEN: usize = 4096;
+/// Longest state accepted: the server's are about 250 characters, more with the answers of
+/// earlier rounds it carries.
+pub const MAX_LEN: usize = 64 * 1024;
 
 /// What a state is bound to: checked against the retry, field by field.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +62,9 @@ struct State {
     args: String,
     /// Expiry, unix seconds.
     exp: u64,
+    /// The client's answers of earlier rounds, by their keys, for a request that asks again.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    answers: Map<String, Value>,
 }
 
 /// Why a state was refused (for the log; the client should get one message for all).
@@ -82,12 +86,24 @@ pub enum Refused {
 
 /// The state of `bound`, sealed at `now` (unix seconds) for [`LIFETIME`].
 pub fn seal(keys: &VaultKeys, bound: &Bound<'_>, now: u64) -> String {
+    seal_with(keys, bound, Map::new(), now)
+}
+
+/// The state of `bound` carrying `answers` (the client's answers of earlier rounds, which the
+/// retry must not be able to change), sealed at `now` for [`LIFETIME`].
+pub fn seal_with(
+    keys: &VaultKeys,
+    bound: &Bound<'_>,
+    answers: Map<String, Value>,
+    now: u64,
+) -> String {
     let state = State {
         sid: bound.session.to_owned(),
         sub: bound.user.to_owned(),
         req: bound.request.to_owned(),
         args: digest(bound.arguments),
         exp: now + LIFETIME.as_secs(),
+        answers,
     };
     let plaintext = serde_json::to_vec(&state).expect("a request state serializes");
     URL_SAFE_NO_PAD.encode(keys.seal(PURPOSE, &plaintext))
@@ -99,6 +115,20 @@ pub fn seal(keys: &VaultKeys, bound: &Bound<'_>, now: u64) -> String {
 ///
 /// The first of the [`Refused`] reasons that applies.
 pub fn check(keys: &VaultKeys, sealed: &str, bound: &Bound<'_>, now: u64) -> Result<(), Refused> {
+    open(keys, sealed, bound, now).map(drop)
+}
+
+/// Checks at `now` that `sealed` is the state of `bound`; the answers it carries.
+///
+/// # Errors
+///
+/// The first of the [`Refused`] reasons that applies.
+pub fn open(
+    keys: &VaultKeys,
+    sealed: &str,
+    bound: &Bound<'_>,
+    now: u64,
+) -> Result<Map<String, Value>, Refused> {
     if sealed.len() > MAX_LEN {
         return Err(Refused::Unreadable);
     }
@@ -118,7 +148,7 @@ pub fn check(keys: &VaultKeys, sealed: &str, bound: &Bound<'_>, now: u64) -> Res
     if state.req != bound.request || state.args != digest(bound.arguments) {
         return Err(Refused::AnotherRequest);
     }
-    Ok(())
+    Ok(state.answers)
 }
 
 /// SHA-256 of `arguments` in canonical form: the same arguments give the same digest whatever
@@ -156,6 +186,33 @@ mod tests {
 
     fn raw(s: &str) -> Box<RawValue> {
         RawValue::from_string(s.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn answers_of_earlier_rounds_come_back_as_sealed() {
+        let keys = VaultKeys::generate();
+        let args = raw("{}");
+        let bound = Bound {
+            session: "",
+            user: "",
+            request: "tools/call ask",
+            arguments: &args,
+        };
+        let answers = Map::from_iter([("q0".to_owned(), serde_json::json!({"action": "accept"}))]);
+        let sealed = seal_with(&keys, &bound, answers.clone(), 100);
+        assert_eq!(open(&keys, &sealed, &bound, 100), Ok(answers));
+        assert_eq!(
+            open(&keys, &seal(&keys, &bound, 100), &bound, 100),
+            Ok(Map::new())
+        );
+        let other = Bound {
+            request: "tools/call other",
+            ..bound
+        };
+        assert_eq!(
+            open(&keys, &sealed, &other, 100),
+            Err(Refused::AnotherRequest)
+        );
     }
 
     #[test]

@@ -110,7 +110,10 @@ async fn the_server_suite_passes_every_scenario_without_warning() {
     let server = tokio::task::spawn_blocking(|| ExampleServer::start("conformance"))
         .await
         .unwrap();
-    for spec in ["2026-07-28", "2025-11-25"] {
+    // 2025-11-25: every scenario the suite has (its pending ones too: JSON Schema 2020-12
+    // keywords kept as written). 2026-07-28: the active suite; its pending scenarios need
+    // fixtures of draft proposals this example does not carry (see the README's status).
+    for (spec, suite) in [("2026-07-28", "active"), ("2025-11-25", "all")] {
         let out = std::env::temp_dir().join(format!(
             "frontmcp-conformance-server-{}-{spec}",
             std::process::id()
@@ -118,6 +121,7 @@ async fn the_server_suite_passes_every_scenario_without_warning() {
         let _ = std::fs::remove_dir_all(&out);
         let output = conformance(&dir)
             .args(["server", "--url", &server.url, "--spec-version", spec])
+            .args(["--suite", suite])
             .arg("-o")
             .arg(&out)
             .stderr(Stdio::inherit())
@@ -175,6 +179,7 @@ async fn the_server_suite_passes_every_scenario_without_warning() {
             "elicitation-sep1330-enums",
             "tools-call-with-logging",
             "resources-subscribe",
+            "json-schema-2020-12",
         ];
         for expected in handshake_only.iter().filter(|_| spec == "2025-11-25") {
             assert!(passing.contains(expected), "{spec}: {expected} ran");

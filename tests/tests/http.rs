@@ -209,8 +209,14 @@ async fn tools_list_and_call() {
     assert_eq!(add["description"], "Adds two integers.");
     assert_eq!(add["inputSchema"]["type"], "object");
     assert_eq!(add["inputSchema"]["required"], json!(["a", "b"]));
-    assert!(add["inputSchema"].get("$schema").is_none());
+    // Input schemas name their dialect (SEP-1613); output schemas, which clients validate
+    // results with, do not.
+    assert_eq!(
+        add["inputSchema"]["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
     assert_eq!(add["outputSchema"]["properties"]["sum"]["type"], "integer");
+    assert!(add["outputSchema"].get("$schema").is_none());
     assert_eq!(add["annotations"]["readOnlyHint"], true);
     assert!(tools[1].get("outputSchema").is_none());
 

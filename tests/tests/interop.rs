@@ -45,6 +45,7 @@ fn typescript_sdk_client() {
                 "client.test.mjs",
                 "auth.test.mjs",
                 "progressive.test.mjs",
+                "resources.test.mjs",
             ])
             .env("MCP_URL", &server.url)
             .env("MCP_TOKEN", server.token("interop-ts"))
@@ -92,6 +93,7 @@ fn python_sdk_client() {
                 "no:cacheprovider",
                 "test_client.py",
                 "test_modern.py",
+                "test_resources.py",
             ])
             .env("MCP_URL", &server.url)
             .env("MCP_TOKEN", server.token("interop-py"))

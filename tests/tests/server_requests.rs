@@ -1,7 +1,8 @@
 //! A tool that asks the client something (a form: `elicitation/create`; its model:
-//! `sampling/createMessage`) on 2025-11-25: the request goes out on the call's event stream, the
-//! client answers in a POST of its own, and the tool goes on with the answer. Answers that do
-//! not fit, refusals, answers from another session, and clients that cannot be asked.
+//! `sampling/createMessage`): on 2025-11-25 the request goes out on the call's event stream, the
+//! client answers in a POST of its own, and the tool goes on with the answer; on 2026-07-28 the
+//! call answers `input_required` and runs again with the answers. Answers that do not fit,
+//! refusals, answers from another session, tampered states, and clients that cannot be asked.
 
 use frontmcp::prelude::*;
 use frontmcp::{ElicitAction, Elicitation};
@@ -37,6 +38,26 @@ async fn server() -> TestServer {
                 let answer = ctx.elicit_with("Pick a color", schema).await?;
                 assert_eq!(answer.action, ElicitAction::Accept);
                 Ok::<_, ToolError>(answer.content.unwrap()["color"].to_string())
+            },
+        )
+        .tool(
+            ToolDescriptor::new("two"),
+            |ctx: ToolContext, _: NoArguments| async move {
+                let Elicitation::Accept(person) = ctx.elicit::<Person>("Who are you?").await?
+                else {
+                    return Ok::<_, ToolError>("no one".to_owned());
+                };
+                let answer = ctx
+                    .sample(CreateMessageRequest::user(
+                        format!("Greet {}", person.name),
+                        10,
+                    ))
+                    .await?;
+                Ok(format!(
+                    "{}: {}",
+                    person.name,
+                    answer.text().unwrap_or_default()
+                ))
             },
         )
         .tool(
@@ -228,12 +249,12 @@ async fn clients_that_cannot_be_asked_get_a_tool_error() {
     let forms_only = session(&server, json!({"elicitation": {}})).await;
     let result = http.call(&forms_only, "think", json!({})).await;
     assert_eq!(result["isError"], true, "{result}");
-    // 2026-07-28: not from inside a tool yet.
+    // 2026-07-28, a client that declared sampling only: no form.
     let reply = http
         .stateless(
             "tools/call",
             json!({"name": "ask", "arguments": {}}),
-            json!({"elicitation": {"form": {}}}),
+            json!({"sampling": {}}),
             &[],
         )
         .await;
@@ -243,7 +264,7 @@ async fn clients_that_cannot_be_asked_get_a_tool_error() {
         result["content"][0]["text"]
             .as_str()
             .unwrap()
-            .contains("2026-07-28"),
+            .contains("did not declare"),
         "{result}"
     );
     server.shutdown().await;
@@ -281,5 +302,96 @@ async fn a_cancelled_call_ends_without_an_answer() {
         .rpc(&session, "ping", json!({}))
         .await;
     assert_eq!(reply.json()["result"], json!({}));
+    server.shutdown().await;
+}
+
+/// On 2026-07-28 a tool that asks answers `input_required` with the question and a sealed state;
+/// the retry with the answer runs it again from the start, and it goes on to its next question
+/// or its result. The client cannot change earlier answers (they ride sealed in the state).
+#[tokio::test]
+async fn on_2026_07_28_questions_are_input_required_rounds() {
+    let server = server().await;
+    let http = Http::new(&server.url);
+    let capabilities = json!({"elicitation": {"form": {}}, "sampling": {}});
+    let call = |retry: Value| {
+        let http = http.clone();
+        let capabilities = capabilities.clone();
+        async move {
+            let mut params = json!({"name": "two", "arguments": {}});
+            params
+                .as_object_mut()
+                .unwrap()
+                .extend(retry.as_object().unwrap().clone());
+            let reply = http
+                .stateless("tools/call", params, capabilities, &[])
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            reply.json()
+        }
+    };
+
+    let first = call(json!({})).await["result"].clone();
+    assert_eq!(first["resultType"], "input_required", "{first}");
+    let asked = &first["inputRequests"]["ask-0"];
+    assert_eq!(asked["method"], "elicitation/create", "{first}");
+    assert_eq!(
+        asked["params"]["requestedSchema"]["properties"]["age"]["type"],
+        "integer"
+    );
+    let state = first["requestState"].as_str().unwrap().to_owned();
+
+    // A retry that answers something else is asked again.
+    let again =
+        call(json!({"inputResponses": {"other": {"action": "accept"}}, "requestState": state}))
+            .await;
+    assert_eq!(
+        again["result"]["inputRequests"]["ask-0"]["method"],
+        "elicitation/create"
+    );
+
+    let person = json!({"action": "accept", "content": {"name": "Ada", "age": 36}});
+    let second =
+        call(json!({"inputResponses": {"ask-0": person}, "requestState": state})).await["result"]
+            .clone();
+    assert_eq!(second["resultType"], "input_required", "{second}");
+    assert_eq!(
+        second["inputRequests"]["ask-1"]["method"],
+        "sampling/createMessage"
+    );
+    assert_eq!(
+        second["inputRequests"]["ask-1"]["params"]["messages"][0]["content"]["text"],
+        "Greet Ada"
+    );
+    let state2 = second["requestState"].as_str().unwrap().to_owned();
+    let sampled =
+        json!({"role": "assistant", "content": {"type": "text", "text": "hello"}, "model": "m"});
+    let done =
+        call(json!({"inputResponses": {"ask-1": sampled}, "requestState": state2})).await["result"]
+            .clone();
+    assert_eq!(done["resultType"], "complete", "{done}");
+    assert_eq!(done["content"][0]["text"], "Ada: hello");
+
+    // A tampered state, or one of another call, is refused.
+    let mut tampered = state2.clone();
+    tampered.replace_range(10..11, if &state2[10..11] == "A" { "B" } else { "A" });
+    let refused =
+        call(json!({"inputResponses": {"ask-1": sampled}, "requestState": tampered})).await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    let other = http
+        .stateless(
+            "tools/call",
+            json!({"name": "ask", "arguments": {}, "requestState": state2}),
+            capabilities.clone(),
+            &[],
+        )
+        .await;
+    assert_eq!(other.json()["error"]["code"], -32602, "{}", other.body);
+
+    // An answer that does not fit the form is a tool error.
+    let bad = json!({"action": "accept", "content": {"name": "Ada", "age": "old"}});
+    let unfit =
+        call(json!({"inputResponses": {"ask-0": bad}, "requestState": state})).await["result"]
+            .clone();
+    assert_eq!(unfit["isError"], true, "{unfit}");
     server.shutdown().await;
 }

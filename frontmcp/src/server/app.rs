@@ -300,6 +300,8 @@ pub struct ToolDescriptor {
     pub(crate) scopes: Vec<Cow<'static, str>>,
     pub(crate) annotations: ToolAnnotations,
     pub(crate) input_schema: Schema,
+    /// Whether `input_schema` was written by hand, so the input type does not replace it.
+    pub(crate) explicit_input: bool,
     pub(crate) output_schema: Option<Schema>,
 }
 
@@ -313,6 +315,7 @@ impl ToolDescriptor {
             scopes: Vec::new(),
             annotations: ToolAnnotations::default(),
             input_schema: schemars::json_schema!({ "type": "object" }),
+            explicit_input: false,
             output_schema: None,
         }
     }
@@ -364,9 +367,21 @@ impl ToolDescriptor {
         self
     }
 
-    /// Takes its input schema from `T`.
+    /// Takes its input schema from `T` (unless [`input_schema`](Self::input_schema) gave one),
+    /// declaring its dialect: `"$schema": "https://json-schema.org/draft/2020-12/schema"`.
     pub fn input<T: JsonSchema>(mut self) -> Self {
-        self.input_schema = result::schema_for::<T>();
+        if !self.explicit_input {
+            self.input_schema = result::input_schema_for::<T>();
+        }
+        self
+    }
+
+    /// Its input schema as written: any JSON Schema 2020-12 object schema (`$defs`, `$anchor`,
+    /// `allOf`/`anyOf`, `if`/`then`/`else`...), sent as it is. The server checks at start-up
+    /// that it describes an object.
+    pub fn input_schema(mut self, schema: Schema) -> Self {
+        self.input_schema = schema;
+        self.explicit_input = true;
         self
     }
 

@@ -341,6 +341,7 @@ impl ServerBuilder {
                 mounted: std::sync::OnceLock::new(),
                 subscriptions: Default::default(),
                 peer_requests: Default::default(),
+                state_keys: frontmcp_auth::vault::VaultKeys::generate(),
             }),
         })
     }

@@ -1,5 +1,6 @@
 //! What a tool knows about the call it serves.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use frontmcp_auth::oauth::AuthServer;
@@ -48,8 +49,49 @@ pub struct ToolContext {
     pub(crate) notifier: Option<Arc<Notifier>>,
     /// The client's `_meta.progressToken`, when it asked for progress.
     pub(crate) progress_token: Option<serde_json::Value>,
-    /// What the client of a session declared it can be asked.
+    /// What the client declared it can be asked.
     pub(crate) asks: Option<Asks>,
+    /// On 2026-07-28, the rounds of questions of this call.
+    pub(crate) rounds: Option<Arc<Rounds>>,
+}
+
+/// The questions of a 2026-07-28 tool call, which asks by answering `input_required` and runs
+/// again, from the start, when the client retries with its answers. Questions are keyed by their
+/// order (`ask-0`, `ask-1`...): a tool asks the same questions in the same order given the same
+/// answers.
+#[derive(Debug, Default)]
+pub(crate) struct Rounds {
+    /// The client's answers so far, by key.
+    pub(crate) answers: serde_json::Map<String, Value>,
+    next: std::sync::atomic::AtomicUsize,
+    /// The question the call stopped at: its key and request.
+    pub(crate) asked: Mutex<Option<(String, Value)>>,
+    /// Told when the call asked something not answered yet.
+    pub(crate) asking: tokio::sync::Notify,
+}
+
+impl Rounds {
+    pub(crate) fn new(answers: serde_json::Map<String, Value>) -> Self {
+        Self {
+            answers,
+            ..Self::default()
+        }
+    }
+
+    /// The answer to the next question, when the client gave it; else the question is recorded,
+    /// the runtime is told, and this never returns (the call is dropped and answered
+    /// `input_required`).
+    async fn ask(&self, method: &str, params: Value) -> Result<Box<RawValue>, ToolError> {
+        let key = format!("ask-{}", self.next.fetch_add(1, Ordering::Relaxed));
+        if let Some(answer) = self.answers.get(&key) {
+            return serde_json::value::to_raw_value(answer)
+                .map_err(|e| ToolError::new(format!("an answer could not be read: {e}")));
+        }
+        let request = serde_json::json!({ "method": method, "params": params });
+        *self.asked.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, request));
+        self.asking.notify_one();
+        std::future::pending().await
+    }
 }
 
 /// What a client can be asked from inside a tool, as it declared at `initialize`.
@@ -218,6 +260,7 @@ impl ToolContext {
             notifier: None,
             progress_token: None,
             asks: None,
+            rounds: None,
         }
     }
 
@@ -356,14 +399,18 @@ impl ToolContext {
 
     /// Asks the user to fill in a form (form-mode `elicitation/create`) described by `T`'s JSON
     /// Schema (a flat object of strings, numbers, booleans and enums, as MCP allows), with
-    /// `message` saying why. Waits for the answer (at most [`PEER_TIMEOUT`]).
+    /// `message` saying why.
+    ///
+    /// On 2025-11-25 and before, the request goes out on the call's stream and this waits for
+    /// the answer (at most [`PEER_TIMEOUT`]). On 2026-07-28 the call is answered
+    /// `input_required`, and runs again from the start when the client retries with the
+    /// answer, which this then returns: code before the question runs once per round.
     ///
     /// # Errors
     ///
     /// A [`ToolError`] for the model when the client cannot be asked (it declared no
-    /// `elicitation` capability, its request cannot carry a server request, or it speaks
-    /// 2026-07-28, where tools cannot ask yet), when it answers with an error or too late, or
-    /// when what the user entered does not fit `T`.
+    /// `elicitation` capability, or its request cannot carry a server request), when it answers
+    /// with an error or too late, or when what the user entered does not fit `T`.
     pub async fn elicit<T: DeserializeOwned + JsonSchema>(
         &self,
         message: &str,
@@ -421,12 +468,12 @@ impl ToolContext {
     }
 
     /// Asks the client's model for a message (`sampling/createMessage`); the client may show
-    /// it to the user first. Waits for the answer (at most [`PEER_TIMEOUT`]).
+    /// it to the user first. Asked and answered as [`elicit`](Self::elicit) is.
     ///
     /// # Errors
     ///
-    /// A [`ToolError`] when the client cannot be asked (no `sampling` capability, a request that
-    /// cannot carry a server request, or 2026-07-28), or answers with an error or too late.
+    /// A [`ToolError`] when the client cannot be asked (no `sampling` capability, or a request
+    /// that cannot carry a server request), or answers with an error or too late.
     pub async fn sample(
         &self,
         request: CreateMessageRequest,
@@ -446,16 +493,20 @@ impl ToolContext {
         params: Value,
         can: fn(&Asks) -> bool,
     ) -> Result<Box<RawValue>, ToolError> {
-        if self.protocol_version.is_stateless() {
-            return Err(ToolError::new(format!(
-                "{method} from inside a tool is not available on protocol version {} yet",
-                self.protocol_version
-            )));
-        }
         if !self.asks.is_some_and(|asks| can(&asks)) {
             return Err(ToolError::new(format!(
                 "the client did not declare the capability {method} needs"
             )));
+        }
+        if self.protocol_version.is_stateless() {
+            let Some(rounds) = &self.rounds else {
+                return Err(ToolError::new(format!(
+                    "{method} is asked from tools only on protocol version {}",
+                    self.protocol_version
+                )));
+            };
+            tracing::debug!(tool = %self.tool, %method, "asking the client (input_required)");
+            return rounds.ask(method, params).await;
         }
         let Some((notifier, peer)) = self
             .notifier

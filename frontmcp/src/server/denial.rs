@@ -1,7 +1,8 @@
-//! A denial of the [gate](super::gate), rendered for the caller's wire, and the 2026-07-28 retry
-//! that follows an authorization: the same for tools, resources and prompts, except for the last
-//! word (a tool answers with an `isError` result the model reads; a resource or a prompt, which
-//! have no such result, with a JSON-RPC error).
+//! A denial of the [gate](super::gate), rendered for the caller's wire, and the 2026-07-28
+//! rounds (`input_required`, then a retry with a sealed `requestState`) that follow an
+//! authorization or a question from the app's code: the same for tools, resources and prompts,
+//! except for the last word of a denial (a tool answers with an `isError` result the model
+//! reads; a resource or a prompt, which have no such result, with a JSON-RPC error).
 
 use frontmcp_auth::progressive::AuthorizationRequired;
 use frontmcp_auth::request_state::{self, Bound};
@@ -10,13 +11,17 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use std::sync::Arc;
+
+use super::context::Rounds;
 use super::dispatch::Caller;
 use super::gate::{Denial, Target};
 use super::{Grant, Reply, Server};
 use crate::protocol::jsonrpc::{
-    ErrorObject, INVALID_REQUEST, RequestId, Response, TEMPORARILY_UNAVAILABLE,
+    ErrorObject, INTERNAL_ERROR, INVALID_REQUEST, RequestId, Response, TEMPORARILY_UNAVAILABLE,
     URL_ELICITATION_REQUIRED,
 };
+
 use crate::protocol::stateless::InputRequiredResult;
 
 /// The seeds' `AUTH_REQUIRED` object: what a client shows the user so they authorize an app.
@@ -60,7 +65,7 @@ pub(crate) struct Retried<'a> {
 }
 
 impl Retried<'_> {
-    fn request(&self) -> String {
+    pub(crate) fn request(&self) -> String {
         format!("{} {}", self.method, self.target.name)
     }
 }
@@ -85,12 +90,13 @@ pub(crate) struct Notice {
 
 impl Server {
     /// A 2026-07-28 retry: its `requestState` must be one this server sealed for this user and
-    /// this very request, and its `inputResponses` a map of results.
+    /// this very request, and its `inputResponses` a map of results. The client's answers: those
+    /// of earlier rounds (sealed in the state), then this round's.
     pub(crate) fn check_retry(
         &self,
         caller: Caller<'_>,
         retried: Retried<'_>,
-    ) -> Result<(), ErrorObject> {
+    ) -> Result<Map<String, Value>, ErrorObject> {
         let name = retried.target.name;
         if let Some(responses) = retried.input_responses {
             if let Some((key, _)) = responses.iter().find(|(_, r)| !r.is_object()) {
@@ -100,22 +106,123 @@ impl Server {
                 )));
             }
         }
-        let Some(state) = retried.request_state else {
-            return Ok(());
-        };
-        let checked = match (caller.grant, self.inner.auth_server.get()) {
-            (Some(grant), Some(auth)) => {
+        let mut answers = match retried.request_state {
+            None => Map::new(),
+            Some(state) => {
                 let request = retried.request();
-                let bound = bound(grant, &request, retried.arguments);
-                request_state::check(auth.key_ring(), state, &bound, now_secs())
+                let bound = self.bound(caller, &request, retried.arguments);
+                request_state::open(self.state_keys(), state, &bound, now_secs()).map_err(
+                    |refused| {
+                        tracing::warn!(%name, reason = %refused, "requestState refused");
+                        ErrorObject::invalid_params("Invalid or expired requestState")
+                    },
+                )?
             }
-            // This server seals no state without authorization: it cannot be one of its own.
-            _ => Err(request_state::Refused::Unreadable),
         };
-        checked.map_err(|refused| {
-            tracing::warn!(%name, reason = %refused, "requestState refused");
-            ErrorObject::invalid_params("Invalid or expired requestState")
-        })
+        if let Some(responses) = retried.input_responses {
+            answers.extend(responses.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        Ok(answers)
+    }
+
+    /// What a request state of `caller`'s `request` with `arguments` is bound to: its user and
+    /// auth session (nobody's, on a public server).
+    pub(crate) fn bound<'a>(
+        &self,
+        caller: Caller<'a>,
+        request: &'a str,
+        arguments: &'a RawValue,
+    ) -> Bound<'a> {
+        match caller.grant {
+            Some(grant) => bound(grant, request, arguments),
+            None => Bound {
+                session: "",
+                user: "",
+                request,
+                arguments,
+            },
+        }
+    }
+
+    /// The rounds of questions of a 2026-07-28 request (checking its retry); `None` on the
+    /// handshake revisions, where questions go out on the request's stream.
+    pub(crate) fn rounds(
+        &self,
+        caller: Caller<'_>,
+        retried: Retried<'_>,
+    ) -> Result<Option<Arc<Rounds>>, ErrorObject> {
+        if !caller.version.is_stateless() {
+            return Ok(None);
+        }
+        let answers = self.check_retry(caller, retried)?;
+        Ok(Some(Arc::new(Rounds::new(answers))))
+    }
+
+    /// Runs `running` (an app's code). On 2026-07-28 code that asks something stops there: the
+    /// request is answered `input_required` (the `Err`), and runs again when the client retries
+    /// with the answer.
+    pub(crate) async fn asking<T>(
+        &self,
+        caller: Caller<'_>,
+        id: &RequestId,
+        retried: Retried<'_>,
+        rounds: &Option<Arc<Rounds>>,
+        running: impl std::future::Future<Output = T>,
+    ) -> Result<T, Response> {
+        let Some(rounds) = rounds else {
+            return Ok(running.await);
+        };
+        tokio::select! {
+            biased;
+            outcome = running => Ok(outcome),
+            () = rounds.asking.notified() => {
+                Err(self.input_required(caller, id.clone(), retried, rounds))
+            }
+        }
+    }
+
+    /// The answer of a 2026-07-28 request whose code asked the client something: the question,
+    /// and a state sealing the answers so far (the client cannot change them) for the retry.
+    pub(crate) fn input_required(
+        &self,
+        caller: Caller<'_>,
+        id: RequestId,
+        retried: Retried<'_>,
+        rounds: &Rounds,
+    ) -> Response {
+        let (key, request) = rounds
+            .asked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .expect("told only once asked");
+        tracing::info!(name = %retried.target.name, %key, "asking the client: input_required");
+        let sealed_for = retried.request();
+        let bound = self.bound(caller, &sealed_for, retried.arguments);
+        let state = request_state::seal_with(
+            self.state_keys(),
+            &bound,
+            rounds.answers.clone(),
+            now_secs(),
+        );
+        if state.len() > request_state::MAX_LEN {
+            tracing::warn!(name = %retried.target.name, "too many answers to carry");
+            return Response::error(
+                Some(id),
+                ErrorObject::new(
+                    INTERNAL_ERROR,
+                    "the request asked more than its requestState can carry",
+                ),
+            );
+        }
+        Response::serialize_result(
+            id,
+            &InputRequiredResult::new(
+                Map::from_iter([(key, request)]),
+                state,
+                &self.inner.identity,
+            ),
+        )
     }
 
     /// A denial of the gate, rendered for the caller's wire; `notice` renders what no
@@ -230,7 +337,7 @@ impl Server {
             });
             let sealed_for = retried.request();
             let state = request_state::seal(
-                auth.key_ring(),
+                self.state_keys(),
                 &bound(grant, &sealed_for, retried.arguments),
                 now_secs(),
             );

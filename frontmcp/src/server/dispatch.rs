@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 
 use super::ToolContext;
 use super::auth::AuthParts;
-use super::context::AppCredentials;
+use super::context::{AppCredentials, Asks};
 use super::gate::{Denial, Target};
 use super::registry::{PUBLIC_LIST_TTL_MS, Registry};
 use super::session::Negotiated;
@@ -60,6 +60,9 @@ pub(crate) struct Inner {
     pub(crate) subscriptions: super::subscriptions::Subscriptions,
     /// Requests sent to clients inside tools, waiting for their answers.
     pub(crate) peer_requests: Arc<super::peer::PeerRequests>,
+    /// The key of the `requestState`s of a server without authorization (one with it uses its
+    /// key ring): random per process, so a state is retried on the process that sealed it.
+    pub(crate) state_keys: frontmcp_auth::vault::VaultKeys,
 }
 
 /// What to send back for one body or line.
@@ -98,6 +101,8 @@ impl Reply {
 pub(crate) struct Caller<'a> {
     pub(crate) version: ProtocolVersion,
     pub(crate) url_elicitation: bool,
+    /// What the client can be asked from inside a tool.
+    pub(crate) asks: Option<Asks>,
     pub(crate) session: Option<&'a Session>,
     pub(crate) grant: Option<&'a Grant>,
 }
@@ -328,6 +333,10 @@ impl Server {
         let caller = Caller {
             version,
             url_elicitation: session.supports_url_elicitation(),
+            asks: session.negotiated().map(|n| Asks {
+                form_elicitation: n.form_elicitation,
+                sampling: n.sampling,
+            }),
             session: Some(session),
             grant,
         };
@@ -407,6 +416,10 @@ impl Server {
         let caller = Caller {
             version: meta.protocol_version,
             url_elicitation: meta.client_capabilities.url_elicitation(),
+            asks: Some(Asks {
+                form_elicitation: meta.client_capabilities.form_elicitation(),
+                sampling: meta.client_capabilities.sampling(),
+            }),
             session: None,
             grant,
         };
@@ -555,13 +568,16 @@ impl Server {
             app_credentials,
             notifier: super::notifier::Notifier::current(),
             progress_token: None,
-            asks: caller
-                .session
-                .and_then(Session::negotiated)
-                .map(|n| super::context::Asks {
-                    form_elicitation: n.form_elicitation,
-                    sampling: n.sampling,
-                }),
+            asks: caller.asks,
+            rounds: None,
+        }
+    }
+
+    /// The key ring `requestState`s are sealed with.
+    pub(crate) fn state_keys(&self) -> &frontmcp_auth::vault::VaultKeys {
+        match self.inner.auth_server.get() {
+            Some(auth) => auth.key_ring(),
+            None => &self.inner.state_keys,
         }
     }
 

@@ -133,16 +133,16 @@ impl Server {
             request_state: params.request_state.as_deref(),
             input_responses: params.input_responses.as_ref(),
         };
-        if caller.version.is_stateless() {
-            if let Err(error) = self.check_retry(caller, retried) {
-                return Reply::Single(Response::error(Some(id), error));
-            }
-        }
+        let rounds = match self.rounds(caller, retried) {
+            Ok(rounds) => rounds,
+            Err(error) => return Reply::Single(Response::error(Some(id), error)),
+        };
         let app_credentials = match self.gate(caller.grant, target).await {
             Ok(credentials) => credentials,
             Err(denial) => return self.deny(caller, id, retried, denial, &as_error),
         };
-        let ctx = self.context(caller, &id, entry.app, uri, app_credentials);
+        let mut ctx = self.context(caller, &id, entry.app, uri, app_credentials);
+        ctx.rounds = rounds.clone();
         let (app, _, _) = &self.inner.registry.apps[entry.app];
         let read = ResourceRead {
             resource: &entry.local_name,
@@ -150,9 +150,11 @@ impl Server {
             variables: &variables,
             ctx: &ctx,
         };
-        let outcome = AssertUnwindSafe(app.read_resource(read))
-            .catch_unwind()
-            .await;
+        let running = AssertUnwindSafe(app.read_resource(read)).catch_unwind();
+        let outcome = match self.asking(caller, &id, retried, &rounds, running).await {
+            Ok(outcome) => outcome,
+            Err(input_required) => return Reply::Single(input_required),
+        };
         if let Some(denial) = self.reauthorization(&ctx, target) {
             return self.deny(caller, id, retried, denial, &as_error);
         }

@@ -353,6 +353,18 @@ fn structured(value: Value) -> CallToolResult {
     }
 }
 
+/// The input schema of `T`: [`schema_for`] naming its dialect, as MCP 2025-11-25 (SEP-1613)
+/// asks of input schemas. Output schemas leave it out: clients validate results with them, and
+/// validators set up for draft-07 refuse the 2020-12 meta-schema URL.
+pub(crate) fn input_schema_for<T: JsonSchema>() -> Schema {
+    let mut schema = schema_for::<T>();
+    schema.insert(
+        "$schema".to_owned(),
+        "https://json-schema.org/draft/2020-12/schema".into(),
+    );
+    schema
+}
+
 /// The schema of `T` with sub-schemas inlined where possible: models and older clients read
 /// self-contained schemas better than `$ref`s. No `$schema`: MCP 2025-11-25 makes 2020-12 the
 /// default dialect, and validators configured for draft-07 reject the 2020-12 meta-schema URL.

@@ -5,7 +5,6 @@
 use std::panic::AssertUnwindSafe;
 
 use frontmcp_auth::oauth::AuthServer;
-use frontmcp_auth::progressive::AuthorizationRequired;
 use futures_util::FutureExt;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -142,11 +141,10 @@ impl Server {
             request_state: params.request_state.as_deref(),
             input_responses: params.input_responses.as_ref(),
         };
-        if caller.version.is_stateless() {
-            if let Err(error) = self.check_retry(caller, retried) {
-                return Reply::Single(Response::error(Some(id), error));
-            }
-        }
+        let rounds = match self.rounds(caller, retried) {
+            Ok(rounds) => rounds,
+            Err(error) => return Reply::Single(Response::error(Some(id), error)),
+        };
         let app_credentials = match self.gate(caller.grant, entry.target()).await {
             Ok(credentials) => credentials,
             Err(denial) => return self.deny_tool(caller, id, entry, retried, denial),
@@ -154,21 +152,21 @@ impl Server {
         let (app, _, _) = &self.inner.registry.apps[entry.app];
         let mut ctx = self.context(caller, &id, entry.app, &entry.full_name, app_credentials);
         ctx.progress_token = params.meta.and_then(|m| m.progress_token);
+        ctx.rounds = rounds.clone();
         let call = ToolCall {
             tool: &entry.local_name,
             ctx: &ctx,
             arguments: Arguments(arguments),
         };
-        let outcome = AssertUnwindSafe(app.call_tool(call)).catch_unwind().await;
+        let running = AssertUnwindSafe(app.call_tool(call)).catch_unwind();
+        let outcome = match self.asking(caller, &id, retried, &rounds, running).await {
+            Ok(outcome) => outcome,
+            Err(input_required) => return Reply::Single(input_required),
+        };
         // The tool found its app's grant gone (refresh refused, token rejected upstream): whatever
         // it returned, the client is asked to authorize the app again.
-        if let Some(credentials) = &ctx.app_credentials {
-            if let Some(reason) = credentials.reauthorization() {
-                tracing::warn!(tool = %params.name, %reason, "the app must be authorized again");
-                let required = AuthorizationRequired::again(&credentials.scopes(), &entry.scopes);
-                let denial = Denial::AuthorizationRequired(required);
-                return self.deny_tool(caller, id, entry, retried, denial);
-            }
+        if let Some(denial) = self.reauthorization(&ctx, entry.target()) {
+            return self.deny_tool(caller, id, entry, retried, denial);
         }
         Reply::Single(match outcome {
             Ok(Ok(result)) => {
