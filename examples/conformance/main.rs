@@ -10,7 +10,7 @@
 //! ```
 
 use frontmcp::prelude::*;
-use frontmcp::{ElicitResult, Elicitation};
+use frontmcp::{Answers, ElicitResult, Elicitation, Questions};
 
 /// A 1x1 PNG.
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
@@ -312,13 +312,223 @@ impl FixturesApp {
 
 #[front_mcp(
     info(name = "frontmcp-conformance", version = "1.0.0"),
-    apps(ConformanceApp, FixturesApp),
+    apps(ConformanceApp, FixturesApp, InputRequiredApp),
     tool_naming(namespaced = false)
 )]
 struct Server;
 
-/// A tool whose input schema is written by hand with JSON Schema 2020-12 keywords (`$defs`,
-/// `$anchor`, `allOf`/`anyOf`, `if`/`then`/`else`), which the listing must keep as they are.
+/// A form of one required string field.
+fn one_field(name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "type": "object",
+        "properties": { name: {"type": "string"} },
+        "required": [name]
+    })
+}
+
+/// The text field `field` of the accepted form `key`.
+fn field(answers: &Answers, key: &str, field: &str) -> ToolResult<String> {
+    let answer = answers.form(key)?;
+    Ok(answer
+        .content
+        .and_then(|c| c.get(field).and_then(|v| v.as_str()).map(str::to_owned))
+        .unwrap_or_default())
+}
+
+#[derive(Default)]
+struct InputRequiredApp;
+
+/// The fixtures of SEP-2322 (questions asked through `InputRequiredResult` rounds on 2026-07-28,
+/// and as requests from the server on 2025-11-25): keys of the tool's choosing, several
+/// questions in one round, several rounds.
+#[app(name = "Input required")]
+impl InputRequiredApp {
+    /// Asks the user's name.
+    #[tool]
+    async fn test_input_required_result_elicitation(
+        &self,
+        ctx: &ToolContext,
+    ) -> ToolResult<String> {
+        let answers = ctx
+            .ask(Questions::new().form("user_name", "What is your name?", one_field("name")))
+            .await?;
+        Ok(format!("Hello, {}!", field(&answers, "user_name", "name")?))
+    }
+
+    /// Asks the client's model a question.
+    #[tool]
+    async fn test_input_required_result_sampling(&self, ctx: &ToolContext) -> ToolResult<String> {
+        let question = CreateMessageRequest::user("What is the capital of France?", 100);
+        let answers = ctx
+            .ask(Questions::new().sample("capital_question", question))
+            .await?;
+        let answer = answers.sample("capital_question")?;
+        Ok(format!(
+            "The model says: {}",
+            answer.text().unwrap_or_default()
+        ))
+    }
+
+    /// Asks for the client's roots.
+    #[tool]
+    async fn test_input_required_result_list_roots(&self, ctx: &ToolContext) -> ToolResult<String> {
+        let answers = ctx.ask(Questions::new().roots("client_roots")).await?;
+        let roots: Vec<String> = answers
+            .roots("client_roots")?
+            .into_iter()
+            .map(|r| r.uri)
+            .collect();
+        Ok(format!("Roots: {}", roots.join(", ")))
+    }
+
+    /// Asks for a confirmation; its state is checked when the client retries.
+    #[tool]
+    async fn test_input_required_result_request_state(
+        &self,
+        ctx: &ToolContext,
+    ) -> ToolResult<String> {
+        let form = serde_json::json!({
+            "type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]
+        });
+        let answers = ctx
+            .ask(Questions::new().form("confirm", "Please confirm", form))
+            .await?;
+        answers.form("confirm")?;
+        Ok("state-ok: the requestState was sealed by this server and checked".to_owned())
+    }
+
+    /// Asks three questions in one round.
+    #[tool]
+    async fn test_input_required_result_multiple_inputs(
+        &self,
+        ctx: &ToolContext,
+    ) -> ToolResult<String> {
+        let answers = ctx
+            .ask(
+                Questions::new()
+                    .form("user_name", "What is your name?", one_field("name"))
+                    .sample(
+                        "greeting",
+                        CreateMessageRequest::user("Generate a greeting", 50),
+                    )
+                    .roots("client_roots"),
+            )
+            .await?;
+        let name = field(&answers, "user_name", "name")?;
+        let greeting = answers.sample("greeting")?;
+        let roots = answers.roots("client_roots")?.len();
+        Ok(format!(
+            "{} {name} ({roots} roots)",
+            greeting.text().unwrap_or_default()
+        ))
+    }
+
+    /// Asks one question, then another.
+    #[tool]
+    async fn test_input_required_result_multi_round(
+        &self,
+        ctx: &ToolContext,
+    ) -> ToolResult<String> {
+        let first = ctx
+            .ask(Questions::new().form("step1", "Step 1: What is your name?", one_field("name")))
+            .await?;
+        let name = field(&first, "step1", "name")?;
+        let second = ctx
+            .ask(Questions::new().form(
+                "step2",
+                "Step 2: What is your favorite color?",
+                one_field("color"),
+            ))
+            .await?;
+        let color = field(&second, "step2", "color")?;
+        Ok(format!("{name} likes {color}"))
+    }
+
+    /// Asks for a confirmation whose state a tampering client changes.
+    #[tool]
+    async fn test_input_required_result_tampered_state(
+        &self,
+        ctx: &ToolContext,
+    ) -> ToolResult<String> {
+        let answers = ctx
+            .ask(Questions::new().form("confirm", "Please confirm", one_field("answer")))
+            .await?;
+        Ok(format!(
+            "confirmed: {}",
+            field(&answers, "confirm", "answer")?
+        ))
+    }
+
+    /// Needs sampling, whether or not the client declared it (SEP-2575: the request then fails
+    /// with -32021 on 2026-07-28).
+    #[tool]
+    async fn test_missing_capability(&self, ctx: &ToolContext) -> ToolResult<String> {
+        let answer = ctx
+            .sample(CreateMessageRequest::user("Anything", 10))
+            .await?;
+        Ok(answer.text().unwrap_or_default().to_owned())
+    }
+
+    /// Asks for a form (on 2026-07-28: an `input_required` result, never a request on the stream).
+    #[tool]
+    async fn test_streaming_elicitation(&self, ctx: &ToolContext) -> ToolResult<String> {
+        let answers = ctx
+            .ask(Questions::new().form("user_name", "What is your name?", one_field("name")))
+            .await?;
+        Ok(format!("Hello, {}!", field(&answers, "user_name", "name")?))
+    }
+
+    /// Logs (only when the request names a log level).
+    #[tool]
+    async fn test_logging_tool(&self, ctx: &ToolContext) -> &'static str {
+        ctx.log(LogLevel::Info, "a log message");
+        "logged if asked"
+    }
+
+    /// Asks only what the client declared it can answer.
+    #[tool]
+    async fn test_input_required_result_capabilities(
+        &self,
+        ctx: &ToolContext,
+    ) -> ToolResult<String> {
+        let mut questions = Questions::new();
+        if ctx.can_elicit() {
+            questions = questions.form("user_name", "What is your name?", one_field("name"));
+        }
+        if ctx.can_sample() {
+            questions = questions.sample(
+                "greeting",
+                CreateMessageRequest::user("Generate a greeting", 50),
+            );
+        }
+        if questions.is_empty() {
+            return Ok("nothing to ask".to_owned());
+        }
+        let asked = questions.len();
+        ctx.ask(questions).await?;
+        Ok(format!("{asked} answers"))
+    }
+
+    /// A prompt that asks for its context first.
+    #[prompt]
+    async fn test_input_required_result_prompt(&self, ctx: &ToolContext) -> ToolResult<String> {
+        let answers = ctx
+            .ask(Questions::new().form(
+                "user_context",
+                "What context should the prompt use?",
+                one_field("context"),
+            ))
+            .await?;
+        Ok(format!(
+            "Use this context: {}",
+            field(&answers, "user_context", "context")?
+        ))
+    }
+}
+
+/// Tools whose input schemas are written by hand: JSON Schema 2020-12 keywords (`$defs`,
+/// `$anchor`, `allOf`/`anyOf`, `if`/`then`/`else`) the listing must keep as they are, and an
+/// `x-mcp-header` argument.
 fn schema_app() -> AppBuilder {
     let schema = schemars::json_schema!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -343,12 +553,28 @@ fn schema_app() -> AppBuilder {
         "else": {"required": ["email"]},
         "additionalProperties": false
     });
-    AppBuilder::new("schemas", "Schemas").tool(
-        ToolDescriptor::new("json_schema_2020_12_tool")
-            .description("Tool with JSON Schema 2020-12 features")
-            .input_schema(schema),
-        |_ctx, input: serde_json::Value| async move { format!("received {input}") },
-    )
+    // An argument a 2026-07-28 client also sends as the `Mcp-Param-Region` header (SEP-2243),
+    // which the server checks against the body before the tool runs.
+    let regional = schemars::json_schema!({
+        "type": "object",
+        "properties": {
+            "region": {"type": "string", "x-mcp-header": "Region", "description": "Where to run."}
+        },
+        "required": ["region"]
+    });
+    AppBuilder::new("schemas", "Schemas")
+        .tool(
+            ToolDescriptor::new("json_schema_2020_12_tool")
+                .description("Tool with JSON Schema 2020-12 features")
+                .input_schema(schema),
+            |_ctx, input: serde_json::Value| async move { format!("received {input}") },
+        )
+        .tool(
+            ToolDescriptor::new("test_header_params")
+                .description("Runs in a region named in a header too")
+                .input_schema(regional),
+            |_ctx, input: serde_json::Value| async move { format!("ran in {}", input["region"]) },
+        )
 }
 
 #[tokio::main]

@@ -67,15 +67,15 @@ pub use protocol::ProtocolVersion;
 pub use protocol::mcp::{
     CallToolResult, Completion, CompletionArgument, CompletionContext, Content,
     CreateMessageRequest, CreateMessageResult, ElicitAction, ElicitResult, GetPromptResult,
-    LogLevel, PromptMessage, ReadResourceResult, ResourceContents, Role,
+    ListRootsResult, LogLevel, PromptMessage, ReadResourceResult, ResourceContents, Role, Root,
 };
 pub use server::{
-    App, AppBuilder, AppDescriptor, Arguments, BoxFuture, BuildError, CallError, CompletionRequest,
-    CompletionTarget, Elicitation, Error, HttpConfig, IntoCompletion, IntoPromptResult,
-    IntoResourceContents, IntoToolResult, Json, NoArguments, PEER_TIMEOUT, PromptDescriptor,
-    PromptGet, Reply, ResourceDescriptor, ResourceRead, ResourceUri, ResponseMode, Result, Server,
-    ServerBuilder, Session, ToolCall, ToolContext, ToolDescriptor, ToolError, ToolNaming,
-    ToolResult,
+    Answers, App, AppBuilder, AppDescriptor, Arguments, BoxFuture, BuildError, CallError,
+    CompletionRequest, CompletionTarget, Elicitation, Error, HttpConfig, IntoCompletion,
+    IntoPromptResult, IntoResourceContents, IntoToolResult, Json, NoArguments, PEER_TIMEOUT,
+    PromptDescriptor, PromptGet, Questions, Reply, ResourceDescriptor, ResourceRead, ResourceUri,
+    ResponseMode, Result, Server, ServerBuilder, Session, ToolCall, ToolContext, ToolDescriptor,
+    ToolError, ToolNaming, ToolResult,
 };
 pub use transport::RunningServer;
 

@@ -5,7 +5,7 @@
 //! refusals, answers from another session, tampered states, and clients that cannot be asked.
 
 use frontmcp::prelude::*;
-use frontmcp::{ElicitAction, Elicitation};
+use frontmcp::{ElicitAction, Elicitation, Questions};
 use frontmcp_tests::progressive::EventStream;
 use frontmcp_tests::{Http, TestServer, builder};
 use serde_json::{Value, json};
@@ -57,6 +57,27 @@ async fn server() -> TestServer {
                     "{}: {}",
                     person.name,
                     answer.text().unwrap_or_default()
+                ))
+            },
+        )
+        .tool(
+            ToolDescriptor::new("many"),
+            |ctx: ToolContext, _: NoArguments| async move {
+                let form = json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]});
+                let answers = ctx
+                    .ask(
+                        Questions::new()
+                            .form("who", "Who?", form)
+                            .sample("hi", CreateMessageRequest::user("Say hi", 5))
+                            .roots("where"),
+                    )
+                    .await?;
+                let name = answers.form("who")?.content.unwrap()["name"].clone();
+                let roots: Vec<String> = answers.roots("where")?.into_iter().map(|r| r.uri).collect();
+                Ok::<_, ToolError>(format!(
+                    "{} {name} in {}",
+                    answers.sample("hi")?.text().unwrap_or_default(),
+                    roots.join(",")
                 ))
             },
         )
@@ -249,7 +270,8 @@ async fn clients_that_cannot_be_asked_get_a_tool_error() {
     let forms_only = session(&server, json!({"elicitation": {}})).await;
     let result = http.call(&forms_only, "think", json!({})).await;
     assert_eq!(result["isError"], true, "{result}");
-    // 2026-07-28, a client that declared sampling only: no form.
+    // 2026-07-28, a client that declared sampling only: the request fails with -32021 naming
+    // the capability it needs (SEP-2575), HTTP 400.
     let reply = http
         .stateless(
             "tools/call",
@@ -258,14 +280,12 @@ async fn clients_that_cannot_be_asked_get_a_tool_error() {
             &[],
         )
         .await;
-    let result = &reply.json()["result"];
-    assert_eq!(result["isError"], true, "{result}");
-    assert!(
-        result["content"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("did not declare"),
-        "{result}"
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    let error = &reply.json()["error"];
+    assert_eq!(error["code"], -32021, "{error}");
+    assert_eq!(
+        error["data"]["requiredCapabilities"],
+        json!({"elicitation": {}})
     );
     server.shutdown().await;
 }
@@ -393,5 +413,80 @@ async fn on_2026_07_28_questions_are_input_required_rounds() {
         call(json!({"inputResponses": {"ask-0": bad}, "requestState": state})).await["result"]
             .clone();
     assert_eq!(unfit["isError"], true, "{unfit}");
+    server.shutdown().await;
+}
+
+/// Several questions at once, under keys of the tool's choosing: one round on 2026-07-28 (a
+/// retry that answers some is asked the rest), one request after the other on 2025-11-25.
+#[tokio::test]
+async fn several_questions_at_once() {
+    let server = server().await;
+    let http = Http::new(&server.url);
+    let capabilities = json!({"elicitation": {"form": {}}, "sampling": {}, "roots": {}});
+    let who = json!({"action": "accept", "content": {"name": "Ada"}});
+    let hi = json!({"role": "assistant", "content": {"type": "text", "text": "hi"}, "model": "m"});
+    let roots = json!({"roots": [{"uri": "file:///work"}]});
+
+    let call = |retry: Value| {
+        let http = http.clone();
+        let capabilities = capabilities.clone();
+        async move {
+            let mut params = json!({"name": "many", "arguments": {}});
+            params
+                .as_object_mut()
+                .unwrap()
+                .extend(retry.as_object().unwrap().clone());
+            http.stateless("tools/call", params, capabilities, &[])
+                .await
+                .json()["result"]
+                .clone()
+        }
+    };
+    let first = call(json!({})).await;
+    let mut keys: Vec<&String> = first["inputRequests"].as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["hi", "where", "who"], "{first}");
+    assert_eq!(first["inputRequests"]["where"]["method"], "roots/list");
+    let state = first["requestState"].clone();
+    let partial = call(json!({"inputResponses": {"who": who}, "requestState": state})).await;
+    let mut rest: Vec<&String> = partial["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    rest.sort();
+    assert_eq!(
+        rest,
+        ["hi", "where"],
+        "the answered one is not asked again: {partial}"
+    );
+    let state = partial["requestState"].clone();
+    let done =
+        call(json!({"inputResponses": {"hi": hi, "where": roots}, "requestState": state})).await;
+    assert_eq!(
+        done["content"][0]["text"], "hi \"Ada\" in file:///work",
+        "{done}"
+    );
+
+    // 2025-11-25: one request after the other on the call's stream.
+    let session = session(&server, capabilities.clone()).await;
+    let mut stream = self::call(&server, &session, "many").await;
+    for (method, answer) in [
+        ("elicitation/create", who),
+        ("sampling/createMessage", hi),
+        ("roots/list", roots),
+    ] {
+        let (id, _) = asked(&mut stream, method).await;
+        self::answer(
+            &server,
+            &session,
+            json!({"jsonrpc": "2.0", "id": id, "result": answer}),
+        )
+        .await;
+    }
+    assert_eq!(
+        outcome(&mut stream).await,
+        ("hi \"Ada\" in file:///work".to_owned(), false)
+    );
     server.shutdown().await;
 }

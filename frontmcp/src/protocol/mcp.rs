@@ -79,6 +79,28 @@ impl ClientCapabilities {
     pub fn sampling(&self) -> bool {
         self.sampling.is_some()
     }
+
+    /// Whether the client can be asked for its roots.
+    pub fn roots(&self) -> bool {
+        self.roots.is_some()
+    }
+}
+
+/// A root the client works in: a directory or a repository, by URI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Root {
+    /// Its URI (`file:///home/ada/project`).
+    pub uri: String,
+    /// A name for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A client's answer to `roots/list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRootsResult {
+    /// Its roots.
+    pub roots: Vec<Root>,
 }
 
 /// What the server asks a client's model for (`sampling/createMessage`).

@@ -1,6 +1,5 @@
 //! What a tool knows about the call it serves.
 
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use frontmcp_auth::oauth::AuthServer;
@@ -8,32 +7,12 @@ use frontmcp_auth::progressive::AppTokenError;
 use frontmcp_auth::tokens::{SessionClaims, SessionGrant};
 use frontmcp_auth::vault::VaultEntry;
 
-use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
-use serde_json::value::RawValue;
-
+use super::ToolError;
+use super::ask::{Asks, Rounds};
 use super::notifier::Notifier;
-use super::{ToolError, result};
 use crate::protocol::ProtocolVersion;
-use crate::protocol::jsonrpc::{OutgoingRequest, RequestId};
-use crate::protocol::mcp::{
-    CreateMessageRequest, CreateMessageResult, ElicitAction, ElicitResult, LogLevel,
-};
-
-/// How long a tool waits for the client to answer what it asked (a user fills in a form).
-pub const PEER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// What the user did with a form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Elicitation<T> {
-    /// Filled it in.
-    Accept(T),
-    /// Said no.
-    Decline,
-    /// Dismissed it.
-    Cancel,
-}
+use crate::protocol::jsonrpc::RequestId;
+use crate::protocol::mcp::LogLevel;
 
 /// The context of one tool call: who is calling, in which session, through which app.
 #[derive(Debug, Clone)]
@@ -53,52 +32,6 @@ pub struct ToolContext {
     pub(crate) asks: Option<Asks>,
     /// On 2026-07-28, the rounds of questions of this call.
     pub(crate) rounds: Option<Arc<Rounds>>,
-}
-
-/// The questions of a 2026-07-28 tool call, which asks by answering `input_required` and runs
-/// again, from the start, when the client retries with its answers. Questions are keyed by their
-/// order (`ask-0`, `ask-1`...): a tool asks the same questions in the same order given the same
-/// answers.
-#[derive(Debug, Default)]
-pub(crate) struct Rounds {
-    /// The client's answers so far, by key.
-    pub(crate) answers: serde_json::Map<String, Value>,
-    next: std::sync::atomic::AtomicUsize,
-    /// The question the call stopped at: its key and request.
-    pub(crate) asked: Mutex<Option<(String, Value)>>,
-    /// Told when the call asked something not answered yet.
-    pub(crate) asking: tokio::sync::Notify,
-}
-
-impl Rounds {
-    pub(crate) fn new(answers: serde_json::Map<String, Value>) -> Self {
-        Self {
-            answers,
-            ..Self::default()
-        }
-    }
-
-    /// The answer to the next question, when the client gave it; else the question is recorded,
-    /// the runtime is told, and this never returns (the call is dropped and answered
-    /// `input_required`).
-    async fn ask(&self, method: &str, params: Value) -> Result<Box<RawValue>, ToolError> {
-        let key = format!("ask-{}", self.next.fetch_add(1, Ordering::Relaxed));
-        if let Some(answer) = self.answers.get(&key) {
-            return serde_json::value::to_raw_value(answer)
-                .map_err(|e| ToolError::new(format!("an answer could not be read: {e}")));
-        }
-        let request = serde_json::json!({ "method": method, "params": params });
-        *self.asked.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, request));
-        self.asking.notify_one();
-        std::future::pending().await
-    }
-}
-
-/// What a client can be asked from inside a tool, as it declared at `initialize`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Asks {
-    pub(crate) form_elicitation: bool,
-    pub(crate) sampling: bool,
 }
 
 /// The app's upstream tokens for one call, when the app has its own provider.
@@ -395,152 +328,6 @@ impl ToolContext {
         }
         let params = serde_json::json!({ "level": level, "logger": &*self.app_id, "data": data });
         notifier.send("notifications/message", params)
-    }
-
-    /// Asks the user to fill in a form (form-mode `elicitation/create`) described by `T`'s JSON
-    /// Schema (a flat object of strings, numbers, booleans and enums, as MCP allows), with
-    /// `message` saying why.
-    ///
-    /// On 2025-11-25 and before, the request goes out on the call's stream and this waits for
-    /// the answer (at most [`PEER_TIMEOUT`]). On 2026-07-28 the call is answered
-    /// `input_required`, and runs again from the start when the client retries with the
-    /// answer, which this then returns: code before the question runs once per round.
-    ///
-    /// # Errors
-    ///
-    /// A [`ToolError`] for the model when the client cannot be asked (it declared no
-    /// `elicitation` capability, or its request cannot carry a server request), when it answers
-    /// with an error or too late, or when what the user entered does not fit `T`.
-    pub async fn elicit<T: DeserializeOwned + JsonSchema>(
-        &self,
-        message: &str,
-    ) -> Result<Elicitation<T>, ToolError> {
-        let schema = result::schema_for::<T>().to_value();
-        let answer = self.elicit_with(message, schema).await?;
-        Ok(match answer.action {
-            ElicitAction::Accept => {
-                let content = Value::Object(answer.content.unwrap_or_default());
-                Elicitation::Accept(serde_json::from_value(content).map_err(|e| {
-                    ToolError::new(format!("the user's answer does not fit the form: {e}"))
-                })?)
-            }
-            ElicitAction::Decline => Elicitation::Decline,
-            ElicitAction::Cancel => Elicitation::Cancel,
-        })
-    }
-
-    /// Asks the user to fill in the form `requested_schema` (a JSON Schema object, written by
-    /// hand: titled enums, defaults...). An accepted answer is checked against the schema.
-    ///
-    /// # Errors
-    ///
-    /// As [`elicit`](Self::elicit); an accepted answer the schema refuses is an error too.
-    pub async fn elicit_with(
-        &self,
-        message: &str,
-        requested_schema: Value,
-    ) -> Result<ElicitResult, ToolError> {
-        let validator = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .build(&requested_schema)
-            .map_err(|e| ToolError::new(format!("the form's schema is not a JSON Schema: {e}")))?;
-        let params = serde_json::json!({
-            "mode": "form",
-            "message": message,
-            "requestedSchema": requested_schema,
-        });
-        let answer = self
-            .ask("elicitation/create", params, |asks| asks.form_elicitation)
-            .await?;
-        let answer: ElicitResult = serde_json::from_str(answer.get()).map_err(|e| {
-            ToolError::new(format!("the client's answer to the form is malformed: {e}"))
-        })?;
-        if answer.action == ElicitAction::Accept {
-            let content = Value::Object(answer.content.clone().unwrap_or_default());
-            if let Some(error) = validator.iter_errors(&content).next() {
-                tracing::warn!(tool = %self.tool, %error, "an elicitation answer does not fit its form");
-                return Err(ToolError::new(format!(
-                    "the user's answer does not fit the form: {error}"
-                )));
-            }
-        }
-        Ok(answer)
-    }
-
-    /// Asks the client's model for a message (`sampling/createMessage`); the client may show
-    /// it to the user first. Asked and answered as [`elicit`](Self::elicit) is.
-    ///
-    /// # Errors
-    ///
-    /// A [`ToolError`] when the client cannot be asked (no `sampling` capability, or a request
-    /// that cannot carry a server request), or answers with an error or too late.
-    pub async fn sample(
-        &self,
-        request: CreateMessageRequest,
-    ) -> Result<CreateMessageResult, ToolError> {
-        let params = serde_json::to_value(&request).expect("a sampling request serializes");
-        let answer = self
-            .ask("sampling/createMessage", params, |asks| asks.sampling)
-            .await?;
-        serde_json::from_str(answer.get())
-            .map_err(|e| ToolError::new(format!("the client's sampling answer is malformed: {e}")))
-    }
-
-    /// Sends the client the request `method` on the request's stream and waits for its answer.
-    async fn ask(
-        &self,
-        method: &str,
-        params: Value,
-        can: fn(&Asks) -> bool,
-    ) -> Result<Box<RawValue>, ToolError> {
-        if !self.asks.is_some_and(|asks| can(&asks)) {
-            return Err(ToolError::new(format!(
-                "the client did not declare the capability {method} needs"
-            )));
-        }
-        if self.protocol_version.is_stateless() {
-            let Some(rounds) = &self.rounds else {
-                return Err(ToolError::new(format!(
-                    "{method} is asked from tools only on protocol version {}",
-                    self.protocol_version
-                )));
-            };
-            tracing::debug!(tool = %self.tool, %method, "asking the client (input_required)");
-            return rounds.ask(method, params).await;
-        }
-        let Some((notifier, peer)) = self
-            .notifier
-            .as_ref()
-            .and_then(|n| Some((n, n.peer.as_ref()?)))
-        else {
-            return Err(ToolError::new(format!(
-                "the client cannot be sent {method} here: its request does not accept an event stream"
-            )));
-        };
-        let mut ticket = peer.requests.open(peer.session.clone());
-        let request = OutgoingRequest::new(&ticket.id, method, params);
-        if !notifier.send_bytes(request.to_bytes()).await {
-            return Err(ToolError::new("the client went away"));
-        }
-        tracing::debug!(tool = %self.tool, %method, "asked the client");
-        match tokio::time::timeout(PEER_TIMEOUT, &mut ticket.answer).await {
-            Ok(Ok(Ok(answer))) => Ok(answer),
-            Ok(Ok(Err(error))) => {
-                tracing::warn!(tool = %self.tool, %method, code = error.code, "the client refused");
-                Err(ToolError::new(format!(
-                    "the client refused {method}: {}",
-                    error.message
-                )))
-            }
-            Ok(Err(_)) => Err(ToolError::new("the client went away")),
-            Err(_) => {
-                tracing::warn!(tool = %self.tool, %method, "the client did not answer in time");
-                Err(ToolError::new(format!(
-                    "the client did not answer {method} within {} s",
-                    PEER_TIMEOUT.as_secs()
-                )))
-            }
-        }
     }
 
     /// The MCP session (`Mcp-Session-Id`), when the transport has one.

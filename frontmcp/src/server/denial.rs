@@ -13,13 +13,13 @@ use serde_json::{Map, Value};
 
 use std::sync::Arc;
 
-use super::context::Rounds;
+use super::ask::Rounds;
 use super::dispatch::Caller;
 use super::gate::{Denial, Target};
 use super::{Grant, Reply, Server};
 use crate::protocol::jsonrpc::{
-    ErrorObject, INTERNAL_ERROR, INVALID_REQUEST, RequestId, Response, TEMPORARILY_UNAVAILABLE,
-    URL_ELICITATION_REQUIRED,
+    ErrorObject, INTERNAL_ERROR, INVALID_REQUEST, MISSING_REQUIRED_CLIENT_CAPABILITY, RequestId,
+    Response, TEMPORARILY_UNAVAILABLE, URL_ELICITATION_REQUIRED,
 };
 
 use crate::protocol::stateless::InputRequiredResult;
@@ -176,7 +176,23 @@ impl Server {
             biased;
             outcome = running => Ok(outcome),
             () = rounds.asking.notified() => {
-                Err(self.input_required(caller, id.clone(), retried, rounds))
+                let missing = std::mem::take(&mut *rounds.missing.lock().unwrap_or_else(|p| p.into_inner()));
+                if missing.is_empty() {
+                    return Err(self.input_required(caller, id.clone(), retried, rounds));
+                }
+                tracing::warn!(name = %retried.target.name, ?missing, "the request needs a capability the client did not declare");
+                let required: Map<String, Value> = missing
+                    .iter()
+                    .map(|c| ((*c).to_owned(), Value::Object(Map::new())))
+                    .collect();
+                Err(Response::error(
+                    Some(id.clone()),
+                    ErrorObject::new(
+                        MISSING_REQUIRED_CLIENT_CAPABILITY,
+                        format!("this request needs the client capability {}", missing.join(", ")),
+                    )
+                    .with_data(serde_json::json!({ "requiredCapabilities": required })),
+                ))
             }
         }
     }
@@ -190,13 +206,9 @@ impl Server {
         retried: Retried<'_>,
         rounds: &Rounds,
     ) -> Response {
-        let (key, request) = rounds
-            .asked
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .expect("told only once asked");
-        tracing::info!(name = %retried.target.name, %key, "asking the client: input_required");
+        let asked = std::mem::take(&mut *rounds.asked.lock().unwrap_or_else(|p| p.into_inner()));
+        let keys: Vec<&str> = asked.iter().map(|(key, _)| key.as_str()).collect();
+        tracing::info!(name = %retried.target.name, ?keys, "asking the client: input_required");
         let sealed_for = retried.request();
         let bound = self.bound(caller, &sealed_for, retried.arguments);
         let state = request_state::seal_with(
@@ -217,11 +229,7 @@ impl Server {
         }
         Response::serialize_result(
             id,
-            &InputRequiredResult::new(
-                Map::from_iter([(key, request)]),
-                state,
-                &self.inner.identity,
-            ),
+            &InputRequiredResult::new(Map::from_iter(asked), state, &self.inner.identity),
         )
     }
 

@@ -9,8 +9,9 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 use super::ToolContext;
+use super::ask::Asks;
 use super::auth::AuthParts;
-use super::context::{AppCredentials, Asks};
+use super::context::AppCredentials;
 use super::gate::{Denial, Target};
 use super::registry::{PUBLIC_LIST_TTL_MS, Registry};
 use super::session::Negotiated;
@@ -336,6 +337,7 @@ impl Server {
             asks: session.negotiated().map(|n| Asks {
                 form_elicitation: n.form_elicitation,
                 sampling: n.sampling,
+                roots: n.roots,
             }),
             session: Some(session),
             grant,
@@ -419,6 +421,7 @@ impl Server {
             asks: Some(Asks {
                 form_elicitation: meta.client_capabilities.form_elicitation(),
                 sampling: meta.client_capabilities.sampling(),
+                roots: meta.client_capabilities.roots(),
             }),
             session: None,
             grant,
@@ -618,6 +621,7 @@ impl Server {
             url_elicitation: params.capabilities.url_elicitation(),
             form_elicitation: params.capabilities.form_elicitation(),
             sampling: params.capabilities.sampling(),
+            roots: params.capabilities.roots(),
         };
         if !session.negotiate(negotiated) {
             return Response::error(

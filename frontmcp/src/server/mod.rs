@@ -1,6 +1,7 @@
 //! The server: apps and their tools, the registry, sessions and dispatch.
 
 mod app;
+mod ask;
 mod auth;
 mod builder;
 mod completion;
@@ -25,9 +26,10 @@ pub use app::{
     NoArguments, PromptDescriptor, PromptGet, ResourceDescriptor, ResourceRead, ToolCall,
     ToolDescriptor,
 };
+pub use ask::{Answers, Elicitation, PEER_TIMEOUT, Questions};
 pub use builder::{AppBuilder, ResourceUri, ServerBuilder};
 pub use config::{HttpConfig, ResponseMode, ToolNaming};
-pub use context::{Elicitation, Grant, PEER_TIMEOUT, ToolContext};
+pub use context::{Grant, ToolContext};
 pub use dispatch::{Reply, Server};
 pub use error::{BuildError, Error, Result};
 pub use result::{
@@ -38,5 +40,6 @@ pub use session::Session;
 
 pub(crate) use dispatch::is_stateless as is_stateless_request;
 pub(crate) use notifier::{CAPACITY as NOTIFICATION_CAPACITY, NOTIFIER, Notifier, Peer};
+pub(crate) use registry::ToolEntry;
 pub(crate) use session::SessionManager;
 pub(crate) use subscriptions::Subscription;

@@ -49,7 +49,7 @@ impl Peer {
     /// The peer of `session`, when its client declared something it can be asked.
     pub(crate) fn of(server: &Server, session: &Session) -> Option<Self> {
         let negotiated = session.negotiated()?;
-        (negotiated.form_elicitation || negotiated.sampling).then(|| Self {
+        (negotiated.form_elicitation || negotiated.sampling || negotiated.roots).then(|| Self {
             requests: server.inner.peer_requests.clone(),
             session: session.id_arc(),
         })

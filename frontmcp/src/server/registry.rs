@@ -31,6 +31,9 @@ pub(crate) struct ToolEntry {
     pub(crate) scopes: Vec<String>,
     /// Whether it declares an `outputSchema` (its `structuredContent` must then conform).
     pub(crate) has_output_schema: bool,
+    /// The arguments a 2026-07-28 client mirrors into `Mcp-Param-{Header}` headers (their
+    /// input schema property says `"x-mcp-header": "Header"`, SEP-2243): `(argument, header)`.
+    pub(crate) header_params: Vec<(String, String)>,
 }
 
 /// A resource's or a template's place: which app serves it, under which local name.
@@ -145,6 +148,7 @@ impl Registry {
                     full_name: full_name.clone(),
                     scopes: tool.scopes.iter().map(|s| s.to_string()).collect(),
                     has_output_schema: tool.output_schema.is_some(),
+                    header_params: header_params(tool.input_schema.as_value()),
                 };
                 if tools.insert(full_name.clone(), entry).is_some() {
                     return Err(BuildError::DuplicateTool(full_name.to_string()));
@@ -428,6 +432,20 @@ fn encode_cursor(page: usize) -> String {
 
 fn decode_cursor(cursor: &str) -> Option<usize> {
     cursor.strip_prefix("page-")?.parse().ok()
+}
+
+/// The `(property, header)` pairs of an input schema's properties marked `x-mcp-header`.
+fn header_params(schema: &Value) -> Vec<(String, String)> {
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter_map(|(name, property)| {
+            let header = property.get("x-mcp-header")?.as_str()?;
+            Some((name.clone(), header.to_owned()))
+        })
+        .collect()
 }
 
 fn check_object_schema(tool: &str, which: &'static str, schema: &Value) -> Result<(), BuildError> {

@@ -46,6 +46,7 @@ pub(crate) struct Negotiated {
     /// Whether the client can be asked to fill in a form, or to sample its model.
     pub(crate) form_elicitation: bool,
     pub(crate) sampling: bool,
+    pub(crate) roots: bool,
 }
 
 impl Default for Session {

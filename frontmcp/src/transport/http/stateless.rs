@@ -21,7 +21,10 @@ use crate::protocol::jsonrpc::{
     TEMPORARILY_UNAVAILABLE, UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::protocol::stateless::Declared;
-use crate::server::{Grant, Reply, ResponseMode, Server, is_stateless_request};
+use crate::server::{Grant, Reply, ResponseMode, Server, ToolEntry, is_stateless_request};
+
+/// The prefix of the headers a client mirrors tool arguments into (SEP-2243), in lowercase.
+const PARAM_PREFIX: &str = "mcp-param-";
 
 /// The headers a request describes itself with, taken before its body is read.
 #[derive(Debug, Default)]
@@ -31,6 +34,8 @@ pub(super) struct StandardHeaders {
     name: Option<HeaderValue>,
     has_session: bool,
     accepts_sse: bool,
+    /// `Mcp-Param-*` headers (SEP-2243), by their name in lowercase without the prefix.
+    params: Vec<(String, HeaderValue)>,
 }
 
 impl StandardHeaders {
@@ -41,7 +46,71 @@ impl StandardHeaders {
             name: headers.get(&NAME_HEADER).cloned(),
             has_session: headers.contains_key(&SESSION_HEADER),
             accepts_sse: accepted.sse,
+            params: headers
+                .iter()
+                .filter_map(|(name, value)| {
+                    let suffix = name.as_str().strip_prefix(PARAM_PREFIX)?;
+                    Some((suffix.to_owned(), value.clone()))
+                })
+                .collect(),
         }
+    }
+
+    /// The `Mcp-Param-{Header}` headers of a `tools/call` of `tool` against its arguments: each
+    /// argument the tool marks `x-mcp-header` that the body carries must be in its header (plain,
+    /// or `=?base64?…?=`), with the same value; a header must not name a value the body lacks.
+    fn check_params(&self, tool: &ToolEntry, req: &Request) -> Result<(), ErrorObject> {
+        #[derive(serde::Deserialize)]
+        struct Call {
+            #[serde(default)]
+            arguments: Option<serde_json::Map<String, serde_json::Value>>,
+        }
+        let arguments = req
+            .params
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Call>(p.get()).ok())
+            .and_then(|c| c.arguments)
+            .unwrap_or_default();
+        for (argument, header) in &tool.header_params {
+            let sent = self
+                .params
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(header))
+                .map(|(_, value)| value);
+            let body = arguments.get(argument).and_then(|v| match v {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(_) | serde_json::Value::Bool(_) => Some(v.to_string()),
+                _ => None,
+            });
+            let name = format!("Mcp-Param-{header}");
+            match (body, sent) {
+                (None, None) => {}
+                (Some(_), None) => {
+                    return Err(mismatch(format!(
+                        "missing {name} header for the argument `{argument}`"
+                    )));
+                }
+                (None, Some(_)) => {
+                    return Err(mismatch(format!(
+                        "{name} header sent without the argument `{argument}` in the body"
+                    )));
+                }
+                (Some(body), Some(sent)) => {
+                    let text = header_text(Some(sent), &name)?;
+                    let text = decode(text).ok_or_else(|| {
+                        mismatch(format!(
+                            "{name} header value is not valid base64-encoded UTF-8"
+                        ))
+                    })?;
+                    if text != body {
+                        return Err(mismatch(format!(
+                            "{name} header value '{text}' does not match body value '{body}'"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether a body is of the stateless revision: its `MCP-Protocol-Version` header names it
@@ -169,6 +238,17 @@ impl Server {
         if let Err(error) = headers.check(&req, &declared) {
             tracing::warn!(method = %req.method, message = %error.message, "standard headers do not match the body");
             return refused(req, error);
+        }
+        if req.method == "tools/call" {
+            let tool = declared
+                .name()
+                .and_then(|name| self.inner.registry.tool(name));
+            if let Some(tool) = tool.filter(|t| !t.header_params.is_empty()) {
+                if let Err(error) = headers.check_params(tool, &req) {
+                    tracing::warn!(tool = %tool.full_name, message = %error.message, "Mcp-Param headers do not match the arguments");
+                    return refused(req, error);
+                }
+            }
         }
         let meta = match declared.into_meta() {
             Ok(meta) => meta,
