@@ -1,5 +1,6 @@
 //! The official MCP conformance suite (`@modelcontextprotocol/conformance`, pinned in
-//! `tests/interop/node22` with the Node.js 22 it needs) against `agent_suite`.
+//! `tests/interop/node22` with the Node.js 22 it needs: 0.2.0-alpha.12, and its last 0.1 release,
+//! 0.1.16) against our examples.
 //!
 //! `authorization`: the authorization server's metadata (RFC 8414, PKCE, Client ID Metadata
 //! Documents) and an authorization code grant, for 2025-11-25 and 2026-07-28. The suite's client
@@ -34,6 +35,11 @@ fn suite() -> Option<PathBuf> {
 /// The suite's command line, on its own Node.js 22.
 fn conformance(dir: &Path) -> Command {
     node22(dir, "@modelcontextprotocol/conformance/dist/index.js")
+}
+
+/// The suite's last 0.1 release (npm alias `conformance-0.1`), which clients pinned to it run.
+fn conformance_0_1(dir: &Path) -> Command {
+    node22(dir, "conformance-0.1/dist/index.js")
 }
 
 /// Every check of every scenario the suite wrote under `out`: `(id, status, message)`.
@@ -203,6 +209,49 @@ async fn the_server_suite_passes_every_scenario_without_warning() {
         );
         let _ = std::fs::remove_dir_all(&out);
     }
+}
+
+/// The suite's last 0.1 release (0.1.16), every scenario it has, on 2025-11-25 (it knows no
+/// later revision): all pass, with no warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_0_1_suite_passes_every_scenario_without_warning() {
+    let Some(dir) = suite() else {
+        return;
+    };
+    let server = tokio::task::spawn_blocking(|| ExampleServer::start("conformance"))
+        .await
+        .unwrap();
+    let out = std::env::temp_dir().join(format!("frontmcp-conformance-0.1-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let output = conformance_0_1(&dir)
+        .args(["server", "--url", &server.url, "--suite", "all"])
+        .arg("-o")
+        .arg(&out)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("the suite runs");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let scenarios = scenario_checks(&out);
+    assert!(scenarios.len() >= 25, "{scenarios:#?}");
+    for (scenario, checks) in &scenarios {
+        let bad: Vec<_> = checks
+            .iter()
+            .filter(|(_, status, _)| status == "FAILURE" || status == "WARNING")
+            .collect();
+        assert!(bad.is_empty(), "0.1.16 {scenario}: {bad:#?}");
+    }
+    let passed = scenarios
+        .values()
+        .flatten()
+        .filter(|(_, status, _)| status == "SUCCESS")
+        .count();
+    let closing = format!("Total: {passed} passed, 0 failed");
+    assert!(printed.contains(&closing), "{closing}: {printed}");
+    eprintln!(
+        "conformance 0.1.16: {} scenarios, {passed} checks pass",
+        scenarios.len()
+    );
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -165,7 +165,18 @@ async fn protocol_version_header_is_checked() {
         )
         .await;
     assert_eq!(ok.status, StatusCode::OK);
-    for bad in ["2025-11-25", "1999-01-01", "nonsense"] {
+    // Another revision this server supports is served under the negotiated one.
+    let other = http
+        .post(
+            &[
+                ("mcp-session-id", &session),
+                ("mcp-protocol-version", "2025-03-26"),
+            ],
+            ping.clone(),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+    for bad in ["1999-01-01", "nonsense", "2025-13-45"] {
         let reply = http
             .post(
                 &[("mcp-session-id", &session), ("mcp-protocol-version", bad)],

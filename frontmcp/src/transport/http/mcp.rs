@@ -259,10 +259,13 @@ impl Server {
                 ErrorObject::new(INVALID_REQUEST, "session not found: initialize a new one"),
             ));
         };
+        // Unknown or unsupported revisions are refused; another handshake revision this server
+        // supports is served under the negotiated one, as the official SDKs' servers do (the
+        // specification refuses only the first kind, and older clients send `2025-03-26`).
         if let Some(version) = version {
             let negotiated = session.protocol_version();
             let parsed = version.to_str().ok().and_then(ProtocolVersion::parse);
-            if parsed.is_none() || parsed != negotiated {
+            if parsed.is_none_or(ProtocolVersion::is_stateless) {
                 tracing::warn!(header = ?version, "bad MCP-Protocol-Version");
                 let expected =
                     negotiated.map_or_else(String::new, |v| format!("; this session uses {v}"));
