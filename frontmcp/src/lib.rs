@@ -46,13 +46,16 @@ mod transport;
 #[doc(hidden)]
 pub mod __private;
 
-/// The guide's pages on resources, prompts and the request context: their examples compile.
+/// The guide's pages on resources, prompts, completions and the request context: their examples
+/// compile.
 #[cfg(doctest)]
 mod guide {
     #[doc = include_str!("../../docs/resources.md")]
     struct Resources;
     #[doc = include_str!("../../docs/prompts.md")]
     struct Prompts;
+    #[doc = include_str!("../../docs/completions.md")]
+    struct Completions;
     #[doc = include_str!("../../docs/tool-context.md")]
     struct ToolContextPage;
 }
@@ -83,9 +86,9 @@ pub use transport::RunningServer;
 /// `schemars::JsonSchema` for input and output types.
 pub mod prelude {
     pub use crate::{
-        AppBuilder, CallToolResult, Completion, CompletionArgument, Content, CreateMessageRequest,
-        Elicitation, GetPromptResult, IntoToolResult, Json, LogLevel, NoArguments,
-        PromptDescriptor, PromptMessage, ResourceContents, ResourceDescriptor, Server,
+        AppBuilder, CallToolResult, Completion, CompletionArgument, CompletionContext, Content,
+        CreateMessageRequest, Elicitation, GetPromptResult, IntoToolResult, Json, LogLevel,
+        NoArguments, PromptDescriptor, PromptMessage, ResourceContents, ResourceDescriptor, Server,
         ServerBuilder, ToolContext, ToolDescriptor, ToolError, ToolResult, app, complete,
         front_mcp, prompt, resource, tool,
     };

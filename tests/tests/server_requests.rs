@@ -18,8 +18,28 @@ struct Person {
     age: u8,
 }
 
+/// Set by the `watch` tool's own task when its call is cancelled.
+static CANCELLED_SEEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 async fn server() -> TestServer {
     let app = AppBuilder::new("asks", "Asks")
+        .tool(
+            ToolDescriptor::new("quick"),
+            |_ctx: ToolContext, _: NoArguments| async move { "quick" },
+        )
+        .tool(
+            ToolDescriptor::new("watch"),
+            |ctx: ToolContext, _: NoArguments| async move {
+                let watcher = ctx.clone();
+                tokio::spawn(async move {
+                    watcher.cancelled().await;
+                    assert!(watcher.is_cancelled());
+                    CANCELLED_SEEN.store(true, std::sync::atomic::Ordering::SeqCst);
+                });
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                "woke up"
+            },
+        )
         .tool(
             ToolDescriptor::new("ask"),
             |ctx: ToolContext, _: NoArguments| async move {
@@ -488,5 +508,76 @@ async fn several_questions_at_once() {
         outcome(&mut stream).await,
         ("hi \"Ada\" in file:///work".to_owned(), false)
     );
+    server.shutdown().await;
+}
+
+/// `ctx.cancelled()` tells the tasks a tool started that its call was cancelled; a progress
+/// token in use by a call in progress cannot be used by another of the session's.
+#[tokio::test]
+async fn cancellation_reaches_the_tools_tasks_and_progress_tokens_are_unique() {
+    let server = server().await;
+    let session = session(&server, serde_json::from_str(FORMS).unwrap()).await;
+    let http = Http::new(&server.url);
+
+    let running = tokio::spawn({
+        let (url, session) = (server.url.clone(), session.clone());
+        async move {
+            reqwest::Client::new()
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .header("mcp-session-id", &session)
+                .body(
+                    json!({"jsonrpc": "2.0", "id": 8, "method": "tools/call",
+                    "params": {"name": "watch", "arguments": {}, "_meta": {"progressToken": "p"}}})
+                    .to_string(),
+                )
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    });
+    // The same token while the first call runs: refused; the server goes on.
+    let reused = std::sync::Mutex::new(String::new());
+    frontmcp_tests::eventually("the first call holds its token", || async {
+        let reply = http
+            .rpc(
+                &session,
+                "tools/call",
+                json!({"name": "quick", "arguments": {}, "_meta": {"progressToken": "p"}}),
+            )
+            .await;
+        let refused = reply.body.contains("-32602");
+        *reused.lock().unwrap() = reply.body;
+        refused
+    })
+    .await;
+    assert!(reused.lock().unwrap().contains("already in use"));
+    assert!(!CANCELLED_SEEN.load(std::sync::atomic::Ordering::SeqCst));
+
+    answer(
+        &server,
+        &session,
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 8}}),
+    )
+    .await;
+    frontmcp_tests::eventually("the tool's task hears of the cancellation", || async {
+        CANCELLED_SEEN.load(std::sync::atomic::Ordering::SeqCst)
+    })
+    .await;
+    let body = running.await.unwrap();
+    assert!(!body.contains("woke up"), "{body}");
+    // The token is free again.
+    let free = http
+        .rpc(
+            &session,
+            "tools/call",
+            json!({"name": "quick", "arguments": {}, "_meta": {"progressToken": "p"}}),
+        )
+        .await;
+    assert!(free.body.contains("quick"), "{}", free.body);
     server.shutdown().await;
 }

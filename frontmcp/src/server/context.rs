@@ -330,6 +330,23 @@ impl ToolContext {
         notifier.send("notifications/message", params)
     }
 
+    /// Resolves when the client cancels the request (`notifications/cancelled`) or goes away
+    /// (closes the request's stream) before it finished. The tool's own future is dropped at
+    /// that moment, so this serves the work the tool hands to tasks of its own (give them a
+    /// clone of the context). Only requests that run in a task of their own can be cancelled
+    /// (see the guide's page on the request context); for the others this never resolves.
+    pub async fn cancelled(&self) {
+        match &self.notifier {
+            Some(notifier) => notifier.cancelled().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Whether the client cancelled the request (see [`cancelled`](Self::cancelled)).
+    pub fn is_cancelled(&self) -> bool {
+        self.notifier.as_ref().is_some_and(|n| n.is_cancelled())
+    }
+
     /// The MCP session (`Mcp-Session-Id`), when the transport has one.
     pub fn session_id(&self) -> Option<&str> {
         self.session_id.as_deref()

@@ -39,7 +39,7 @@ pub use result::{
 pub use session::Session;
 
 pub(crate) use dispatch::is_stateless as is_stateless_request;
-pub(crate) use notifier::{CAPACITY as NOTIFICATION_CAPACITY, NOTIFIER, Notifier, Peer};
+pub(crate) use notifier::{CAPACITY as NOTIFICATION_CAPACITY, Notifier, Peer, watched};
 pub(crate) use registry::ToolEntry;
 pub(crate) use session::SessionManager;
 pub(crate) use subscriptions::Subscription;

@@ -31,6 +31,9 @@ pub(crate) const CAPACITY: usize = 64;
 #[derive(Debug)]
 pub(crate) struct Notifier {
     tx: mpsc::Sender<Bytes>,
+    /// Set when the request's future is dropped before it finished: the client cancelled it or
+    /// went away.
+    cancelled: tokio::sync::watch::Sender<bool>,
     /// The least severe log level the client wants; `None`: no log messages.
     log_level: Option<LogLevel>,
     /// What the client can be asked, when it can be asked anything on this stream.
@@ -64,9 +67,22 @@ impl Notifier {
     ) -> Self {
         Self {
             tx,
+            cancelled: tokio::sync::watch::Sender::new(false),
             log_level,
             peer,
         }
+    }
+
+    /// Resolves once the request is cancelled.
+    pub(crate) async fn cancelled(&self) {
+        let mut cancelled = self.cancelled.subscribe();
+        // The sender lives as long as `self`: the wait ends only by cancellation.
+        let _ = cancelled.wait_for(|c| *c).await;
+    }
+
+    /// Whether the request was cancelled.
+    pub(crate) fn is_cancelled(&self) -> bool {
+        *self.cancelled.borrow()
     }
 
     /// Sends a message that must not be dropped (a request the tool waits on): waits for room.
@@ -89,4 +105,25 @@ impl Notifier {
     pub(crate) fn wants(&self, level: LogLevel) -> bool {
         self.log_level.is_some_and(|least| level >= least)
     }
+}
+
+/// Runs a request's future (`running`) with `notifier` as the task's, telling the notifier's
+/// watchers ([`ToolContext::cancelled`](crate::ToolContext::cancelled)) when it is dropped before
+/// it finished: aborted by `notifications/cancelled`, or by a client that went away.
+pub(crate) async fn watched<F: std::future::Future>(
+    notifier: Arc<Notifier>,
+    running: F,
+) -> F::Output {
+    struct Unfinished(Arc<Notifier>, bool);
+    impl Drop for Unfinished {
+        fn drop(&mut self) {
+            if !self.1 {
+                self.0.cancelled.send_replace(true);
+            }
+        }
+    }
+    let mut guard = Unfinished(notifier.clone(), false);
+    let output = NOTIFIER.scope(notifier, running).await;
+    guard.1 = true;
+    output
 }

@@ -32,6 +32,8 @@ pub struct Session {
     log_level: AtomicU8,
     /// The requests running in tasks of their own, which `notifications/cancelled` can stop.
     running: Mutex<HashMap<RequestId, AbortHandle>>,
+    /// The progress tokens of the requests in progress (as JSON text): unique while they run.
+    progress_tokens: Mutex<Vec<String>>,
 }
 
 /// The most resources one session may subscribe to: each is a string kept while it lives.
@@ -69,6 +71,7 @@ impl Session {
             subscribed: Mutex::new(Vec::new()),
             log_level: AtomicU8::new(NO_LEVEL),
             running: Mutex::new(HashMap::new()),
+            progress_tokens: Mutex::new(Vec::new()),
         }
     }
 
@@ -207,6 +210,27 @@ impl Session {
         handle.map(|h| h.abort()).is_some()
     }
 
+    /// Claims `token` for a request in progress; `None` when another request of the session
+    /// uses it. The claim ends when the returned guard is dropped.
+    pub(crate) fn claim_progress_token(
+        &self,
+        token: &serde_json::Value,
+    ) -> Option<ProgressClaim<'_>> {
+        let text = token.to_string();
+        let mut tokens = self
+            .progress_tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if tokens.contains(&text) {
+            return None;
+        }
+        tokens.push(text.clone());
+        Some(ProgressClaim {
+            session: self,
+            token: text,
+        })
+    }
+
     /// Sets the least severe log level the client wants.
     pub(crate) fn set_log_level(&self, level: LogLevel) {
         self.log_level.store(level as u8, Ordering::Relaxed);
@@ -215,6 +239,23 @@ impl Session {
     /// The least severe log level the client asked for, if it did.
     pub fn log_level(&self) -> Option<LogLevel> {
         LogLevel::from_index(self.log_level.load(Ordering::Relaxed))
+    }
+}
+
+/// A progress token in use by a request in progress, released when dropped.
+#[derive(Debug)]
+pub(crate) struct ProgressClaim<'a> {
+    session: &'a Session,
+    token: String,
+}
+
+impl Drop for ProgressClaim<'_> {
+    fn drop(&mut self) {
+        self.session
+            .progress_tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|t| *t != self.token);
     }
 }
 

@@ -149,9 +149,26 @@ impl Server {
             Ok(credentials) => credentials,
             Err(denial) => return self.deny_tool(caller, id, entry, retried, denial),
         };
+        let progress_token = params.meta.and_then(|m| m.progress_token);
+        // A progress token is unique among a session's requests in progress.
+        let _claim = match (caller.session, &progress_token) {
+            (Some(session), Some(token)) => match session.claim_progress_token(token) {
+                Some(claim) => Some(claim),
+                None => {
+                    tracing::warn!(tool = %params.name, %token, "progress token reused");
+                    return Reply::Single(Response::error(
+                        Some(id),
+                        ErrorObject::invalid_params(format!(
+                            "progressToken {token} is already in use by a request in progress"
+                        )),
+                    ));
+                }
+            },
+            _ => None,
+        };
         let (app, _, _) = &self.inner.registry.apps[entry.app];
         let mut ctx = self.context(caller, &id, entry.app, &entry.full_name, app_credentials);
-        ctx.progress_token = params.meta.and_then(|m| m.progress_token);
+        ctx.progress_token = progress_token;
         ctx.rounds = rounds.clone();
         let call = ToolCall {
             tool: &entry.local_name,

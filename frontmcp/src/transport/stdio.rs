@@ -16,7 +16,7 @@ use crate::protocol::jsonrpc::{
 };
 use crate::protocol::stateless::RequestMeta;
 use crate::server::{
-    NOTIFICATION_CAPACITY, NOTIFIER, Notifier, Peer, Reply, Server, Session, is_stateless_request,
+    NOTIFICATION_CAPACITY, Notifier, Peer, Reply, Server, Session, is_stateless_request, watched,
 };
 
 impl Server {
@@ -122,7 +122,7 @@ impl Server {
             let level = if stateless { None } else { session.log_level() };
             let peer = Peer::of(&self, &session).filter(|_| !stateless);
             let notifier = Arc::new(Notifier::new(out_tx.clone(), level, peer));
-            let (handle, abort) = abortable(NOTIFIER.scope(notifier, handle));
+            let (handle, abort) = abortable(watched(notifier, handle));
             let Some(id) = id else {
                 tokio::spawn(handle);
                 continue;

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use super::mcp::{message_event, unbuffered};
 use crate::protocol::jsonrpc::{ErrorObject, INTERNAL_ERROR, RequestId, Response as RpcResponse};
 use crate::protocol::mcp::LogLevel;
-use crate::server::{NOTIFICATION_CAPACITY, NOTIFIER, Notifier, Peer, Reply, Session};
+use crate::server::{NOTIFICATION_CAPACITY, Notifier, Peer, Reply, Session, watched};
 
 /// Aborts the request's task when dropped: the client is gone, nobody will read its answer.
 struct Running(JoinHandle<Result<Reply, Aborted>>, Option<Tracked>);
@@ -51,7 +51,7 @@ where
 {
     let (tx, mut rx) = mpsc::channel(NOTIFICATION_CAPACITY);
     let notifier = Arc::new(Notifier::new(tx, log_level, peer));
-    let (handle, abort) = abortable(NOTIFIER.scope(notifier, handle));
+    let (handle, abort) = abortable(watched(notifier, handle));
     if let Some((session, id)) = &tracked {
         session.track(id.clone(), abort);
     }
