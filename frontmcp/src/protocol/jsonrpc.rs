@@ -1,5 +1,6 @@
 //! JSON-RPC 2.0 framing: parsing incoming messages strictly, writing responses.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{Deserializer, IgnoredAny};
@@ -143,9 +144,9 @@ pub struct Unparseable(pub Response);
 
 /// The raw shape, lenient about extra members, strict about the ones JSON-RPC defines.
 #[derive(Deserialize)]
-struct RawMessage {
-    #[serde(default)]
-    jsonrpc: Option<String>,
+struct RawMessage<'a> {
+    #[serde(default, borrow)]
+    jsonrpc: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "present")]
     id: Option<Value>,
     #[serde(default)]
@@ -163,7 +164,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
     Value::deserialize(d).map(Some)
 }
 
-fn to_id(value: &Value) -> Option<RequestId> {
+pub(crate) fn to_id(value: &Value) -> Option<RequestId> {
     match value {
         Value::String(s) => Some(RequestId::String(s.clone())),
         Value::Number(n) => n.as_i64().map(RequestId::Number),
@@ -218,7 +219,7 @@ fn parse_failure(bytes: &[u8], err: &serde_json::Error) -> Response {
     }
 }
 
-fn classify(raw: RawMessage) -> Result<Message, Response> {
+fn classify(raw: RawMessage<'_>) -> Result<Message, Response> {
     let id = raw.id.as_ref().map(|v| to_id(v).ok_or(v));
     let reply_id = id.as_ref().and_then(|r| r.as_ref().ok().cloned());
     let invalid = |message: &str| {
@@ -314,6 +315,21 @@ impl Response {
 
     /// The response as JSON text.
     pub fn to_json(&self) -> String {
+        // A result is already JSON: written around it in one buffer of the right size rather
+        // than through the serializer (800 instructions of a `tools/call`, callgrind).
+        if let (Ok(result), Some(id)) = (&self.outcome, &self.id) {
+            let result = result.get();
+            let mut out = Vec::with_capacity(result.len() + 48);
+            out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+            if serde_json::to_writer(&mut out, id).is_ok() {
+                out.extend_from_slice(br#","result":"#);
+                out.extend_from_slice(result.as_bytes());
+                out.push(b'}');
+                if let Ok(json) = String::from_utf8(out) {
+                    return json;
+                }
+            }
+        }
         serde_json::to_string(self).unwrap_or_else(|_| INTERNAL_FALLBACK.to_owned())
     }
 }
@@ -543,6 +559,19 @@ mod tests {
             RawValue::from_string("{}".into()).unwrap(),
         );
         assert_eq!(ok.to_json(), r#"{"jsonrpc":"2.0","id":7,"result":{}}"#);
+        let named = Response::result(
+            RequestId::String("a\"b".into()),
+            RawValue::from_string(r#"{"x":[1]}"#.into()).unwrap(),
+        );
+        assert_eq!(
+            named.to_json(),
+            serde_json::to_string(&named).unwrap(),
+            "the written result is the serializer's"
+        );
+        assert_eq!(
+            named.to_json(),
+            r#"{"jsonrpc":"2.0","id":"a\"b","result":{"x":[1]}}"#
+        );
         let err = Response::error(None, ErrorObject::new(PARSE_ERROR, "bad"));
         assert_eq!(
             err.to_json(),

@@ -10,8 +10,8 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::ProtocolVersion;
-use super::jsonrpc::{ErrorObject, INVALID_PARAMS, UNSUPPORTED_PROTOCOL_VERSION};
-use super::mcp::{ClientCapabilities, Implementation};
+use super::jsonrpc::{self, ErrorObject, INVALID_PARAMS, Request, UNSUPPORTED_PROTOCOL_VERSION};
+use super::mcp::{CallToolParams, ClientCapabilities, Implementation, ProgressMeta};
 
 /// `_meta` key of the request's protocol version.
 pub const PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
@@ -50,6 +50,8 @@ struct RawMeta {
     client_info: Option<Implementation>,
     #[serde(rename = "io.modelcontextprotocol/logLevel")]
     log_level: Option<String>,
+    #[serde(rename = "progressToken")]
+    progress_token: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -58,7 +60,8 @@ struct WithMeta {
     meta: Option<RawMeta>,
 }
 
-/// A request's params as [`Declared::read`] reads them: its `_meta`, and what it names.
+/// A request's params as [`Declared::read`] reads them: its `_meta`, what it names, and the
+/// rest of a `tools/call`'s fields, kept raw (the method may not be `tools/call`).
 #[derive(Deserialize)]
 struct Described<'a> {
     #[serde(rename = "_meta")]
@@ -67,6 +70,12 @@ struct Described<'a> {
     name: Option<Cow<'a, str>>,
     #[serde(borrow)]
     uri: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    arguments: Option<&'a RawValue>,
+    #[serde(borrow, rename = "requestState")]
+    request_state: Option<&'a RawValue>,
+    #[serde(borrow, rename = "inputResponses")]
+    input_responses: Option<&'a RawValue>,
 }
 
 /// The syslog levels of `notifications/message`, lowest first.
@@ -98,6 +107,10 @@ pub struct Declared<'a> {
     version: Option<String>,
     name: Option<Cow<'a, str>>,
     uri: Option<Cow<'a, str>>,
+    arguments: Option<&'a RawValue>,
+    request_state: Option<&'a RawValue>,
+    input_responses: Option<&'a RawValue>,
+    progress_token: Option<Value>,
     meta: Result<RequestMeta, ErrorObject>,
 }
 
@@ -108,13 +121,58 @@ impl<'a> Declared<'a> {
             .map(|p| serde_json::from_str::<Described<'a>>(p.get()))
             .transpose()
             .map_err(|e| invalid(&format!("invalid params: {e}")));
-        let (raw, name, uri) = match described {
-            Ok(Some(d)) => (Ok(d.meta), d.name, d.uri),
-            Ok(None) => (Ok(None), None, None),
-            Err(e) => (Err(e), None, None),
+        Self::from_described(described)
+    }
+
+    /// A `tools/call` read from its whole body in one pass, rather than its envelope first and
+    /// its params again (5,500 instructions of a 47,000-instruction call, callgrind), with its
+    /// params as a call's. `None` for any other body, or one that is not quite right (no `name`,
+    /// members of a response, an `id` that is not one): the general reader then judges it and
+    /// says what is wrong.
+    pub fn read_call(body: &'a [u8]) -> Option<(Request, Self, CallToolParams)> {
+        #[derive(Deserialize)]
+        struct Call<'a> {
+            #[serde(borrow)]
+            jsonrpc: Cow<'a, str>,
+            id: Value,
+            #[serde(borrow)]
+            method: Cow<'a, str>,
+            #[serde(borrow)]
+            params: Described<'a>,
+            result: Option<serde::de::IgnoredAny>,
+            error: Option<serde::de::IgnoredAny>,
+        }
+        let call: Call<'a> = serde_json::from_slice(body).ok()?;
+        if call.jsonrpc != "2.0"
+            || call.method != "tools/call"
+            || call.result.is_some()
+            || call.error.is_some()
+        {
+            return None;
+        }
+        let id = jsonrpc::to_id(&call.id)?;
+        let declared = Self::from_described(Ok(Some(call.params)));
+        let params = declared.call_params()?;
+        let request = Request {
+            id,
+            method: "tools/call".to_owned(),
+            params: None,
         };
+        Some((request, declared, params))
+    }
+
+    fn from_described(described: Result<Option<Described<'a>>, ErrorObject>) -> Self {
+        let (raw, described) = match described {
+            Ok(Some(mut d)) => (Ok(d.meta.take()), Some(d)),
+            Ok(None) => (Ok(None), None),
+            Err(e) => (Err(e), None),
+        };
+        let mut progress_token = None;
         let (version, meta) = match raw {
-            Ok(Some(raw)) => (raw.protocol_version.clone(), RequestMeta::from_raw(raw)),
+            Ok(Some(mut raw)) => {
+                progress_token = raw.progress_token.take();
+                (raw.protocol_version.clone(), RequestMeta::from_raw(raw))
+            }
             Ok(None) => (
                 None,
                 Err(invalid(
@@ -123,12 +181,52 @@ impl<'a> Declared<'a> {
             ),
             Err(e) => (None, Err(e)),
         };
-        Self {
-            version,
-            name,
-            uri,
-            meta,
+        match described {
+            Some(d) => Self {
+                version,
+                name: d.name,
+                uri: d.uri,
+                arguments: d.arguments,
+                request_state: d.request_state,
+                input_responses: d.input_responses,
+                progress_token,
+                meta,
+            },
+            None => Self {
+                version,
+                name: None,
+                uri: None,
+                arguments: None,
+                request_state: None,
+                input_responses: None,
+                progress_token,
+                meta,
+            },
         }
+    }
+
+    /// The params as a `tools/call`'s, from this one reading rather than a second parse of the
+    /// same text (3,800 instructions of a `tools/call`, callgrind); `None` when they are not
+    /// valid ones, which the dispatcher's own parse then reports.
+    pub fn call_params(&self) -> Option<CallToolParams> {
+        Some(CallToolParams {
+            name: self.name.as_deref()?.to_owned(),
+            arguments: self.arguments.map(ToOwned::to_owned),
+            request_state: match self.request_state {
+                Some(raw) => Some(serde_json::from_str(raw.get()).ok()?),
+                None => None,
+            },
+            input_responses: match self.input_responses {
+                Some(raw) => Some(serde_json::from_str(raw.get()).ok()?),
+                None => None,
+            },
+            meta: self
+                .progress_token
+                .clone()
+                .map(|progress_token| ProgressMeta {
+                    progress_token: Some(progress_token),
+                }),
+        })
     }
 
     /// The protocol version the request names, if any.
@@ -145,6 +243,16 @@ impl<'a> Declared<'a> {
     /// `params.uri`, if the request has one.
     pub fn uri(&self) -> Option<&str> {
         self.uri.as_deref()
+    }
+
+    /// `params.arguments`, if the request has them.
+    pub fn arguments(&self) -> Option<&'a RawValue> {
+        self.arguments
+    }
+
+    /// Whether `_meta` asks for progress notifications.
+    pub fn asks_progress(&self) -> bool {
+        self.progress_token.is_some()
     }
 
     /// The request's metadata.
@@ -303,6 +411,40 @@ impl<'a, T: Serialize> Complete<'a, T> {
     pub fn cached(mut self, hints: CacheHints) -> Self {
         self.cache = Some(hints);
         self
+    }
+}
+
+/// A complete `tools/call` result: [`Complete`] with the result's fields spelled out, since
+/// `flatten` serializes through a map (1,000 instructions of a `tools/call`, callgrind).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompleteToolResult<'a> {
+    content: &'a [super::mcp::Content],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    structured_content: Option<&'a Map<String, Value>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    is_error: bool,
+    result_type: &'static str,
+    #[serde(rename = "_meta")]
+    meta: ResultMeta<'a>,
+}
+
+impl<'a> CompleteToolResult<'a> {
+    /// `result`, complete, from `server_info`, its own `_meta` entries beside the server's.
+    pub fn new(
+        result: &'a mut super::mcp::CallToolResult,
+        server_info: &'a ServerIdentity,
+    ) -> Self {
+        Self {
+            content: &result.content,
+            structured_content: result.structured_content.as_ref(),
+            is_error: result.is_error,
+            result_type: "complete",
+            meta: ResultMeta {
+                server_info,
+                extra: result.meta.take(),
+            },
+        }
     }
 }
 
@@ -474,5 +616,108 @@ mod tests {
             Some("2026-07-28")
         );
         assert_eq!(declared_version(Some(&raw(json!({"name": "x"})))), None);
+        let mut result =
+            super::super::mcp::CallToolResult::success(vec![super::super::mcp::Content::Text {
+                text: "hi".into(),
+            }]);
+        result.meta = Some(Map::from_iter([("k".to_owned(), json!(1))]));
+        assert_eq!(
+            serde_json::to_value(CompleteToolResult::new(&mut result, &identity)).unwrap(),
+            json!({"content": [{"type": "text", "text": "hi"}], "resultType": "complete",
+                   "_meta": {SERVER_INFO: {"name": "s", "version": "1"}, "k": 1}})
+        );
+    }
+
+    fn call_body(message: Value) -> Vec<u8> {
+        serde_json::to_vec(&message).unwrap()
+    }
+
+    #[test]
+    fn a_call_read_in_one_pass_is_the_call_read_in_two() {
+        let params = json!({
+            "name": "crm:search", "arguments": {"q": "a\"b"}, "requestState": "s",
+            "inputResponses": {"k": {"action": "accept"}},
+            "_meta": {PROTOCOL_VERSION: "2026-07-28", CLIENT_CAPABILITIES: {}, "progressToken": 4}
+        });
+        let body = call_body(
+            json!({"jsonrpc": "2.0", "id": "r1", "method": "tools/call", "params": params}),
+        );
+        let (request, declared, call) = Declared::read_call(&body).expect("a call");
+        assert_eq!(request.id, jsonrpc::RequestId::String("r1".into()));
+        assert_eq!(request.method, "tools/call");
+        assert!(declared.asks_progress());
+        assert_eq!(declared.name(), Some("crm:search"));
+        let raw_params = raw(params);
+        let twice = Declared::read(Some(&raw_params));
+        let read_twice = twice.call_params().unwrap();
+        assert_eq!(call.name, read_twice.name);
+        assert_eq!(
+            call.arguments.as_ref().map(|a| a.get()),
+            Some(r#"{"q":"a\"b"}"#)
+        );
+        assert_eq!(call.request_state, read_twice.request_state);
+        assert_eq!(call.input_responses, read_twice.input_responses);
+        assert_eq!(call.meta.and_then(|m| m.progress_token), Some(json!(4)));
+        assert_eq!(
+            declared.into_meta().unwrap().protocol_version,
+            ProtocolVersion::V2026_07_28
+        );
+    }
+
+    #[test]
+    fn anything_but_a_plain_call_is_left_to_the_general_reader() {
+        let meta = json!({PROTOCOL_VERSION: "2026-07-28", CLIENT_CAPABILITIES: {}});
+        for (why, message) in [
+            (
+                "another method",
+                json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta}}),
+            ),
+            (
+                "no name",
+                json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"_meta": meta}}),
+            ),
+            (
+                "a null id",
+                json!({"jsonrpc": "2.0", "id": null, "method": "tools/call", "params": {"name": "x", "_meta": meta}}),
+            ),
+            (
+                "a notification",
+                json!({"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "x", "_meta": meta}}),
+            ),
+            (
+                "JSON-RPC 1",
+                json!({"jsonrpc": "1.0", "id": 1, "method": "tools/call", "params": {"name": "x", "_meta": meta}}),
+            ),
+            (
+                "a result too",
+                json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "result": {}, "params": {"name": "x", "_meta": meta}}),
+            ),
+            (
+                "a state that is not a string",
+                json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "x", "requestState": 5, "_meta": meta}}),
+            ),
+            (
+                "answers that are not an object",
+                json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "x", "inputResponses": [], "_meta": meta}}),
+            ),
+            (
+                "params that are not an object",
+                json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": []}),
+            ),
+        ] {
+            assert!(Declared::read_call(&call_body(message)).is_none(), "{why}");
+        }
+        assert!(Declared::read_call(b"{not json").is_none());
+        assert!(Declared::read_call(b"[]").is_none());
+        // A `_meta` the call cannot be served with is still a call: the request's own error.
+        let body = call_body(json!({
+            "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "x", "_meta": {PROTOCOL_VERSION: "2025-11-25", CLIENT_CAPABILITIES: {}}}
+        }));
+        let (_, declared, _) = Declared::read_call(&body).unwrap();
+        assert_eq!(
+            declared.into_meta().unwrap_err().code,
+            UNSUPPORTED_PROTOCOL_VERSION
+        );
     }
 }

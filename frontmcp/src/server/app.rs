@@ -140,6 +140,11 @@ pub struct Arguments<'a>(pub(crate) &'a RawValue);
 impl<'a> Arguments<'a> {
     /// Parses the arguments; the error names the offending field (`channel: missing field`).
     pub fn parse<T: DeserializeOwned>(self) -> Result<T, CallError> {
+        // Arguments that parse take the plain path; tracking the field path costs a third more
+        // (callgrind), so only a failure is parsed again to name the field.
+        if let Ok(parsed) = serde_json::from_str(self.0.get()) {
+            return Ok(parsed);
+        }
         let mut de = serde_json::Deserializer::from_str(self.0.get());
         serde_path_to_error::deserialize(&mut de).map_err(|err| {
             let path = err.path().to_string();

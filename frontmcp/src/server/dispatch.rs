@@ -23,7 +23,7 @@ use crate::protocol::jsonrpc::{
     RequestId, Response,
 };
 use crate::protocol::mcp::{
-    Empty, Implementation, InitializeParams, InitializeResult, PromptsCapability,
+    CallToolParams, Empty, Implementation, InitializeParams, InitializeResult, PromptsCapability,
     ResourcesCapability, ServerCapabilities, SetLevelParams, ToolsCapability,
 };
 use crate::protocol::stateless::{
@@ -395,16 +395,18 @@ impl Server {
     /// A request of the stateless revision (2026-07-28): everything it needs is in it.
     pub(crate) async fn handle_stateless(&self, req: Request, grant: Option<&Grant>) -> Reply {
         let meta = RequestMeta::parse(req.params.as_deref());
-        self.serve_stateless(req, meta, grant).await
+        self.serve_stateless(req, meta, None, grant).await
     }
 
-    /// A stateless request whose `_meta` the transport already read.
+    /// A stateless request whose `_meta` the transport already read, and the params of a
+    /// `tools/call` when it read those too.
     ///
     /// `subscriptions/listen` is the transport's (its answer is a stream); here it is unknown.
     pub(crate) async fn serve_stateless(
         &self,
         req: Request,
         meta: Result<RequestMeta, ErrorObject>,
+        call: Option<CallToolParams>,
         grant: Option<&Grant>,
     ) -> Reply {
         let Request { id, method, params } = req;
@@ -426,9 +428,10 @@ impl Server {
             session: None,
             grant,
         };
-        match method.as_str() {
-            "server/discover" => Reply::Single(self.discover(id)),
-            other => {
+        match (method.as_str(), call) {
+            ("tools/call", Some(call)) => self.call_tool_with(caller, id, call).await,
+            ("server/discover", _) => Reply::Single(self.discover(id)),
+            (other, _) => {
                 self.serve_common(caller, id, other, params.as_deref())
                     .await
             }

@@ -16,7 +16,7 @@ use super::registry::{AUTHORIZED_META, Page, ToolEntry};
 use super::{Arguments, CallError, Grant, Reply, Server, ToolCall};
 use crate::protocol::jsonrpc::{ErrorObject, INTERNAL_ERROR, RequestId, Response};
 use crate::protocol::mcp::{CallToolParams, CallToolResult, ListToolsParams, Tool};
-use crate::protocol::stateless::{CacheHints, CacheScope, Complete};
+use crate::protocol::stateless::{CacheHints, CacheScope, Complete, CompleteToolResult};
 
 /// `_meta` key of the `AUTH_REQUIRED` object on a tool result.
 const AUTHORIZATION_META: &str = "dev.frontmcp/authorization";
@@ -107,10 +107,19 @@ impl Server {
         id: RequestId,
         params: Option<&RawValue>,
     ) -> Reply {
-        let params: CallToolParams = match required_params(params) {
-            Ok(p) => p,
-            Err(e) => return Reply::Single(Response::error(Some(id), e)),
-        };
+        match required_params(params) {
+            Ok(params) => self.call_tool_with(caller, id, params).await,
+            Err(e) => Reply::Single(Response::error(Some(id), e)),
+        }
+    }
+
+    /// `tools/call` with its params read.
+    pub(crate) async fn call_tool_with(
+        &self,
+        caller: Caller<'_>,
+        id: RequestId,
+        params: CallToolParams,
+    ) -> Reply {
         let Some(entry) = self.inner.registry.tool(&params.name) else {
             tracing::warn!(tool = %params.name, "unknown tool");
             return Reply::Single(Response::error(
@@ -231,10 +240,9 @@ impl Server {
         mut result: CallToolResult,
     ) -> Response {
         if caller.version.is_stateless() {
-            let meta = result.meta.take();
             Response::serialize_result(
                 id,
-                &Complete::new(result, &self.inner.identity).with_meta(meta),
+                &CompleteToolResult::new(&mut result, &self.inner.identity),
             )
         } else {
             Response::serialize_result(id, &result)

@@ -25,6 +25,7 @@ use crate::protocol::jsonrpc::{
     TEMPORARILY_UNAVAILABLE,
 };
 use crate::protocol::mcp::LogLevel;
+use crate::protocol::stateless::Declared;
 use crate::server::{Grant, Peer, Reply, ResponseMode, Server, Session, Subscription};
 
 /// How often an idle GET stream gets a comment, so dead connections are noticed.
@@ -73,7 +74,8 @@ pub(super) async fn endpoint(server: &Server, request: Request) -> Response {
 
 impl Server {
     async fn post(&self, request: Request, grant: Option<&Grant>) -> Response {
-        let headers = request.headers();
+        let (parts, body) = request.into_parts();
+        let headers = &parts.headers;
         let accepted = Accepted::of(headers);
         let Some(mode) = accepted.mode(self.inner.http.response_mode) else {
             return rpc_error(
@@ -97,10 +99,8 @@ impl Server {
         if declared.is_some_and(|len| len > limit as u64) {
             return too_large(limit);
         }
-        let session_header = headers.get(&SESSION_HEADER).cloned();
-        let version_header = headers.get(&VERSION_HEADER).cloned();
         let standard = StandardHeaders::of(headers, accepted);
-        let body = match Limited::new(request.into_body(), limit).collect().await {
+        let body = match Limited::new(body, limit).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(limit),
             Err(e) => {
@@ -111,6 +111,13 @@ impl Server {
                 );
             }
         };
+        if standard.name_stateless_call() {
+            if let Some((req, declared, call)) = Declared::read_call(&body) {
+                return self
+                    .serve_declared(req, declared, Some(call), &standard, mode, grant)
+                    .await;
+            }
+        }
         let incoming = match jsonrpc::parse(&body) {
             Ok(incoming) => incoming,
             Err(jsonrpc::Unparseable(resp)) => {
@@ -126,11 +133,14 @@ impl Server {
                 return self.post_initialize(incoming, mode, grant).await;
             }
         }
-        let session =
-            match self.session_for(session_header.as_ref(), version_header.as_ref(), grant) {
-                Ok(s) => s,
-                Err(rejection) => return rejection.into_response(),
-            };
+        let session = match self.session_for(
+            headers.get(&SESSION_HEADER),
+            headers.get(&VERSION_HEADER),
+            grant,
+        ) {
+            Ok(s) => s,
+            Err(rejection) => return rejection.into_response(),
+        };
         if let Incoming::Single(Err(resp)) = &incoming {
             tracing::warn!(error = %resp.as_error().map_or("", |e| &e.message), "invalid JSON-RPC message");
             return json_response(StatusCode::BAD_REQUEST, resp.to_json());
@@ -139,7 +149,7 @@ impl Server {
         // A client that can be asked something (a form, its model) may be, by any tool.
         let peer = Peer::of(self, &session);
         let notifies = matches!(&incoming, Incoming::Single(Ok(Message::Request(r)))
-            if may_notify(r, level) || (peer.is_some() && r.method == "tools/call"));
+            if may_notify(&r.method, asks_progress(r), level) || (peer.is_some() && r.method == "tools/call"));
         if accepted.sse && notifies {
             // The session may cancel it (`notifications/cancelled`) while it runs.
             let tracked = match &incoming {
@@ -385,16 +395,18 @@ pub(super) fn respond(mode: ResponseMode, json: String) -> Response {
 
 /// Whether a request's app code may send notifications before the answer: it
 /// asks for progress, or log messages are wanted (`log_level`). Streaming costs a task and a
-/// channel, so a request that can hear nothing is answered directly. The progress token is
-/// looked for in the raw params: a false match only streams an answer that would not stream.
-pub(super) fn may_notify(r: &jsonrpc::Request, log_level: Option<LogLevel>) -> bool {
-    matches!(
-        r.method.as_str(),
-        "tools/call" | "resources/read" | "prompts/get"
-    ) && (log_level.is_some()
-        || r.params
-            .as_deref()
-            .is_some_and(|p| p.get().contains("\"progressToken\"")))
+/// channel, so a request that can hear nothing is answered directly.
+pub(super) fn may_notify(method: &str, progress: bool, log_level: Option<LogLevel>) -> bool {
+    matches!(method, "tools/call" | "resources/read" | "prompts/get")
+        && (log_level.is_some() || progress)
+}
+
+/// Whether a request of a session asks for progress: the token is looked for in the raw params
+/// (a false match only streams an answer that would not stream).
+fn asks_progress(r: &jsonrpc::Request) -> bool {
+    r.params
+        .as_deref()
+        .is_some_and(|p| p.get().contains("\"progressToken\""))
 }
 
 /// 405 for a method that needs a session: without one, only POST serves.
@@ -412,15 +424,15 @@ fn allow_post_only() -> Response {
 }
 
 pub(super) fn json_response(status: StatusCode, json: String) -> Response {
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        json,
-    )
-        .into_response()
+    // Built directly: through `IntoResponse` a `String` body first gets a `text/plain` type
+    // that the tuple then replaces.
+    let mut response = Response::new(Body::from(json));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// A request refused before dispatch: an HTTP status and the JSON-RPC error for the body.
