@@ -1,25 +1,21 @@
 //! What this process worked out once from some exact bytes, kept while the same bytes come back:
 //! the entry of an opened vault record.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 
 /// Values worked out from exact bytes (a stored record), by a short key saying where the bytes
-/// came from (the record's store key), each beside a keyed 64-bit hash of those bytes: 8 bytes per entry instead of the hundreds of the bytes themselves. Bytes
-/// that differ in any way under a known key miss, so they are worked out (verified, decrypted,
-/// checked) again like any others.
+/// came from (the record's store key), each beside a keyed 64-bit hash of those bytes: 8 bytes
+/// per entry instead of the hundreds of the bytes themselves. Bytes that differ in any way under
+/// a known key miss, so they are worked out (verified, decrypted, checked) again like any others.
 ///
-/// Values are shared, so a hit costs no copy. At most `max` entries: when full, the entries that
-/// the caller's `keep` refuses go, then all of them.
+/// Values are shared, so a hit costs no copy. At most `max` entries, evicted one at a time by
+/// `quick_cache`'s CLOCK-PRO policy (what is used often stays) when new ones come, so a full
+/// cache never makes every active session work its values out again at once.
 pub(crate) struct Remembered<V> {
     hasher: RandomState,
-    max: usize,
-    entries: RwLock<Entries<V>>,
+    entries: quick_cache::sync::Cache<Box<str>, (u64, Arc<V>)>,
 }
-
-/// By key: the fingerprint of the bytes and what was worked out from them.
-type Entries<V> = HashMap<Box<str>, (u64, Arc<V>)>;
 
 /// The keyed hash of some bytes, computed once per lookup and reused to remember them.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -29,18 +25,8 @@ impl<V> Remembered<V> {
     pub(crate) fn new(max: usize) -> Self {
         Self {
             hasher: RandomState::new(),
-            max,
-            entries: RwLock::default(),
+            entries: quick_cache::sync::Cache::new(max),
         }
-    }
-
-    fn read(&self) -> RwLockReadGuard<'_, Entries<V>> {
-        // Every mutation leaves the map whole, so a poisoned lock is safe to keep using.
-        self.entries.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Entries<V>> {
-        self.entries.write().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn fingerprint(&self, bytes: &[u8]) -> Fingerprint {
@@ -49,36 +35,23 @@ impl<V> Remembered<V> {
 
     /// The value remembered under `key` for exactly the bytes of `fingerprint`.
     pub(crate) fn get(&self, key: &str, fingerprint: Fingerprint) -> Option<Arc<V>> {
-        match self.read().get(key) {
-            Some((hash, value)) if *hash == fingerprint.0 => Some(value.clone()),
+        match self.entries.get(key) {
+            Some((hash, value)) if hash == fingerprint.0 => Some(value),
             _ => None,
         }
     }
 
     /// Remembers `value` under `key` for the bytes of `fingerprint`, replacing what was there.
-    pub(crate) fn insert(
-        &self,
-        key: &str,
-        fingerprint: Fingerprint,
-        value: Arc<V>,
-        keep: impl Fn(&V) -> bool,
-    ) {
-        let mut entries = self.write();
-        if entries.len() >= self.max && !entries.contains_key(key) {
-            entries.retain(|_, (_, v)| keep(v));
-            if entries.len() >= self.max {
-                entries.clear();
-            }
-        }
-        entries.insert(key.into(), (fingerprint.0, value));
+    pub(crate) fn insert(&self, key: &str, fingerprint: Fingerprint, value: Arc<V>) {
+        self.entries.insert(key.into(), (fingerprint.0, value));
     }
 
     pub(crate) fn forget(&self, key: &str) {
-        self.write().remove(key);
+        self.entries.remove(key);
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.read().len()
+        self.entries.len()
     }
 }
 
@@ -98,7 +71,7 @@ mod tests {
     fn other_bytes_under_a_known_key_miss() {
         let cache = Remembered::new(10);
         let seen = cache.fingerprint(b"header.payload.sig");
-        cache.insert("sig", seen, Arc::new(1), |_| true);
+        cache.insert("sig", seen, Arc::new(1));
         assert_eq!(cache.get("sig", seen).as_deref(), Some(&1));
         assert_eq!(
             cache.get("sig", cache.fingerprint(b"header.other.sig")),
@@ -110,25 +83,42 @@ mod tests {
     }
 
     #[test]
-    fn a_full_cache_drops_what_keep_refuses_then_everything() {
-        let cache = Remembered::new(4);
-        for i in 0..4 {
-            let key = i.to_string();
-            cache.insert(&key, cache.fingerprint(key.as_bytes()), Arc::new(i), |_| {
-                true
-            });
+    fn a_full_cache_evicts_some_and_keeps_what_is_used() {
+        let max = 1_000;
+        let cache = Remembered::new(max);
+        let key = |i: usize| i.to_string();
+        for i in 0..max {
+            cache.insert(&key(i), cache.fingerprint(key(i).as_bytes()), Arc::new(i));
         }
-        let four = cache.fingerprint(b"4");
-        cache.insert("4", four, Arc::new(4), |v| *v % 2 == 0);
-        assert_eq!(cache.len(), 3, "0, 2 and 4 stay");
-        assert_eq!(cache.get("2", cache.fingerprint(b"2")).as_deref(), Some(&2));
-        cache.insert("5", cache.fingerprint(b"5"), Arc::new(5), |_| true);
-        cache.insert("6", cache.fingerprint(b"6"), Arc::new(6), |_| true);
-        assert_eq!(cache.len(), 1, "nothing to drop: all went");
-        // Replacing a key of a full cache drops nothing.
-        let cache = Remembered::new(1);
-        cache.insert("a", cache.fingerprint(b"1"), Arc::new(1), |_| false);
-        cache.insert("a", cache.fingerprint(b"2"), Arc::new(2), |_| false);
-        assert_eq!(cache.get("a", cache.fingerprint(b"2")).as_deref(), Some(&2));
+        // The first hundred are used again and again while newcomers arrive.
+        for i in max..2 * max {
+            for hot in 0..100 {
+                assert!(
+                    cache
+                        .get(&key(hot), cache.fingerprint(key(hot).as_bytes()))
+                        .is_some()
+                );
+            }
+            cache.insert(&key(i), cache.fingerprint(key(i).as_bytes()), Arc::new(i));
+        }
+        assert!(cache.len() <= max, "{}", cache.len());
+        assert!(
+            cache.len() > max / 2,
+            "a full cache keeps most of what it had: {}",
+            cache.len()
+        );
+        let hot = (0..100)
+            .filter(|&i| {
+                cache
+                    .get(&key(i), cache.fingerprint(key(i).as_bytes()))
+                    .is_some()
+            })
+            .count();
+        assert!(hot >= 90, "what is used stays: {hot} of 100");
+        // Replacing a key of a full cache replaces it.
+        let one = Remembered::new(1);
+        one.insert("a", one.fingerprint(b"1"), Arc::new(1));
+        one.insert("a", one.fingerprint(b"2"), Arc::new(2));
+        assert_eq!(one.get("a", one.fingerprint(b"2")).as_deref(), Some(&2));
     }
 }

@@ -35,8 +35,8 @@
 //!
 //! # Opened records
 //!
-//! Each vault remembers, for at most 10,000 entries, the entry it opened and a keyed hash of the
-//! exact record bytes. [`get`](TokenVault::get) still reads the store every time; when it finds
+//! Each vault remembers, for at most 10,000 entries (past that, the least used go one at a time),
+//! the entry it opened and a keyed hash of the exact record bytes. [`get`](TokenVault::get) still reads the store every time; when it finds
 //! the very bytes it opened before it returns the remembered entry instead of parsing and
 //! decrypting again. So a refresh, a revocation or a deletion by another process is seen on the
 //! next read, and any other bytes are opened and checked in full. The tokens are in the process's
@@ -64,7 +64,6 @@ use zeroize::Zeroizing;
 
 use crate::remembered::Remembered;
 use crate::store::{Namespace, Store, StoreError};
-use crate::tokens::now_secs;
 
 /// The environment variable that holds the vault's key ring (see [`VaultKeys::from_env_value`]).
 pub const VAULT_KEYS_ENV: &str = "FRONTMCP_VAULT_KEYS";
@@ -653,10 +652,7 @@ impl TokenVault {
         }
         let (entry, _) = self.open(session_id, app_id, &bytes)?;
         let entry = Arc::new(entry);
-        let now = now_secs();
-        self.opened.insert(&key, fingerprint, entry.clone(), |e| {
-            e.session_ends_at.is_none_or(|end| end > now)
-        });
+        self.opened.insert(&key, fingerprint, entry.clone());
         Ok(Some(entry))
     }
 

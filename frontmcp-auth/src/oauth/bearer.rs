@@ -5,7 +5,6 @@ use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use serde_json::json;
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -32,19 +31,52 @@ pub enum Challenge {
 /// signature on another header or payload misses and is verified, so it is refused like any
 /// tampered token.
 ///
-/// The grants are kept packed in pages (see `pages.rs`), not as an allocation each: at 10,000
-/// tokens, separate allocations cost about 700 bytes of resident memory per grant of 200. A hit
-/// hands out a copy, made and dropped within the request.
-#[derive(Default)]
+/// At most [`MAX_VERIFIED`] tokens, evicted one at a time by `quick_cache`'s CLOCK-PRO policy
+/// (tokens in use stay) when new ones come, so a full cache never makes every active client's
+/// token be verified again at once. The grants are kept packed in pages (see `pages.rs`), not as
+/// an allocation each: at 10,000 tokens, separate allocations cost about 700 bytes of resident
+/// memory per grant of 200. The pages' lock covers the index too, so a slot is never read after
+/// its grant was evicted and the slot reused. A hit hands out a copy, made and dropped within the
+/// request.
 pub(crate) struct VerifiedTokens {
     hasher: RandomState,
-    kept: RwLock<Kept>,
+    index: quick_cache::sync::Cache<
+        SignatureStart,
+        KeptGrant,
+        quick_cache::UnitWeighter,
+        RandomState,
+        Evicted,
+    >,
+    pages: RwLock<Pages>,
 }
 
-#[derive(Default)]
-struct Kept {
-    by_signature: HashMap<SignatureStart, KeptGrant>,
-    pages: Pages,
+impl Default for VerifiedTokens {
+    fn default() -> Self {
+        Self {
+            hasher: RandomState::new(),
+            index: quick_cache::sync::Cache::with(
+                MAX_VERIFIED,
+                MAX_VERIFIED as u64,
+                quick_cache::UnitWeighter,
+                RandomState::new(),
+                Evicted,
+            ),
+            pages: RwLock::default(),
+        }
+    }
+}
+
+/// Collects the grants the index evicts while a token is inserted, so their slots in the pages
+/// are freed.
+#[derive(Clone, Copy, Debug)]
+struct Evicted;
+
+impl quick_cache::Lifecycle<SignatureStart, KeptGrant> for Evicted {
+    type RequestState = Vec<KeptGrant>;
+
+    fn on_evict(&self, evicted: &mut Vec<KeptGrant>, _: SignatureStart, grant: KeptGrant) {
+        evicted.push(grant);
+    }
 }
 
 /// A grant's bytes in the pages, and a keyed hash of the exact token it was read from.
@@ -59,18 +91,8 @@ struct KeptGrant {
 /// made, enough to tell its tokens apart, and kept inline.
 type SignatureStart = [u8; 24];
 
-/// The cache holds at most this many tokens; past that, expired ones go, then all.
+/// The cache holds at most this many tokens.
 const MAX_VERIFIED: usize = 10_000;
-
-impl Kept {
-    fn grant(&self, kept: KeptGrant) -> SessionGrant {
-        SessionGrant::from_packed(self.pages.get(kept.slot, kept.len as usize))
-    }
-
-    fn forget(&mut self, kept: KeptGrant) {
-        self.pages.remove(kept.slot, kept.len as usize);
-    }
-}
 
 impl VerifiedTokens {
     fn signature_start(token: &str) -> SignatureStart {
@@ -84,76 +106,73 @@ impl VerifiedTokens {
         start
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Kept> {
-        // Every mutation leaves the map and pages whole, so a poisoned lock is safe to keep using.
-        self.kept.read().unwrap_or_else(PoisonError::into_inner)
+    fn read(&self) -> RwLockReadGuard<'_, Pages> {
+        // Every mutation leaves the index and pages whole, so a poisoned lock is safe to keep
+        // using.
+        self.pages.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Kept> {
-        self.kept.write().unwrap_or_else(PoisonError::into_inner)
+    fn write(&self) -> RwLockWriteGuard<'_, Pages> {
+        self.pages.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The grant kept for exactly the token of `signature` and `fingerprint`.
     fn get(&self, signature: &SignatureStart, fingerprint: u64) -> Option<SessionGrant> {
-        let kept = self.read();
-        let grant = kept
-            .by_signature
+        let pages = self.read();
+        let grant = self
+            .index
             .get(signature)
             .filter(|grant| grant.fingerprint == fingerprint)?;
-        Some(kept.grant(*grant))
+        Some(SessionGrant::from_packed(
+            pages.get(grant.slot, grant.len as usize),
+        ))
     }
 
-    fn insert(&self, signature: SignatureStart, fingerprint: u64, grant: &SessionGrant, now: u64) {
-        let mut guard = self.write();
-        let kept = &mut *guard;
-        if kept.by_signature.len() >= MAX_VERIFIED && !kept.by_signature.contains_key(&signature) {
-            let pages = &mut kept.pages;
-            kept.by_signature.retain(|_, grant| {
-                let live =
-                    SessionGrant::packed_exp(pages.get(grant.slot, grant.len as usize)) >= now;
-                if !live {
-                    pages.remove(grant.slot, grant.len as usize);
-                }
-                live
-            });
-            if kept.by_signature.len() >= MAX_VERIFIED {
-                for (_, grant) in kept.by_signature.drain() {
-                    pages.remove(grant.slot, grant.len as usize);
-                }
-            }
-            pages.release_empty();
+    fn insert(&self, signature: SignatureStart, fingerprint: u64, grant: &SessionGrant) {
+        let mut pages = self.write();
+        // A replaced value is not an eviction: its slot is freed here.
+        if let Some((_, old)) = self.index.remove(&signature) {
+            pages.remove(old.slot, old.len as usize);
         }
         let bytes = grant.packed();
         let new = KeptGrant {
             fingerprint,
-            slot: kept.pages.insert(&[bytes]),
+            slot: pages.insert(&[bytes]),
             len: u32::try_from(bytes.len()).expect("a grant is far below 4 GiB"),
         };
-        if let Some(old) = kept.by_signature.insert(signature, new) {
-            kept.forget(old);
+        let mut evicted = Vec::new();
+        self.index
+            .insert_with_lifecycle(signature, new, &mut evicted);
+        for old in &evicted {
+            pages.remove(old.slot, old.len as usize);
+        }
+        if !evicted.is_empty() {
+            pages.release_empty();
         }
     }
 
     /// Forgets every grant of auth session `session_id` (it ended): its tokens are checked again
     /// on their next use, and refused.
     pub(crate) fn forget_session(&self, session_id: &str) {
-        let mut guard = self.write();
-        let kept = &mut *guard;
-        let pages = &mut kept.pages;
-        kept.by_signature.retain(|_, grant| {
-            let bytes = pages.get(grant.slot, grant.len as usize);
-            let live = SessionGrant::from_packed(bytes).session_id() != session_id;
-            if !live {
-                pages.remove(grant.slot, grant.len as usize);
-            }
-            live
-        });
+        let mut pages = self.write();
+        let ended: Vec<(SignatureStart, KeptGrant)> = self
+            .index
+            .iter()
+            .filter(|(_, grant)| {
+                let bytes = pages.get(grant.slot, grant.len as usize);
+                SessionGrant::from_packed(bytes).session_id() == session_id
+            })
+            .collect();
+        for (signature, grant) in ended {
+            self.index.remove(&signature);
+            pages.remove(grant.slot, grant.len as usize);
+        }
         pages.release_empty();
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.read().by_signature.len()
+        self.index.len()
     }
 }
 
@@ -201,7 +220,7 @@ impl AuthServer {
             })?;
         self.check_session(&claims).await?;
         let grant = SessionGrant::from(claims);
-        verified.insert(signature, fingerprint, &grant, now);
+        verified.insert(signature, fingerprint, &grant);
         Ok(grant)
     }
 
@@ -389,14 +408,31 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_full_cache_keeps_working() {
+    async fn a_full_cache_keeps_working_and_keeps_the_tokens_in_use() {
         let server = server().await;
-        for i in 0..MAX_VERIFIED + 10 {
+        let hot = bearer(&server, now_secs() + 30);
+        let token = hot.to_str().unwrap().trim_start_matches("Bearer ");
+        let verified = &server.inner.verified;
+        let kept = || {
+            verified.get(
+                &VerifiedTokens::signature_start(token),
+                verified.hasher.hash_one(token.as_bytes()),
+            )
+        };
+        for i in 0..MAX_VERIFIED + 2_000 {
             let header = bearer(&server, now_secs() + 60 + i as u64);
             assert!(server.authenticate(Some(&header)).await.is_ok());
+            if i % 50 == 0 {
+                assert!(server.authenticate(Some(&hot)).await.is_ok());
+            }
         }
-        let len = server.inner.verified.len();
+        let len = verified.len();
         assert!(len <= MAX_VERIFIED, "{len}");
+        assert!(
+            len > MAX_VERIFIED / 2,
+            "a full cache keeps most tokens: {len}"
+        );
+        assert!(kept().is_some(), "a token in use stays verified");
     }
 
     #[tokio::test]
