@@ -330,21 +330,21 @@ fn session_ref_of(session_id: &str) -> String {
     random::digest(session_id.as_bytes())[..16].to_owned()
 }
 
-/// `2026-11-28 10:04 UTC` for a Unix time in seconds.
+/// `2026-11-28 10:04 UTC` for a Unix time in seconds (`time`'s calendar; a time past its range,
+/// which no session reaches, reads as its last representable minute).
 fn utc_minutes(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let (hour, minute) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+    let at = i64::try_from(secs)
+        .ok()
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .unwrap_or(time::PrimitiveDateTime::MAX.assume_utc());
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
 }
 
 #[cfg(test)]
@@ -356,6 +356,7 @@ mod tests {
         assert_eq!(utc_minutes(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc_minutes(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(utc_minutes(1_795_860_240), "2026-11-28 10:04 UTC");
+        assert_eq!(utc_minutes(u64::MAX), "9999-12-31 23:59 UTC");
     }
 
     #[test]

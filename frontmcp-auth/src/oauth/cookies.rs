@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use cookie::{Cookie, SameSite};
 use http::HeaderValue;
 use http::header::{self, HeaderMap};
 use serde::{Deserialize, Serialize};
@@ -42,28 +43,29 @@ pub(crate) fn csrf_name(pending_id: &str) -> String {
     )
 }
 
-/// The value of cookie `name`.
+/// The value of cookie `name`, parsed by the `cookie` crate (RFC 6265 pairs; a malformed pair is
+/// skipped, not the header).
 pub(crate) fn get(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            pair.trim()
-                .strip_prefix(name)?
-                .strip_prefix('=')
-                .map(str::to_owned)
-        })
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value().to_owned())
 }
 
 fn set_cookie(name: &str, value: &str, path: &str, max_age: Duration, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        max_age.as_secs()
-    ))
-    .expect("cookie names and values are header-safe")
+    let max_age = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
+    let cookie = Cookie::build((name, value))
+        .path(path)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(max_age))
+        .secure(secure)
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).expect("cookie names and values are header-safe")
 }
 
 impl AuthServer {
@@ -155,6 +157,37 @@ mod tests {
         assert_eq!(get(&h, "frontmcp_csrf_abc").as_deref(), Some("tok"));
         assert_eq!(get(&h, "frontmcp_csrf_ab"), None, "a prefix is not a name");
         assert_eq!(get(&HeaderMap::new(), "a"), None);
+        // Two headers, spaces, and a pair that is not one.
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, "junk; a = 1".parse().unwrap());
+        h.append(header::COOKIE, "frontmcp_signin=t.o.k".parse().unwrap());
+        assert_eq!(get(&h, "frontmcp_signin").as_deref(), Some("t.o.k"));
+    }
+
+    #[test]
+    fn set_cookies_carry_their_attributes() {
+        let value = set_cookie("n", "v", "/oauth", Duration::from_secs(600), true);
+        let value = value.to_str().unwrap();
+        assert!(value.starts_with("n=v;"), "{value}");
+        for attribute in [
+            "HttpOnly",
+            "SameSite=Lax",
+            "Path=/oauth",
+            "Max-Age=600",
+            "Secure",
+        ] {
+            assert!(
+                value.split("; ").any(|a| a == attribute),
+                "{attribute} in {value}"
+            );
+        }
+        let cleared = set_cookie("n", "", "/", Duration::ZERO, false);
+        let cleared = cleared.to_str().unwrap();
+        assert!(
+            cleared.starts_with("n=;") && cleared.contains("Max-Age=0"),
+            "{cleared}"
+        );
+        assert!(!cleared.contains("Secure"), "{cleared}");
     }
 
     #[test]
