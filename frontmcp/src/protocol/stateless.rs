@@ -401,12 +401,6 @@ impl<'a, T: Serialize> Complete<'a, T> {
         }
     }
 
-    /// With the result's own `_meta` entries beside the server's identity.
-    pub fn with_meta(mut self, meta: Option<Map<String, Value>>) -> Self {
-        self.meta.extra = meta;
-        self
-    }
-
     /// With caching hints.
     pub fn cached(mut self, hints: CacheHints) -> Self {
         self.cache = Some(hints);

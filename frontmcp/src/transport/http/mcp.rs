@@ -133,11 +133,7 @@ impl Server {
                 return self.post_initialize(incoming, mode, grant).await;
             }
         }
-        let session = match self.session_for(
-            headers.get(&SESSION_HEADER),
-            headers.get(&VERSION_HEADER),
-            grant,
-        ) {
+        let session = match self.session_for(headers, grant) {
             Ok(s) => s,
             Err(rejection) => return rejection.into_response(),
         };
@@ -241,11 +237,11 @@ impl Server {
     /// negotiated one.
     fn session_for(
         &self,
-        id: Option<&HeaderValue>,
-        version: Option<&HeaderValue>,
+        headers: &HeaderMap,
         grant: Option<&Grant>,
     ) -> Result<Arc<Session>, Rejection> {
-        let Some(id) = id else {
+        let version = headers.get(&VERSION_HEADER);
+        let Some(id) = headers.get(&SESSION_HEADER) else {
             tracing::warn!("request without Mcp-Session-Id");
             return Err(Rejection(
                 StatusCode::BAD_REQUEST,
@@ -298,11 +294,7 @@ impl Server {
                 ErrorObject::new(INVALID_REQUEST, "Accept must include text/event-stream"),
             );
         }
-        let session = match self.session_for(
-            headers.get(&SESSION_HEADER),
-            headers.get(&VERSION_HEADER),
-            grant,
-        ) {
+        let session = match self.session_for(headers, grant) {
             Ok(s) => s,
             Err(rejection) => return rejection.into_response(),
         };
@@ -316,11 +308,7 @@ impl Server {
     }
 
     fn delete(&self, headers: &HeaderMap, grant: Option<&Grant>) -> Response {
-        let session = match self.session_for(
-            headers.get(&SESSION_HEADER),
-            headers.get(&VERSION_HEADER),
-            grant,
-        ) {
+        let session = match self.session_for(headers, grant) {
             Ok(s) => s,
             Err(rejection) => return rejection.into_response(),
         };
