@@ -6,7 +6,7 @@ use quote::quote;
 
 #[test]
 fn slack_app_and_server_expansion() {
-    let app = crate::app::expand(
+    let app = crate::expand::app(
         quote! {
             name = "Slack",
             standalone = true,
@@ -28,7 +28,7 @@ fn slack_app_and_server_expansion() {
             }
         },
     );
-    let server = crate::server::expand(
+    let server = crate::expand::server(
         quote! {
             info(name = "AgentSuite", version = "1.0.0"),
             auth(mode = "orchestrated", type = "local", consent(enabled = true), session_mode = "stateful",

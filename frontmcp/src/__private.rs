@@ -16,7 +16,10 @@ pub use frontmcp_auth::{
 };
 
 pub use crate::adapters::openapi::OpenApi;
-pub use crate::protocol::mcp::{CallToolResult, Completion, GetPromptResult, ReadResourceResult};
+pub use crate::protocol::mcp::{
+    CallToolResult, Completion, CompletionArgument, CompletionContext, GetPromptResult,
+    ReadResourceResult,
+};
 pub use crate::server::{
     App, AppDescriptor, BoxFuture, CallError, CompletionRequest, CompletionTarget, HttpConfig,
     IntoCompletion, IntoPromptResult, IntoResourceContents, IntoToolResult, PromptDescriptor,
@@ -25,9 +28,12 @@ pub use crate::server::{
 };
 pub use crate::{Error, Result};
 
-/// Converts what a tool returned.
-pub fn into_tool_result<R: IntoToolResult>(value: R) -> CallToolResult {
-    value.into_tool_result()
+/// Sets a tool's output schema, as its return type's [`IntoToolResult::output_schema`] gives it.
+/// The macro names the return type as `<R as IntoToolResult>` both here and where it converts
+/// the result, so a type that is not a tool result is one error, not two.
+pub fn output_schema(mut tool: ToolDescriptor, schema: Option<schemars::Schema>) -> ToolDescriptor {
+    tool.output_schema = schema;
+    tool
 }
 
 /// Converts what a resource returned into the contents of `uri`.
@@ -74,20 +80,172 @@ pub fn variable<T: TemplateVariable>(read: &ResourceRead<'_>, name: &str) -> Res
         .ok_or_else(|| CallError::UnknownResource(read.uri.to_owned()))
 }
 
-/// A type a tool can take as its input.
+/// What a parameter of a `#[tool]` or `#[prompt]` method is: the request's context, or the input.
+#[derive(Debug)]
+pub enum IsContext {}
+
+/// See [`IsContext`].
+#[derive(Debug)]
+pub enum IsInput {}
+
+/// A parameter of a `#[tool]` or `#[prompt]` method after `&self`, recognised by its type: the
+/// request's context (`&ToolContext`, or `ToolContext` by value), or the input (any type that
+/// derives `Deserialize` and `JsonSchema`), in either order.
+///
+/// The macros name each parameter as `<T as Param>` wherever they use it, so a type that fits
+/// neither is one error at the parameter.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a tool's input",
-    label = "tool input type",
-    note = "derive `serde::Deserialize` and `schemars::JsonSchema` for it (both are in `frontmcp::prelude`)"
+    message = "`{Self}` cannot be a parameter of a tool or prompt",
+    label = "neither the context nor an input",
+    note = "take the context as `&ToolContext`, and the input as one type deriving `Deserialize` and `JsonSchema` (both are in `frontmcp::prelude`)"
 )]
-pub trait ToolInput: serde::de::DeserializeOwned + schemars::JsonSchema + Send {}
+pub trait Param<'a>: Sized {
+    /// [`IsContext`] or [`IsInput`].
+    type Role;
 
-impl<T: serde::de::DeserializeOwned + schemars::JsonSchema + Send> ToolInput for T {}
+    /// The parameter's value for one call.
+    fn extract(ctx: &'a ToolContext, arguments: crate::Arguments<'a>) -> Result<Self, CallError>;
 
-/// Parses a call's arguments into a tool's input type; the bound names the requirement in the
-/// error a user sees when a derive is missing.
-pub fn parse_input<T: ToolInput>(arguments: crate::Arguments<'_>) -> Result<T, CallError> {
-    arguments.parse()
+    /// What the parameter adds to its tool's descriptor (the input's schema).
+    fn describe_tool(tool: ToolDescriptor) -> ToolDescriptor {
+        tool
+    }
+
+    /// What the parameter adds to its prompt's descriptor (the arguments, from the schema).
+    fn describe_prompt(prompt: PromptDescriptor) -> PromptDescriptor {
+        prompt
+    }
+}
+
+impl<'a> Param<'a> for &'a ToolContext {
+    type Role = IsContext;
+
+    fn extract(ctx: &'a ToolContext, _: crate::Arguments<'a>) -> Result<Self, CallError> {
+        Ok(ctx)
+    }
+}
+
+impl<'a> Param<'a> for ToolContext {
+    type Role = IsContext;
+
+    fn extract(ctx: &'a ToolContext, _: crate::Arguments<'a>) -> Result<Self, CallError> {
+        Ok(ctx.clone())
+    }
+}
+
+// Not recommended: a type that fits neither gets this trait's one message, not one raw error per
+// missing derive listing every type that has it.
+#[diagnostic::do_not_recommend]
+impl<'a, T: serde::de::DeserializeOwned + schemars::JsonSchema + Send> Param<'a> for T {
+    type Role = IsInput;
+
+    fn extract(_: &'a ToolContext, arguments: crate::Arguments<'a>) -> Result<Self, CallError> {
+        arguments.parse()
+    }
+
+    fn describe_tool(tool: ToolDescriptor) -> ToolDescriptor {
+        tool.input::<T>()
+    }
+
+    fn describe_prompt(prompt: PromptDescriptor) -> PromptDescriptor {
+        prompt.arguments::<T>()
+    }
+}
+
+/// The two parameters of a tool or prompt that takes two: the context and one input.
+#[diagnostic::on_unimplemented(
+    message = "a tool or prompt takes the context and at most one input",
+    label = "this parameter and the next are both inputs, or both the context",
+    note = "put every argument in one struct deriving `Deserialize` and `JsonSchema`, and take the context as `&ToolContext`"
+)]
+pub trait ContextAndInput {}
+
+impl ContextAndInput for (IsContext, IsInput) {}
+impl ContextAndInput for (IsInput, IsContext) {}
+
+/// Fails compilation unless one of `A` and `B` is the context and the other the input.
+pub fn context_and_input<'a, A: Param<'a>, B: Param<'a>>()
+where
+    (A::Role, B::Role): ContextAndInput,
+{
+}
+
+/// A parameter of a `#[resource]` method that is not one of its template's variables: it must
+/// be the request's context.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the request's context",
+    label = "not named after a variable of the template, so taken as the context",
+    note = "a resource takes `&ToolContext` and, for a template, one parameter per variable, named after it"
+)]
+pub trait ContextParam<'a>: Sized {
+    /// The context for one read.
+    fn context(ctx: &'a ToolContext) -> Self;
+}
+
+impl<'a> ContextParam<'a> for &'a ToolContext {
+    fn context(ctx: &'a ToolContext) -> Self {
+        ctx
+    }
+}
+
+impl<'a> ContextParam<'a> for ToolContext {
+    fn context(ctx: &'a ToolContext) -> Self {
+        ctx.clone()
+    }
+}
+
+/// A parameter of a `#[complete]` method, recognised by its type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a parameter of a completer",
+    label = "not something a completion request carries",
+    note = "a completer takes any of `&ToolContext`, `argument: CompletionArgument` (the argument being completed) and `context: CompletionContext` (the arguments already given)"
+)]
+pub trait CompletionParam<'a>: Sized {
+    /// The parameter's value for one request.
+    fn extract(request: &CompletionRequest<'a>) -> Self;
+}
+
+impl<'a> CompletionParam<'a> for &'a ToolContext {
+    fn extract(request: &CompletionRequest<'a>) -> Self {
+        request.ctx
+    }
+}
+
+impl<'a> CompletionParam<'a> for ToolContext {
+    fn extract(request: &CompletionRequest<'a>) -> Self {
+        request.ctx.clone()
+    }
+}
+
+impl<'a> CompletionParam<'a> for CompletionArgument {
+    fn extract(request: &CompletionRequest<'a>) -> Self {
+        request.argument.clone()
+    }
+}
+
+impl<'a> CompletionParam<'a> for &'a CompletionArgument {
+    fn extract(request: &CompletionRequest<'a>) -> Self {
+        request.argument
+    }
+}
+
+impl<'a> CompletionParam<'a> for CompletionContext {
+    fn extract(request: &CompletionRequest<'a>) -> Self {
+        request.context.clone()
+    }
+}
+
+impl<'a> CompletionParam<'a> for &'a CompletionContext {
+    fn extract(request: &CompletionRequest<'a>) -> Self {
+        request.context
+    }
+}
+
+/// The body of the `impl App` that `#[app]` emits beside its errors, so that a listed app with a
+/// mistake is that one error, not also "not an app". It is never called: the crate does not
+/// compile.
+pub fn placeholder() -> ! {
+    unreachable!("`#[app]` or `#[front_mcp]` reported an error; this placeholder never runs")
 }
 
 /// A type listed in `#[front_mcp(apps(...))]`.

@@ -309,3 +309,129 @@ async fn a_missing_identity_provider_client_stops_the_start_naming_its_variable(
         "{err}"
     );
 }
+
+/// The context is recognised by its type: after the input, by value, under another name. Each
+/// member gets the right values when called through the dispatcher.
+#[derive(Deserialize, JsonSchema)]
+struct Note {
+    text: String,
+}
+
+#[derive(Default)]
+struct Notebook;
+
+type Ctx = frontmcp::ToolContext;
+
+#[app(name = "Notebook")]
+impl Notebook {
+    #[tool]
+    async fn after_input(&self, input: Note, ctx: &ToolContext) -> String {
+        format!("{} in {}", input.text, ctx.app_id())
+    }
+
+    #[tool]
+    async fn by_value(&self, ctx: ToolContext) -> String {
+        ctx.app_id().to_owned()
+    }
+
+    #[cfg(any())]
+    #[tool]
+    async fn compiled_out(&self) -> String {
+        String::new()
+    }
+
+    #[prompt]
+    async fn draft(&self, args: Note, ctx: &Ctx) -> String {
+        format!("draft {} in {}", args.text, ctx.app_id())
+    }
+
+    #[resource(template = "notes://{id}/{part}")]
+    async fn note(&self, part: String, ctx: Ctx, id: u32) -> String {
+        format!("{id}/{part} in {}", ctx.app_id())
+    }
+
+    #[complete(prompt = "draft")]
+    async fn complete_draft(
+        &self,
+        context: CompletionContext,
+        ctx: &Ctx,
+        argument: &CompletionArgument,
+    ) -> Vec<String> {
+        vec![format!(
+            "{}:{}:{}:{}",
+            argument.name,
+            argument.value,
+            context.arguments.len(),
+            ctx.app_id()
+        )]
+    }
+}
+
+#[tokio::test]
+async fn parameters_are_recognised_by_type() {
+    let server = frontmcp::Server::builder("notebook", "1")
+        .app(Notebook)
+        .build()
+        .unwrap();
+    let session = frontmcp::Session::default();
+    frontmcp_tests_init(&server, &session).await;
+    let call = |id: u32, method: &str, params: serde_json::Value| {
+        serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+            .to_string()
+    };
+    let list = request(
+        &server,
+        &session,
+        &call(2, "tools/list", serde_json::json!({})),
+    )
+    .await;
+    let names: Vec<&str> = list["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["notebook:after_input", "notebook:by_value"]);
+    let body = call(
+        3,
+        "tools/call",
+        serde_json::json!({"name": "notebook:after_input", "arguments": {"text": "hi"}}),
+    );
+    let result = request(&server, &session, &body).await;
+    assert_eq!(result["content"][0]["text"], "hi in notebook");
+    let body = call(
+        4,
+        "tools/call",
+        serde_json::json!({"name": "notebook:by_value", "arguments": {}}),
+    );
+    let result = request(&server, &session, &body).await;
+    assert_eq!(result["content"][0]["text"], "notebook");
+    let body = call(
+        5,
+        "prompts/get",
+        serde_json::json!({"name": "notebook:draft", "arguments": {"text": "plan"}}),
+    );
+    let result = request(&server, &session, &body).await;
+    assert_eq!(
+        result["messages"][0]["content"]["text"],
+        "draft plan in notebook"
+    );
+    let body = call(
+        6,
+        "resources/read",
+        serde_json::json!({"uri": "notes://7/intro"}),
+    );
+    let result = request(&server, &session, &body).await;
+    assert_eq!(result["contents"][0]["text"], "7/intro in notebook");
+    let body = call(
+        7,
+        "completion/complete",
+        serde_json::json!({
+            "ref": {"type": "ref/prompt", "name": "notebook:draft"},
+            "argument": {"name": "text", "value": "pl"},
+            "context": {"arguments": {"a": "b"}}
+        }),
+    );
+    let result = request(&server, &session, &body).await;
+    assert_eq!(result["completion"]["values"][0], "text:pl:1:notebook");
+}

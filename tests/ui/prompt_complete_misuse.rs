@@ -10,11 +10,6 @@ struct Topic {
 
 #[app(name = "Writer")]
 impl Writer {
-    #[prompt]
-    async fn two_structs(&self, a: Topic, b: Topic) -> String {
-        format!("{}{}", a.topic, b.topic)
-    }
-
     #[prompt(name = "has space")]
     async fn bad_name(&self) -> &'static str {
         ""
@@ -43,11 +38,6 @@ impl Writer {
     #[complete(resource = "draft")]
     async fn not_a_template(&self, argument: CompletionArgument) -> Vec<String> {
         vec![argument.value]
-    }
-
-    #[complete(prompt = "draft")]
-    async fn no_argument(&self) -> Vec<String> {
-        Vec::new()
     }
 
     #[complete(prompt = "draft", resource = "x")]

@@ -35,16 +35,6 @@ impl Notes {
         ""
     }
 
-    #[resource(template = "notes://{id}")]
-    async fn not_a_variable(&self, name: String) -> String {
-        name
-    }
-
-    #[resource(uri = "notes://fixed")]
-    async fn fixed_with_parameter(&self, id: String) -> String {
-        id
-    }
-
     #[resource(uri = "notes://dup")]
     async fn first(&self) -> &'static str {
         ""

@@ -17,7 +17,7 @@ impl SlackApp {
 }
 impl ::frontmcp::__private::App for SlackApp {
     fn descriptor(&self) -> ::frontmcp::__private::AppDescriptor {
-        ::frontmcp::__private::AppDescriptor::new("slack", "Slack")
+        let __app = ::frontmcp::__private::AppDescriptor::new("slack", "Slack")
             .standalone(true)
             .auth(::frontmcp::__private::AppAuth {
                 mode: ::frontmcp::__private::AppAuthMode::Transparent,
@@ -35,25 +35,43 @@ impl ::frontmcp::__private::App for SlackApp {
                     authorization_endpoint: ::frontmcp::__private::None,
                     token_endpoint: ::frontmcp::__private::None,
                 }),
-            })
-            .tool(
-                ::frontmcp::__private::ToolDescriptor::new("send_message")
+            });
+        let __app = __app
+            .tool({
+                let __tool = ::frontmcp::__private::ToolDescriptor::new("send_message")
                     .description("Post a message to a channel.")
-                    .scopes(["chat:write"])
-                    .input::<SendMessage>()
-                    .output::<ToolResult<String>>(),
-            )
-            .tool(
-                ::frontmcp::__private::ToolDescriptor::new("list_channels")
+                    .scopes(["chat:write"]);
+                let __tool = <&ToolContext as ::frontmcp::__private::Param>::describe_tool(
+                    __tool,
+                );
+                let __tool = <SendMessage as ::frontmcp::__private::Param>::describe_tool(
+                    __tool,
+                );
+                ::frontmcp::__private::output_schema(
+                    __tool,
+                    <ToolResult<
+                        String,
+                    > as ::frontmcp::__private::IntoToolResult>::output_schema(),
+                )
+            });
+        let __app = __app
+            .tool({
+                let __tool = ::frontmcp::__private::ToolDescriptor::new("list_channels")
                     .description("Lists the channels.")
                     .scopes(["channels:read"])
-                    .read_only(true)
-                    .output::<Json<Channels>>(),
-            )
+                    .read_only(true);
+                ::frontmcp::__private::output_schema(
+                    __tool,
+                    <Json<
+                        Channels,
+                    > as ::frontmcp::__private::IntoToolResult>::output_schema(),
+                )
+            });
+        __app
     }
     fn call_tool<'a>(
         &'a self,
-        call: ::frontmcp::__private::ToolCall<'a>,
+        __call: ::frontmcp::__private::ToolCall<'a>,
     ) -> ::frontmcp::__private::BoxFuture<
         'a,
         ::frontmcp::__private::Result<
@@ -62,28 +80,41 @@ impl ::frontmcp::__private::App for SlackApp {
         >,
     > {
         ::frontmcp::__private::Box::pin(async move {
-            match call.tool {
+            match __call.tool {
                 "send_message" => {
-                    let input = ::frontmcp::__private::parse_input::<
+                    ::frontmcp::__private::context_and_input::<
+                        &ToolContext,
                         SendMessage,
-                    >(call.arguments)?;
+                    >();
+                    let __p0 = <&ToolContext as ::frontmcp::__private::Param>::extract(
+                        __call.ctx,
+                        __call.arguments,
+                    )?;
+                    let __p1 = <SendMessage as ::frontmcp::__private::Param>::extract(
+                        __call.ctx,
+                        __call.arguments,
+                    )?;
                     ::frontmcp::__private::Ok(
-                        ::frontmcp::__private::into_tool_result(
-                            self.send_message(call.ctx, input).await,
+                        <ToolResult<
+                            String,
+                        > as ::frontmcp::__private::IntoToolResult>::into_tool_result(
+                            self.send_message(__p0, __p1).await,
                         ),
                     )
                 }
                 "list_channels" => {
                     ::frontmcp::__private::Ok(
-                        ::frontmcp::__private::into_tool_result(
+                        <Json<
+                            Channels,
+                        > as ::frontmcp::__private::IntoToolResult>::into_tool_result(
                             self.list_channels().await,
                         ),
                     )
                 }
-                other => {
+                __other => {
                     ::frontmcp::__private::Err(
                         ::frontmcp::__private::CallError::UnknownTool(
-                            ::frontmcp::__private::String::from(other),
+                            ::frontmcp::__private::String::from(__other),
                         ),
                     )
                 }
