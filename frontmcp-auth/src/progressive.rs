@@ -278,7 +278,8 @@ impl AuthServer {
     ///
     /// # Errors
     ///
-    /// [`VaultError::Store`] when the store does not answer; [`VaultError::Corrupt`] for an entry
+    /// [`VaultError::NoVault`] when no app has its own provider; [`VaultError::Store`] when the
+    /// store does not answer; [`VaultError::Corrupt`] for an entry
     /// sealed under a key id the ring lacks or a newer format (left in place: the key ring is
     /// probably being rotated or misconfigured).
     pub async fn app_access(
@@ -287,10 +288,7 @@ impl AuthServer {
         app_id: &str,
         needed: &[String],
     ) -> Result<AppAccess, VaultError> {
-        let vault = self.vault().ok_or(VaultError::InvalidId {
-            what: "app id",
-            problem: "the server keeps no vault",
-        })?;
+        let vault = self.vault().ok_or(VaultError::NoVault)?;
         let held = match vault.get(session_id, app_id).await {
             Ok(held) => held,
             // Sealed under a key or a format this process does not have (a key ring being

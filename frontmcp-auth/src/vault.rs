@@ -490,6 +490,10 @@ pub enum VaultError {
         /// What is wrong with it.
         problem: &'static str,
     },
+    /// The server keeps no vault: none of its apps has a provider of its own, so none has tokens
+    /// to keep.
+    #[error("token vault: this server keeps none (no app has its own provider)")]
+    NoVault,
     /// The entry is larger than [`MAX_ENTRY_BYTES`] once serialized.
     #[error("token vault: entry of {len} bytes is larger than the limit of {MAX_ENTRY_BYTES}")]
     EntryTooLarge {
