@@ -7,6 +7,7 @@
 //! cargo run --release -p frontmcp-benches            # the whole bench (about 8 minutes)
 //! cargo run --release -p frontmcp-benches -- --quick # every scenario, briefly (a smoke test)
 //! cargo run --release -p frontmcp-benches -- --only sessions  # one of sdk, auth, sessions, flow
+//! cargo run --release -p frontmcp-benches --features mimalloc -- --only auth  # on mimalloc
 //! ```
 
 mod load;
@@ -19,6 +20,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// How long and how often each scenario runs.
 #[derive(Debug, Clone, Copy)]

@@ -8,11 +8,11 @@
 //! the user ([`request_state`]).
 #![deny(missing_docs)]
 
+mod arena;
 mod config;
 mod consent;
 pub mod oauth;
 pub mod outbound;
-mod pages;
 pub mod progressive;
 pub mod random;
 mod remembered;

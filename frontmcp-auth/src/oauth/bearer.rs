@@ -10,7 +10,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::AuthServer;
 use super::records::SessionRecord;
-use crate::pages::{Pages, Slot};
+use crate::arena::{ByteArena, Slot};
 use crate::store::{Namespace, StoreExt};
 use crate::tokens::{SessionClaims, SessionGrant, TokenError, now_secs};
 
@@ -33,7 +33,7 @@ pub enum Challenge {
 ///
 /// At most [`MAX_VERIFIED`] tokens, evicted one at a time by `quick_cache`'s CLOCK-PRO policy
 /// (tokens in use stay) when new ones come, so a full cache never makes every active client's
-/// token be verified again at once. The grants are kept packed in pages (see `pages.rs`), not as
+/// token be verified again at once. The grants are kept packed in pages (see `arena.rs`), not as
 /// an allocation each: at 10,000 tokens, separate allocations cost about 700 bytes of resident
 /// memory per grant of 200. The pages' lock covers the index too, so a slot is never read after
 /// its grant was evicted and the slot reused. A hit hands out a copy, made and dropped within the
@@ -47,7 +47,7 @@ pub(crate) struct VerifiedTokens {
         RandomState,
         Evicted,
     >,
-    pages: RwLock<Pages>,
+    pages: RwLock<ByteArena>,
 }
 
 impl Default for VerifiedTokens {
@@ -106,13 +106,13 @@ impl VerifiedTokens {
         start
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Pages> {
+    fn read(&self) -> RwLockReadGuard<'_, ByteArena> {
         // Every mutation leaves the index and pages whole, so a poisoned lock is safe to keep
         // using.
         self.pages.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Pages> {
+    fn write(&self) -> RwLockWriteGuard<'_, ByteArena> {
         self.pages.write().unwrap_or_else(PoisonError::into_inner)
     }
 

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use hashbrown::HashTable;
 
 use super::{Namespace, Store, StoreError};
-use crate::pages::{Pages, Slot};
+use crate::arena::{ByteArena, Slot};
 
 /// Expired entries are swept out every `max(SWEEP_EVERY_MIN, entries left by the last sweep)`
 /// writes: sweeping costs amortized O(1) per write, and the map never holds more than about twice
@@ -34,7 +34,7 @@ struct Inner {
     /// The bounded sets of [`Store::admit`]: each member's expiry.
     sets: HashMap<Namespace, HashMap<Box<str>, u64>>,
     /// Every entry's key and value, the key's bytes first.
-    pages: Pages,
+    pages: ByteArena,
     hasher: RandomState,
     /// Writes left before the next sweep.
     writes_until_sweep: usize,
@@ -54,11 +54,11 @@ impl Entry {
         self.key_len as usize + self.value_len as usize
     }
 
-    fn key<'p>(&self, pages: &'p Pages) -> &'p [u8] {
+    fn key<'p>(&self, pages: &'p ByteArena) -> &'p [u8] {
         &pages.get(self.slot, self.len())[..self.key_len as usize]
     }
 
-    fn value<'p>(&self, pages: &'p Pages) -> &'p [u8] {
+    fn value<'p>(&self, pages: &'p ByteArena) -> &'p [u8] {
         &pages.get(self.slot, self.len())[self.key_len as usize..]
     }
 
@@ -174,7 +174,7 @@ impl MemoryStore {
             inner: Mutex::new(Inner {
                 entries: HashMap::new(),
                 sets: HashMap::new(),
-                pages: Pages::default(),
+                pages: ByteArena::default(),
                 hasher: RandomState::new(),
                 writes_until_sweep: SWEEP_EVERY_MIN,
             }),
