@@ -1,22 +1,32 @@
 //! Authorization for frontmcp servers.
 //!
 //! This crate knows nothing of MCP. It holds the authorization configuration model that the
-//! `#[front_mcp]` / `#[app]` macros and the builder produce, the OAuth 2.1 authorization server
-//! ([`oauth`]) with its consent UI ([`ui`]), the session tokens ([`tokens`]), the stores
-//! ([`store`]), and progressive authorization ([`progressive`]): each app's own provider
-//! ([`upstream`]) and the token vault ([`vault`]), and the sealed state of a request that waits for
-//! the user ([`request_state`]).
+//! `#[front_mcp]` / `#[app]` macros and the builder produce, and three roles, each a type that
+//! owns its state:
+//!
+//! - the OAuth 2.1 authorization server ([`oauth::AuthServer`]) with its consent UI ([`ui`]),
+//!   which builds the other two;
+//! - the [`bearer`], which checks the session tokens ([`tokens`]) on requests to the resource;
+//! - [`progressive`] authorization of the [`apps`] with their own provider ([`upstream`]), whose
+//!   tokens live in the token vault ([`vault`]).
+//!
+//! Below them: the stores ([`store`]), the [`events`] every process sharing a store hears, and the
+//! sealed state of a request that waits for the user ([`request_state`]).
 #![deny(missing_docs)]
 
+pub mod apps;
 mod arena;
+pub mod bearer;
 mod config;
 mod consent;
+pub mod events;
 pub mod oauth;
 pub mod outbound;
 pub mod progressive;
 pub mod random;
 mod remembered;
 pub mod request_state;
+mod session;
 pub mod store;
 pub mod tokens;
 pub mod ui;

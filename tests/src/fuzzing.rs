@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use frontmcp::auth::oauth::{AuthApp, AuthConfig, AuthServer, DevLogin};
-use frontmcp::auth::progressive::UpstreamApp;
+use frontmcp::auth::apps::{AuthApp, UpstreamApp};
+use frontmcp::auth::oauth::{AuthConfig, AuthServer, DevLogin};
 use frontmcp::auth::request_state::{self, Bound};
 use frontmcp::auth::store::{MemoryStore, Namespace, Store};
 use frontmcp::auth::tokens::{SessionClaims, SessionGrant, TokenSigner, now_secs};
@@ -182,7 +182,7 @@ impl Harness {
         )
         .expect("the token's claims");
         let session = claims.session_id.clone();
-        let link = auth.authorization_url(
+        let link = auth.progressive().authorization_url(
             &session,
             "ada",
             APP,
@@ -335,7 +335,10 @@ impl Harness {
         let Ok(value) = HeaderValue::from_bytes(authorization) else {
             return false;
         };
-        match self.runtime.block_on(self.auth.authenticate(Some(&value))) {
+        match self
+            .runtime
+            .block_on(self.auth.bearer().authenticate(Some(&value)))
+        {
             Ok(claims) => {
                 assert_eq!(
                     claims,

@@ -1098,7 +1098,9 @@ async fn an_ended_session_keeps_no_app_tokens() {
         let auth = suite.server.server.auth_server().unwrap();
         assert!(
             matches!(
-                auth.app_access(&session_id, "slack", &[]).await,
+                auth.progressive()
+                    .app_access(&session_id, "slack", &[])
+                    .await,
                 Ok(frontmcp::auth::progressive::AppAccess::Required(_))
             ),
             "the vault keeps nothing of an ended session"

@@ -7,16 +7,17 @@ use http::header::HeaderMap;
 use http::{Request, Response, StatusCode};
 
 use super::authorize::Params;
-use super::records::{Flow, PendingRecord, SessionRecord, UpstreamRecord};
+use super::records::{Flow, PendingRecord, UpstreamRecord};
 use super::{AuthApp, AuthServer, respond};
 use crate::consent::AppStatus;
-use crate::progressive::{AuthEvent, entry_from, missing, union, vault_ttl};
+use crate::progressive::{RedeemError, missing, union};
 use crate::random;
+use crate::session::SessionRecord;
 use crate::store::Namespace;
 use crate::tokens::TokenError;
 use crate::tokens::now_secs;
 use crate::upstream::UpstreamError;
-use crate::vault::{VaultEntry, VaultError};
+use crate::vault::VaultError;
 
 impl AuthServer {
     /// `GET /oauth/authorize?app=…&scope=…&ticket=…` (or the standalone app's
@@ -38,9 +39,9 @@ impl AuthServer {
                 message,
             )
         };
-        let (claims, expired) = match self.verify_ticket(ticket) {
+        let (claims, expired) = match self.inner.progressive.verify_ticket(ticket) {
             Ok(claims) => (claims, false),
-            Err(TokenError::Expired) => match self.expired_ticket(ticket) {
+            Err(TokenError::Expired) => match self.inner.progressive.expired_ticket(ticket) {
                 Some(claims) => (claims, true),
                 None => {
                     return invalid("This link has expired. Call the tool again to get a new one.");
@@ -91,7 +92,7 @@ impl AuthServer {
         }
         // A link that can only fail says so, and where the app stands, instead of showing a
         // card whose button cannot work.
-        let used = match self.ticket_used(&claims.jti).await {
+        let used = match self.inner.progressive.ticket_used(&claims.jti).await {
             Ok(used) => used,
             Err(e) => return self.unavailable(&e),
         };
@@ -153,13 +154,15 @@ impl AuthServer {
         app: &AuthApp,
         session: &SessionRecord,
     ) -> Response<Bytes> {
-        let held = match self.vault() {
-            Some(vault) => match vault.get(&session.session_id, &app.id).await {
-                Ok(held) => held.is_some(),
-                Err(VaultError::Store(e)) => return self.unavailable(&e),
-                Err(_) => false,
-            },
-            None => false,
+        let held = match self
+            .inner
+            .progressive
+            .held(&session.session_id, &app.id)
+            .await
+        {
+            Ok(held) => held.is_some(),
+            Err(VaultError::Store(e)) => return self.unavailable(&e),
+            Err(_) => false,
         };
         tracing::info!(app = %app.id, held, "a used or expired authorization link was opened");
         let (message, next) = if session.standing(app, held) == Some(AppStatus::Authorized) {
@@ -193,12 +196,7 @@ impl AuthServer {
         csrf: &str,
         app_id: &str,
     ) -> Response<Bytes> {
-        let Some((app, upstream)) = self
-            .inner
-            .config
-            .app(app_id)
-            .and_then(|a| Some((a, a.upstream.as_ref()?)))
-        else {
+        let Some(app) = self.inner.config.app(app_id).filter(|a| a.needs_upstream()) else {
             return self.error_page(
                 StatusCode::BAD_REQUEST,
                 "Invalid request",
@@ -209,22 +207,19 @@ impl AuthServer {
             Flow::App { scopes, .. } => scopes.clone(),
             _ => self.consent_scopes(app, pending),
         };
-        let endpoints = match self.provider_endpoints(app_id).await {
-            Ok(endpoints) => endpoints,
+        let state = random::token();
+        let (url, verifier) = match self
+            .inner
+            .progressive
+            .provider_authorization(app_id, &scopes, &state)
+            .await
+        {
+            Ok(found) => found,
             Err(e) => {
                 tracing::error!(app = app_id, error = %e, "provider discovery failed");
                 return self.upstream_failed(pending_id, pending, csrf, app, &e);
             }
         };
-        let state = random::token();
-        let (url, verifier) = self.inner.upstream.authorization_url(
-            endpoints,
-            &upstream.credentials,
-            &self.callback_url(app_id),
-            &scopes,
-            &state,
-            None,
-        );
         let record = UpstreamRecord {
             pending_id: pending_id.to_owned(),
             app: app_id.to_owned(),
@@ -267,11 +262,6 @@ impl AuthServer {
         }
     }
 
-    /// Where app `app_id`'s provider sends the browser back to.
-    pub(crate) fn callback_url(&self, app_id: &str) -> String {
-        format!("{}/oauth/callback/{app_id}", self.inner.config.issuer)
-    }
-
     /// `GET /oauth/callback/{app}`: the provider's answer. Checks the `state` (single use, same
     /// browser), exchanges the code with the PKCE verifier, and puts the tokens in the vault: the
     /// one write that authorizes the app, so a failure anywhere leaves nothing half-done.
@@ -299,12 +289,11 @@ impl AuthServer {
             }
             Err(e) => return self.unavailable(&e),
         };
-        let Some((app, upstream)) = self
+        let Some(app) = self
             .inner
             .config
             .app(app_id)
-            .filter(|_| record.app == app_id)
-            .and_then(|a| Some((a, a.upstream.as_ref()?)))
+            .filter(|a| record.app == app_id && a.needs_upstream())
         else {
             tracing::warn!(app = app_id, "callback for another app than its state");
             return bad("This answer belongs to another app.");
@@ -352,59 +341,42 @@ impl AuthServer {
         let Ok(Some(code)) = params.one("code") else {
             return bad("The provider's answer carries no code.");
         };
-        let endpoints = match self.provider_endpoints(app_id).await {
-            Ok(endpoints) => endpoints,
-            Err(e) => {
-                tracing::error!(app = app_id, error = %e, "provider discovery failed");
-                return self.upstream_failed(&record.pending_id, &pending, &csrf, app, &e);
-            }
-        };
-        // RFC 9207: an answer naming another issuer than the provider asked (or none, from a
-        // provider that always names itself) may come from a mix-up attack.
-        let issuer_ok = match params.one("iss") {
-            Ok(Some(iss)) => iss == endpoints.issuer,
-            Ok(None) => !endpoints.authorization_response_iss_parameter_supported,
-            Err(_) => false,
-        };
-        if !issuer_ok {
-            tracing::warn!(app = app_id, "callback whose iss is not the app's provider");
-            return bad("This answer does not come from the provider that was asked.");
-        }
-        let tokens = self
-            .inner
-            .upstream
-            .exchange_code(
-                endpoints,
-                &upstream.credentials,
-                code,
-                &self.callback_url(app_id),
-                &record.verifier,
-            )
-            .await;
-        let tokens = match tokens {
-            Ok(tokens) => tokens,
-            Err(e) => {
-                tracing::error!(app = app_id, error = %e, "code exchange with the provider failed");
-                return self.upstream_failed(&record.pending_id, &pending, &csrf, app, &e);
-            }
-        };
         let session_ends_at = match &pending.flow {
             Flow::App {
                 session_ends_at, ..
             } => *session_ends_at,
             _ => now_secs() + self.inner.config.refresh_token_ttl.as_secs(),
         };
-        let entry = entry_from(
-            tokens,
-            &record.scopes,
-            &upstream.provider,
-            None,
-            session_ends_at,
-        );
+        let Ok(iss) = params.one("iss") else {
+            tracing::warn!(app = app_id, "callback repeating iss");
+            return bad("This answer does not come from the provider that was asked.");
+        };
+        let entry = self
+            .inner
+            .progressive
+            .redeem(
+                &pending.session_id,
+                app_id,
+                code,
+                iss,
+                &record.verifier,
+                &record.scopes,
+                session_ends_at,
+            )
+            .await;
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(RedeemError::MixUp) => {
+                tracing::warn!(app = app_id, "callback whose iss is not the app's provider");
+                return bad("This answer does not come from the provider that was asked.");
+            }
+            Err(RedeemError::Upstream(e)) => {
+                tracing::error!(app = app_id, error = %e, "code exchange with the provider failed");
+                return self.upstream_failed(&record.pending_id, &pending, &csrf, app, &e);
+            }
+            Err(RedeemError::Vault(e)) => return self.unavailable(&e),
+        };
         let lacking = missing(&record.scopes, &entry.scopes);
-        if let Err(resp) = self.keep_tokens(&pending.session_id, app_id, &entry).await {
-            return resp;
-        }
         match &pending.flow {
             Flow::App { elicitation_id, .. } => {
                 if let Err(e) = self
@@ -415,12 +387,10 @@ impl AuthServer {
                 {
                     tracing::warn!(error = %e, "finished app flow not deleted; it expires on its own");
                 }
-                self.publish(AuthEvent::AppAuthorized {
-                    session_id: pending.session_id.clone(),
-                    app: app_id.to_owned(),
-                    elicitation_id: elicitation_id.clone(),
-                })
-                .await;
+                self.inner
+                    .progressive
+                    .authorized(&pending.session_id, app_id, elicitation_id.clone())
+                    .await;
                 let message = if lacking.is_empty() {
                     format!("{} can now use {}.", pending.client_name, app.name)
                 } else {
@@ -452,36 +422,6 @@ impl AuthServer {
                 self.consent_page(&record.pending_id, &pending, &csrf, None)
             }
         }
-    }
-
-    /// Puts an app's new tokens in the vault: the one write that authorizes it. An authorization
-    /// finishing after a wider one of the same app (two links at once) does not narrow it.
-    async fn keep_tokens(
-        &self,
-        session_id: &str,
-        app_id: &str,
-        entry: &VaultEntry,
-    ) -> Result<(), Response<Bytes>> {
-        let vault = self.vault().expect("apps with a provider have a vault");
-        let held = match vault.get(session_id, app_id).await {
-            Ok(held) => held,
-            Err(VaultError::Store(e)) => return Err(self.unavailable(&e)),
-            // Unreadable: the new tokens replace it.
-            Err(_) => None,
-        };
-        if let Some(held) = held.filter(|held| {
-            held.scopes.len() > entry.scopes.len()
-                && missing(&entry.scopes, &held.scopes).is_empty()
-        }) {
-            tracing::info!(app = app_id, held = ?held.scopes, new = ?entry.scopes, "kept the wider grant already in the vault");
-            return Ok(());
-        }
-        vault
-            .put(session_id, app_id, entry, vault_ttl(entry))
-            .await
-            .map_err(|e| self.unavailable(&e))?;
-        tracing::info!(app = app_id, scopes = ?entry.scopes, "app authorized: its tokens are in the vault");
-        Ok(())
     }
 
     /// The provider could not be used: the consent screen again, saying why, so the user can

@@ -7,9 +7,10 @@ use http::{Request, Response, StatusCode};
 
 use super::authorize::Params;
 use super::cookies;
-use super::records::{Flow, PendingRecord, SessionRecord, UserSession, UserSessions};
+use super::records::{Flow, PendingRecord, UserSession, UserSessions};
 use super::{AuthServer, MAX_BODY_BYTES, respond};
 use crate::random;
+use crate::session::SessionRecord;
 use crate::store::{Namespace, StoreExt};
 use crate::ui::{AppGrantCard, AppsPage, SessionCard};
 
@@ -172,49 +173,17 @@ impl AuthServer {
         self.render_apps(&user, Some(notice)).await
     }
 
-    /// Drops a session's tokens for an app, and revokes them at the provider (best effort: the
-    /// vault entry is gone either way).
+    /// Drops a session's tokens for an app, and revokes them at the provider.
     pub(crate) async fn revoke_app(
         &self,
         session_id: &str,
         app_id: &str,
     ) -> Result<(), Response<Bytes>> {
-        let Some(vault) = self.vault() else {
-            return Ok(());
-        };
-        let entry = vault.get(session_id, app_id).await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "revoking an entry that cannot be read");
-            None
-        });
-        let removed = vault
-            .delete(session_id, app_id)
+        self.inner
+            .progressive
+            .revoke_app(session_id, app_id)
             .await
-            .map_err(|e| self.unavailable(&e))?;
-        if removed {
-            tracing::info!(app = app_id, "app revoked for a session");
-            self.revoked(session_id, app_id).await;
-        }
-        let upstream = self
-            .inner
-            .config
-            .app(app_id)
-            .and_then(|a| a.upstream.as_ref());
-        if let (Some(entry), Some(upstream)) = (entry, upstream) {
-            let token = entry.refresh_token.as_ref().unwrap_or(&entry.access_token);
-            let revoked = match self.provider_endpoints(app_id).await {
-                Ok(endpoints) => {
-                    self.inner
-                        .upstream
-                        .revoke(endpoints, &upstream.credentials, token)
-                        .await
-                }
-                Err(e) => Err(e),
-            };
-            if let Err(e) = revoked {
-                tracing::warn!(app = app_id, error = %e, "revocation at the provider failed");
-            }
-        }
-        Ok(())
+            .map_err(|e| self.unavailable(&e))
     }
 
     /// Ends an auth session whose grant was revoked (by its client, or after refresh token
@@ -235,10 +204,12 @@ impl AuthServer {
         {
             tracing::warn!(error = %e, "an ended session was not deleted; it expires on its own");
         }
-        self.publish(crate::progressive::AuthEvent::SessionEnded {
-            session_id: session_id.to_owned(),
-        })
-        .await;
+        self.inner
+            .events
+            .publish(crate::events::AuthEvent::SessionEnded {
+                session_id: session_id.to_owned(),
+            })
+            .await;
         tracing::info!("auth session ended");
     }
 
@@ -281,16 +252,15 @@ impl AuthServer {
             };
             let mut apps = Vec::new();
             for app in &self.inner.config.apps {
-                let held = match self.vault().filter(|_| app.needs_upstream()) {
-                    Some(vault) => vault
-                        .get(&session.session_id, &app.id)
-                        .await
-                        .unwrap_or_else(|e| {
-                            tracing::warn!(error = %e, "vault entry unreadable on the apps page");
-                            None
-                        }),
-                    None => None,
-                };
+                let held = self
+                    .inner
+                    .progressive
+                    .held(&session.session_id, &app.id)
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "vault entry unreadable on the apps page");
+                        None
+                    });
                 let Some(status) = session.standing(app, held.is_some()) else {
                     continue;
                 };

@@ -10,10 +10,11 @@ use http::{Request, Response, StatusCode};
 use super::clients::{ClientError, redirect_matches};
 use super::login::LoginAttempt;
 use super::metadata_document::client_host;
-use super::records::{ClientRecord, CodeRecord, Flow, PendingRecord, SessionRecord};
+use super::records::{ClientRecord, CodeRecord, Flow, PendingRecord};
 use super::{AuthServer, MAX_BODY_BYTES, respond};
 use crate::consent::{AppStatus, ConsentAction, ConsentGroupBy, ConsentSelection, ConsentState};
 use crate::random;
+use crate::session::SessionRecord;
 use crate::store::{Namespace, StoreError, StoreExt};
 use crate::tokens::now_secs;
 use crate::ui::{AppRequest, ConsentAppCard, ConsentPage, DonePage, ErrorPage, LoginPage};
@@ -596,7 +597,12 @@ impl AuthServer {
         else {
             return None;
         };
-        match self.use_ticket(ticket_id, *ticket_exp).await {
+        match self
+            .inner
+            .progressive
+            .use_ticket(ticket_id, *ticket_exp)
+            .await
+        {
             Ok(true) => {
                 *used = true;
                 None

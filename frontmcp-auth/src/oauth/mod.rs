@@ -8,7 +8,6 @@
 mod app_flow;
 mod apps_page;
 mod authorize;
-mod bearer;
 mod clients;
 mod cookies;
 mod identity;
@@ -21,76 +20,26 @@ mod register;
 mod respond;
 mod token;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use tokio::sync::{OnceCell, broadcast};
 
-pub use bearer::Challenge;
 pub use identity::IdentityProvider;
 pub use limits::{PeerAddr, Rate, RateLimits, RegistrationPolicy};
 pub use login::{Authenticator, DevLogin, LoginAttempt, LoginError};
 pub use metadata_document::ClientMetadataPolicy;
 
-use crate::consent::ConsentToolItem;
-use crate::progressive::{AuthEvent, UpstreamApp};
+use crate::apps::AuthApp;
+use crate::bearer::Bearer;
+use crate::events::Events;
+use crate::progressive::{self, Progressive};
 use crate::store::Store;
 use crate::tokens::TokenSigner;
 use crate::ui::ConsentUi;
-use crate::upstream::{ProviderEndpoints, UpstreamClient};
-use crate::vault::{TokenVault, VaultKeys};
-
-/// An app as the consent screen shows it.
-#[derive(Debug, Clone)]
-pub struct AuthApp {
-    /// App ID.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// What it is for.
-    pub description: Option<String>,
-    /// The app's own OAuth provider (`auth(mode = "transparent", remote(...))`): authorizing the
-    /// app means an upstream OAuth flow, and its tokens live in the vault. Apps without one are
-    /// authorized by the sign-in itself.
-    pub upstream: Option<UpstreamApp>,
-    /// Listed on the server's consent screen (not `exclude_from_parent`).
-    pub in_parent: bool,
-    /// Has its own authorization entry point, `/{id}/oauth/authorize` (`standalone = true`).
-    pub standalone: bool,
-    /// Its tools.
-    pub tools: Vec<ConsentToolItem>,
-}
-
-impl AuthApp {
-    /// An app covered by the sign-in, listed on the consent screen, without tools.
-    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            description: None,
-            upstream: None,
-            in_parent: true,
-            standalone: false,
-            tools: Vec::new(),
-        }
-    }
-
-    /// Whether authorizing the app means a flow at its own provider.
-    pub fn needs_upstream(&self) -> bool {
-        self.upstream.is_some()
-    }
-
-    /// The scopes the app may ask its provider for (none for apps without one).
-    pub(crate) fn upstream_scopes(&self) -> Vec<String> {
-        self.upstream
-            .as_ref()
-            .map(|u| u.scopes.clone())
-            .unwrap_or_default()
-    }
-}
+use crate::upstream::UpstreamClient;
+use crate::vault::VaultKeys;
 
 /// What the authorization server needs to know.
 #[derive(Debug, Clone)]
@@ -183,7 +132,10 @@ impl AuthConfig {
     }
 }
 
-/// The authorization server.
+/// The authorization server: registration, sign-in, consent, tokens, revocation, metadata and
+/// the apps page. It owns the [`Bearer`] that checks the tokens it issues and the
+/// [`Progressive`] authorization of apps with their own provider, which it drives from the
+/// browser.
 #[derive(Clone)]
 pub struct AuthServer {
     pub(crate) inner: Arc<Inner>,
@@ -192,20 +144,16 @@ pub struct AuthServer {
 pub(crate) struct Inner {
     pub(crate) config: AuthConfig,
     pub(crate) store: Arc<dyn Store>,
-    pub(crate) signer: TokenSigner,
+    pub(crate) signer: Arc<TokenSigner>,
     pub(crate) ui: Arc<dyn ConsentUi>,
     pub(crate) login: Arc<dyn Authenticator>,
     /// Seals what the server keeps in the store that must not be usable by whoever reads it.
     pub(crate) keys: VaultKeys,
-    /// Present when an app has its own provider.
-    pub(crate) vault: Option<TokenVault>,
+    /// Talks to the apps' providers and to the OpenID provider users sign in at.
     pub(crate) upstream: UpstreamClient,
-    /// Each provider's endpoints, discovered on first use (a failure is retried next time).
-    pub(crate) endpoints: HashMap<String, OnceCell<ProviderEndpoints>>,
-    pub(crate) events: broadcast::Sender<AuthEvent>,
-    /// This process among those sharing the store.
-    pub(crate) origin: String,
-    pub(crate) verified: bearer::VerifiedTokens,
+    pub(crate) bearer: Bearer,
+    pub(crate) progressive: Progressive,
+    pub(crate) events: Events,
     /// Clients' metadata documents, as fetched.
     pub(crate) documents: metadata_document::MetadataDocuments,
     /// The OpenID provider users sign in at, if not the login form.
@@ -223,9 +171,6 @@ impl std::fmt::Debug for AuthServer {
 /// Largest form or JSON body the endpoints read.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// How many events a slow subscriber may fall behind before it misses some.
-const EVENT_CAPACITY: usize = 256;
-
 impl AuthServer {
     /// An authorization server over `store`, signing with `signer`, rendering with `ui`, signing
     /// users in with `login`, sealing apps' upstream tokens and whatever else it keeps secret in
@@ -241,24 +186,37 @@ impl AuthServer {
         login: Arc<dyn Authenticator>,
         keys: VaultKeys,
     ) -> Self {
-        let vault = config
-            .apps
-            .iter()
-            .any(AuthApp::needs_upstream)
-            .then(|| TokenVault::new(store.clone(), keys.clone()));
-        let endpoints = config
-            .apps
-            .iter()
-            .filter(|a| a.needs_upstream())
-            .map(|a| (a.id.clone(), OnceCell::new()))
-            .collect();
+        let signer = Arc::new(signer);
+        let bearer = Bearer::new(
+            signer.clone(),
+            store.clone(),
+            config.issuer.clone(),
+            config.resource(),
+            config.resource_metadata_url(),
+            config.scopes.clone(),
+        );
+        let events = Events::new(store.clone(), bearer.verified().clone());
         let upstream = UpstreamClient::new(config.upstream_timeout);
+        let progressive = Progressive::new(
+            progressive::Settings {
+                issuer: &config.issuer,
+                apps: &config.apps,
+                ticket_ttl: config.ticket_ttl,
+                session_ttl: config.refresh_token_ttl,
+                upstream_timeout: config.upstream_timeout,
+            },
+            signer.clone(),
+            store.clone(),
+            keys.clone(),
+            upstream.clone(),
+            events.clone(),
+        );
         let documents = metadata_document::MetadataDocuments::new(config.client_metadata);
         let identity = config
             .identity_provider
             .clone()
             .map(identity::Identity::new);
-        let server = Self {
+        Self {
             inner: Arc::new(Inner {
                 config,
                 store,
@@ -266,23 +224,34 @@ impl AuthServer {
                 ui,
                 login,
                 keys,
-                vault,
                 upstream,
-                endpoints,
-                events: broadcast::channel(EVENT_CAPACITY).0,
-                origin: crate::random::token(),
-                verified: bearer::VerifiedTokens::default(),
+                bearer,
+                progressive,
+                events,
                 documents,
                 identity,
             }),
-        };
-        server.relay_remote_events();
-        server
+        }
     }
 
     /// The configuration.
     pub fn config(&self) -> &AuthConfig {
         &self.inner.config
+    }
+
+    /// The bearer: checks the tokens this server issued on requests to the resource.
+    pub fn bearer(&self) -> &Bearer {
+        &self.inner.bearer
+    }
+
+    /// Progressive authorization: the apps with their own provider, per auth session.
+    pub fn progressive(&self) -> &Progressive {
+        &self.inner.progressive
+    }
+
+    /// The events every process sharing the store hears.
+    pub fn events(&self) -> &Events {
+        &self.inner.events
     }
 
     /// The store.

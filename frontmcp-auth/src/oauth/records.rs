@@ -7,9 +7,9 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::AuthServer;
 use super::clients::ApplicationType;
-use super::{AuthApp, AuthServer};
-use crate::consent::{AppStatus, ConsentSelection};
+use crate::consent::AppStatus;
 use crate::store::{Namespace, StoreError};
 
 impl AuthServer {
@@ -157,38 +157,6 @@ pub(crate) struct CodeRecord {
     pub(crate) scopes: Vec<String>,
     pub(crate) resource: String,
     pub(crate) session_id: String,
-}
-
-/// An auth session (`Namespace::Session`, by session ID): the user and what they decided on the
-/// consent screen. Which apps with their own provider are authorized is the vault's to say.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct SessionRecord {
-    pub(crate) session_id: String,
-    pub(crate) sub: String,
-    pub(crate) client_id: String,
-    pub(crate) client_name: String,
-    pub(crate) authorized_apps: Vec<String>,
-    pub(crate) skipped_apps: Vec<String>,
-    pub(crate) pending_apps: Vec<String>,
-    pub(crate) selection: Option<ConsentSelection>,
-    pub(crate) created_at: u64,
-}
-
-impl SessionRecord {
-    /// Where `app` stands in this session; `held`: the vault holds its tokens (for apps with
-    /// their own provider). `None` for an app the session never offered nor holds.
-    pub(crate) fn standing(&self, app: &AuthApp, held: bool) -> Option<AppStatus> {
-        let listed = |list: &Vec<String>| list.contains(&app.id);
-        if held || (!app.needs_upstream() && listed(&self.authorized_apps)) {
-            Some(AppStatus::Authorized)
-        } else if listed(&self.skipped_apps) {
-            Some(AppStatus::Skipped)
-        } else if listed(&self.authorized_apps) || listed(&self.pending_apps) {
-            Some(AppStatus::Pending)
-        } else {
-            None
-        }
-    }
 }
 
 /// A refresh token (`Namespace::Refresh`, by the token's hash).

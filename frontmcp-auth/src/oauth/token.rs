@@ -11,10 +11,11 @@ use serde_json::json;
 
 use super::authorize::Params;
 use super::clients::ClientError;
-use super::records::{ClientRecord, CodeRecord, RefreshRecord, SessionRecord};
+use super::records::{ClientRecord, CodeRecord, RefreshRecord};
 use super::{AuthServer, MAX_BODY_BYTES, respond};
 use crate::consent::AppStatus;
 use crate::random;
+use crate::session::SessionRecord;
 use crate::store::{Namespace, StoreExt};
 use crate::tokens::{SessionClaims, now_secs};
 
@@ -374,21 +375,15 @@ impl AuthServer {
     /// rather than failing a token request whose refresh token is already spent.
     pub(crate) async fn session_apps(&self, session: &SessionRecord) -> (Vec<String>, Vec<String>) {
         let apps = &self.inner.config.apps;
-        let upstream: Vec<&str> = apps
-            .iter()
-            .filter(|a| a.needs_upstream())
-            .map(|a| a.id.as_str())
-            .collect();
-        let held = match self.vault() {
-            Some(vault) if !upstream.is_empty() => vault
-                .apps(&session.session_id, &upstream)
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "token claims from the consent decisions: the vault did not answer");
-                    session.authorized_apps.clone()
-                }),
-            _ => Vec::new(),
-        };
+        let held = self
+            .inner
+            .progressive
+            .held_apps(&session.session_id)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "token claims from the consent decisions: the vault did not answer");
+                session.authorized_apps.clone()
+            });
         let (mut authorized, mut pending) = (Vec::new(), Vec::new());
         for app in apps {
             match session.standing(app, held.contains(&app.id)) {

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use std::net::IpAddr;
 
+use frontmcp_auth::apps::{AuthApp, UpstreamApp};
 use frontmcp_auth::oauth::{
-    AuthApp, AuthConfig, AuthServer, Authenticator, ClientMetadataPolicy, DevLogin,
-    IdentityProvider, RateLimits, RegistrationPolicy,
+    AuthConfig, AuthServer, Authenticator, ClientMetadataPolicy, DevLogin, IdentityProvider,
+    RateLimits, RegistrationPolicy,
 };
-use frontmcp_auth::progressive::UpstreamApp;
 use frontmcp_auth::store::{MemoryStore, RedisStore, Store};
 use frontmcp_auth::tokens::TokenSigner;
 use frontmcp_auth::ui::{ConsentUi, DefaultUi};

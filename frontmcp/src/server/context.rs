@@ -235,6 +235,7 @@ impl ToolContext {
         };
         let current = lock(entry).clone();
         match auth
+            .progressive()
             .fresh_app_token(grant.auth_session_id(), &self.app_id, &current)
             .await
         {
@@ -276,6 +277,7 @@ impl ToolContext {
                 tracing::warn!(app = %self.app_id, "the provider rejected the app token: dropping it");
                 let rejected = lock(entry).clone();
                 if let Err(e) = auth
+                    .progressive()
                     .forget_app(
                         grant.auth_session_id(),
                         &self.app_id,

@@ -304,7 +304,7 @@ impl Server {
             .is_some_and(|action| action != "accept");
         let elicit = caller.url_elicitation && !declined;
         let elicitation_id = (elicit && !stateless).then(frontmcp_auth::random::token);
-        let url = auth.authorization_url(
+        let url = auth.progressive().authorization_url(
             grant.auth_session_id(),
             grant.user(),
             &app.id,

@@ -106,6 +106,7 @@ impl Server {
         }
         let app_id = &self.inner.registry.apps[entry.app].2;
         match auth
+            .progressive()
             .app_access(grant.auth_session_id(), app_id, entry.scopes)
             .await
         {
@@ -184,7 +185,10 @@ impl Server {
                 Ok(true) => {
                     if vault[target.app].is_none() {
                         let app_id = &registry.apps[target.app].2;
-                        let held = match auth.app_access(grant.auth_session_id(), app_id, &[]).await
+                        let held = match auth
+                            .progressive()
+                            .app_access(grant.auth_session_id(), app_id, &[])
+                            .await
                         {
                             Ok(AppAccess::Granted(held)) => Held::Scopes(held.scopes.clone()),
                             Ok(AppAccess::Required(_)) => Held::Nothing,

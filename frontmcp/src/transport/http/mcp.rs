@@ -41,11 +41,12 @@ pub(super) async fn endpoint(server: &Server, request: Request) -> Response {
     }
     let grant = match server.inner.auth_server.get() {
         Some(auth) => match auth
+            .bearer()
             .authenticate(request.headers().get(header::AUTHORIZATION))
             .await
         {
             Ok(granted) => Some(Grant::from(granted)),
-            Err(challenge) => return from_bytes(auth.unauthorized(&challenge)),
+            Err(challenge) => return from_bytes(auth.bearer().unauthorized(&challenge)),
         },
         None => None,
     };
@@ -184,7 +185,7 @@ impl Server {
             Reply::Single(resp) => respond(mode, resp.to_json()),
             Reply::Batch(resps) => respond(mode, jsonrpc::batch_to_json(&resps)),
             Reply::InsufficientScope { scopes, .. } => match self.inner.auth_server.get() {
-                Some(auth) => from_bytes(auth.insufficient_scope(&scopes)),
+                Some(auth) => from_bytes(auth.bearer().insufficient_scope(&scopes)),
                 None => unreachable!("scopes are only ever checked with authorization on"),
             },
         }

@@ -38,8 +38,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::Error;
 use crate::protocol::jsonrpc::OutgoingNotification;
 use crate::server::{Server, Session};
+use frontmcp_auth::events::AuthEvent;
 use frontmcp_auth::oauth::{AuthServer, MAX_BODY_BYTES as MAX_AUTH_BODY, PeerAddr};
-use frontmcp_auth::progressive::AuthEvent;
 
 /// The MCP endpoint path.
 pub const MCP_PATH: &str = "/mcp";
@@ -278,7 +278,7 @@ impl Server {
     /// session, `notifications/tools/list_changed` to its subscriptions and its sessions' GET
     /// streams (the tools' authorization flags changed).
     fn spawn_event_router(&self) -> Option<JoinHandle<()>> {
-        let mut events = self.inner.auth_server.get()?.subscribe();
+        let mut events = self.inner.auth_server.get()?.events().subscribe();
         let server = self.clone();
         Some(tokio::spawn(async move {
             loop {

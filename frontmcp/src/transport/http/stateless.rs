@@ -327,7 +327,7 @@ impl Server {
                 _ => respond(mode, resp.to_json()),
             },
             Reply::InsufficientScope { scopes, .. } => match self.inner.auth_server.get() {
-                Some(auth) => from_bytes(auth.insufficient_scope(&scopes)),
+                Some(auth) => from_bytes(auth.bearer().insufficient_scope(&scopes)),
                 None => unreachable!("scopes are only ever checked with authorization on"),
             },
             Reply::None | Reply::Batch(_) => unreachable!("one request gets one response"),

@@ -6,13 +6,12 @@ use http::{Response, StatusCode};
 use serde_json::json;
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::AuthServer;
-use super::records::SessionRecord;
 use crate::arena::{ByteArena, Slot};
-use crate::store::{Namespace, StoreExt};
-use crate::tokens::{SessionClaims, SessionGrant, TokenError, now_secs};
+use crate::session::SessionRecord;
+use crate::store::{Namespace, Store, StoreExt};
+use crate::tokens::{SessionClaims, SessionGrant, TokenError, TokenSigner, now_secs};
 
 /// Why a request to the resource was not authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,7 +175,57 @@ impl VerifiedTokens {
     }
 }
 
-impl AuthServer {
+/// The protected resource's side of authorization: which session a request's bearer token
+/// stands for, and the challenges that tell a client where to get one.
+pub struct Bearer {
+    signer: Arc<TokenSigner>,
+    store: Arc<dyn Store>,
+    verified: Arc<VerifiedTokens>,
+    /// Who signs the tokens (their `iss`).
+    issuer: String,
+    /// What the tokens are for (their `aud`).
+    resource: String,
+    /// Announced in challenges.
+    resource_metadata_url: String,
+    /// Named in challenges, when the server declares scopes.
+    scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bearer")
+            .field("resource", &self.resource)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bearer {
+    /// Checks tokens `signer` signed as `issuer` for `resource`, against the auth sessions in
+    /// `store`; its challenges name `resource_metadata_url` and `scopes`.
+    pub(crate) fn new(
+        signer: Arc<TokenSigner>,
+        store: Arc<dyn Store>,
+        issuer: String,
+        resource: String,
+        resource_metadata_url: String,
+        scopes: Vec<String>,
+    ) -> Self {
+        Self {
+            signer,
+            store,
+            verified: Arc::default(),
+            issuer,
+            resource,
+            resource_metadata_url,
+            scopes,
+        }
+    }
+
+    /// The tokens remembered as verified, which the events make forget an ended session's.
+    pub(crate) fn verified(&self) -> &Arc<VerifiedTokens> {
+        &self.verified
+    }
+
     /// Verifies the `Authorization` header of a request to the resource: what its token grants. A
     /// token is verified once (signature, issuer, audience, and that its user and client are those
     /// of the auth session it names, one store read) and then remembered until it expires or its
@@ -199,7 +248,7 @@ impl AuthServer {
             .filter(|t| !t.is_empty())
             .ok_or(Challenge::Invalid(TokenError::Invalid))?;
         let now = now_secs();
-        let verified = &self.inner.verified;
+        let verified = &self.verified;
         let fingerprint = verified.hasher.hash_one(token.as_bytes());
         let signature = VerifiedTokens::signature_start(token);
         if let Some(grant) = verified.get(&signature, fingerprint) {
@@ -209,11 +258,9 @@ impl AuthServer {
             tracing::warn!(reason = %TokenError::Expired, "bearer token refused");
             return Err(Challenge::Invalid(TokenError::Expired));
         }
-        let config = &self.inner.config;
         let claims = self
-            .inner
             .signer
-            .verify(token, &config.issuer, &config.resource())
+            .verify(token, &self.issuer, &self.resource)
             .map_err(|e| {
                 tracing::warn!(reason = %e, "bearer token refused");
                 Challenge::Invalid(e)
@@ -229,7 +276,6 @@ impl AuthServer {
     /// another client's ID, is refused, and so is one of a session that ended.
     async fn check_session(&self, claims: &SessionClaims) -> Result<(), Challenge> {
         let session = self
-            .inner
             .store
             .get_record::<SessionRecord>(Namespace::Session, &claims.session_id)
             .await
@@ -274,13 +320,12 @@ impl AuthServer {
             h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return resp;
         }
-        let config = &self.inner.config;
         let mut value = format!(
             "Bearer resource_metadata=\"{}\"",
-            config.resource_metadata_url()
+            self.resource_metadata_url
         );
-        if !config.scopes.is_empty() {
-            value.push_str(&format!(", scope=\"{}\"", config.scopes.join(" ")));
+        if !self.scopes.is_empty() {
+            value.push_str(&format!(", scope=\"{}\"", self.scopes.join(" ")));
         }
         let message = match challenge {
             Challenge::Missing | Challenge::Unavailable => "authorization required".to_owned(),
@@ -297,11 +342,10 @@ impl AuthServer {
     /// The 403 for a token lacking a scope (RFC 6750 `insufficient_scope`), naming `scopes`: every
     /// scope the request needs, which a new authorization should ask for.
     pub fn insufficient_scope(&self, scopes: &[String]) -> Response<Bytes> {
-        let config = &self.inner.config;
         let value = format!(
             "Bearer error=\"insufficient_scope\", scope=\"{}\", resource_metadata=\"{}\"",
             scopes.join(" "),
-            config.resource_metadata_url()
+            self.resource_metadata_url
         );
         with_challenge(
             StatusCode::FORBIDDEN,
@@ -333,7 +377,7 @@ fn with_challenge(status: StatusCode, challenge: String, message: &str) -> Respo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::{AuthConfig, DevLogin};
+    use crate::oauth::{AuthConfig, AuthServer, DevLogin};
     use crate::store::MemoryStore;
     use crate::tokens::TokenSigner;
     use crate::ui::DefaultUi;
@@ -387,7 +431,7 @@ mod tests {
             scopes: vec![],
             selected_tools: None,
         };
-        let token = server.inner.signer.sign(&claims);
+        let token = server.bearer().signer.sign(&claims);
         HeaderValue::from_str(&format!("Bearer {token}")).unwrap()
     }
 
@@ -395,14 +439,14 @@ mod tests {
     async fn remembered_tokens_still_expire() {
         let server = server().await;
         let header = bearer(&server, now_secs() + 1);
-        assert!(server.authenticate(Some(&header)).await.is_ok());
+        assert!(server.bearer().authenticate(Some(&header)).await.is_ok());
         assert!(
-            server.authenticate(Some(&header)).await.is_ok(),
+            server.bearer().authenticate(Some(&header)).await.is_ok(),
             "remembered"
         );
         tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
         assert_eq!(
-            server.authenticate(Some(&header)).await,
+            server.bearer().authenticate(Some(&header)).await,
             Err(Challenge::Invalid(TokenError::Expired))
         );
     }
@@ -412,7 +456,7 @@ mod tests {
         let server = server().await;
         let hot = bearer(&server, now_secs() + 30);
         let token = hot.to_str().unwrap().trim_start_matches("Bearer ");
-        let verified = &server.inner.verified;
+        let verified = &server.bearer().verified;
         let kept = || {
             verified.get(
                 &VerifiedTokens::signature_start(token),
@@ -421,9 +465,9 @@ mod tests {
         };
         for i in 0..MAX_VERIFIED + 2_000 {
             let header = bearer(&server, now_secs() + 60 + i as u64);
-            assert!(server.authenticate(Some(&header)).await.is_ok());
+            assert!(server.bearer().authenticate(Some(&header)).await.is_ok());
             if i % 50 == 0 {
-                assert!(server.authenticate(Some(&hot)).await.is_ok());
+                assert!(server.bearer().authenticate(Some(&hot)).await.is_ok());
             }
         }
         let len = verified.len();
@@ -440,7 +484,7 @@ mod tests {
         let server = server().await;
         let header = bearer(&server, now_secs() + 60);
         assert!(
-            server.authenticate(Some(&header)).await.is_ok(),
+            server.bearer().authenticate(Some(&header)).await.is_ok(),
             "now remembered"
         );
         let other = bearer(&server, now_secs() + 120);
@@ -448,7 +492,7 @@ mod tests {
         let (_, signature) = header.to_str().unwrap().rsplit_once('.').unwrap();
         let forged = HeaderValue::from_str(&format!("{payload}.{signature}")).unwrap();
         assert_eq!(
-            server.authenticate(Some(&forged)).await,
+            server.bearer().authenticate(Some(&forged)).await,
             Err(Challenge::Invalid(TokenError::Invalid))
         );
     }
@@ -459,6 +503,7 @@ mod tests {
         for (sub, client) in [("mallory", "c"), ("ada", "another-client")] {
             assert_eq!(
                 server
+                    .bearer()
                     .authenticate(Some(&bearer_as(&server, now_secs() + 60, sub, client)))
                     .await,
                 Err(Challenge::Invalid(TokenError::Invalid)),
@@ -471,10 +516,10 @@ mod tests {
     async fn the_tokens_of_an_ended_session_are_refused_even_when_remembered() {
         let server = server().await;
         let header = bearer(&server, now_secs() + 60);
-        assert!(server.authenticate(Some(&header)).await.is_ok());
+        assert!(server.bearer().authenticate(Some(&header)).await.is_ok());
         server.end_session("sess_1").await;
         assert_eq!(
-            server.authenticate(Some(&header)).await,
+            server.bearer().authenticate(Some(&header)).await,
             Err(Challenge::Invalid(TokenError::Revoked))
         );
     }
