@@ -15,6 +15,7 @@ pub use frontmcp_auth::{
     ServerAuthType, SessionMode, TokenStorage,
 };
 
+#[cfg(feature = "openapi")]
 pub use crate::adapters::openapi::OpenApi;
 pub use crate::protocol::mcp::{
     CallToolResult, Completion, CompletionArgument, CompletionContext, GetPromptResult,

@@ -35,8 +35,19 @@
 //!
 //! The macros generate plain code over the builder API ([`ServerBuilder`], [`AppBuilder`]), which
 //! can also be used directly. See the `docs/` folder of the repository for the guide.
+//!
+//! # Cargo features
+//!
+//! All on by default: `auth-server` (the OAuth 2.1 authorization server of `auth(mode =
+//! "orchestrated")` and progressive authorization), `redis` (its state in Redis), `openapi` (apps
+//! from OpenAPI documents) and `jsonschema` (form answers checked against their schema). A public
+//! server builds with `default-features = false`, without reqwest, redis, askama or jsonschema.
 #![deny(missing_docs)]
+// Without the authorization server there are no grants: the gate's refusals, the listings told
+// apart per user and the relay of its events stay compiled, and unused.
+#![cfg_attr(not(feature = "auth-server"), allow(dead_code))]
 
+#[cfg(feature = "openapi")]
 pub mod adapters;
 pub mod env;
 pub mod protocol;
@@ -60,6 +71,7 @@ mod guide {
     struct ToolContextPage;
 }
 
+#[cfg(feature = "openapi")]
 pub use adapters::openapi::OpenApi;
 /// The attribute for implementing the runtime's async traits (`Authenticator`, `Store`,
 /// `ConsentUi`...) without depending on `async-trait` yourself.

@@ -14,6 +14,7 @@
 //! them, and are still read (a record type whose layout changed since reads them as corrupt).
 
 mod memory;
+#[cfg(feature = "redis")]
 mod redis;
 
 use std::fmt;
@@ -24,6 +25,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::broadcast;
 
+#[cfg(feature = "redis")]
 pub use self::redis::RedisStore;
 pub use memory::MemoryStore;
 

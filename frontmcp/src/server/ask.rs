@@ -70,6 +70,7 @@ struct Question {
     method: &'static str,
     params: Value,
     /// A form's schema, which an accepted answer must fit.
+    #[cfg_attr(not(feature = "jsonschema"), allow(dead_code))]
     schema: Option<Value>,
 }
 
@@ -138,17 +139,22 @@ impl Questions {
 #[derive(Debug, Clone)]
 pub struct Answers {
     answers: Map<String, Value>,
+    /// The forms' schemas, by key, which accepted answers are checked against.
+    #[cfg(feature = "jsonschema")]
     schemas: Vec<(String, Value)>,
 }
 
 impl Answers {
-    /// The answer to the form `key`; an accepted one is checked against the form's schema.
+    /// The answer to the form `key`; an accepted one is checked against the form's schema (with
+    /// the `jsonschema` feature, on by default; without it, deserializing the content into your
+    /// type is the only check).
     ///
     /// # Errors
     ///
     /// A [`ToolError`] when there is no such answer, it is malformed, or it does not fit.
     pub fn form(&self, key: &str) -> Result<ElicitResult, ToolError> {
         let answer: ElicitResult = self.parse(key, "form")?;
+        #[cfg(feature = "jsonschema")]
         if answer.action == ElicitAction::Accept {
             if let Some((_, schema)) = self.schemas.iter().find(|(k, _)| k == key) {
                 let validator = jsonschema::options()
@@ -327,6 +333,7 @@ impl ToolContext {
                 missing.join(", ")
             )));
         }
+        #[cfg(feature = "jsonschema")]
         let schemas = questions
             .items
             .iter()
@@ -353,7 +360,11 @@ impl ToolContext {
             }
             answers
         };
-        Ok(Answers { answers, schemas })
+        Ok(Answers {
+            answers,
+            #[cfg(feature = "jsonschema")]
+            schemas,
+        })
     }
 
     /// Asks the user to fill in a form described by `T`'s JSON Schema (a flat object of

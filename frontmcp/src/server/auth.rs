@@ -10,7 +10,7 @@ use frontmcp_auth::oauth::{
     AuthConfig, AuthServer, Authenticator, ClientMetadataPolicy, DevLogin, IdentityProvider,
     RateLimits, RegistrationPolicy,
 };
-use frontmcp_auth::store::{MemoryStore, RedisStore, Store};
+use frontmcp_auth::store::{MemoryStore, Store};
 use frontmcp_auth::tokens::TokenSigner;
 use frontmcp_auth::ui::{ConsentUi, DefaultUi};
 use frontmcp_auth::upstream::{ClientCredentials, ProviderEndpoints};
@@ -22,6 +22,7 @@ use frontmcp_rules::{
     AppVar, DEFAULT_KEY_PREFIX, DEFAULT_REDIS_URL_ENV, app_env_var, is_acceptable_provider_url,
 };
 
+use super::ServerBuilder;
 use super::registry::Registry;
 use super::{AppDescriptor, Error, ToolNaming};
 use crate::env::Environment;
@@ -420,13 +421,24 @@ async fn open_store(storage: &TokenStorage, env: &Environment) -> Result<Arc<dyn
     };
     match redis {
         None => Ok(Arc::new(MemoryStore::new())),
-        Some((url, prefix)) => {
-            let store = RedisStore::connect(&url, prefix)
-                .await
-                .map_err(|e| Error::Store(e.to_string()))?;
-            Ok(Arc::new(store))
-        }
+        Some((url, prefix)) => connect_redis(&url, prefix).await,
     }
+}
+
+#[cfg(feature = "redis")]
+async fn connect_redis(url: &str, prefix: &str) -> Result<Arc<dyn Store>, Error> {
+    let store = frontmcp_auth::store::RedisStore::connect(url, prefix)
+        .await
+        .map_err(|e| Error::Store(e.to_string()))?;
+    Ok(Arc::new(store))
+}
+
+/// Falling back to memory would split the state of processes that mean to share it.
+#[cfg(not(feature = "redis"))]
+async fn connect_redis(_url: &str, _prefix: &str) -> Result<Arc<dyn Store>, Error> {
+    Err(Error::Unsupported(
+        "authorization state in Redis (REDIS_URL, token_storage(redis(...))) needs frontmcp's `redis` feature, which this build leaves out".into(),
+    ))
 }
 
 /// `FRONTMCP_SIGNING_KEY` (PKCS#8 PEM, ES256), else `FRONTMCP_JWT_SECRET` (HS256), else a key
@@ -455,4 +467,117 @@ async fn signer_from_env(
     TokenSigner::es256_shared(store, keys)
         .await
         .map_err(|e| Error::Store(e.to_string()))
+}
+
+/// The authorization server's settings.
+impl ServerBuilder {
+    /// Signs users in with `authenticator` instead of the development login.
+    ///
+    /// ```
+    /// use frontmcp::auth::oauth::{Authenticator, LoginAttempt, LoginError};
+    /// # use frontmcp::prelude::*;
+    /// # #[derive(Default)] struct CrmApp;
+    /// # #[app(name = "CRM")] impl CrmApp { #[tool] async fn ping(&self) -> &'static str { "pong" } }
+    ///
+    /// struct Directory;
+    ///
+    /// #[frontmcp::async_trait]
+    /// impl Authenticator for Directory {
+    ///     async fn authenticate(&self, attempt: &LoginAttempt<'_>) -> Result<String, LoginError> {
+    ///         // The attempt also says where it came from: attempt.client_ip, attempt.headers.
+    ///         match (attempt.username, attempt.password) {
+    ///             ("ada", "correct horse") => Ok("user-ada".into()),
+    ///             _ => Err(LoginError::InvalidCredentials),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let server = Server::builder("crm", "1.0.0")
+    ///     .app(CrmApp)
+    ///     .authenticator(Directory)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = server;
+    /// ```
+    pub fn authenticator(mut self, authenticator: impl Authenticator) -> Self {
+        self.auth_parts.login = Some(Arc::new(authenticator));
+        self
+    }
+
+    /// Renders the login, consent and error pages with `ui` instead of the default templates.
+    pub fn consent_ui(mut self, ui: impl ConsentUi) -> Self {
+        self.auth_parts.ui = Some(Arc::new(ui));
+        self
+    }
+
+    /// Keeps authorization state in `store` instead of the one `token_storage(...)` names.
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.auth_parts.store = Some(store);
+        self
+    }
+
+    /// Signs session tokens with `signer` instead of the environment's or a generated key.
+    pub fn token_signer(mut self, signer: TokenSigner) -> Self {
+        self.auth_parts.signer = Some(signer);
+        self
+    }
+
+    /// Seals the token vault with `keys` instead of `FRONTMCP_VAULT_KEYS` (or a key generated for
+    /// the run, with the memory store).
+    pub fn vault_keys(mut self, keys: VaultKeys) -> Self {
+        self.auth_parts.vault_keys = Some(keys);
+        self
+    }
+
+    /// How long an app's authorization link (`auth_url`) stays valid; default 10 minutes.
+    pub fn authorization_link_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.auth_parts.ticket_ttl = Some(ttl);
+        self
+    }
+
+    /// The rate limits of the sign-in, registration and token endpoints, instead of the
+    /// defaults (`FRONTMCP_RATE_LIMITS=off` in the environment still turns them off).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.auth_parts.rate_limits = Some(limits);
+        self
+    }
+
+    /// How dynamic client registration is bounded, instead of the defaults (the
+    /// `FRONTMCP_CLIENT_TTL`, `FRONTMCP_MAX_CLIENTS`, `FRONTMCP_REGISTRATION_TOKEN` and
+    /// `FRONTMCP_REDIRECT_HOSTS` variables still win).
+    pub fn registration(mut self, policy: RegistrationPolicy) -> Self {
+        self.auth_parts.registration = Some(policy);
+        self
+    }
+
+    /// Whether clients may be identified by a metadata document at an `https://` client ID, and,
+    /// in development, on this machine (`FRONTMCP_CLIENT_METADATA` and
+    /// `FRONTMCP_CLIENT_METADATA_ALLOW_LOOPBACK` still win).
+    pub fn client_metadata(mut self, policy: ClientMetadataPolicy) -> Self {
+        self.auth_parts.client_metadata = Some(policy);
+        self
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` names the client, for the rate limits
+    /// (`FRONTMCP_TRUSTED_PROXIES` still wins).
+    pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = std::net::IpAddr>) -> Self {
+        self.auth_parts.trusted_proxies = Some(proxies.into_iter().collect());
+        self
+    }
+
+    /// How long each request to an app's provider (discovery, code exchange, refresh,
+    /// revocation) may take; default 10 seconds.
+    pub fn upstream_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.auth_parts.upstream_timeout = Some(timeout);
+        self
+    }
+
+    /// Sends app `app_id`'s authorizations to the provider at `url` instead of the one its
+    /// `remote(provider = ...)` names; its endpoints are then discovered from the provider's
+    /// metadata. `FRONTMCP_{APP}_PROVIDER` in the environment still wins, so a deployment can
+    /// point an example at the real provider.
+    pub fn upstream_provider(mut self, app_id: impl Into<String>, url: impl Into<String>) -> Self {
+        self.auth_parts.providers.insert(app_id.into(), url.into());
+        self
+    }
 }

@@ -7,15 +7,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use frontmcp_auth::oauth::{Authenticator, ClientMetadataPolicy, RateLimits, RegistrationPolicy};
-use frontmcp_auth::store::Store;
-use frontmcp_auth::tokens::TokenSigner;
-use frontmcp_auth::ui::ConsentUi;
-use frontmcp_auth::vault::VaultKeys;
 use frontmcp_auth::{AppAuth, ServerAuth, ServerAuthMode};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
+#[cfg(feature = "auth-server")]
 use super::auth::AuthParts;
 use super::dispatch::Inner;
 use super::registry::Registry;
@@ -25,6 +21,7 @@ use super::{
     PromptDescriptor, PromptGet, ResourceDescriptor, ResourceRead, Server, SessionManager,
     ToolCall, ToolContext, ToolDescriptor, ToolNaming,
 };
+#[cfg(feature = "openapi")]
 use crate::adapters::openapi::OpenApi;
 use crate::protocol::mcp::{
     CallToolResult, Completion, CompletionArgument, CompletionContext, GetPromptResult,
@@ -55,6 +52,7 @@ pub struct ServerBuilder {
     info: Implementation,
     instructions: Option<String>,
     apps: Vec<Arc<dyn App>>,
+    #[cfg(feature = "openapi")]
     adapters: Vec<OpenApi>,
     auth: ServerAuth,
     http: HttpConfig,
@@ -62,7 +60,11 @@ pub struct ServerBuilder {
     page_size: usize,
     default_addr: Option<SocketAddr>,
     issuer: Option<String>,
-    auth_parts: AuthParts,
+    /// Where configuration variables are read.
+    env: crate::env::Environment,
+    /// What the authorization server's builder methods override (`server/auth.rs`).
+    #[cfg(feature = "auth-server")]
+    pub(super) auth_parts: AuthParts,
 }
 
 impl fmt::Debug for dyn App {
@@ -83,6 +85,7 @@ impl ServerBuilder {
             },
             instructions: None,
             apps: Vec::new(),
+            #[cfg(feature = "openapi")]
             adapters: Vec::new(),
             auth: ServerAuth::default(),
             http: HttpConfig::default(),
@@ -90,6 +93,8 @@ impl ServerBuilder {
             page_size: DEFAULT_PAGE_SIZE,
             default_addr: None,
             issuer: None,
+            env: crate::env::Environment::default(),
+            #[cfg(feature = "auth-server")]
             auth_parts: AuthParts::default(),
         }
     }
@@ -120,6 +125,7 @@ impl ServerBuilder {
 
     /// Adds the operations of an OpenAPI spec as tools. The spec is loaded when the server is
     /// built; adapters with the same app ID (by default, behind the same provider) are one app.
+    #[cfg(feature = "openapi")]
     pub fn openapi(mut self, adapter: OpenApi) -> Self {
         self.adapters.push(adapter);
         self
@@ -167,117 +173,7 @@ impl ServerBuilder {
     /// Reads configuration variables (`FRONTMCP_*`, `REDIS_URL`, ...: see [`crate::env`]) from
     /// `env` instead of the process environment.
     pub fn environment(mut self, env: crate::env::Environment) -> Self {
-        self.auth_parts.env = env;
-        self
-    }
-
-    /// Signs users in with `authenticator` instead of the development login.
-    ///
-    /// ```
-    /// use frontmcp::auth::oauth::{Authenticator, LoginAttempt, LoginError};
-    /// # use frontmcp::prelude::*;
-    /// # #[derive(Default)] struct CrmApp;
-    /// # #[app(name = "CRM")] impl CrmApp { #[tool] async fn ping(&self) -> &'static str { "pong" } }
-    ///
-    /// struct Directory;
-    ///
-    /// #[frontmcp::async_trait]
-    /// impl Authenticator for Directory {
-    ///     async fn authenticate(&self, attempt: &LoginAttempt<'_>) -> Result<String, LoginError> {
-    ///         // The attempt also says where it came from: attempt.client_ip, attempt.headers.
-    ///         match (attempt.username, attempt.password) {
-    ///             ("ada", "correct horse") => Ok("user-ada".into()),
-    ///             _ => Err(LoginError::InvalidCredentials),
-    ///         }
-    ///     }
-    /// }
-    ///
-    /// let server = Server::builder("crm", "1.0.0")
-    ///     .app(CrmApp)
-    ///     .authenticator(Directory)
-    ///     .build()
-    ///     .unwrap();
-    /// # let _ = server;
-    /// ```
-    pub fn authenticator(mut self, authenticator: impl Authenticator) -> Self {
-        self.auth_parts.login = Some(Arc::new(authenticator));
-        self
-    }
-
-    /// Renders the login, consent and error pages with `ui` instead of the default templates.
-    pub fn consent_ui(mut self, ui: impl ConsentUi) -> Self {
-        self.auth_parts.ui = Some(Arc::new(ui));
-        self
-    }
-
-    /// Keeps authorization state in `store` instead of the one `token_storage(...)` names.
-    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
-        self.auth_parts.store = Some(store);
-        self
-    }
-
-    /// Signs session tokens with `signer` instead of the environment's or a generated key.
-    pub fn token_signer(mut self, signer: TokenSigner) -> Self {
-        self.auth_parts.signer = Some(signer);
-        self
-    }
-
-    /// Seals the token vault with `keys` instead of `FRONTMCP_VAULT_KEYS` (or a key generated for
-    /// the run, with the memory store).
-    pub fn vault_keys(mut self, keys: VaultKeys) -> Self {
-        self.auth_parts.vault_keys = Some(keys);
-        self
-    }
-
-    /// How long an app's authorization link (`auth_url`) stays valid; default 10 minutes.
-    pub fn authorization_link_ttl(mut self, ttl: std::time::Duration) -> Self {
-        self.auth_parts.ticket_ttl = Some(ttl);
-        self
-    }
-
-    /// The rate limits of the sign-in, registration and token endpoints, instead of the
-    /// defaults (`FRONTMCP_RATE_LIMITS=off` in the environment still turns them off).
-    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
-        self.auth_parts.rate_limits = Some(limits);
-        self
-    }
-
-    /// How dynamic client registration is bounded, instead of the defaults (the
-    /// `FRONTMCP_CLIENT_TTL`, `FRONTMCP_MAX_CLIENTS`, `FRONTMCP_REGISTRATION_TOKEN` and
-    /// `FRONTMCP_REDIRECT_HOSTS` variables still win).
-    pub fn registration(mut self, policy: RegistrationPolicy) -> Self {
-        self.auth_parts.registration = Some(policy);
-        self
-    }
-
-    /// Whether clients may be identified by a metadata document at an `https://` client ID, and,
-    /// in development, on this machine (`FRONTMCP_CLIENT_METADATA` and
-    /// `FRONTMCP_CLIENT_METADATA_ALLOW_LOOPBACK` still win).
-    pub fn client_metadata(mut self, policy: ClientMetadataPolicy) -> Self {
-        self.auth_parts.client_metadata = Some(policy);
-        self
-    }
-
-    /// The reverse proxies whose `X-Forwarded-For` names the client, for the rate limits
-    /// (`FRONTMCP_TRUSTED_PROXIES` still wins).
-    pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = std::net::IpAddr>) -> Self {
-        self.auth_parts.trusted_proxies = Some(proxies.into_iter().collect());
-        self
-    }
-
-    /// How long each request to an app's provider (discovery, code exchange, refresh,
-    /// revocation) may take; default 10 seconds.
-    pub fn upstream_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.auth_parts.upstream_timeout = Some(timeout);
-        self
-    }
-
-    /// Sends app `app_id`'s authorizations to the provider at `url` instead of the one its
-    /// `remote(provider = ...)` names; its endpoints are then discovered from the provider's
-    /// metadata. `FRONTMCP_{APP}_PROVIDER` in the environment still wins, so a deployment can
-    /// point an example at the real provider.
-    pub fn upstream_provider(mut self, app_id: impl Into<String>, url: impl Into<String>) -> Self {
-        self.auth_parts.providers.insert(app_id.into(), url.into());
+        self.env = env;
         self
     }
 
@@ -297,6 +193,7 @@ impl ServerBuilder {
     /// specs are read and fetched asynchronously); `build` refuses it. `serve`, `serve_from_env`
     /// and the `#[front_mcp]` constructors do that for you.
     pub fn build(self) -> Result<Server, Error> {
+        #[cfg(feature = "openapi")]
         if !self.adapters.is_empty() {
             return Err(Error::Unsupported(
                 "a server with OpenAPI adapters loads their specs asynchronously: build it with `build_async().await`, or start it with `serve` / `serve_from_env`".into(),
@@ -307,21 +204,33 @@ impl ServerBuilder {
 
     /// Validates the composition, loads the OpenAPI adapters' specs (files, or URLs fetched with
     /// a timeout, a size limit and SSRF checks), and builds the server.
+    #[cfg_attr(not(feature = "openapi"), allow(unused_mut))]
     pub async fn build_async(mut self) -> Result<Server, Error> {
-        let adapters =
-            crate::adapters::openapi::load_all(std::mem::take(&mut self.adapters)).await?;
+        #[cfg(feature = "openapi")]
+        let adapters = crate::adapters::openapi::load_all(std::mem::take(&mut self.adapters))
+            .await?
+            .into_iter()
+            .map(|adapter| Arc::new(adapter) as Arc<dyn App>)
+            .collect();
+        #[cfg(not(feature = "openapi"))]
+        let adapters = Vec::new();
         self.finish(adapters)
     }
 
-    fn finish(self, adapters: Vec<crate::adapters::openapi::OpenApiApp>) -> Result<Server, Error> {
+    /// The server, with the apps loaded from `adapters` after the others.
+    fn finish(self, adapters: Vec<Arc<dyn App>>) -> Result<Server, Error> {
         let mut apps = self.apps;
-        for adapter in adapters {
-            apps.push(Arc::new(adapter));
-        }
+        apps.extend(adapters);
         let registry = Registry::build(apps, &self.naming, &self.auth, self.page_size, &self.info)?;
         if self.auth.mode == ServerAuthMode::Transparent {
             return Err(Error::Unsupported(
                 "auth(mode = \"transparent\") is not available in this version; use mode = \"orchestrated\" (type = \"local\" or \"remote\"), or \"public\"".into(),
+            ));
+        }
+        #[cfg(not(feature = "auth-server"))]
+        if self.auth.mode == ServerAuthMode::Orchestrated {
+            return Err(Error::Unsupported(
+                "auth(mode = \"orchestrated\") needs frontmcp's `auth-server` feature, which this build leaves out".into(),
             ));
         }
         let sessions = SessionManager::new(self.http.session_idle_timeout, self.http.max_sessions);
@@ -336,7 +245,12 @@ impl ServerBuilder {
                 sessions,
                 naming: self.naming,
                 issuer: self.issuer,
-                auth_parts: std::sync::Mutex::new(self.auth_parts),
+                #[cfg(feature = "auth-server")]
+                auth_parts: std::sync::Mutex::new(AuthParts {
+                    env: self.env,
+                    ..self.auth_parts
+                }),
+                #[cfg(feature = "auth-server")]
                 auth_server: std::sync::OnceLock::new(),
                 mounted: std::sync::OnceLock::new(),
                 subscriptions: Default::default(),
@@ -354,7 +268,7 @@ impl ServerBuilder {
     /// Builds and serves as configured by the environment (`FRONTMCP_ADDR`,
     /// `FRONTMCP_TRANSPORT`, `RUST_LOG`, ...): see [`crate::env`].
     pub async fn serve_from_env(self) -> Result<(), Error> {
-        let env = crate::env::EnvConfig::from_environment(&self.auth_parts.env, self.default_addr)?;
+        let env = crate::env::EnvConfig::from_environment(&self.env, self.default_addr)?;
         crate::env::init_tracing(env.log_filter.as_deref())?;
         let server = match env.issuer {
             Some(issuer) if self.issuer.is_none() => self.issuer(issuer),
@@ -747,5 +661,22 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(matches!(err, Error::Unsupported(_)));
+    }
+
+    /// A build without the authorization server says so rather than serving an orchestrated
+    /// server's tools to anyone.
+    #[test]
+    #[cfg(not(feature = "auth-server"))]
+    fn orchestrated_servers_need_the_authorization_server() {
+        let auth = ServerAuth {
+            mode: ServerAuthMode::Orchestrated,
+            ..Default::default()
+        };
+        let err = ServerBuilder::new("s", "1")
+            .app(echo())
+            .auth(auth)
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("`auth-server` feature"), "{err}");
     }
 }

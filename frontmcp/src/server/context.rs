@@ -1,10 +1,15 @@
 //! What a tool knows about the call it serves.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
+#[cfg(feature = "auth-server")]
+use std::sync::{Mutex, OnceLock};
 
+#[cfg(feature = "auth-server")]
 use frontmcp_auth::oauth::AuthServer;
+#[cfg(feature = "auth-server")]
 use frontmcp_auth::progressive::AppTokenError;
 use frontmcp_auth::tokens::{SessionClaims, SessionGrant};
+#[cfg(feature = "auth-server")]
 use frontmcp_auth::vault::VaultEntry;
 
 use super::ToolError;
@@ -37,6 +42,7 @@ pub struct ToolContext {
 /// The app's upstream tokens for one call, when the app has its own provider.
 pub(crate) enum AppCredentials {
     /// From the vault of the auth session.
+    #[cfg(feature = "auth-server")]
     Vault {
         auth: AuthServer,
         grant: Grant,
@@ -51,6 +57,7 @@ pub(crate) enum AppCredentials {
 impl std::fmt::Debug for AppCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
+            #[cfg(feature = "auth-server")]
             Self::Vault { .. } => "AppCredentials::Vault",
             Self::Fixed(_) => "AppCredentials::Fixed",
         })
@@ -58,6 +65,7 @@ impl std::fmt::Debug for AppCredentials {
 }
 
 impl AppCredentials {
+    #[cfg(feature = "auth-server")]
     pub(crate) fn from_vault(auth: AuthServer, grant: Grant, entry: Arc<VaultEntry>) -> Self {
         Self::Vault {
             auth,
@@ -70,6 +78,7 @@ impl AppCredentials {
     /// Why the app must be authorized again, if the call found out it must.
     pub(crate) fn reauthorization(&self) -> Option<&str> {
         match self {
+            #[cfg(feature = "auth-server")]
             Self::Vault { reauthorize, .. } => reauthorize.get().map(String::as_str),
             Self::Fixed(_) => None,
         }
@@ -78,12 +87,14 @@ impl AppCredentials {
     /// The scopes the vault held when the call started.
     pub(crate) fn scopes(&self) -> Vec<String> {
         match self {
+            #[cfg(feature = "auth-server")]
             Self::Vault { entry, .. } => lock(entry).scopes.clone(),
             Self::Fixed(_) => Vec::new(),
         }
     }
 }
 
+#[cfg(feature = "auth-server")]
 fn lock(entry: &Mutex<Arc<VaultEntry>>) -> std::sync::MutexGuard<'_, Arc<VaultEntry>> {
     entry.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -224,31 +235,33 @@ impl ToolContext {
                 self.app_id
             )));
         };
-        let (auth, grant, entry, reauthorize) = match credentials.as_ref() {
-            AppCredentials::Fixed(token) => return Ok(token.clone()),
+        match credentials.as_ref() {
+            AppCredentials::Fixed(token) => Ok(token.clone()),
+            #[cfg(feature = "auth-server")]
             AppCredentials::Vault {
                 auth,
                 grant,
                 entry,
                 reauthorize,
-            } => (auth, grant, entry, reauthorize),
-        };
-        let current = lock(entry).clone();
-        match auth
-            .progressive()
-            .fresh_app_token(grant.auth_session_id(), &self.app_id, &current)
-            .await
-        {
-            Ok(fresh) => {
-                let token = fresh.access_token.clone();
-                *lock(entry) = fresh;
-                Ok(token)
+            } => {
+                let current = lock(entry).clone();
+                match auth
+                    .progressive()
+                    .fresh_app_token(grant.auth_session_id(), &self.app_id, &current)
+                    .await
+                {
+                    Ok(fresh) => {
+                        let token = fresh.access_token.clone();
+                        *lock(entry) = fresh;
+                        Ok(token)
+                    }
+                    Err(e @ AppTokenError::Reauthorize { .. }) => {
+                        let _ = reauthorize.set(e.to_string());
+                        Err(ToolError::new(e.to_string()))
+                    }
+                    Err(e) => Err(ToolError::new(e.to_string())),
+                }
             }
-            Err(e @ AppTokenError::Reauthorize { .. }) => {
-                let _ = reauthorize.set(e.to_string());
-                Err(ToolError::new(e.to_string()))
-            }
-            Err(e) => Err(ToolError::new(e.to_string())),
         }
     }
 
@@ -256,6 +269,7 @@ impl ToolContext {
     /// issued the app token; `None` for apps without a provider of their own.
     pub fn app_provider(&self) -> Option<String> {
         match self.app_credentials.as_deref()? {
+            #[cfg(feature = "auth-server")]
             AppCredentials::Vault { entry, .. } => Some(lock(entry).provider.clone()),
             AppCredentials::Fixed(_) => None,
         }
@@ -266,6 +280,7 @@ impl ToolContext {
     /// whatever the tool returns. Returns the error to return from the tool.
     pub async fn app_token_rejected(&self) -> ToolError {
         let message = format!("app `{}` rejected its token", self.app_id);
+        #[cfg(feature = "auth-server")]
         if let Some(credentials) = &self.app_credentials {
             if let AppCredentials::Vault {
                 auth,

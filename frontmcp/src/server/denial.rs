@@ -4,6 +4,7 @@
 //! except for the last word of a denial (a tool answers with an `isError` result the model
 //! reads; a resource or a prompt, which have no such result, with a JSON-RPC error).
 
+#[cfg(feature = "auth-server")]
 use frontmcp_auth::progressive::AuthorizationRequired;
 use frontmcp_auth::request_state::{self, Bound};
 use frontmcp_auth::tokens::now_secs;
@@ -19,8 +20,10 @@ use super::gate::{Denial, Target};
 use super::{Grant, Reply, Server};
 use crate::protocol::jsonrpc::{
     ErrorObject, INTERNAL_ERROR, INVALID_REQUEST, MISSING_REQUIRED_CLIENT_CAPABILITY, RequestId,
-    Response, TEMPORARILY_UNAVAILABLE, URL_ELICITATION_REQUIRED,
+    Response,
 };
+#[cfg(feature = "auth-server")]
+use crate::protocol::jsonrpc::{TEMPORARILY_UNAVAILABLE, URL_ELICITATION_REQUIRED};
 
 use crate::protocol::stateless::InputRequiredResult;
 
@@ -236,6 +239,7 @@ impl Server {
     /// A denial of the gate, rendered for the caller's wire; `notice` renders what no
     /// elicitation carries (`None` for denials that are not the user's to lift: then the
     /// result of `refused` is sent).
+    #[cfg_attr(not(feature = "auth-server"), allow(unused_variables))]
     pub(crate) fn deny(
         &self,
         caller: Caller<'_>,
@@ -262,6 +266,7 @@ impl Server {
                 tracing::warn!(%name, "request outside what the user consented to");
                 Reply::Single(render(id, Rendered::Refused(refusal)))
             }
+            #[cfg(feature = "auth-server")]
             Denial::Unavailable => Reply::Single(Response::error(
                 Some(id),
                 ErrorObject::new(
@@ -269,6 +274,7 @@ impl Server {
                     "temporarily unavailable: the token vault cannot be read; retry shortly",
                 ),
             )),
+            #[cfg(feature = "auth-server")]
             Denial::AuthorizationRequired(required) => {
                 Reply::Single(self.authorization_required(caller, id, retried, &required, render))
             }
@@ -281,6 +287,7 @@ impl Server {
     /// - 2025-11-25, client with URL elicitation: the error `-32042` whose data carries the
     ///   elicitation and the seeds' object;
     /// - otherwise (or once the user declined): `render`'s [`Rendered::Authorize`].
+    #[cfg(feature = "auth-server")]
     fn authorization_required(
         &self,
         caller: Caller<'_>,

@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use frontmcp_auth::ServerAuth;
+#[cfg(feature = "auth-server")]
 use frontmcp_auth::oauth::AuthServer;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 use super::ToolContext;
 use super::ask::Asks;
+#[cfg(feature = "auth-server")]
 use super::auth::AuthParts;
 use super::context::AppCredentials;
 use super::gate::{Denial, Target};
@@ -29,6 +31,7 @@ use crate::protocol::mcp::{
 use crate::protocol::stateless::{
     self, CacheHints, CacheScope, Complete, DiscoverResult, RequestMeta, ServerIdentity,
 };
+#[cfg(feature = "auth-server")]
 use frontmcp_auth::progressive::AuthorizationRequired;
 use serde::Serialize;
 
@@ -52,8 +55,10 @@ pub(crate) struct Inner {
     /// The public base URL, when configured; else derived from the bound address.
     pub(crate) issuer: Option<String>,
     /// Builder overrides for the authorization server, consumed when it starts.
+    #[cfg(feature = "auth-server")]
     pub(crate) auth_parts: std::sync::Mutex<AuthParts>,
     /// The authorization server, once started (orchestrated servers only).
+    #[cfg(feature = "auth-server")]
     pub(crate) auth_server: std::sync::OnceLock<AuthServer>,
     /// Set when [`Server::router`] started the background tasks a mounted server needs.
     pub(crate) mounted: std::sync::OnceLock<()>,
@@ -127,6 +132,7 @@ impl Server {
     }
 
     /// The authorization server, once the server listens (orchestrated servers only).
+    #[cfg(feature = "auth-server")]
     pub fn auth_server(&self) -> Option<&AuthServer> {
         self.inner.auth_server.get()
     }
@@ -138,6 +144,15 @@ impl Server {
         &self,
         bound: Option<std::net::SocketAddr>,
     ) -> Result<(), Error> {
+        #[cfg(not(feature = "auth-server"))]
+        let _ = bound;
+        #[cfg(feature = "auth-server")]
+        self.start_auth_server(bound).await?;
+        Ok(())
+    }
+
+    #[cfg(feature = "auth-server")]
+    async fn start_auth_server(&self, bound: Option<std::net::SocketAddr>) -> Result<(), Error> {
         if self.inner.auth_server.get().is_some() {
             return Ok(());
         }
@@ -511,7 +526,8 @@ impl Server {
 
     /// Whether what `caller` gets was told apart for its user.
     fn is_private(&self, caller: Caller<'_>) -> bool {
-        caller.grant.is_some() && self.inner.auth_server.get().is_some()
+        // Only the authorization server's bearer makes grants.
+        caller.grant.is_some()
     }
 
     /// A result clients may cache for `ttl_ms` (2026-07-28; private to the user when
@@ -581,15 +597,27 @@ impl Server {
 
     /// The key ring `requestState`s are sealed with.
     pub(crate) fn state_keys(&self) -> &frontmcp_auth::vault::VaultKeys {
-        match self.inner.auth_server.get() {
-            Some(auth) => auth.key_ring(),
-            None => &self.inner.state_keys,
+        #[cfg(feature = "auth-server")]
+        if let Some(auth) = self.inner.auth_server.get() {
+            return auth.key_ring();
         }
+        &self.inner.state_keys
     }
 
     /// When the app's code found its grant gone (refresh refused, token rejected upstream): the
     /// denial that asks for the app to be authorized again, whatever the code returned.
     pub(crate) fn reauthorization(&self, ctx: &ToolContext, target: Target<'_>) -> Option<Denial> {
+        #[cfg(not(feature = "auth-server"))]
+        let _ = (ctx, target);
+        #[cfg(feature = "auth-server")]
+        if let Some(denial) = self.reauthorize(ctx, target) {
+            return Some(denial);
+        }
+        None
+    }
+
+    #[cfg(feature = "auth-server")]
+    fn reauthorize(&self, ctx: &ToolContext, target: Target<'_>) -> Option<Denial> {
         let credentials = ctx.app_credentials.as_ref()?;
         let reason = credentials.reauthorization()?;
         tracing::warn!(name = %target.name, %reason, "the app must be authorized again");

@@ -37,6 +37,7 @@ pub enum Error {
     #[error("token store: {0}")]
     Store(String),
     /// An OpenAPI adapter could not be loaded.
+    #[cfg(feature = "openapi")]
     #[error(transparent)]
     Adapter(#[from] crate::adapters::openapi::OpenApiError),
     /// A configured feature this build cannot provide yet.

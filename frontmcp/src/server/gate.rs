@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use frontmcp_auth::AppAuthMode;
+#[cfg(feature = "auth-server")]
 use frontmcp_auth::oauth::AuthServer;
+#[cfg(feature = "auth-server")]
 use frontmcp_auth::progressive::{AppAccess, AuthorizationRequired};
 
 use super::context::AppCredentials;
@@ -84,8 +86,10 @@ pub(crate) enum Denial {
     /// The user left the tool or its app out on the consent screen: why, for the model.
     NotConsented(String),
     /// The tool's app must be authorized at its provider (again, or with more scopes).
+    #[cfg(feature = "auth-server")]
     AuthorizationRequired(AuthorizationRequired),
     /// The token vault does not answer.
+    #[cfg(feature = "auth-server")]
     Unavailable,
 }
 
@@ -98,9 +102,24 @@ impl Server {
         grant: Option<&Grant>,
         entry: Target<'_>,
     ) -> Result<Option<Arc<AppCredentials>>, Denial> {
-        let (Some(grant), Some(auth)) = (grant, self.inner.auth_server.get()) else {
-            return Ok(None);
-        };
+        // Only the authorization server's bearer makes grants.
+        #[cfg(not(feature = "auth-server"))]
+        let _ = (grant, entry);
+        #[cfg(feature = "auth-server")]
+        if let (Some(grant), Some(auth)) = (grant, self.inner.auth_server.get()) {
+            return self.vault_gate(grant, auth, entry).await;
+        }
+        Ok(None)
+    }
+
+    /// The gate for a signed-in caller.
+    #[cfg(feature = "auth-server")]
+    async fn vault_gate(
+        &self,
+        grant: &Grant,
+        auth: &AuthServer,
+        entry: Target<'_>,
+    ) -> Result<Option<Arc<AppCredentials>>, Denial> {
         if !self.needs_vault(grant, entry)? {
             return Ok(None);
         }
@@ -147,6 +166,7 @@ impl Server {
 }
 
 /// What a listing tells a user about one item.
+#[cfg(feature = "auth-server")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Readiness {
     /// The user may not use it in this session (left out on the consent screen, or a scope of
@@ -159,6 +179,7 @@ pub(crate) enum Readiness {
 }
 
 /// What the vault holds for an app, as a listing reads it.
+#[cfg(feature = "auth-server")]
 #[derive(Debug, Clone)]
 enum Held {
     Scopes(Vec<String>),
@@ -166,6 +187,7 @@ enum Held {
     Unknown,
 }
 
+#[cfg(feature = "auth-server")]
 impl Server {
     /// What `grant` may do with each of `targets` now. One vault read per app of a provider of
     /// its own among them.

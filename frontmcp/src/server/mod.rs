@@ -2,6 +2,7 @@
 
 mod app;
 mod ask;
+#[cfg(feature = "auth-server")]
 mod auth;
 mod builder;
 mod completion;

@@ -11,9 +11,10 @@ use serde_json::value::RawValue;
 
 use super::denial::{Retried, as_error};
 use super::dispatch::{Caller, optional_params, required_params};
-use super::gate::{Readiness, Target};
-use super::registry::AUTHORIZED_META;
+use super::gate::Target;
 use super::{CallError, Reply, ResourceRead, Server};
+#[cfg(feature = "auth-server")]
+use super::{gate::Readiness, registry::AUTHORIZED_META};
 use crate::protocol::jsonrpc::{
     ErrorObject, INTERNAL_ERROR, INVALID_PARAMS, RESOURCE_NOT_FOUND, RequestId, Response,
 };
@@ -236,6 +237,7 @@ impl Server {
 impl Server {
     /// With authorization on, `items` without those the user may not use and with each one's
     /// `_meta` saying whether its app is authorized; `None` on public servers (all of them).
+    #[cfg(feature = "auth-server")]
     pub(crate) async fn visible<'t, T: Clone + HasMeta>(
         &self,
         caller: Caller<'_>,
@@ -266,6 +268,19 @@ impl Server {
                 })
                 .collect(),
         )
+    }
+}
+
+/// Without the authorization server, every server is public: every item, as listed.
+#[cfg(not(feature = "auth-server"))]
+impl Server {
+    pub(crate) async fn visible<'t, T: Clone + HasMeta>(
+        &self,
+        _caller: Caller<'_>,
+        _items: &[T],
+        _target: impl Fn(&T) -> Option<super::gate::Target<'t>>,
+    ) -> Option<Vec<T>> {
+        None
     }
 }
 

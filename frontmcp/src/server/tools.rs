@@ -4,6 +4,7 @@
 
 use std::panic::AssertUnwindSafe;
 
+#[cfg(feature = "auth-server")]
 use frontmcp_auth::oauth::AuthServer;
 use futures_util::FutureExt;
 use serde_json::value::RawValue;
@@ -11,12 +12,21 @@ use serde_json::{Map, Value};
 
 use super::denial::{Notice, Rendered, Retried};
 use super::dispatch::{Caller, optional_params, required_params};
-use super::gate::{Denial, Readiness};
-use super::registry::{AUTHORIZED_META, Page, ToolEntry};
-use super::{Arguments, CallError, Grant, Reply, Server, ToolCall};
+use super::gate::Denial;
+use super::registry::ToolEntry;
+use super::{Arguments, CallError, Reply, Server, ToolCall};
 use crate::protocol::jsonrpc::{ErrorObject, INTERNAL_ERROR, RequestId, Response};
-use crate::protocol::mcp::{CallToolParams, CallToolResult, ListToolsParams, Tool};
-use crate::protocol::stateless::{CacheHints, CacheScope, Complete, CompleteToolResult};
+use crate::protocol::mcp::{CallToolParams, CallToolResult, ListToolsParams};
+use crate::protocol::stateless::CompleteToolResult;
+// What the listing told apart per user needs.
+#[cfg(feature = "auth-server")]
+use {
+    super::Grant,
+    super::gate::Readiness,
+    super::registry::{AUTHORIZED_META, Page},
+    crate::protocol::mcp::Tool,
+    crate::protocol::stateless::{CacheHints, CacheScope, Complete},
+};
 
 /// `_meta` key of the `AUTH_REQUIRED` object on a tool result.
 const AUTHORIZATION_META: &str = "dev.frontmcp/authorization";
@@ -46,9 +56,24 @@ impl Server {
             return Response::error(Some(id), ErrorObject::invalid_params("invalid cursor"));
         };
         let stateless = caller.version.is_stateless();
-        let (Some(grant), Some(auth)) = (caller.grant, self.inner.auth_server.get()) else {
-            return Response::result(id, registry.serialized_page(index, stateless).to_owned());
-        };
+        #[cfg(feature = "auth-server")]
+        if let (Some(grant), Some(auth)) = (caller.grant, self.inner.auth_server.get()) {
+            return self.private_page(id, grant, auth, index, stateless).await;
+        }
+        Response::result(id, registry.serialized_page(index, stateless).to_owned())
+    }
+
+    /// Page `index` of the tools as `grant`'s user sees them: private to them.
+    #[cfg(feature = "auth-server")]
+    async fn private_page(
+        &self,
+        id: RequestId,
+        grant: &Grant,
+        auth: &AuthServer,
+        index: usize,
+        stateless: bool,
+    ) -> Response {
+        let registry = &self.inner.registry;
         let page = registry.page_at(index, registry.listed());
         let tools = self.told_apart(grant, auth, page.tools).await;
         let page = Page {
@@ -68,6 +93,7 @@ impl Server {
 
     /// `tools` with each one's `_meta` saying whether `grant` may call it now; when the vault
     /// does not answer, the flag is left out rather than guessed.
+    #[cfg(feature = "auth-server")]
     async fn told_apart(&self, grant: &Grant, auth: &AuthServer, tools: &[Tool]) -> Vec<Tool> {
         let registry = &self.inner.registry;
         let targets: Vec<_> = tools

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use super::negotiate::{Accepted, is_json_content_type};
 use super::stateless::StandardHeaders;
 use super::streamed::streamed;
-use super::{SESSION_HEADER, VERSION_HEADER, from_bytes};
+use super::{SESSION_HEADER, VERSION_HEADER};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     self, ErrorObject, INVALID_REQUEST, Incoming, Message, Response as RpcResponse,
@@ -39,17 +39,13 @@ pub(super) async fn endpoint(server: &Server, request: Request) -> Response {
     if request.method() == Method::OPTIONS {
         return empty(StatusCode::NO_CONTENT);
     }
-    let grant = match server.inner.auth_server.get() {
-        Some(auth) => match auth
-            .bearer()
-            .authenticate(request.headers().get(header::AUTHORIZATION))
-            .await
-        {
-            Ok(granted) => Some(Grant::from(granted)),
-            Err(challenge) => return from_bytes(auth.bearer().unauthorized(&challenge)),
-        },
-        None => None,
+    #[cfg(feature = "auth-server")]
+    let grant = match super::authorization::authenticate(server, request.headers()).await {
+        Ok(grant) => grant,
+        Err(challenge) => return challenge,
     };
+    #[cfg(not(feature = "auth-server"))]
+    let grant: Option<crate::server::Grant> = None;
     let grant = grant.as_ref();
     let sessionless = !request.headers().contains_key(&SESSION_HEADER);
     match *request.method() {
@@ -184,10 +180,7 @@ impl Server {
             }
             Reply::Single(resp) => respond(mode, resp.to_json()),
             Reply::Batch(resps) => respond(mode, jsonrpc::batch_to_json(&resps)),
-            Reply::InsufficientScope { scopes, .. } => match self.inner.auth_server.get() {
-                Some(auth) => from_bytes(auth.bearer().insufficient_scope(&scopes)),
-                None => unreachable!("scopes are only ever checked with authorization on"),
-            },
+            Reply::InsufficientScope { scopes, .. } => super::insufficient_scope(self, &scopes),
         }
     }
 

@@ -6,6 +6,8 @@
 //! `POST /mcp` carries client messages and answers in JSON or SSE, `GET /mcp` opens the
 //! server-to-client stream, `DELETE /mcp` ends the session.
 
+#[cfg(feature = "auth-server")]
+mod authorization;
 mod mcp;
 mod negotiate;
 mod stateless;
@@ -22,24 +24,19 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use bytes::Bytes;
 use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
-use http_body_util::{BodyExt, Limited};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::Layer as _;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::Error;
-use crate::protocol::jsonrpc::OutgoingNotification;
-use crate::server::{Server, Session};
-use frontmcp_auth::events::AuthEvent;
-use frontmcp_auth::oauth::{AuthServer, MAX_BODY_BYTES as MAX_AUTH_BODY, PeerAddr};
+use crate::server::Server;
 
 /// The MCP endpoint path.
 pub const MCP_PATH: &str = "/mcp";
@@ -127,7 +124,10 @@ impl Server {
         });
         let grace = self.inner.http.shutdown_grace;
         let reaper = self.spawn_session_reaper();
+        #[cfg(feature = "auth-server")]
         let router = self.spawn_event_router();
+        #[cfg(not(feature = "auth-server"))]
+        let router: Option<JoinHandle<()>> = None;
         let graceful = GracefulShutdown::new();
         let builder = auto::Builder::new(TokioExecutor::new());
         // Every connection's task, so the ones still open when the grace period ends are closed.
@@ -202,6 +202,7 @@ impl Server {
         self.start_auth(None).await?;
         if self.inner.mounted.set(()).is_ok() {
             self.spawn_session_reaper();
+            #[cfg(feature = "auth-server")]
             self.spawn_event_router();
         }
         Ok(self.app(&self.mcp_route()))
@@ -221,7 +222,7 @@ impl Server {
             )
             .route("/healthz", get(|| async { text(StatusCode::OK, "ok") }))
             .route("/readyz", get(readyz))
-            .fallback(authorization_or_not_found)
+            .fallback(fallback)
             .with_state(self.clone())
     }
 
@@ -270,75 +271,6 @@ impl Server {
                 }
             }
         })
-    }
-
-    /// Forwards the authorization server's events to MCP clients: when an app's authorization
-    /// completes an elicitation, `notifications/elicitation/complete` on the GET stream of the
-    /// sessions that declared URL elicitation; when an app is authorized or revoked for an auth
-    /// session, `notifications/tools/list_changed` to its subscriptions and its sessions' GET
-    /// streams (the tools' authorization flags changed).
-    fn spawn_event_router(&self) -> Option<JoinHandle<()>> {
-        let mut events = self.inner.auth_server.get()?.events().subscribe();
-        let server = self.clone();
-        Some(tokio::spawn(async move {
-            loop {
-                match events.recv().await {
-                    Ok(AuthEvent::AppAuthorized {
-                        session_id,
-                        elicitation_id,
-                        ..
-                    }) => {
-                        if let Some(elicitation_id) = elicitation_id {
-                            let notification = OutgoingNotification::new(
-                                "notifications/elicitation/complete",
-                                serde_json::json!({ "elicitationId": elicitation_id }),
-                            );
-                            let sent = server.inner.sessions.notify_owner(
-                                &session_id,
-                                &notification.to_bytes(),
-                                Session::supports_url_elicitation,
-                            );
-                            tracing::info!(sent, "elicitation completed");
-                        }
-                        server.tools_changed(&session_id);
-                    }
-                    Ok(AuthEvent::AppRevoked { session_id, .. }) => {
-                        server.tools_changed(&session_id)
-                    }
-                    Ok(AuthEvent::SessionEnded { .. }) => {}
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "authorization events missed");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
-            }
-        }))
-    }
-
-    /// The lists of auth session `session_id` changed (an app authorized or revoked): its
-    /// clients hear `notifications/tools/list_changed`, and the same for resources and prompts
-    /// when the server has them.
-    fn tools_changed(&self, session_id: &str) {
-        let registry = &self.inner.registry;
-        let mut streams = 0;
-        for (offered, method) in [
-            (true, "notifications/tools/list_changed"),
-            (
-                registry.has_resources(),
-                "notifications/resources/list_changed",
-            ),
-            (registry.has_prompts(), "notifications/prompts/list_changed"),
-        ] {
-            if offered {
-                let notification = OutgoingNotification::new(method, serde_json::json!({}));
-                streams +=
-                    self.inner
-                        .sessions
-                        .notify_owner(session_id, &notification.to_bytes(), |_| true);
-            }
-        }
-        let subscriptions = self.inner.subscriptions.lists_changed(session_id);
-        tracing::debug!(streams, subscriptions, "lists changed");
     }
 }
 
@@ -420,56 +352,42 @@ fn origin_allowed(origin: &HeaderValue, allowed: &[String]) -> bool {
     })
 }
 
+/// Ready when the authorization server's store answers (always, without one).
 async fn readyz(State(server): State<Server>) -> Response {
-    let Some(auth) = server.inner.auth_server.get() else {
-        return text(StatusCode::OK, "ready");
-    };
-    match auth.store().ping().await {
-        Ok(()) => text(StatusCode::OK, "ready"),
-        Err(e) => {
+    #[cfg(feature = "auth-server")]
+    if let Some(auth) = server.inner.auth_server.get() {
+        if let Err(e) = auth.store().ping().await {
             tracing::warn!(error = %e, "not ready: the store does not answer");
-            text(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+            return text(StatusCode::SERVICE_UNAVAILABLE, "store unavailable");
         }
+    }
+    #[cfg(not(feature = "auth-server"))]
+    let _ = server;
+    text(StatusCode::OK, "ready")
+}
+
+/// The 403 for a request lacking `scopes`, which only a grant can.
+fn insufficient_scope(server: &Server, scopes: &[String]) -> Response {
+    #[cfg(feature = "auth-server")]
+    return authorization::insufficient_scope(server, scopes);
+    #[cfg(not(feature = "auth-server"))]
+    {
+        let _ = (server, scopes);
+        unreachable!("scopes are only ever checked with authorization on")
     }
 }
 
 /// Every other path: the authorization server's, when it serves it, else 404.
-async fn authorization_or_not_found(State(server): State<Server>, request: Request) -> Response {
-    match server.inner.auth_server.get() {
-        Some(auth) if auth.serves(request.uri().path()) => authorization(auth, request).await,
-        _ => text(StatusCode::NOT_FOUND, "not found"),
-    }
-}
-
-/// Hands an authorization-server request over with its body read (bounded), and the client's
-/// address for its rate limits.
-async fn authorization(auth: &AuthServer, request: Request) -> Response {
-    let (mut parts, body) = request.into_parts();
-    if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied() {
-        parts.extensions.insert(PeerAddr(peer));
-    }
-    let body = match Limited::new(body, MAX_AUTH_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            tracing::warn!("authorization request body too large");
-            return mcp::json_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                r#"{"error":"invalid_request","error_description":"request too large"}"#.into(),
-            );
+async fn fallback(State(server): State<Server>, request: Request) -> Response {
+    #[cfg(feature = "auth-server")]
+    if let Some(auth) = server.inner.auth_server.get() {
+        if auth.serves(request.uri().path()) {
+            return authorization::handle(auth, request).await;
         }
-        Err(_) => {
-            return mcp::json_response(
-                StatusCode::BAD_REQUEST,
-                r#"{"error":"invalid_request","error_description":"unreadable body"}"#.into(),
-            );
-        }
-    };
-    from_bytes(auth.handle(http::Request::from_parts(parts, body)).await)
-}
-
-/// A response of the authorization server, whose bodies are bytes.
-fn from_bytes(resp: http::Response<Bytes>) -> Response {
-    resp.map(Body::from)
+    }
+    #[cfg(not(feature = "auth-server"))]
+    let _ = (server, request);
+    text(StatusCode::NOT_FOUND, "not found")
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response {

@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 use super::mcp::{empty, json_response, may_notify, respond, rpc_error, subscription_stream};
 use super::negotiate::Accepted;
 use super::streamed::streamed;
-use super::{METHOD_HEADER, NAME_HEADER, SESSION_HEADER, VERSION_HEADER, from_bytes};
+use super::{METHOD_HEADER, NAME_HEADER, SESSION_HEADER, VERSION_HEADER};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     self, ErrorObject, HEADER_MISMATCH, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND,
@@ -326,10 +326,7 @@ impl Server {
                 }
                 _ => respond(mode, resp.to_json()),
             },
-            Reply::InsufficientScope { scopes, .. } => match self.inner.auth_server.get() {
-                Some(auth) => from_bytes(auth.bearer().insufficient_scope(&scopes)),
-                None => unreachable!("scopes are only ever checked with authorization on"),
-            },
+            Reply::InsufficientScope { scopes, .. } => super::insufficient_scope(self, &scopes),
             Reply::None | Reply::Batch(_) => unreachable!("one request gets one response"),
         }
     }
