@@ -8,7 +8,8 @@ use http::{Request, Response, StatusCode};
 
 use super::authorize::Params;
 use super::records::{Flow, PendingRecord, UpstreamRecord};
-use super::{AuthApp, AuthServer, respond};
+use super::{AuthServer, respond};
+use crate::apps::AuthApp;
 use crate::consent::AppStatus;
 use crate::progressive::{RedeemError, missing, union};
 use crate::random;

@@ -1,9 +1,12 @@
 //! The OAuth 2.1 authorization server an orchestrating frontmcp server runs for its MCP clients
 //! (MCP 2025-11-25 authorization): metadata (RFC 8414, RFC 9728), dynamic client registration
 //! (RFC 7591), authorization code with PKCE S256, refresh token rotation with reuse detection,
-//! revocation (RFC 7009), and bearer checks for the protected resource.
+//! revocation (RFC 7009), the consent screen and the apps page, and the browser's side of an
+//! app's authorization at its own provider.
 //!
-//! It speaks `http` types with bodies already read, so any HTTP server can host it.
+//! It speaks `http` types with bodies already read, so any HTTP server can host it. It builds
+//! the [`Bearer`] that checks the tokens it issues and the [`Progressive`] authorization of apps
+//! with their own provider.
 
 mod app_flow;
 mod apps_page;
