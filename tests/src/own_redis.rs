@@ -1,6 +1,7 @@
 //! A `redis-server` of the test's own, on a free loopback port, that the test may stop and
 //! restart. It keeps an append-only file (fsync on every write) in a private directory, so what
-//! was written survives a restart, as with a production Redis.
+//! was written survives a restart, as with a production Redis. It may serve TLS only, with
+//! certificates of a private CA made for the test.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,12 +14,85 @@ pub struct OwnRedis {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// Serves TLS only, and asks for a client certificate when `require_client` is set.
+    tls: Option<TlsServer>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TlsServer {
+    require_client: bool,
+}
+
+/// PEM files of a private CA, a server certificate for `127.0.0.1` and `localhost` and a client
+/// certificate it signed, in the server's directory.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The CA's certificate.
+    pub ca: PathBuf,
+    /// The server's certificate.
+    pub server_cert: PathBuf,
+    /// The server's private key.
+    pub server_key: PathBuf,
+    /// A client's certificate.
+    pub client_cert: PathBuf,
+    /// The client's private key.
+    pub client_key: PathBuf,
+}
+
+impl TlsFiles {
+    fn generate(dir: &std::path::Path) -> Self {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        let ca_key = KeyPair::generate().expect("a CA key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        // Each certificate its own name: OpenSSL takes one named like its issuer for self-signed.
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "frontmcp test CA");
+        let ca = ca_params.self_signed(&ca_key).expect("a CA certificate");
+        let issuer = Issuer::new(ca_params, ca_key);
+        let signed = |names: Vec<String>| {
+            let key = KeyPair::generate().expect("a key");
+            let mut params = CertificateParams::new(names.clone()).expect("parameters");
+            params
+                .distinguished_name
+                .push(DnType::CommonName, names[0].as_str());
+            let certificate = params.signed_by(&key, &issuer).expect("a certificate");
+            (certificate.pem(), key.serialize_pem())
+        };
+        let (server_cert, server_key) = signed(vec!["127.0.0.1".into(), "localhost".into()]);
+        let (client_cert, client_key) = signed(vec!["frontmcp-test-client".into()]);
+        let write = |name: &str, pem: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, pem).expect("a PEM file");
+            path
+        };
+        Self {
+            ca: write("ca.pem", &ca.pem()),
+            server_cert: write("server.pem", &server_cert),
+            server_key: write("server.key", &server_key),
+            client_cert: write("client.pem", &client_cert),
+            client_key: write("client.key", &client_key),
+        }
+    }
 }
 
 impl OwnRedis {
     /// Starts one, or `None` (after a loud notice) when `redis-server` is not installed outside
     /// CI. In CI a missing `redis-server` fails the test.
     pub fn start(test: &str) -> Option<Self> {
+        Self::start_with(test, None)
+    }
+
+    /// Starts one that serves TLS only (`rediss://`), with certificates of a private CA made for
+    /// the test; asking for a client certificate when `require_client` is set.
+    pub fn start_tls(test: &str, require_client: bool) -> Option<(Self, TlsFiles)> {
+        let redis = Self::start_with(test, Some(TlsServer { require_client }))?;
+        let files = redis.tls_files();
+        Some((redis, files))
+    }
+
+    fn start_with(test: &str, tls: Option<TlsServer>) -> Option<Self> {
         if Command::new("redis-server")
             .arg("--version")
             .output()
@@ -44,14 +118,35 @@ impl OwnRedis {
             port,
             dir,
             child: None,
+            tls,
         };
+        if tls.is_some() {
+            TlsFiles::generate(&redis.dir);
+        }
         redis.restart();
         Some(redis)
     }
 
-    /// `redis://127.0.0.1:PORT`.
+    /// `redis://127.0.0.1:PORT`, or `rediss://` when it serves TLS.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The certificate files, in the server's directory.
+    fn tls_files(&self) -> TlsFiles {
+        let path = |name: &str| self.dir.join(name);
+        TlsFiles {
+            ca: path("ca.pem"),
+            server_cert: path("server.pem"),
+            server_key: path("server.key"),
+            client_cert: path("client.pem"),
+            client_key: path("client.key"),
+        }
     }
 
     /// Kills the server (as a crash would).
@@ -65,8 +160,30 @@ impl OwnRedis {
     /// Starts the server again on the same port and data; waits until it answers.
     pub fn restart(&mut self) {
         self.stop();
-        let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+        let port = self.port.to_string();
+        let mut command = Command::new("redis-server");
+        command.args(["--bind", "127.0.0.1"]);
+        match self.tls {
+            None => {
+                command.args(["--port", &port]);
+            }
+            Some(tls) => {
+                let files = self.tls_files();
+                command
+                    .args(["--port", "0", "--tls-port", &port])
+                    .arg("--tls-cert-file")
+                    .arg(&files.server_cert)
+                    .arg("--tls-key-file")
+                    .arg(&files.server_key)
+                    .arg("--tls-ca-cert-file")
+                    .arg(&files.ca)
+                    .args([
+                        "--tls-auth-clients",
+                        if tls.require_client { "yes" } else { "no" },
+                    ]);
+            }
+        }
+        let child = command
             .args([
                 "--save",
                 "",

@@ -148,6 +148,9 @@ async fn a_shared_store_needs_vault_keys() {
     );
 }
 
+/// A file that exists, for the variables that name one.
+const CARGO_TOML: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+
 #[test]
 fn bad_environment_stops_the_example() {
     for (env, needle) in [
@@ -166,6 +169,29 @@ fn bad_environment_stops_the_example() {
         (
             vec![("FRONTMCP_VAULT_KEYS", "k1:c2hvcnQ=")],
             "FRONTMCP_VAULT_KEYS",
+        ),
+        // Redis over TLS: a file that cannot be read, half a client identity, certificates for a
+        // URL that is not TLS. Each stops the start-up before anything reaches Redis.
+        (
+            vec![
+                ("REDIS_URL", "rediss://127.0.0.1:6379"),
+                ("FRONTMCP_REDIS_CA", "/nonexistent/ca.pem"),
+            ],
+            "FRONTMCP_REDIS_CA",
+        ),
+        (
+            vec![
+                ("REDIS_URL", "rediss://127.0.0.1:6379"),
+                ("FRONTMCP_REDIS_CLIENT_CERT", CARGO_TOML),
+            ],
+            "FRONTMCP_REDIS_CLIENT_KEY",
+        ),
+        (
+            vec![
+                ("REDIS_URL", "redis://127.0.0.1:6379"),
+                ("FRONTMCP_REDIS_CA", CARGO_TOML),
+            ],
+            "not rediss://",
         ),
     ] {
         let (status, stderr) = ExampleServer::refused_start("agent_suite", &env);

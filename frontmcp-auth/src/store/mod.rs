@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::broadcast;
 
 #[cfg(feature = "redis")]
-pub use self::redis::RedisStore;
+pub use self::redis::{RedisStore, RedisTls};
 pub use memory::MemoryStore;
 
 /// The kinds of records, each in its own key space (`{prefix}{namespace}:{key}` on Redis).

@@ -17,9 +17,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use deadpool::managed::{self, Metrics, Object, Pool, PoolError, RecycleResult};
 use deadpool_redis::redis::aio::MultiplexedConnection;
-use deadpool_redis::redis::{self, AsyncConnectionConfig, Client, FromRedisValue, RedisError};
+use deadpool_redis::redis::{
+    self, AsyncConnectionConfig, Client, ClientTlsConfig, ConnectionAddr, FromRedisValue,
+    IntoConnectionInfo, RedisError, TlsCertificates,
+};
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
+use zeroize::Zeroizing;
 
 use super::{Namespace, Store, StoreError};
 
@@ -50,7 +54,9 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`, or
+    /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`;
+    /// `rediss://...` for TLS, checked against the system's trust store (see
+    /// [`connect_tls`](Self::connect_tls) for a private CA or a client certificate); or
     /// `redis+unix:///path`), with `key_prefix` before every key (so several applications or
     /// deployments can share one Redis), and checks once that it answers `PING`.
     ///
@@ -77,6 +83,50 @@ impl RedisStore {
         // show; the URL itself (which may hold a password) never is.
         let client = Client::open(url)
             .map_err(|e| StoreError::Unavailable(format!("invalid Redis URL: {e}")))?;
+        Self::with_client(client, key_prefix, timeout).await
+    }
+
+    /// Like [`connect`](Self::connect), over TLS (`rediss://host:port`) with the certificates of
+    /// `tls`: the authorities that sign the server's certificate, when not the system's, and the
+    /// client's own, when Redis asks for it.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect); also when the URL is not `rediss://` or a certificate or key
+    /// is not PEM.
+    pub async fn connect_tls(
+        url: &str,
+        key_prefix: &str,
+        tls: &RedisTls,
+    ) -> Result<Self, StoreError> {
+        let info = url
+            .into_connection_info()
+            .map_err(|e| StoreError::Unavailable(format!("invalid Redis URL: {e}")))?;
+        if !matches!(info.addr(), ConnectionAddr::TcpTls { .. }) {
+            return Err(StoreError::Unavailable(
+                "TLS certificates are configured for Redis, but its URL is not rediss://".into(),
+            ));
+        }
+        let certificates = TlsCertificates {
+            client_tls: tls
+                .client_identity
+                .as_ref()
+                .map(|(certificate, key)| ClientTlsConfig {
+                    client_cert: certificate.clone(),
+                    client_key: key.to_vec(),
+                }),
+            root_cert: tls.root_certificates.clone(),
+        };
+        let client = Client::build_with_tls(info, certificates)
+            .map_err(|e| StoreError::Unavailable(format!("Redis TLS certificates: {e}")))?;
+        Self::with_client(client, key_prefix, DEFAULT_TIMEOUT).await
+    }
+
+    async fn with_client(
+        client: Client,
+        key_prefix: &str,
+        timeout: Duration,
+    ) -> Result<Self, StoreError> {
         let info = client.get_connection_info();
         let addr = info.addr().to_string();
         let password = info
@@ -253,6 +303,28 @@ fn set_cmd(key: &str, value: &[u8], ttl: Option<Duration>, only_if_new: bool) ->
         cmd.arg("PX").arg(millis);
     }
     cmd
+}
+
+/// The certificates of a TLS connection to Redis (`rediss://`), for
+/// [`RedisStore::connect_tls`]. Without them, a `rediss://` URL is checked against the system's
+/// trust store and presents no client certificate. `Debug` never shows the private key.
+#[derive(Clone, Default)]
+pub struct RedisTls {
+    /// PEM certificates of the authorities that sign the Redis server's certificate (a private
+    /// CA), instead of the system's.
+    pub root_certificates: Option<Vec<u8>>,
+    /// The PEM certificate chain and private key the client presents, for a Redis that asks for
+    /// them (`tls-auth-clients yes`).
+    pub client_identity: Option<(Vec<u8>, Zeroizing<Vec<u8>>)>,
+}
+
+impl fmt::Debug for RedisTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisTls")
+            .field("root_certificates", &self.root_certificates.is_some())
+            .field("client_identity", &self.client_identity.is_some())
+            .finish()
+    }
 }
 
 impl fmt::Debug for RedisStore {

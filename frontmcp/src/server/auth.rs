@@ -421,21 +421,63 @@ async fn open_store(storage: &TokenStorage, env: &Environment) -> Result<Arc<dyn
     };
     match redis {
         None => Ok(Arc::new(MemoryStore::new())),
-        Some((url, prefix)) => connect_redis(&url, prefix).await,
+        Some((url, prefix)) => connect_redis(&url, prefix, env).await,
     }
 }
 
+/// Redis at `url`; over TLS with the certificates the environment names, if any.
 #[cfg(feature = "redis")]
-async fn connect_redis(url: &str, prefix: &str) -> Result<Arc<dyn Store>, Error> {
-    let store = frontmcp_auth::store::RedisStore::connect(url, prefix)
-        .await
-        .map_err(|e| Error::Store(e.to_string()))?;
-    Ok(Arc::new(store))
+async fn connect_redis(
+    url: &str,
+    prefix: &str,
+    env: &Environment,
+) -> Result<Arc<dyn Store>, Error> {
+    use frontmcp_auth::store::{RedisStore, RedisTls};
+    /// The certificate authorities that sign Redis's TLS certificate, instead of the system's.
+    const REDIS_CA_ENV: &str = "FRONTMCP_REDIS_CA";
+    /// The certificate and key the server presents to a Redis that asks for one.
+    const REDIS_CLIENT_CERT_ENV: &str = "FRONTMCP_REDIS_CLIENT_CERT";
+    const REDIS_CLIENT_KEY_ENV: &str = "FRONTMCP_REDIS_CLIENT_KEY";
+    let read = |var: &'static str| -> Result<Option<Vec<u8>>, Error> {
+        env.get(var)
+            .map(|path| {
+                std::fs::read(&path).map_err(|e| Error::Env {
+                    var: var.into(),
+                    message: format!("cannot read `{path}`: {e}"),
+                })
+            })
+            .transpose()
+    };
+    let root_certificates = read(REDIS_CA_ENV)?;
+    let client_identity = match (read(REDIS_CLIENT_CERT_ENV)?, read(REDIS_CLIENT_KEY_ENV)?) {
+        (Some(certificate), Some(key)) => Some((certificate, key.into())),
+        (None, None) => None,
+        (_, _) => {
+            return Err(Error::Env {
+                var: REDIS_CLIENT_CERT_ENV.into(),
+                message: format!("and {REDIS_CLIENT_KEY_ENV} go together: set both or neither"),
+            });
+        }
+    };
+    let store = if root_certificates.is_none() && client_identity.is_none() {
+        RedisStore::connect(url, prefix).await
+    } else {
+        let tls = RedisTls {
+            root_certificates,
+            client_identity,
+        };
+        RedisStore::connect_tls(url, prefix, &tls).await
+    };
+    Ok(Arc::new(store.map_err(|e| Error::Store(e.to_string()))?))
 }
 
 /// Falling back to memory would split the state of processes that mean to share it.
 #[cfg(not(feature = "redis"))]
-async fn connect_redis(_url: &str, _prefix: &str) -> Result<Arc<dyn Store>, Error> {
+async fn connect_redis(
+    _url: &str,
+    _prefix: &str,
+    _env: &Environment,
+) -> Result<Arc<dyn Store>, Error> {
     Err(Error::Unsupported(
         "authorization state in Redis (REDIS_URL, token_storage(redis(...))) needs frontmcp's `redis` feature, which this build leaves out".into(),
     ))
