@@ -40,7 +40,19 @@ pub struct TlsFiles {
 }
 
 impl TlsFiles {
-    fn generate(dir: &std::path::Path) -> Self {
+    /// Where the files of a server in `dir` are.
+    fn in_dir(dir: &std::path::Path) -> Self {
+        TlsFiles {
+            ca: dir.join("ca.pem"),
+            server_cert: dir.join("server.pem"),
+            server_key: dir.join("server.key"),
+            client_cert: dir.join("client.pem"),
+            client_key: dir.join("client.key"),
+        }
+    }
+
+    /// Makes the CA and the certificates, and writes them where [`in_dir`](Self::in_dir) says.
+    fn generate(&self) {
         use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
         let ca_key = KeyPair::generate().expect("a CA key");
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
@@ -62,17 +74,14 @@ impl TlsFiles {
         };
         let (server_cert, server_key) = signed(vec!["127.0.0.1".into(), "localhost".into()]);
         let (client_cert, client_key) = signed(vec!["frontmcp-test-client".into()]);
-        let write = |name: &str, pem: &str| {
-            let path = dir.join(name);
-            std::fs::write(&path, pem).expect("a PEM file");
-            path
-        };
-        Self {
-            ca: write("ca.pem", &ca.pem()),
-            server_cert: write("server.pem", &server_cert),
-            server_key: write("server.key", &server_key),
-            client_cert: write("client.pem", &client_cert),
-            client_key: write("client.key", &client_key),
+        for (path, pem) in [
+            (&self.ca, ca.pem()),
+            (&self.server_cert, server_cert),
+            (&self.server_key, server_key),
+            (&self.client_cert, client_cert),
+            (&self.client_key, client_key),
+        ] {
+            std::fs::write(path, pem).expect("a PEM file");
         }
     }
 }
@@ -121,7 +130,7 @@ impl OwnRedis {
             tls,
         };
         if tls.is_some() {
-            TlsFiles::generate(&redis.dir);
+            redis.tls_files().generate();
         }
         redis.restart();
         Some(redis)
@@ -139,14 +148,7 @@ impl OwnRedis {
 
     /// The certificate files, in the server's directory.
     fn tls_files(&self) -> TlsFiles {
-        let path = |name: &str| self.dir.join(name);
-        TlsFiles {
-            ca: path("ca.pem"),
-            server_cert: path("server.pem"),
-            server_key: path("server.key"),
-            client_cert: path("client.pem"),
-            client_key: path("client.key"),
-        }
+        TlsFiles::in_dir(&self.dir)
     }
 
     /// Kills the server (as a crash would).

@@ -24,6 +24,13 @@ fn with_ca(files: &TlsFiles) -> RedisTls {
     }
 }
 
+fn with_client_certificate(files: &TlsFiles) -> RedisTls {
+    RedisTls {
+        client_identity: Some((read(&files.client_cert), read(&files.client_key).into())),
+        ..with_ca(files)
+    }
+}
+
 /// Writes, reads and hears an event through `store`.
 async fn works(store: &RedisStore) {
     store
@@ -105,10 +112,7 @@ async fn a_redis_that_asks_for_a_client_certificate_gets_one() {
     };
     let without = RedisStore::connect_tls(&redis.url(), "t:", &with_ca(&files)).await;
     assert!(without.is_err(), "Redis asks for a client certificate");
-    let tls = RedisTls {
-        root_certificates: Some(read(&files.ca)),
-        client_identity: Some((read(&files.client_cert), read(&files.client_key).into())),
-    };
+    let tls = with_client_certificate(&files);
     assert!(
         !format!("{tls:?}").contains("PRIVATE KEY"),
         "Debug never shows the key"

@@ -607,13 +607,14 @@ impl Server {
     /// When the app's code found its grant gone (refresh refused, token rejected upstream): the
     /// denial that asks for the app to be authorized again, whatever the code returned.
     pub(crate) fn reauthorization(&self, ctx: &ToolContext, target: Target<'_>) -> Option<Denial> {
-        #[cfg(not(feature = "auth-server"))]
-        let _ = (ctx, target);
         #[cfg(feature = "auth-server")]
-        if let Some(denial) = self.reauthorize(ctx, target) {
-            return Some(denial);
+        return self.reauthorize(ctx, target);
+        // Only vault credentials are ever found gone.
+        #[cfg(not(feature = "auth-server"))]
+        {
+            let _ = (ctx, target);
+            None
         }
-        None
     }
 
     #[cfg(feature = "auth-server")]
