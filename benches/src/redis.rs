@@ -43,20 +43,40 @@ impl BenchRedis {
 
     /// Commands Redis has executed so far, `INFO` itself not counted.
     pub fn commands(&self) -> anyhow::Result<u64> {
+        Ok(self
+            .command_stats()?
+            .into_iter()
+            .filter(|(name, _)| name != "info")
+            .map(|(_, calls)| calls)
+            .sum())
+    }
+
+    /// How many times Redis has executed `command` (lower case) so far.
+    pub fn calls_of(&self, command: &str) -> anyhow::Result<u64> {
+        Ok(self
+            .command_stats()?
+            .into_iter()
+            .find(|(name, _)| name == command)
+            .map_or(0, |(_, calls)| calls))
+    }
+
+    /// `INFO commandstats`: each command's name and calls.
+    fn command_stats(&self) -> anyhow::Result<Vec<(String, u64)>> {
         let mut conn = redis::Client::open(self.url())?.get_connection()?;
         let info: String = redis::cmd("INFO").arg("commandstats").query(&mut conn)?;
         Ok(info
             .lines()
-            .filter(|l| l.starts_with("cmdstat_") && !l.starts_with("cmdstat_info:"))
             .filter_map(|l| {
-                l.split_once("calls=")?
-                    .1
+                let (name, stats) = l.strip_prefix("cmdstat_")?.split_once(':')?;
+                let calls = stats
+                    .strip_prefix("calls=")?
                     .split(',')
                     .next()?
-                    .parse::<u64>()
-                    .ok()
+                    .parse()
+                    .ok()?;
+                Some((name.to_owned(), calls))
             })
-            .sum())
+            .collect())
     }
 
     /// Resident memory of the Redis server itself, in bytes.

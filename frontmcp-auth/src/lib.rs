@@ -47,6 +47,7 @@ pub mod ui;
 #[cfg(feature = "server")]
 pub mod upstream;
 pub mod vault;
+mod watched;
 
 pub use config::{
     AppAuth, AppAuthMode, ConfigError, ConsentConfig, DEFAULT_KEY_PREFIX, RemoteProvider,

@@ -28,19 +28,31 @@
 //!
 //! # Round trips
 //!
-//! [`get`](TokenVault::get), [`put`](TokenVault::put), [`put_new`](TokenVault::put_new) and
-//! [`delete`](TokenVault::delete) are one store operation each (one Redis command, one round trip).
-//! [`apps`](TokenVault::apps) makes one per candidate; [`rotate`](TokenVault::rotate) two (a read,
-//! then a write when the entry is under an older key).
+//! [`put`](TokenVault::put), [`put_new`](TokenVault::put_new), [`delete`](TokenVault::delete)
+//! and [`get_fresh`](TokenVault::get_fresh) are one store operation each (one Redis command, one
+//! round trip); so is [`get`](TokenVault::get) when it does not answer from memory (below).
+//! [`apps`](TokenVault::apps) makes one per candidate it does not remember;
+//! [`rotate`](TokenVault::rotate) two (a read, then a write when the entry is under an older key).
 //!
 //! # Opened records
 //!
 //! Each vault remembers, for at most 10,000 entries (past that, the least used go one at a time),
-//! the entry it opened and a keyed hash of the exact record bytes. [`get`](TokenVault::get) still reads the store every time; when it finds
-//! the very bytes it opened before it returns the remembered entry instead of parsing and
-//! decrypting again. So a refresh, a revocation or a deletion by another process is seen on the
-//! next read, and any other bytes are opened and checked in full. The tokens are in the process's
-//! memory while they are used anyway; the store never holds them in clear.
+//! the entries it opened, so that a record is decrypted once, not on every call.
+//!
+//! - **On a store that watches** ([`Store::watch`]: Redis), the store tells the vault of every
+//!   change to a vault record, whichever process made it (a refresh, a revocation, a deletion,
+//!   an expiry), a moment after it happened. [`get`](TokenVault::get) then answers from memory,
+//!   with no store read at all, while the watch is up; when the store loses it (the connection
+//!   dropped, a heartbeat went unanswered) everything remembered is forgotten and reads go to the
+//!   store until it is back. What must be the latest word (a refresh deciding whether someone
+//!   else refreshed already) reads with [`get_fresh`](TokenVault::get_fresh).
+//! - **Otherwise** (the memory store, which is this process's own), [`get`](TokenVault::get)
+//!   reads the store every time and remembers a keyed hash of the exact record bytes beside the
+//!   entry: the very bytes it opened before give back the remembered entry instead of being
+//!   parsed and decrypted again; any other bytes are opened and checked in full.
+//!
+//! The tokens are in the process's memory while they are used anyway; the store never holds them
+//! in clear.
 //!
 //! # Identifiers
 //!
@@ -50,7 +62,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
@@ -63,7 +75,8 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::remembered::Remembered;
-use crate::store::{Namespace, Store, StoreError};
+use crate::store::{Namespace, Store, StoreError, Watcher};
+use crate::watched::Watched;
 
 /// The environment variable that holds the vault's key ring (see [`VaultKeys::from_env_value`]).
 pub const VAULT_KEYS_ENV: &str = "FRONTMCP_VAULT_KEYS";
@@ -570,20 +583,52 @@ struct Record<'a> {
 pub struct TokenVault {
     store: Arc<dyn Store>,
     keys: VaultKeys,
-    /// See "Opened records" in the [module docs](self).
-    opened: Arc<Remembered<VaultEntry>>,
+    opened: Opened,
+}
+
+/// The entries a vault opened: see "Opened records" in the [module docs](self).
+#[derive(Clone, Debug)]
+enum Opened {
+    /// Kept current by the store's watch.
+    Watched(Arc<Watched<VaultEntry>>),
+    /// Checked against the record's bytes on every read.
+    Fingerprinted(Arc<Remembered<VaultEntry>>),
 }
 
 /// How many opened records a vault remembers, as many as the verified-token cache.
 const MAX_OPENED: usize = 10_000;
 
 impl TokenVault {
-    /// A vault over `store`, sealing with `keys`.
+    /// A vault over `store`, sealing with `keys`. When the store can watch the vault's records
+    /// ([`Store::watch`]), reads are answered from memory while its watch is up, so this must then
+    /// be called within a Tokio runtime (the watch is a task).
     pub fn new(store: Arc<dyn Store>, keys: VaultKeys) -> Self {
+        let watched = Arc::new(Watched::new(MAX_OPENED));
+        let watcher: Weak<dyn Watcher> = Arc::downgrade(&watched) as Weak<Watched<VaultEntry>>;
+        let opened = if store.watch(Namespace::Vault, watcher) {
+            Opened::Watched(watched)
+        } else {
+            Opened::Fingerprinted(Arc::new(Remembered::new(MAX_OPENED)))
+        };
         Self {
             store,
             keys,
-            opened: Arc::new(Remembered::new(MAX_OPENED)),
+            opened,
+        }
+    }
+
+    /// Whether reads are answered from memory now, the store's watch being up (see "Opened
+    /// records" in the [module docs](self)).
+    pub fn is_watched(&self) -> bool {
+        matches!(&self.opened, Opened::Watched(watched) if watched.is_up())
+    }
+
+    /// Tells this process's remembered entries that `key` was just written by it, before the
+    /// store's own word arrives.
+    fn wrote(&self, key: &str) {
+        match &self.opened {
+            Opened::Watched(watched) => watched.changed(key),
+            Opened::Fingerprinted(remembered) => remembered.forget(key),
         }
     }
 
@@ -607,7 +652,10 @@ impl TokenVault {
     ) -> Result<(), VaultError> {
         let key = store_key(session_id, app_id)?;
         let record = self.seal(session_id, app_id, entry)?;
-        self.store.put(Namespace::Vault, &key, &record, ttl).await?;
+        let written = self.store.put(Namespace::Vault, &key, &record, ttl).await;
+        // Even a failed write may have landed.
+        self.wrote(&key);
+        written?;
         Ok(())
     }
 
@@ -627,13 +675,16 @@ impl TokenVault {
     ) -> Result<bool, VaultError> {
         let key = store_key(session_id, app_id)?;
         let record = self.seal(session_id, app_id, entry)?;
-        Ok(self
+        let written = self
             .store
             .put_new(Namespace::Vault, &key, &record, ttl)
-            .await?)
+            .await;
+        self.wrote(&key);
+        Ok(written?)
     }
 
-    /// The entry for `session_id` and `app_id`, if any (and not expired in the store). One store
+    /// The entry for `session_id` and `app_id`, if any (and not expired in the store): from
+    /// memory while the store's watch is up and this process opened it already, else one store
     /// operation.
     ///
     /// # Errors
@@ -646,18 +697,66 @@ impl TokenVault {
         app_id: &str,
     ) -> Result<Option<Arc<VaultEntry>>, VaultError> {
         let key = store_key(session_id, app_id)?;
-        let Some(bytes) = self.store.get(Namespace::Vault, &key).await? else {
-            self.opened.forget(&key);
-            return Ok(None);
-        };
-        let fingerprint = self.opened.fingerprint(&bytes);
-        if let Some(entry) = self.opened.get(&key, fingerprint) {
+        if let Opened::Watched(watched) = &self.opened
+            && let Some(entry) = watched.get(&key)
+            // An expiry Redis has not carried out yet.
+            && entry.session_ends_at.is_none_or(|at| at > crate::tokens::now_secs())
+        {
             return Ok(Some(entry));
         }
-        let (entry, _) = self.open(session_id, app_id, &bytes)?;
-        let entry = Arc::new(entry);
-        self.opened.insert(&key, fingerprint, entry.clone());
-        Ok(Some(entry))
+        self.read(session_id, app_id, &key).await
+    }
+
+    /// The entry for `session_id` and `app_id` as the store holds it now: always one store
+    /// operation. For decisions that another process's latest write must inform (has someone
+    /// refreshed already?), where [`get`](Self::get) may answer a moment before the store's word
+    /// of that write arrives.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get).
+    pub async fn get_fresh(
+        &self,
+        session_id: &str,
+        app_id: &str,
+    ) -> Result<Option<Arc<VaultEntry>>, VaultError> {
+        let key = store_key(session_id, app_id)?;
+        self.read(session_id, app_id, &key).await
+    }
+
+    /// Reads and opens the record under `key`, and remembers it.
+    async fn read(
+        &self,
+        session_id: &str,
+        app_id: &str,
+        key: &str,
+    ) -> Result<Option<Arc<VaultEntry>>, VaultError> {
+        match &self.opened {
+            Opened::Watched(watched) => {
+                let fill = watched.begin(key);
+                let Some(bytes) = self.store.get(Namespace::Vault, key).await? else {
+                    return Ok(None);
+                };
+                let entry = Arc::new(self.open(session_id, app_id, &bytes)?.0);
+                if let Some(fill) = fill {
+                    watched.keep(key, fill, entry.clone());
+                }
+                Ok(Some(entry))
+            }
+            Opened::Fingerprinted(remembered) => {
+                let Some(bytes) = self.store.get(Namespace::Vault, key).await? else {
+                    remembered.forget(key);
+                    return Ok(None);
+                };
+                let fingerprint = remembered.fingerprint(&bytes);
+                if let Some(entry) = remembered.get(key, fingerprint) {
+                    return Ok(Some(entry));
+                }
+                let entry = Arc::new(self.open(session_id, app_id, &bytes)?.0);
+                remembered.insert(key, fingerprint, entry.clone());
+                Ok(Some(entry))
+            }
+        }
     }
 
     /// Removes the entry for `session_id` and `app_id`; `Ok(true)` if there was one. One store
@@ -668,13 +767,15 @@ impl TokenVault {
     /// [`VaultError::InvalidId`], [`VaultError::Store`].
     pub async fn delete(&self, session_id: &str, app_id: &str) -> Result<bool, VaultError> {
         let key = store_key(session_id, app_id)?;
-        self.opened.forget(&key);
-        Ok(self.store.delete(Namespace::Vault, &key).await?)
+        let deleted = self.store.delete(Namespace::Vault, &key).await;
+        self.wrote(&key);
+        Ok(deleted?)
     }
 
     /// Which of `candidates` have an entry for `session_id`, in the order given (duplicates
     /// once). Presence only: entries are not decrypted, so a corrupt one counts. One store
-    /// operation per candidate, one after the other.
+    /// operation per candidate [`get`](Self::get) would not answer from memory, one after the
+    /// other.
     ///
     /// # Errors
     ///
@@ -690,7 +791,8 @@ impl TokenVault {
                 continue;
             }
             let key = store_key(session_id, app_id)?;
-            if self.store.get(Namespace::Vault, &key).await?.is_some() {
+            let remembered = matches!(&self.opened, Opened::Watched(w) if w.get(&key).is_some());
+            if remembered || self.store.get(Namespace::Vault, &key).await?.is_some() {
                 present.push(app_id.to_owned());
             }
         }
@@ -721,7 +823,9 @@ impl TokenVault {
             return Ok(false);
         }
         let record = self.seal(session_id, app_id, &entry)?;
-        self.store.put(Namespace::Vault, &key, &record, ttl).await?;
+        let written = self.store.put(Namespace::Vault, &key, &record, ttl).await;
+        self.wrote(&key);
+        written?;
         Ok(true)
     }
 

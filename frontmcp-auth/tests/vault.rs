@@ -6,14 +6,15 @@
 
 mod support;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use support::{TestRedis, raw_connection};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use deadpool_redis::redis;
-use frontmcp_auth::store::{Namespace, Store};
+use frontmcp_auth::store::{Namespace, RedisStore, Store, StoreError, Watcher};
 use frontmcp_auth::vault::{
     CorruptReason, TokenVault, VaultEntry, VaultError, VaultKeyError, VaultKeys,
 };
@@ -281,8 +282,31 @@ async fn case_delete(store: Arc<dyn Store>) {
     assert!(vault.put_new(S1, "slack", &entry("3"), None).await.unwrap());
 }
 
+/// What `vault` reads for `S1`'s `app` once it reflects `expected`: another process's write
+/// reaches a vault on a watched store (Redis) a moment after it landed, so this waits (at most
+/// 5 s) for the store's word.
+async fn seen(
+    vault: &TokenVault,
+    app: &str,
+    expected: Option<&VaultEntry>,
+) -> Result<Option<Arc<VaultEntry>>, VaultError> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let read = vault.get(S1, app).await;
+        let done = match &read {
+            Ok(entry) => entry.as_deref() == expected,
+            Err(_) => expected.is_none(),
+        };
+        if done || std::time::Instant::now() > deadline {
+            return read;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
 /// Each vault remembers the records it opened; another vault over the same store (another
-/// process) replacing, deleting or tampering with a record is still seen on the next read.
+/// process) replacing, deleting or tampering with a record is still seen: on the next read
+/// (memory store), or once the store's word of it arrives (Redis).
 async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store>) {
     let keys = ring(("k1", K1), vec![]);
     let (this, other) = (vault(&store, keys.clone()), vault(&store, keys));
@@ -298,12 +322,15 @@ async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store
     );
     other.put(S1, "slack", &entry("2"), None).await.unwrap();
     assert_eq!(
-        this.get(S1, "slack").await.unwrap().as_deref(),
+        seen(&this, "slack", Some(&entry("2")))
+            .await
+            .unwrap()
+            .as_deref(),
         Some(&entry("2")),
         "replaced"
     );
     assert!(other.delete(S1, "slack").await.unwrap());
-    assert_eq!(this.get(S1, "slack").await.unwrap(), None, "deleted");
+    assert_eq!(seen(&this, "slack", None).await.unwrap(), None, "deleted");
 
     this.put(S1, "slack", &entry("3"), None).await.unwrap();
     assert_eq!(
@@ -323,7 +350,7 @@ async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store
         .await
         .unwrap();
     assert!(matches!(
-        corrupt_reason(this.get(S1, "slack").await, S1),
+        corrupt_reason(seen(&this, "slack", None).await, S1),
         CorruptReason::Undecryptable { .. }
     ));
     // Another session's record copied over this one does not open either.
@@ -337,12 +364,17 @@ async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store
         this.get(S2, "slack").await.unwrap().as_deref(),
         Some(&entry("4"))
     );
+    this.put(S1, "slack", &entry("5"), None).await.unwrap();
+    assert_eq!(
+        this.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&entry("5"))
+    );
     store
         .put(Namespace::Vault, &key, &copied, None)
         .await
         .unwrap();
     assert!(matches!(
-        corrupt_reason(this.get(S1, "slack").await, S1),
+        corrupt_reason(seen(&this, "slack", None).await, S1),
         CorruptReason::Undecryptable { .. }
     ));
 }
@@ -922,4 +954,187 @@ fn debug_never_shows_secrets() {
     ] {
         assert!(!shown.contains(&secret), "{shown} shows {secret}");
     }
+}
+
+/// A store that counts the reads reaching it, over a Redis store (whose watch it passes on).
+#[derive(Debug)]
+struct CountingReads {
+    inner: RedisStore,
+    reads: AtomicU64,
+}
+
+impl CountingReads {
+    fn reads(&self) -> u64 {
+        self.reads.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for CountingReads {
+    async fn put(
+        &self,
+        ns: Namespace,
+        key: &str,
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<(), StoreError> {
+        self.inner.put(ns, key, value, ttl).await
+    }
+    async fn put_new(
+        &self,
+        ns: Namespace,
+        key: &str,
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        self.inner.put_new(ns, key, value, ttl).await
+    }
+    async fn get(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(ns, key).await
+    }
+    async fn take(&self, ns: Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.take(ns, key).await
+    }
+    async fn delete(&self, ns: Namespace, key: &str) -> Result<bool, StoreError> {
+        self.inner.delete(ns, key).await
+    }
+    async fn touch(&self, ns: Namespace, key: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.inner.touch(ns, key, ttl).await
+    }
+    async fn admit(
+        &self,
+        ns: Namespace,
+        member: &str,
+        ttl: Duration,
+        cap: usize,
+    ) -> Result<bool, StoreError> {
+        self.inner.admit(ns, member, ttl, cap).await
+    }
+    async fn throttle(
+        &self,
+        ns: Namespace,
+        key: &str,
+        interval: Duration,
+        burst: u32,
+    ) -> Result<Option<Duration>, StoreError> {
+        self.inner.throttle(ns, key, interval, burst).await
+    }
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.inner.ping().await
+    }
+    fn watch(&self, ns: Namespace, watcher: Weak<dyn Watcher>) -> bool {
+        self.inner.watch(ns, watcher)
+    }
+}
+
+/// Waits (at most 5 s) until `vault`'s store watches it.
+async fn until_watched(vault: &TokenVault) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !vault.is_watched() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the vault's watch never came up"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// On Redis a vault reads a record once, then answers from memory (no read reaches the store),
+/// and still hears every change: another process's refresh and deletion, a plain client's
+/// write, an expiry. `get_fresh` always reads. The memory store does not watch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_watched_vault_answers_from_memory_and_hears_every_change() {
+    let Some(redis) = TestRedis::connect("watched").await else {
+        return;
+    };
+    let keys = ring(("k1", K1), vec![]);
+    let memory: Arc<dyn Store> = Arc::new(frontmcp_auth::store::MemoryStore::new());
+    assert!(!vault(&memory, keys.clone()).is_watched());
+
+    let writer: Arc<dyn Store> = Arc::new(redis.store.clone());
+    let writer = vault(&writer, keys.clone());
+    let counting = Arc::new(CountingReads {
+        inner: RedisStore::connect(&support::redis_url(), &redis.prefixes[0])
+            .await
+            .unwrap(),
+        reads: AtomicU64::new(0),
+    });
+    let reader = TokenVault::new(counting.clone(), keys);
+    until_watched(&reader).await;
+
+    writer.put(S1, "slack", &entry("1"), None).await.unwrap();
+    // The first read may race Redis's word of that put, which then keeps it from being
+    // remembered: read until a read reaches no store (at most 5 s).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let before = counting.reads();
+        assert_eq!(
+            reader.get(S1, "slack").await.unwrap().as_deref(),
+            Some(&entry("1"))
+        );
+        if counting.reads() == before {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never remembered");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let before = counting.reads();
+    for _ in 0..100 {
+        assert_eq!(
+            reader.get(S1, "slack").await.unwrap().as_deref(),
+            Some(&entry("1"))
+        );
+    }
+    assert_eq!(
+        reader.apps(S1, &["slack"]).await.unwrap(),
+        vec!["slack".to_owned()]
+    );
+    assert_eq!(counting.reads(), before, "answered from memory");
+    reader.get_fresh(S1, "slack").await.unwrap();
+    assert_eq!(counting.reads(), before + 1, "get_fresh reads the store");
+
+    // Another process refreshes, then revokes.
+    writer.put(S1, "slack", &entry("2"), None).await.unwrap();
+    assert_eq!(
+        seen(&reader, "slack", Some(&entry("2")))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(&entry("2"))
+    );
+    assert!(writer.delete(S1, "slack").await.unwrap());
+    assert_eq!(seen(&reader, "slack", None).await.unwrap(), None);
+
+    // Any client of Redis deleting the record is heard too.
+    writer.put(S1, "slack", &entry("3"), None).await.unwrap();
+    assert!(seen(&reader, "slack", Some(&entry("3"))).await.is_ok());
+    let _: u64 = redis::cmd("DEL")
+        .arg(format!(
+            "{}vault:{}",
+            redis.prefixes[0],
+            raw_key(S1, "slack")
+        ))
+        .query_async(&mut raw_connection().await)
+        .await
+        .unwrap();
+    assert_eq!(seen(&reader, "slack", None).await.unwrap(), None);
+
+    // So is an expiry.
+    writer
+        .put(S1, "github", &entry("4"), Some(Duration::from_millis(300)))
+        .await
+        .unwrap();
+    assert!(reader.get(S1, "github").await.unwrap().is_some());
+    assert_eq!(seen(&reader, "github", None).await.unwrap(), None);
+
+    // This process's own writes are seen at once, before Redis's word.
+    reader.put(S1, "slack", &entry("5"), None).await.unwrap();
+    assert_eq!(
+        reader.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&entry("5"))
+    );
+    assert!(reader.delete(S1, "slack").await.unwrap());
+    assert_eq!(reader.get(S1, "slack").await.unwrap(), None);
+    redis.cleanup().await;
 }

@@ -326,7 +326,8 @@ impl Progressive {
         let Some(vault) = self.vault() else {
             return Ok(false);
         };
-        let dropped = match vault.get(session_id, app_id).await? {
+        // The latest word: another process may have refreshed since the rejected token was read.
+        let dropped = match vault.get_fresh(session_id, app_id).await? {
             Some(held) if held.access_token == rejected => vault.delete(session_id, app_id).await?,
             _ => false,
         };

@@ -117,7 +117,8 @@ impl Progressive {
         entry: &VaultEntry,
     ) -> Result<(), VaultError> {
         let vault = self.vault().ok_or(VaultError::NoVault)?;
-        let held = match vault.get(session_id, app_id).await {
+        // The latest word: what another process kept a moment ago must not be narrowed.
+        let held = match vault.get_fresh(session_id, app_id).await {
             Ok(held) => held,
             Err(e @ VaultError::Store(_)) => return Err(e),
             // Unreadable: the new tokens replace it.
@@ -168,10 +169,13 @@ impl Progressive {
         let Some(vault) = self.vault() else {
             return Ok(());
         };
-        let entry = vault.get(session_id, app_id).await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "revoking an entry that cannot be read");
-            None
-        });
+        let entry = vault
+            .get_fresh(session_id, app_id)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "revoking an entry that cannot be read");
+                None
+            });
         if vault.delete(session_id, app_id).await? {
             tracing::info!(app = app_id, "app revoked for a session");
             self.revoked(session_id, app_id).await;

@@ -78,7 +78,9 @@ impl Progressive {
         app_id: &str,
         current: &VaultEntry,
     ) -> Result<Option<Arc<VaultEntry>>, AppTokenError> {
-        match vault.get(session_id, app_id).await {
+        // The store's latest word: a remembered entry may predate the other refresh by a moment,
+        // and refreshing again would spend a rotated refresh token.
+        match vault.get_fresh(session_id, app_id).await {
             Ok(Some(entry)) if *entry != *current => Ok(Some(entry)),
             Ok(_) => Ok(None),
             Err(e) => Err(AppTokenError::unavailable(app_id, e)),

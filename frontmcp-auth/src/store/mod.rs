@@ -18,6 +18,7 @@ mod memory;
 mod redis;
 
 use std::fmt;
+use std::sync::Weak;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -192,6 +193,39 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     fn subscribe(&self) -> Option<broadcast::Receiver<Vec<u8>>> {
         None
     }
+
+    /// Keeps `watcher` told of every change to `ns`'s records, by any process sharing this
+    /// store, for as long as it lives, so that what this process read from them may be answered
+    /// from memory while the store says the watch is up. `false` when this store cannot (then
+    /// every read must go to the store).
+    ///
+    /// Redis: server-assisted client-side caching (`CLIENT TRACKING ... BCAST`) on a RESP3
+    /// connection of its own, checked by a `PING` every second; see [`Watcher`] for what it
+    /// promises.
+    fn watch(&self, ns: Namespace, watcher: Weak<dyn Watcher>) -> bool {
+        let _ = (ns, watcher);
+        false
+    }
+}
+
+/// What a store tells whoever remembers what it read from one namespace (see [`Store::watch`]).
+///
+/// The promise: between [`watching`](Self::watching) and its deadline (renewed while the watch
+/// is known to be up) every change to a record of the namespace, whichever process or client
+/// made it, and the record's expiry, reaches [`changed`](Self::changed) or
+/// [`changed_all`](Self::changed_all) a moment after the store applied it. When the store can no
+/// longer keep that promise (the connection dropped, a heartbeat went unanswered) it says
+/// [`lost`](Self::lost) first.
+pub trait Watcher: Send + Sync {
+    /// The record under `key` changed, was deleted or expired.
+    fn changed(&self, key: &str);
+    /// Every record may have changed (the store was flushed).
+    fn changed_all(&self);
+    /// Changes are told until `deadline` at least.
+    fn watching(&self, deadline: std::time::Instant);
+    /// Changes may go untold from now until the next [`watching`](Self::watching): forget
+    /// everything.
+    fn lost(&self);
 }
 
 /// Records on top of any [`Store`], in the [record format](self#record-format).

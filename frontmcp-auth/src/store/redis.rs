@@ -9,26 +9,48 @@
 //!
 //! Events between processes ([`Store::publish`], [`Store::subscribe`]) go over Redis pub/sub on
 //! the channel `{key_prefix}events`, with a connection of their own, opened on first subscribe.
+//!
+//! A watch ([`Store::watch`]) is server-assisted client-side caching: a RESP3 connection of its
+//! own (named `frontmcp-watch`) asks for `CLIENT TRACKING ON BCAST PREFIX {key_prefix}{ns}:`, so
+//! Redis pushes the name of every key of the namespace that any client changes, deletes or lets
+//! expire. BCAST rather than tracking what each connection read: the reads stay on the pool, and
+//! one connection hears everything. The pushes are handed to the [`Watcher`] as the connection
+//! reads them, and a `PING` every second renews the watch for three: Redis answers in order, so
+//! a `PONG` means every change before it was told. A dropped connection or a missed `PONG` loses
+//! the watch (the watcher forgets everything) until a new connection tracks again. The `redis`
+//! crate's own `cache-aio` was not used: it keeps raw replies per pooled connection (each would
+//! warm its own copy, and the vault would still decrypt every hit), and it is experimental.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use deadpool::managed::{self, Metrics, Object, Pool, PoolError, RecycleResult};
 use deadpool_redis::redis::aio::MultiplexedConnection;
 use deadpool_redis::redis::{
     self, AsyncConnectionConfig, Client, ClientTlsConfig, ConnectionAddr, FromRedisValue,
-    IntoConnectionInfo, RedisError, TlsCertificates,
+    IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind, RedisError, TlsCertificates, Value,
 };
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
 use zeroize::Zeroizing;
 
-use super::{Namespace, Store, StoreError};
+use super::{Namespace, Store, StoreError, Watcher};
 
 /// How long one operation (waiting for a connection, connecting, the command) may take by default.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How often a watch checks its connection answers.
+const WATCH_HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// How long a watch's answered heartbeat vouches for it: a connection that stops answering
+/// (a silent network failure) stops being trusted this long after its last `PONG` at most.
+const WATCH_LEASE: Duration = Duration::from_secs(3);
+
+/// How long to wait before reconnecting a subscription or a watch.
+const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 
 /// A [`Store`] on Redis (6.2 or later: `take` is `GETDEL`).
 ///
@@ -201,8 +223,101 @@ impl RedisStore {
             if tx.receiver_count() == 0 {
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            tokio::time::sleep(RECONNECT_DELAY).await;
         }
+    }
+
+    /// Keeps `watcher` told of the changes to the keys under `prefix`, reconnecting when the
+    /// watch is lost, until the watcher is gone (see the module docs).
+    async fn keep_watch(client: Client, prefix: String, addr: String, watcher: Weak<dyn Watcher>) {
+        loop {
+            match Self::watch_once(&client, &prefix, &watcher).await {
+                Ok(()) => return,
+                Err(e) => {
+                    let Some(w) = watcher.upgrade() else { return };
+                    w.lost();
+                    tracing::warn!(%addr, error = %e, "the store's watch is lost; reads go to Redis until it is back");
+                }
+            }
+            tokio::time::sleep(RECONNECT_DELAY).await;
+        }
+    }
+
+    /// One watch connection, from its tracking until it fails (`Err`) or the watcher is gone
+    /// (`Ok`).
+    async fn watch_once(
+        client: &Client,
+        prefix: &str,
+        watcher: &Weak<dyn Watcher>,
+    ) -> Result<(), RedisError> {
+        let dropped = Arc::new(tokio::sync::Notify::new());
+        // Pushes from a connection this loop gave up on are not heeded.
+        let current = Arc::new(AtomicBool::new(true));
+        let pushes = {
+            let (watcher, dropped, current) = (watcher.clone(), dropped.clone(), current.clone());
+            let prefix = prefix.to_owned();
+            move |push: PushInfo| -> Result<(), redis::aio::SendError> {
+                if !current.load(Ordering::SeqCst) {
+                    return Ok(());
+                }
+                match push.kind {
+                    PushKind::Invalidate => {
+                        if let Some(watcher) = watcher.upgrade() {
+                            invalidated(&*watcher, &prefix, &push.data);
+                        }
+                    }
+                    PushKind::Disconnection => {
+                        current.store(false, Ordering::SeqCst);
+                        dropped.notify_one();
+                    }
+                    _ => {}
+                }
+                Ok(())
+            }
+        };
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(WATCH_HEARTBEAT))
+            .set_response_timeout(Some(WATCH_HEARTBEAT))
+            .set_push_sender(pushes);
+        let result = async {
+            let mut conn = client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await?;
+            redis::cmd("CLIENT")
+                .arg("SETNAME")
+                .arg("frontmcp-watch")
+                .query_async::<()>(&mut conn)
+                .await?;
+            redis::cmd("CLIENT")
+                .arg(&["TRACKING", "ON", "BCAST", "PREFIX"][..])
+                .arg(prefix)
+                .query_async::<()>(&mut conn)
+                .await?;
+            tracing::debug!(prefix, "watching the store's records");
+            let mut heartbeat = tokio::time::interval(WATCH_HEARTBEAT);
+            loop {
+                // Tracking is on (first pass) or the last PING was answered: every change before
+                // it was told.
+                let lease = Instant::now() + WATCH_LEASE;
+                let Some(w) = watcher.upgrade() else {
+                    return Ok(());
+                };
+                w.watching(lease);
+                drop(w);
+                tokio::select! {
+                    () = dropped.notified() => {
+                        return Err(RedisError::from(std::io::Error::from(
+                            std::io::ErrorKind::ConnectionReset,
+                        )));
+                    }
+                    _ = heartbeat.tick() => {}
+                }
+                redis::cmd("PING").query_async::<()>(&mut conn).await?;
+            }
+        }
+        .await;
+        current.store(false, Ordering::SeqCst);
+        result
     }
 
     /// The Redis key of `key` in `ns`.
@@ -426,6 +541,34 @@ impl Store for RedisStore {
             .map(drop)
     }
 
+    fn watch(&self, ns: Namespace, watcher: Weak<dyn Watcher>) -> bool {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(
+                "a Redis store outside a Tokio runtime cannot watch; every read goes to Redis"
+            );
+            return false;
+        };
+        let info = self.client.get_connection_info().clone();
+        let resp3 = info
+            .redis_settings()
+            .clone()
+            .set_protocol(ProtocolVersion::RESP3);
+        let client = match Client::open(info.set_redis_settings(resp3)) {
+            Ok(client) => client,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the store; every read goes to Redis");
+                return false;
+            }
+        };
+        runtime.spawn(Self::keep_watch(
+            client,
+            format!("{}{}:", self.key_prefix, ns.as_str()),
+            self.addr.clone(),
+            watcher,
+        ));
+        true
+    }
+
     fn subscribe(&self) -> Option<broadcast::Receiver<Vec<u8>>> {
         let tx = self.events.get_or_init(|| {
             let (tx, _) = broadcast::channel(256);
@@ -450,6 +593,24 @@ impl Store for RedisStore {
                 self.addr
             )))
         }
+    }
+}
+
+/// Tells `watcher` of an `invalidate` push: the keys (under `prefix`) that changed, or nil when
+/// Redis was flushed.
+fn invalidated(watcher: &dyn Watcher, prefix: &str, data: &[Value]) {
+    match data.first() {
+        Some(Value::Array(keys)) => {
+            for key in keys {
+                if let Value::BulkString(key) = key
+                    && let Some(key) = key.strip_prefix(prefix.as_bytes())
+                {
+                    watcher.changed(&String::from_utf8_lossy(key));
+                }
+            }
+        }
+        // Nil (a flush) or a shape this code does not know: everything may have changed.
+        _ => watcher.changed_all(),
     }
 }
 
