@@ -702,6 +702,7 @@ impl TokenVault {
             // An expiry Redis has not carried out yet.
             && entry.session_ends_at.is_none_or(|at| at > crate::tokens::now_secs())
         {
+            metrics::counter!("frontmcp_vault_reads_total", "source" => "memory").increment(1);
             return Ok(Some(entry));
         }
         self.read(session_id, app_id, &key).await
@@ -731,6 +732,7 @@ impl TokenVault {
         app_id: &str,
         key: &str,
     ) -> Result<Option<Arc<VaultEntry>>, VaultError> {
+        metrics::counter!("frontmcp_vault_reads_total", "source" => "store").increment(1);
         match &self.opened {
             Opened::Watched(watched) => {
                 let fill = watched.begin(key);

@@ -11,6 +11,7 @@
 //! | `FRONTMCP_VAULT_KEYS` | the token vault's keys, `kid:BASE64[,...]` | generated for the run (memory store only) |
 //! | `FRONTMCP_{APP}_PROVIDER`, `_CLIENT_ID`, `_CLIENT_SECRET` | an app's own provider and the server's client there | the app's `remote(...)` |
 //! | `RUST_LOG` | log filter (tracing `EnvFilter` syntax), logs go to stderr | `info` |
+//! | `FRONTMCP_METRICS_PATH` | serve the metrics there in Prometheus text (`/metrics`; the `prometheus` feature) | not served |
 //!
 //! A value that cannot be used stops the start-up with an error naming the variable; an empty
 //! value counts as unset.
@@ -119,6 +120,9 @@ pub struct EnvConfig {
     pub issuer: Option<String>,
     /// `RUST_LOG`, if set.
     pub log_filter: Option<String>,
+    /// `FRONTMCP_METRICS_PATH`: where the metrics are served in Prometheus text (`/metrics`),
+    /// when set.
+    pub metrics_path: Option<String>,
 }
 
 impl EnvConfig {
@@ -180,12 +184,26 @@ impl EnvConfig {
             transport,
             issuer,
             log_filter: lookup("RUST_LOG"),
+            metrics_path: lookup("FRONTMCP_METRICS_PATH")
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty()),
         })
     }
 }
 
 /// Installs a stderr log subscriber with `filter` (default `info`), unless one is installed.
+/// With the `otlp` feature and `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans are also exported over
+/// OTLP/HTTP (see docs/observability.md).
+///
+/// # Errors
+///
+/// [`Error::Env`] when `filter` does not parse or the OpenTelemetry variables cannot be used;
+/// [`Error::Unsupported`] when they ask for export and this build leaves out the `otlp` feature.
 pub fn init_tracing(filter: Option<&str>) -> Result<(), Error> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
     let filter = tracing_subscriber::EnvFilter::try_new(filter.unwrap_or("info")).map_err(|e| {
         Error::Env {
             var: "RUST_LOG".into(),
@@ -196,11 +214,24 @@ pub fn init_tracing(filter: Option<&str>) -> Result<(), Error> {
     // terminal so log files and test harnesses read plain text.
     use std::io::IsTerminal;
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(ansi)
-        .try_init();
+        .with_filter(filter);
+    let registry = tracing_subscriber::registry().with(logs);
+    // The exported spans have a filter of their own: `RUST_LOG=warn` quiets the logs, not the
+    // traces.
+    #[cfg(feature = "otlp")]
+    let registry = registry.with(
+        crate::telemetry::otlp::layer()?.with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+    );
+    #[cfg(not(feature = "otlp"))]
+    if std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").is_ok_and(|v| !v.trim().is_empty()) {
+        return Err(Error::Unsupported(
+            "OTEL_EXPORTER_OTLP_ENDPOINT is set, but this build leaves out frontmcp's `otlp` feature".into(),
+        ));
+    }
+    let _ = registry.try_init();
     Ok(())
 }
 

@@ -52,6 +52,7 @@ pub mod adapters;
 pub mod env;
 pub mod protocol;
 mod server;
+mod telemetry;
 mod transport;
 
 #[doc(hidden)]

@@ -34,7 +34,9 @@ pub fn builder(name: &str, version: &str) -> frontmcp::ServerBuilder {
 pub fn isolated_command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
     let mut command = std::process::Command::new(program);
     for (name, _) in std::env::vars_os() {
-        if name == "REDIS_URL" || name.to_string_lossy().starts_with("FRONTMCP_") {
+        let name_str = name.to_string_lossy();
+        if name == "REDIS_URL" || name_str.starts_with("FRONTMCP_") || name_str.starts_with("OTEL_")
+        {
             command.env_remove(name);
         }
     }

@@ -64,6 +64,13 @@ impl Progressive {
         let result = self
             .refresh_locked(vault, session_id, app_id, current)
             .await;
+        let outcome = match &result {
+            Ok(_) => "refreshed",
+            Err(AppTokenError::Reauthorize { .. }) => "reauthorize",
+            Err(_) => "unavailable",
+        };
+        metrics::counter!("frontmcp_app_token_refreshes_total", "app" => app_id.to_owned(), "outcome" => outcome)
+            .increment(1);
         if let Err(e) = store.delete(Namespace::RefreshLock, &lock).await {
             tracing::warn!(error = %e, "refresh lock not released; it expires on its own");
         }

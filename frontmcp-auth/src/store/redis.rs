@@ -229,11 +229,21 @@ impl RedisStore {
 
     /// Keeps `watcher` told of the changes to the keys under `prefix`, reconnecting when the
     /// watch is lost, until the watcher is gone (see the module docs).
-    async fn keep_watch(client: Client, prefix: String, addr: String, watcher: Weak<dyn Watcher>) {
+    async fn keep_watch(
+        client: Client,
+        ns: Namespace,
+        prefix: String,
+        addr: String,
+        watcher: Weak<dyn Watcher>,
+    ) {
         loop {
-            match Self::watch_once(&client, &prefix, &watcher).await {
+            let watched = Self::watch_once(&client, ns, &prefix, &watcher).await;
+            metrics::gauge!("frontmcp_store_watch_up", "namespace" => ns.as_str()).set(0.0);
+            match watched {
                 Ok(()) => return,
                 Err(e) => {
+                    metrics::counter!("frontmcp_store_errors_total", "backend" => "redis")
+                        .increment(1);
                     let Some(w) = watcher.upgrade() else { return };
                     w.lost();
                     tracing::warn!(%addr, error = %e, "the store's watch is lost; reads go to Redis until it is back");
@@ -247,6 +257,7 @@ impl RedisStore {
     /// (`Ok`).
     async fn watch_once(
         client: &Client,
+        ns: Namespace,
         prefix: &str,
         watcher: &Weak<dyn Watcher>,
     ) -> Result<(), RedisError> {
@@ -294,6 +305,7 @@ impl RedisStore {
                 .query_async::<()>(&mut conn)
                 .await?;
             tracing::debug!(prefix, "watching the store's records");
+            metrics::gauge!("frontmcp_store_watch_up", "namespace" => ns.as_str()).set(1.0);
             let mut heartbeat = tokio::time::interval(WATCH_HEARTBEAT);
             loop {
                 // Tracking is on (first pass) or the last PING was answered: every change before
@@ -353,6 +365,7 @@ impl RedisStore {
     }
 
     fn unavailable(&self, error: &dyn fmt::Display) -> StoreError {
+        metrics::counter!("frontmcp_store_errors_total", "backend" => "redis").increment(1);
         let mut message = format!("Redis at {}: {error}", self.addr);
         if let Some(password) = &self.password {
             message = message.replace(password.as_str(), "***");
@@ -562,6 +575,7 @@ impl Store for RedisStore {
         };
         runtime.spawn(Self::keep_watch(
             client,
+            ns,
             format!("{}{}:", self.key_prefix, ns.as_str()),
             self.addr.clone(),
             watcher,

@@ -233,6 +233,20 @@ impl ServerBuilder {
                 "auth(mode = \"orchestrated\") needs frontmcp's `auth-server` feature, which this build leaves out".into(),
             ));
         }
+        if let Some(path) = &self.http.metrics_path {
+            if !path.starts_with('/') || path == crate::transport::http::MCP_PATH {
+                return Err(Error::Metrics(format!(
+                    "the metrics path `{path}` must start with `/` and not be the MCP endpoint"
+                )));
+            }
+            #[cfg(feature = "prometheus")]
+            crate::telemetry::prometheus::install()?;
+            #[cfg(not(feature = "prometheus"))]
+            return Err(Error::Unsupported(
+                "a metrics path needs frontmcp's `prometheus` feature, which this build leaves out"
+                    .into(),
+            ));
+        }
         let sessions = SessionManager::new(self.http.session_idle_timeout, self.http.max_sessions);
         Ok(Server {
             inner: Arc::new(Inner {
@@ -268,18 +282,25 @@ impl ServerBuilder {
     /// Builds and serves as configured by the environment (`FRONTMCP_ADDR`,
     /// `FRONTMCP_TRANSPORT`, `RUST_LOG`, ...): see [`crate::env`].
     pub async fn serve_from_env(self) -> Result<(), Error> {
-        let env = crate::env::EnvConfig::from_environment(&self.env, self.default_addr)?;
+        let mut env = crate::env::EnvConfig::from_environment(&self.env, self.default_addr)?;
         crate::env::init_tracing(env.log_filter.as_deref())?;
+        let mut builder = self;
+        if builder.http.metrics_path.is_none() {
+            builder.http.metrics_path = env.metrics_path.take();
+        }
         let server = match env.issuer {
-            Some(issuer) if self.issuer.is_none() => self.issuer(issuer),
-            _ => self,
+            Some(issuer) if builder.issuer.is_none() => builder.issuer(issuer),
+            _ => builder,
         }
         .build_async()
         .await?;
-        match env.transport {
+        let served = match env.transport {
             crate::env::Transport::Http => server.serve(env.addr).await,
             crate::env::Transport::Stdio => server.serve_stdio().await,
-        }
+        };
+        #[cfg(feature = "otlp")]
+        crate::telemetry::otlp::shutdown();
+        served
     }
 }
 

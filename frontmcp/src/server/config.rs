@@ -29,6 +29,11 @@ pub struct HttpConfig {
     pub max_sessions: usize,
     /// How long graceful shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
+    /// Where the metrics are served in Prometheus text (`/metrics`); not at all when `None`, the
+    /// default. Needs the `prometheus` feature. Anyone who can reach the server can read them:
+    /// they name tools, apps and outcomes, never a token or a user; keep the path off the public
+    /// internet (see docs/observability.md).
+    pub metrics_path: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -40,6 +45,7 @@ impl Default for HttpConfig {
             session_idle_timeout: Duration::from_secs(60 * 60),
             max_sessions: 100_000,
             shutdown_grace: Duration::from_secs(10),
+            metrics_path: None,
         }
     }
 }

@@ -31,6 +31,7 @@ use crate::protocol::mcp::{
 use crate::protocol::stateless::{
     self, CacheHints, CacheScope, Complete, DiscoverResult, RequestMeta, ServerIdentity,
 };
+use crate::telemetry;
 #[cfg(feature = "auth-server")]
 use frontmcp_auth::progressive::AuthorizationRequired;
 use serde::Serialize;
@@ -329,6 +330,12 @@ impl Server {
         req: Request,
         grant: Option<&Grant>,
     ) -> Reply {
+        let method = telemetry::method_label(&req.method);
+        let span = telemetry::mcp_span(method, req.params.as_deref());
+        telemetry::mcp_request(span, method, self.serve_request(session, req, grant)).await
+    }
+
+    async fn serve_request(&self, session: &Session, req: Request, grant: Option<&Grant>) -> Reply {
         let Request { id, method, params } = req;
         let Some(version) = session.protocol_version() else {
             return Reply::Single(match method.as_str() {
@@ -418,6 +425,19 @@ impl Server {
     ///
     /// `subscriptions/listen` is the transport's (its answer is a stream); here it is unknown.
     pub(crate) async fn serve_stateless(
+        &self,
+        req: Request,
+        meta: Result<RequestMeta, ErrorObject>,
+        call: Option<CallToolParams>,
+        grant: Option<&Grant>,
+    ) -> Reply {
+        let method = telemetry::method_label(&req.method);
+        let span = telemetry::mcp_span(method, req.params.as_deref());
+        let serve = self.serve_stateless_request(req, meta, call, grant);
+        telemetry::mcp_request(span, method, serve).await
+    }
+
+    async fn serve_stateless_request(
         &self,
         req: Request,
         meta: Result<RequestMeta, ErrorObject>,

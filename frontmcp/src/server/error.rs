@@ -43,6 +43,9 @@ pub enum Error {
     /// A configured feature this build cannot provide yet.
     #[error("{0}")]
     Unsupported(String),
+    /// The metrics endpoint cannot be served.
+    #[error("metrics: {0}")]
+    Metrics(String),
 }
 
 impl std::fmt::Debug for Error {

@@ -120,10 +120,31 @@ impl Server {
         auth: &AuthServer,
         entry: Target<'_>,
     ) -> Result<Option<Arc<AppCredentials>>, Denial> {
+        let app_id = &self.inner.registry.apps[entry.app].2;
+        let decided = self.decide(grant, auth, app_id, entry).await;
+        crate::telemetry::record_authorization(
+            app_id,
+            match &decided {
+                Ok(_) => "granted",
+                Err(Denial::AuthorizationRequired(_)) => "required",
+                Err(Denial::Unavailable) => "unavailable",
+                Err(_) => "refused",
+            },
+        );
+        decided
+    }
+
+    #[cfg(feature = "auth-server")]
+    async fn decide(
+        &self,
+        grant: &Grant,
+        auth: &AuthServer,
+        app_id: &str,
+        entry: Target<'_>,
+    ) -> Result<Option<Arc<AppCredentials>>, Denial> {
         if !self.needs_vault(grant, entry)? {
             return Ok(None);
         }
-        let app_id = &self.inner.registry.apps[entry.app].2;
         match auth
             .progressive()
             .app_access(grant.auth_session_id(), app_id, entry.scopes)

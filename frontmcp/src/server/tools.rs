@@ -153,6 +153,7 @@ impl Server {
                 ErrorObject::invalid_params(format!("unknown tool: {}", params.name)),
             ));
         };
+        crate::telemetry::record_tool(&entry.full_name, &self.inner.registry.apps[entry.app].2);
         let empty;
         let arguments = match params.arguments.as_deref() {
             Some(raw) if raw.get().starts_with('{') => raw,

@@ -212,7 +212,19 @@ impl Server {
     /// paths, the health checks.
     fn app(&self, mcp: &McpRoute) -> Router {
         let mcp = mcp.clone();
-        Router::new()
+        let router = Router::new()
+            .route("/healthz", get(|| async { text(StatusCode::OK, "ok") }))
+            .route("/readyz", get(readyz));
+        #[cfg(feature = "prometheus")]
+        let router = match &self.inner.http.metrics_path {
+            Some(path) => router.route(path, get(metrics_text)),
+            None => router,
+        };
+        router
+            .fallback(fallback)
+            // Every route but `/mcp`, which makes its own span (it is also served without the
+            // router).
+            .layer(axum::middleware::from_fn(traced))
             .route(
                 MCP_PATH,
                 any(move |request: Request| {
@@ -220,9 +232,6 @@ impl Server {
                     async move { mcp.call(request).await }
                 }),
             )
-            .route("/healthz", get(|| async { text(StatusCode::OK, "ok") }))
-            .route("/readyz", get(readyz))
-            .fallback(fallback)
             .with_state(self.clone())
     }
 
@@ -318,6 +327,11 @@ impl McpRoute {
     /// anything else, preflight included. Allowed browser requests go through the CORS policy;
     /// requests without `Origin` (MCP clients that are not browsers) need none of it.
     async fn call(&self, request: Request) -> Response {
+        let span = crate::telemetry::http_span(request.method(), MCP_PATH, request.headers());
+        crate::telemetry::http_request(span, "/mcp", self.serve(request)).await
+    }
+
+    async fn serve(&self, request: Request) -> Response {
         let server = &self.0.server;
         match request.headers().get(header::ORIGIN) {
             None => mcp::endpoint(server, request).await,
@@ -350,6 +364,29 @@ fn origin_allowed(origin: &HeaderValue, allowed: &[String]) -> bool {
     origin.to_str().is_ok_and(|o| {
         negotiate::is_loopback_origin(o) || allowed.iter().any(|a| a.eq_ignore_ascii_case(o))
     })
+}
+
+/// A request of any route but `/mcp`, in its span.
+async fn traced(request: Request, next: axum::middleware::Next) -> Response {
+    let path = request.uri().path();
+    let span = crate::telemetry::http_span(request.method(), path, request.headers());
+    let route = crate::telemetry::route_label(path);
+    crate::telemetry::http_request(span, route, next.run(request)).await
+}
+
+/// The metrics, in Prometheus text.
+#[cfg(feature = "prometheus")]
+async fn metrics_text() -> Response {
+    let body = crate::telemetry::prometheus::render().unwrap_or_default();
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// Ready when the authorization server's store answers (always, without one).
