@@ -200,38 +200,53 @@ impl EnvConfig {
 /// [`Error::Env`] when `filter` does not parse or the OpenTelemetry variables cannot be used;
 /// [`Error::Unsupported`] when they ask for export and this build leaves out the `otlp` feature.
 pub fn init_tracing(filter: Option<&str>) -> Result<(), Error> {
-    use tracing_subscriber::Layer as _;
-    use tracing_subscriber::layer::SubscriberExt as _;
-    use tracing_subscriber::util::SubscriberInitExt as _;
-
-    let filter = tracing_subscriber::EnvFilter::try_new(filter.unwrap_or("info")).map_err(|e| {
-        Error::Env {
+    let directives = filter.unwrap_or("info");
+    let mut filter =
+        tracing_subscriber::EnvFilter::try_new(directives).map_err(|e| Error::Env {
             var: "RUST_LOG".into(),
             message: e.to_string(),
-        }
-    })?;
+        })?;
+    // The request spans stay out of the logs unless asked for by name: formatting them cost
+    // 5 µs a request, and a filter that turns their target off means they are never made.
+    if !directives.contains(crate::telemetry::SPANS) {
+        filter = filter.add_directive(
+            format!("{}=off", crate::telemetry::SPANS)
+                .parse()
+                .expect("a valid directive"),
+        );
+    }
     // Stdout may be the stdio transport's channel: logs always go to stderr, coloured only on a
     // terminal so log files and test harnesses read plain text.
     use std::io::IsTerminal;
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let logs = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .with_filter(filter);
-    let registry = tracing_subscriber::registry().with(logs);
-    // The exported spans have a filter of their own: `RUST_LOG=warn` quiets the logs, not the
-    // traces.
     #[cfg(feature = "otlp")]
-    let registry = registry.with(
-        crate::telemetry::otlp::layer()?.with_filter(tracing_subscriber::filter::LevelFilter::INFO),
-    );
+    if let Some(export) = crate::telemetry::otlp::layer()? {
+        use tracing_subscriber::Layer as _;
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        // Filters of their own: `RUST_LOG` sets what is logged, not what is exported.
+        let logs = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .with_filter(filter);
+        let _ = tracing_subscriber::registry()
+            .with(logs)
+            .with(export.with_filter(tracing_subscriber::filter::LevelFilter::INFO))
+            .try_init();
+        return Ok(());
+    }
     #[cfg(not(feature = "otlp"))]
     if std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").is_ok_and(|v| !v.trim().is_empty()) {
         return Err(Error::Unsupported(
             "OTEL_EXPORTER_OTLP_ENDPOINT is set, but this build leaves out frontmcp's `otlp` feature".into(),
         ));
     }
-    let _ = registry.try_init();
+    // One global filter, not a filter per layer: spans and events it turns off are never made.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .try_init();
     Ok(())
 }
 
