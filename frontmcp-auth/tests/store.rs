@@ -961,6 +961,49 @@ async fn invalid_url_is_unavailable_without_echoing_it() {
 }
 
 #[tokio::test]
+async fn cluster_and_sentinel_urls_are_checked_without_echoing_them() {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for (url, expected) in [
+        ("redis+cluster://u:topsecret@", "no host"),
+        ("redis+cluster://u:topsecret@127.0.0.1:7000/1", "no path"),
+        (
+            "redis+sentinel://u:topsecret@127.0.0.1:26379",
+            "no service name",
+        ),
+        (
+            "redis+sentinel://u:topsecret@127.0.0.1:26379/",
+            "no service name",
+        ),
+        (
+            "redis+cluster://u:topsecret@127.0.0.1:notaport",
+            "invalid Redis URL",
+        ),
+        (
+            &format!("redis+cluster://u:topsecret@127.0.0.1:{closed}"),
+            &format!("cluster 127.0.0.1:{closed}"),
+        ),
+    ] {
+        let error = RedisStore::connect(url, "p:").await.unwrap_err();
+        let message = error.to_string();
+        assert!(matches!(error, StoreError::Unavailable(_)), "{message}");
+        assert!(message.contains(expected), "{url}: {message}");
+        assert!(!message.contains("topsecret"), "{message}");
+    }
+    let tls = frontmcp_auth::store::RedisTls::default();
+    for url in [
+        "redis+cluster://127.0.0.1:7000",
+        "redis+sentinel://127.0.0.1:1/main",
+    ] {
+        let error = RedisStore::connect_tls(url, "p:", &tls).await.unwrap_err();
+        assert!(error.to_string().contains("not rediss://"), "{error}");
+    }
+}
+
+#[tokio::test]
 async fn memory_debug_never_shows_values() {
     let store = MemoryStore::default();
     store

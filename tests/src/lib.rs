@@ -12,12 +12,12 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
 pub use frontmcp;
+pub use frontmcp_redis_fixtures::{own_redis, redis_nodes};
 
 pub mod apps;
 pub mod documents;
 pub mod fuzzing;
 pub mod oauth;
-pub mod own_redis;
 pub mod progressive;
 pub mod stores;
 pub mod tools;

@@ -3,8 +3,9 @@
 //! never inherited), the default storage is Redis; the processes share a public URL (`FRONTMCP_ISSUER`) and a vault key
 //! (`FRONTMCP_VAULT_KEYS`), as instances behind a load balancer do.
 //!
-//! Needs the machine's Redis at 127.0.0.1:6379 (these tests use database 15). Outside CI an
-//! unreachable Redis skips the tests loudly; in CI they fail.
+//! Needs the machine's Redis at 127.0.0.1:6379 (these tests use database 15), and for the
+//! cluster's test `redis-server` to start one of its own. Outside CI a missing Redis skips the
+//! tests loudly; in CI they fail.
 
 use frontmcp_demo_provider::DemoProvider;
 use frontmcp_tests::oauth::{VERIFIER, exchange, location_params, open_authorize, param, register};
@@ -12,6 +13,7 @@ use frontmcp_tests::progressive::{
     Client, Decision, StatelessClient, UserAgent, auth_notice, elicitation_complete,
     input_required_link,
 };
+use frontmcp_tests::redis_nodes::{OwnCluster, RedisNodes, Server, dump};
 use frontmcp_tests::{Http, agent_suites_sharing, initialize_body, shared_redis};
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -84,15 +86,26 @@ async fn two_processes_share_clients_sessions_and_keys() {
 /// way round. Redis holds no upstream token in clear.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progressive_authorization_across_two_processes() {
-    let Some(redis) = shared_redis("the shared-store test") else {
-        return;
-    };
+    if let Some(redis) = shared_redis("the shared-store test") {
+        progressive_across_two_processes(&Server(redis)).await;
+    }
+}
+
+/// The same on a Redis Cluster of the test's own (three masters, three replicas).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progressive_authorization_across_two_processes_on_a_redis_cluster() {
+    if let Some(cluster) = OwnCluster::start("shared_store_cluster") {
+        progressive_across_two_processes(&cluster).await;
+    }
+}
+
+async fn progressive_across_two_processes(redis: &impl RedisNodes) {
     // One provider for both processes (each would otherwise embed its own demo).
     let demo = DemoProvider::builder().bind("127.0.0.1:0").await.unwrap();
     // Loopback, as the demo provider requires of redirect URIs; the agents map it to a process.
     const PUBLIC: &str = "http://localhost:9";
     let (one, two) = agent_suites_sharing(
-        &redis,
+        &redis.url(),
         PUBLIC,
         &[
             ("FRONTMCP_SLACK_PROVIDER", &demo.url("slack")),
@@ -152,20 +165,13 @@ async fn progressive_authorization_across_two_processes() {
     }
 
     // A dump of Redis shows no upstream token: every value is read and searched.
-    let mut conn = redis_connection();
-    let keys: Vec<String> = deadpool_redis::redis::cmd("KEYS")
-        .arg("frontmcp:*")
-        .query(&mut conn)
-        .unwrap();
+    let dump = dump(redis, "frontmcp:*");
     assert!(
-        keys.iter().any(|k| k.starts_with("frontmcp:vault:")),
-        "{keys:?}"
+        dump.iter().any(|(k, _)| k.starts_with("frontmcp:vault:")),
+        "{:?}",
+        dump.iter().map(|(k, _)| k).collect::<Vec<_>>()
     );
-    for key in keys {
-        let value: Option<Vec<u8>> = deadpool_redis::redis::cmd("GET")
-            .arg(&key)
-            .query(&mut conn)
-            .unwrap_or(None);
+    for (key, value) in dump {
         let text = String::from_utf8_lossy(&value.unwrap_or_default()).into_owned();
         for needle in [
             "demo_slack_at_",
@@ -177,14 +183,6 @@ async fn progressive_authorization_across_two_processes() {
         }
     }
     demo.shutdown().await;
-}
-
-fn redis_connection() -> deadpool_redis::redis::Connection {
-    let url = shared_redis("the shared-store test").expect("checked by the caller");
-    deadpool_redis::redis::Client::open(url)
-        .unwrap()
-        .get_connection()
-        .unwrap()
 }
 
 /// The issue's check on 2026-07-28, with no sticky routing: the first call on process 1 answers

@@ -13,76 +13,41 @@ use frontmcp_demo_provider::DemoProvider;
 use frontmcp_tests::oauth::form;
 use frontmcp_tests::own_redis::OwnRedis;
 use frontmcp_tests::progressive::{Client, Decision, UserAgent, auth_notice};
+use frontmcp_tests::redis_nodes::{
+    OwnCluster, RedisNodes, calls_of, delete_matching, query, watches,
+};
 use frontmcp_tests::{Http, agent_suites_sharing};
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-/// `INFO commandstats`'s count of `command` on `redis`.
-fn calls_of(redis: &OwnRedis, command: &str) -> u64 {
-    let mut conn = redis::Client::open(redis.url())
-        .unwrap()
-        .get_connection()
-        .unwrap();
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query(&mut conn)
-        .unwrap();
-    let prefix = format!("cmdstat_{command}:calls=");
-    info.lines()
-        .find_map(|l| l.strip_prefix(&prefix)?.split(',').next()?.parse().ok())
-        .unwrap_or(0)
-}
-
-/// The ids of the watch connections.
-fn watches(conn: &mut redis::Connection) -> Vec<String> {
-    let clients: String = redis::cmd("CLIENT").arg("LIST").query(conn).unwrap();
-    clients
-        .lines()
-        .filter(|l| l.split(' ').any(|f| f == "name=frontmcp-watch"))
-        .filter_map(|l| l.split(' ').find_map(|f| f.strip_prefix("id=")))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Waits until both processes watch again (at most 5 s), then closes their watch connections,
-/// as a network failure would.
-async fn cut_watches(redis: &OwnRedis) {
-    let mut conn = redis::Client::open(redis.url())
-        .unwrap()
-        .get_connection()
-        .unwrap();
+/// Waits until both processes watch every master again (at most 5 s), then closes their watch
+/// connections, as a network failure would.
+async fn cut_watches(redis: &impl RedisNodes) {
+    let expected = 2 * redis.master_urls().len();
     let deadline = Instant::now() + Duration::from_secs(5);
-    let ids = loop {
-        let ids = watches(&mut conn);
-        if ids.len() == 2 {
-            break ids;
+    let watches = loop {
+        let watches = watches(redis);
+        if watches.len() == expected {
+            break watches;
         }
-        assert!(Instant::now() < deadline, "watching: {ids:?}, not 2");
+        assert!(
+            Instant::now() < deadline,
+            "watching: {watches:?}, not {expected}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    for id in &ids {
-        let _: u64 = redis::cmd("CLIENT")
-            .arg("KILL")
-            .arg("ID")
-            .arg(id)
-            .query(&mut conn)
-            .unwrap();
+    for (url, id) in &watches {
+        let _: u64 = query(url, redis::cmd("CLIENT").arg("KILL").arg("ID").arg(id)).unwrap();
     }
 }
 
 /// Deletes every vault entry behind the servers' backs, as an operator or another process
 /// would: unlike a revocation, the provider still takes the tokens, so only the vault can refuse.
-fn delete_vault_entries(redis: &OwnRedis) {
-    let mut conn = redis::Client::open(redis.url())
-        .unwrap()
-        .get_connection()
-        .unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg("frontmcp:vault:*")
-        .query(&mut conn)
-        .unwrap();
-    assert!(!keys.is_empty(), "no vault entry to delete");
-    let _: u64 = redis::cmd("DEL").arg(keys).query(&mut conn).unwrap();
+fn delete_vault_entries(redis: &impl RedisNodes) {
+    assert!(
+        delete_matching(redis, "frontmcp:vault:*") > 0,
+        "no vault entry to delete"
+    );
 }
 
 fn send_message() -> Value {
@@ -96,7 +61,7 @@ fn ran(result: &Value) -> bool {
 
 /// Waits until process 1's calls read nothing from Redis (its watch is up and the entry warm);
 /// then 50 calls must not read either.
-async fn until_answered_from_memory(redis: &OwnRedis, client: &Client) {
+async fn until_answered_from_memory(redis: &impl RedisNodes, client: &Client) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let before = calls_of(redis, "get");
@@ -116,9 +81,20 @@ async fn until_answered_from_memory(redis: &OwnRedis, client: &Client) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revocation_across_processes_with_the_watch_cut_under_load() {
-    let Some(redis) = OwnRedis::start("vault_watch") else {
-        return;
-    };
+    if let Some(redis) = OwnRedis::start("vault_watch") {
+        revocation_across_processes(&redis).await;
+    }
+}
+
+/// As on one Redis: a watch connection per master (three), each cut under load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_across_processes_on_a_redis_cluster() {
+    if let Some(cluster) = OwnCluster::start("vault_watch_cluster") {
+        revocation_across_processes(&cluster).await;
+    }
+}
+
+async fn revocation_across_processes(redis: &impl RedisNodes) {
     let demo = DemoProvider::builder().bind("127.0.0.1:0").await.unwrap();
     const PUBLIC: &str = "http://localhost:9";
     let (one, two) = agent_suites_sharing(
@@ -147,7 +123,7 @@ async fn revocation_across_processes_with_the_watch_cut_under_load() {
     let token = tokens["access_token"].as_str().unwrap().to_owned();
     let client = Client::connect(&http_one, &token, json!({})).await;
     authorize(client.clone()).await;
-    until_answered_from_memory(&redis, &client).await;
+    until_answered_from_memory(redis, &client).await;
 
     // Load on process 1 while the watches are cut again and again.
     let stop = Arc::new(AtomicBool::new(false));
@@ -163,26 +139,26 @@ async fn revocation_across_processes_with_the_watch_cut_under_load() {
         })
     };
     for _ in 0..5 {
-        cut_watches(&redis).await;
+        cut_watches(redis).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     stop.store(true, Ordering::SeqCst);
     let calls = load.await.unwrap();
     assert!(calls > 0);
     // The watch comes back and the calls are answered from memory again.
-    until_answered_from_memory(&redis, &client).await;
+    until_answered_from_memory(redis, &client).await;
 
     // Cut the watches, and at once delete the entry: process 1 hears nothing of it, yet
     // refuses, because a lost watch trusts nothing it remembered.
-    cut_watches(&redis).await;
-    delete_vault_entries(&redis);
+    cut_watches(redis).await;
+    delete_vault_entries(redis);
     assert!(!ran(&client.call_json(send_message()).await));
 
     // Authorized again and warm; deleted with the watch up: process 1 refuses within moments,
     // and never runs the tool again.
     authorize(client.clone()).await;
-    until_answered_from_memory(&redis, &client).await;
-    delete_vault_entries(&redis);
+    until_answered_from_memory(redis, &client).await;
+    delete_vault_entries(redis);
     let refused_at = Instant::now() + Duration::from_secs(1);
     while ran(&client.call_json(send_message()).await) {
         assert!(
@@ -196,7 +172,7 @@ async fn revocation_across_processes_with_the_watch_cut_under_load() {
 
     // The user's own revocation, on process 2, is refused on process 1 too.
     authorize(client.clone()).await;
-    until_answered_from_memory(&redis, &client).await;
+    until_answered_from_memory(redis, &client).await;
     let revoked = form(
         &http_two,
         "/oauth/revoke",

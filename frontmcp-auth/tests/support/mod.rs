@@ -12,9 +12,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use deadpool_redis::redis;
 use frontmcp_auth::store::{RedisStore, Store};
+use frontmcp_redis_fixtures::redis_nodes::RedisNodes;
 
 /// Defines, for each `case(store: Arc<dyn Store>)`, one test on a `MemoryStore` and one on a
-/// `RedisStore` (skipped loudly outside CI when Redis is unreachable).
+/// `RedisStore` (skipped loudly outside CI when Redis is unreachable); and one test that runs
+/// every case on a Redis Cluster, one on a master under Sentinel.
 #[macro_export]
 macro_rules! for_each_store {
     ($($case:ident),* $(,)?) => {
@@ -37,7 +39,40 @@ macro_rules! for_each_store {
                 }
             )*
         }
+
+        /// Every case on one Redis Cluster of the test's own (three masters, three replicas).
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn every_case_on_a_redis_cluster() {
+            use frontmcp_redis_fixtures::redis_nodes::OwnCluster;
+            if let Some(cluster) = OwnCluster::start(concat!(module_path!(), "-cluster")) {
+                $( support::run_on(&cluster, stringify!($case), $case).await; )*
+            }
+        }
+
+        /// Every case on the master a Sentinel of the test's own names.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn every_case_on_a_sentinel_master() {
+            use frontmcp_redis_fixtures::redis_nodes::OwnSentinel;
+            if let Some(sentinel) = OwnSentinel::start(concat!(module_path!(), "-sentinel")) {
+                $( support::run_on(&sentinel, stringify!($case), $case).await; )*
+            }
+        }
     };
+}
+
+/// Runs `case` on a store connected to `redis` under a prefix of its own.
+pub async fn run_on<F, Fut>(redis: &impl RedisNodes, test: &str, case: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let store = RedisStore::connect(&redis.url(), &unique_prefix(test))
+        .await
+        .unwrap_or_else(|e| panic!("{test}: {e}"));
+    if let Err(error) = tokio::spawn(case(Arc::new(store))).await {
+        eprintln!("on {}: {test} failed", redis.url());
+        std::panic::resume_unwind(error.into_panic());
+    }
 }
 
 /// The machine's Redis. A developer's `REDIS_URL` is deliberately not read: it must not change

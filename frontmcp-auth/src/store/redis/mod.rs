@@ -10,64 +10,57 @@
 //! Events between processes ([`Store::publish`], [`Store::subscribe`]) go over Redis pub/sub on
 //! the channel `{key_prefix}events`, with a connection of their own, opened on first subscribe.
 //!
-//! A watch ([`Store::watch`]) is server-assisted client-side caching: a RESP3 connection of its
-//! own (named `frontmcp-watch`) asks for `CLIENT TRACKING ON BCAST PREFIX {key_prefix}{ns}:`, so
-//! Redis pushes the name of every key of the namespace that any client changes, deletes or lets
-//! expire. BCAST rather than tracking what each connection read: the reads stay on the pool, and
-//! one connection hears everything. The pushes are handed to the [`Watcher`] as the connection
-//! reads them, and a `PING` every second renews the watch for three: Redis answers in order, so
-//! a `PONG` means every change before it was told. A dropped connection or a missed `PONG` loses
-//! the watch (the watcher forgets everything) until a new connection tracks again. The `redis`
-//! crate's own `cache-aio` was not used: it keeps raw replies per pooled connection (each would
-//! warm its own copy, and the vault would still decrypt every hit), and it is experimental.
+//! A watch ([`Store::watch`]) is server-assisted client-side caching, a connection of its own to
+//! each master (see [`watch`]).
+//!
+//! One server, a Redis Cluster or the master Sentinel names: see [`servers`] for the URLs. On a
+//! cluster, commands go through one cluster connection of the `redis` crate, which routes each
+//! to its key's master and follows failovers and resharding; every operation names one key, so
+//! none needs keys to share a slot.
+
+mod servers;
+mod watch;
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool::managed::{self, Metrics, Object, Pool, PoolError, RecycleResult};
 use deadpool_redis::redis::aio::MultiplexedConnection;
+use deadpool_redis::redis::cluster_async::ClusterConnection;
 use deadpool_redis::redis::{
-    self, AsyncConnectionConfig, Client, ClientTlsConfig, ConnectionAddr, FromRedisValue,
-    IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind, RedisError, TlsCertificates, Value,
+    self, AsyncConnectionConfig, ClientTlsConfig, FromRedisValue, RedisError, TlsCertificates,
 };
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
 use zeroize::Zeroizing;
 
+use self::servers::{Master, Servers, Target, scrubbed};
 use super::{Namespace, Store, StoreError, Watcher};
 
 /// How long one operation (waiting for a connection, connecting, the command) may take by default.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How often a watch checks its connection answers.
-const WATCH_HEARTBEAT: Duration = Duration::from_secs(1);
-
-/// How long a watch's answered heartbeat vouches for it: a connection that stops answering
-/// (a silent network failure) stops being trusted this long after its last `PONG` at most.
-const WATCH_LEASE: Duration = Duration::from_secs(3);
-
 /// How long to wait before reconnecting a subscription or a watch.
 const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 
-/// A [`Store`] on Redis (6.2 or later: `take` is `GETDEL`).
+/// A [`Store`] on Redis (6.2 or later: `take` is `GETDEL`): one server, a Redis Cluster, or the
+/// master that Redis Sentinel names.
 ///
 /// Keys are `{key_prefix}{namespace}:{key}`; TTLs are Redis's own (`SET ... PX`). Every operation
 /// is one command and one round trip, bounded by a timeout (2 s unless [`with_timeout`] says
 /// otherwise) after which it fails with [`StoreError::Unavailable`]. Cloning is cheap and shares
-/// the connection pool. `Debug` shows the server's address, never the URL's credentials.
+/// the connections. `Debug` shows the servers' addresses, never the URL's credentials.
 ///
 /// [`with_timeout`]: RedisStore::with_timeout
 #[derive(Clone)]
 pub struct RedisStore {
-    pool: Pool<Manager>,
-    /// For the event subscription, which needs a connection of its own.
-    client: Client,
+    servers: Arc<Servers>,
+    commands: Commands,
     /// Messages received on the event channel, once something subscribed.
     events: Arc<OnceLock<broadcast::Sender<Vec<u8>>>>,
-    /// `host:port` (or the socket path): for messages, never the URL.
+    /// The servers' addresses: for messages, never the URL.
     addr: String,
     /// The password from the URL, to scrub from error messages should a library ever echo it.
     password: Option<String>,
@@ -76,11 +69,20 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`;
-    /// `rediss://...` for TLS, checked against the system's trust store (see
-    /// [`connect_tls`](Self::connect_tls) for a private CA or a client certificate); or
-    /// `redis+unix:///path`), with `key_prefix` before every key (so several applications or
-    /// deployments can share one Redis), and checks once that it answers `PING`.
+    /// Connects to the Redis at `url`, with `key_prefix` before every key (so several
+    /// applications or deployments can share one Redis), and checks once that it answers `PING`.
+    ///
+    /// The URL is one of
+    /// - `redis://[user:password@]host[:port][/db]`, or `redis+unix:///path`: one server;
+    /// - `redis+cluster://[user:password@]host:port[,host:port...]`: a Redis Cluster, found from
+    ///   any of the nodes listed;
+    /// - `redis+sentinel://[user:password@]host:port[,host:port...]/service[/db]`: the master
+    ///   the Sentinels at those addresses name `service`, followed through failovers (the
+    ///   credentials are the master's; the Sentinels are asked without);
+    ///
+    /// and `rediss://`, `rediss+cluster://`, `rediss+sentinel://` for the same over TLS, checked
+    /// against the system's trust store (see [`connect_tls`](Self::connect_tls) for a private CA
+    /// or a client certificate).
     ///
     /// # Errors
     ///
@@ -101,34 +103,23 @@ impl RedisStore {
         key_prefix: &str,
         timeout: Duration,
     ) -> Result<Self, StoreError> {
-        // The `redis` crate's parse errors describe the problem, not the URL, so they are safe to
-        // show; the URL itself (which may hold a password) never is.
-        let client = Client::open(url)
-            .map_err(|e| StoreError::Unavailable(format!("invalid Redis URL: {e}")))?;
-        Self::with_client(client, key_prefix, timeout).await
+        Self::open(url, None, key_prefix, timeout).await
     }
 
-    /// Like [`connect`](Self::connect), over TLS (`rediss://host:port`) with the certificates of
-    /// `tls`: the authorities that sign the server's certificate, when not the system's, and the
-    /// client's own, when Redis asks for it.
+    /// Like [`connect`](Self::connect), over TLS (`rediss://`, `rediss+cluster://`,
+    /// `rediss+sentinel://`) with the certificates of `tls`: the authorities that sign the
+    /// servers' certificates, when not the system's, and the client's own, when Redis asks for
+    /// it.
     ///
     /// # Errors
     ///
-    /// As [`connect`](Self::connect); also when the URL is not `rediss://` or a certificate or key
+    /// As [`connect`](Self::connect); also when the URL is not over TLS or a certificate or key
     /// is not PEM.
     pub async fn connect_tls(
         url: &str,
         key_prefix: &str,
         tls: &RedisTls,
     ) -> Result<Self, StoreError> {
-        let info = url
-            .into_connection_info()
-            .map_err(|e| StoreError::Unavailable(format!("invalid Redis URL: {e}")))?;
-        if !matches!(info.addr(), ConnectionAddr::TcpTls { .. }) {
-            return Err(StoreError::Unavailable(
-                "TLS certificates are configured for Redis, but its URL is not rediss://".into(),
-            ));
-        }
         let certificates = TlsCertificates {
             client_tls: tls
                 .client_identity
@@ -139,35 +130,45 @@ impl RedisStore {
                 }),
             root_cert: tls.root_certificates.clone(),
         };
-        let client = Client::build_with_tls(info, certificates)
-            .map_err(|e| StoreError::Unavailable(format!("Redis TLS certificates: {e}")))?;
-        Self::with_client(client, key_prefix, DEFAULT_TIMEOUT).await
+        Self::open(url, Some(certificates), key_prefix, DEFAULT_TIMEOUT).await
     }
 
-    async fn with_client(
-        client: Client,
+    async fn open(
+        url: &str,
+        tls: Option<TlsCertificates>,
         key_prefix: &str,
         timeout: Duration,
     ) -> Result<Self, StoreError> {
-        let info = client.get_connection_info();
-        let addr = info.addr().to_string();
-        let password = info
-            .redis_settings()
-            .password()
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned);
-        let pool = Pool::builder(Manager {
-            client: client.clone(),
-        })
-        .build()
-        .map_err(|e| {
-            StoreError::Unavailable(format!(
-                "Redis at {addr}: cannot build the connection pool: {e}"
-            ))
-        })?;
+        // Connecting to a cluster's nodes is bounded like any operation.
+        let target = tokio::time::timeout(timeout, Target::open(url, tls))
+            .await
+            .map_err(|_| {
+                StoreError::Unavailable(format!("Redis did not answer within {timeout:?}"))
+            })?
+            .map_err(StoreError::Unavailable)?;
+        let Target {
+            servers,
+            addr,
+            password,
+        } = target;
+        let servers = Arc::new(servers);
+        let commands = match &*servers {
+            Servers::Master(master) => Commands::Pool(
+                Pool::builder(Manager {
+                    master: master.clone(),
+                })
+                .build()
+                .map_err(|e| {
+                    StoreError::Unavailable(format!(
+                        "Redis at {addr}: cannot build the connection pool: {e}"
+                    ))
+                })?,
+            ),
+            Servers::Cluster(cluster) => Commands::Cluster(cluster.connection.clone()),
+        };
         let store = Self {
-            pool,
-            client,
+            servers,
+            commands,
             events: Arc::default(),
             addr,
             password,
@@ -191,33 +192,33 @@ impl RedisStore {
         format!("{}events", self.key_prefix)
     }
 
-    /// Receives the event channel's messages into `tx`, reconnecting when the connection drops,
-    /// until nobody listens any more.
+    /// Receives the event channel's messages into `tx`, reconnecting when the connection drops
+    /// (to the master of the moment), until nobody listens any more.
     async fn relay_events(
-        client: Client,
+        servers: Arc<Servers>,
         channel: String,
         addr: String,
         tx: broadcast::Sender<Vec<u8>>,
     ) {
         loop {
-            match client.get_async_pubsub().await {
-                Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
-                    Ok(()) => {
-                        tracing::debug!(%addr, "subscribed to the store's events");
-                        let mut messages = pubsub.on_message();
-                        while let Some(message) = messages.next().await {
-                            if let Ok(payload) = message.get_payload::<Vec<u8>>() {
-                                let _ = tx.send(payload);
-                            }
+            let subscribed = async {
+                let mut pubsub = servers.events_client().await?.get_async_pubsub().await?;
+                pubsub.subscribe(&channel).await?;
+                Ok::<_, RedisError>(pubsub)
+            };
+            match subscribed.await {
+                Ok(mut pubsub) => {
+                    tracing::debug!(%addr, "subscribed to the store's events");
+                    let mut messages = pubsub.on_message();
+                    while let Some(message) = messages.next().await {
+                        if let Ok(payload) = message.get_payload::<Vec<u8>>() {
+                            let _ = tx.send(payload);
                         }
-                        tracing::warn!(%addr, "the store's event subscription ended; reconnecting");
                     }
-                    Err(e) => {
-                        tracing::warn!(%addr, error = %e, "cannot subscribe to the store's events")
-                    }
-                },
+                    tracing::warn!(%addr, "the store's event subscription ended; reconnecting");
+                }
                 Err(e) => {
-                    tracing::warn!(%addr, error = %e, "cannot connect for the store's events")
+                    tracing::warn!(%addr, error = %e, "cannot subscribe to the store's events")
                 }
             }
             if tx.receiver_count() == 0 {
@@ -227,128 +228,40 @@ impl RedisStore {
         }
     }
 
-    /// Keeps `watcher` told of the changes to the keys under `prefix`, reconnecting when the
-    /// watch is lost, until the watcher is gone (see the module docs).
-    async fn keep_watch(
-        client: Client,
-        ns: Namespace,
-        prefix: String,
-        addr: String,
-        watcher: Weak<dyn Watcher>,
-    ) {
-        loop {
-            let watched = Self::watch_once(&client, ns, &prefix, &watcher).await;
-            metrics::gauge!("frontmcp_store_watch_up", "namespace" => ns.as_str()).set(0.0);
-            match watched {
-                Ok(()) => return,
-                Err(e) => {
-                    metrics::counter!("frontmcp_store_errors_total", "backend" => "redis")
-                        .increment(1);
-                    let Some(w) = watcher.upgrade() else { return };
-                    w.lost();
-                    tracing::warn!(%addr, error = %e, "the store's watch is lost; reads go to Redis until it is back");
-                }
-            }
-            tokio::time::sleep(RECONNECT_DELAY).await;
-        }
-    }
-
-    /// One watch connection, from its tracking until it fails (`Err`) or the watcher is gone
-    /// (`Ok`).
-    async fn watch_once(
-        client: &Client,
-        ns: Namespace,
-        prefix: &str,
-        watcher: &Weak<dyn Watcher>,
-    ) -> Result<(), RedisError> {
-        let dropped = Arc::new(tokio::sync::Notify::new());
-        // Pushes from a connection this loop gave up on are not heeded.
-        let current = Arc::new(AtomicBool::new(true));
-        let pushes = {
-            let (watcher, dropped, current) = (watcher.clone(), dropped.clone(), current.clone());
-            let prefix = prefix.to_owned();
-            move |push: PushInfo| -> Result<(), redis::aio::SendError> {
-                if !current.load(Ordering::SeqCst) {
-                    return Ok(());
-                }
-                match push.kind {
-                    PushKind::Invalidate => {
-                        if let Some(watcher) = watcher.upgrade() {
-                            invalidated(&*watcher, &prefix, &push.data);
-                        }
-                    }
-                    PushKind::Disconnection => {
-                        current.store(false, Ordering::SeqCst);
-                        dropped.notify_one();
-                    }
-                    _ => {}
-                }
-                Ok(())
-            }
-        };
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(WATCH_HEARTBEAT))
-            .set_response_timeout(Some(WATCH_HEARTBEAT))
-            .set_push_sender(pushes);
-        let result = async {
-            let mut conn = client
-                .get_multiplexed_async_connection_with_config(&config)
-                .await?;
-            redis::cmd("CLIENT")
-                .arg("SETNAME")
-                .arg("frontmcp-watch")
-                .query_async::<()>(&mut conn)
-                .await?;
-            redis::cmd("CLIENT")
-                .arg(&["TRACKING", "ON", "BCAST", "PREFIX"][..])
-                .arg(prefix)
-                .query_async::<()>(&mut conn)
-                .await?;
-            tracing::debug!(prefix, "watching the store's records");
-            metrics::gauge!("frontmcp_store_watch_up", "namespace" => ns.as_str()).set(1.0);
-            let mut heartbeat = tokio::time::interval(WATCH_HEARTBEAT);
-            loop {
-                // Tracking is on (first pass) or the last PING was answered: every change before
-                // it was told.
-                let lease = Instant::now() + WATCH_LEASE;
-                let Some(w) = watcher.upgrade() else {
-                    return Ok(());
-                };
-                w.watching(lease);
-                drop(w);
-                tokio::select! {
-                    () = dropped.notified() => {
-                        return Err(RedisError::from(std::io::Error::from(
-                            std::io::ErrorKind::ConnectionReset,
-                        )));
-                    }
-                    _ = heartbeat.tick() => {}
-                }
-                redis::cmd("PING").query_async::<()>(&mut conn).await?;
-            }
-        }
-        .await;
-        current.store(false, Ordering::SeqCst);
-        result
-    }
-
     /// The Redis key of `key` in `ns`.
     fn key(&self, ns: Namespace, key: &str) -> String {
         format!("{}{}:{}", self.key_prefix, ns.as_str(), key)
     }
 
-    /// Runs one command on a pooled connection, within the timeout.
+    /// Runs one command, within the timeout.
     async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
         let attempt = async {
-            let conn = self.pool.get().await.map_err(|e| match e {
+            let pool = match &self.commands {
+                Commands::Pool(pool) => pool,
+                // The cluster connection reconnects and reroutes on its own; cancelling it
+                // mid-command is safe (its own task owns the request).
+                Commands::Cluster(connection) => {
+                    return cmd
+                        .query_async::<T>(&mut connection.clone())
+                        .await
+                        .map_err(|e| self.unavailable(&e));
+                }
+            };
+            let conn = pool.get().await.map_err(|e| match e {
                 PoolError::Backend(e) => self.unavailable(&e),
                 other => self.unavailable(&other),
             })?;
             let mut lease = Lease(Some(conn));
             let result = cmd.query_async::<T>(lease.conn()).await;
             // An error reply from Redis leaves the connection usable; anything else (I/O error,
-            // unreadable reply) may not, and the lease drops it from the pool.
-            if result.as_ref().err().is_none_or(|e| e.code().is_some()) {
+            // unreadable reply) may not, and the lease drops it from the pool. So does READONLY:
+            // the server is a replica now (a failover), and the next connection goes to the
+            // master of the moment.
+            if result
+                .as_ref()
+                .err()
+                .is_none_or(|e| e.code().is_some_and(|code| code != "READONLY"))
+            {
                 lease.release();
             }
             result.map_err(|e| self.unavailable(&e))
@@ -366,12 +279,20 @@ impl RedisStore {
 
     fn unavailable(&self, error: &dyn fmt::Display) -> StoreError {
         metrics::counter!("frontmcp_store_errors_total", "backend" => "redis").increment(1);
-        let mut message = format!("Redis at {}: {error}", self.addr);
-        if let Some(password) = &self.password {
-            message = message.replace(password.as_str(), "***");
-        }
-        StoreError::Unavailable(message)
+        StoreError::Unavailable(scrubbed(
+            &format!("Redis at {}: {error}", self.addr),
+            self.password.as_deref(),
+        ))
     }
+}
+
+/// Where commands go.
+#[derive(Clone)]
+enum Commands {
+    /// Pooled connections to a single master.
+    Pool(Pool<Manager>),
+    /// A cluster's connection: one multiplexed connection per node, shared.
+    Cluster(ClusterConnection),
 }
 
 /// [`Store::admit`] in one atomic step on Redis's clock: the set is a sorted set of members by
@@ -561,20 +482,8 @@ impl Store for RedisStore {
             );
             return false;
         };
-        let info = self.client.get_connection_info().clone();
-        let resp3 = info
-            .redis_settings()
-            .clone()
-            .set_protocol(ProtocolVersion::RESP3);
-        let client = match Client::open(info.set_redis_settings(resp3)) {
-            Ok(client) => client,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot watch the store; every read goes to Redis");
-                return false;
-            }
-        };
-        runtime.spawn(Self::keep_watch(
-            client,
+        runtime.spawn(watch::keep_watch(
+            self.servers.clone(),
             ns,
             format!("{}{}:", self.key_prefix, ns.as_str()),
             self.addr.clone(),
@@ -587,7 +496,7 @@ impl Store for RedisStore {
         let tx = self.events.get_or_init(|| {
             let (tx, _) = broadcast::channel(256);
             tokio::spawn(Self::relay_events(
-                self.client.clone(),
+                self.servers.clone(),
                 self.channel(),
                 self.addr.clone(),
                 tx.clone(),
@@ -610,27 +519,10 @@ impl Store for RedisStore {
     }
 }
 
-/// Tells `watcher` of an `invalidate` push: the keys (under `prefix`) that changed, or nil when
-/// Redis was flushed.
-fn invalidated(watcher: &dyn Watcher, prefix: &str, data: &[Value]) {
-    match data.first() {
-        Some(Value::Array(keys)) => {
-            for key in keys {
-                if let Value::BulkString(key) = key
-                    && let Some(key) = key.strip_prefix(prefix.as_bytes())
-                {
-                    watcher.changed(&String::from_utf8_lossy(key));
-                }
-            }
-        }
-        // Nil (a flush) or a shape this code does not know: everything may have changed.
-        _ => watcher.changed_all(),
-    }
-}
-
-/// Opens multiplexed connections; checks nothing on checkout (see the module docs).
+/// Opens multiplexed connections to the master of the moment; checks nothing on checkout (see
+/// the module docs).
 struct Manager {
-    client: Client,
+    master: Arc<Master>,
 }
 
 impl managed::Manager for Manager {
@@ -642,7 +534,9 @@ impl managed::Manager for Manager {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(None)
             .set_response_timeout(None);
-        self.client
+        self.master
+            .client()
+            .await?
             .get_multiplexed_async_connection_with_config(&config)
             .await
     }

@@ -102,19 +102,7 @@ impl OwnRedis {
     }
 
     fn start_with(test: &str, tls: Option<TlsServer>) -> Option<Self> {
-        if Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .is_err()
-        {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "redis-server is required in CI for {test}"
-            );
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!!!! SKIPPING {test}: redis-server is not installed (this would fail in CI) !!!!!\n"
-            );
+        if !redis_server_installed(test) {
             return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -207,6 +195,37 @@ impl OwnRedis {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+impl crate::redis_nodes::RedisNodes for OwnRedis {
+    fn url(&self) -> String {
+        OwnRedis::url(self)
+    }
+
+    fn master_urls(&self) -> Vec<String> {
+        vec![OwnRedis::url(self)]
+    }
+}
+
+/// Whether `redis-server` is installed: outside CI, `false` after a loud notice that `test` is
+/// skipped; in CI, a missing `redis-server` fails `test`.
+pub fn redis_server_installed(test: &str) -> bool {
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "redis-server is required in CI for {test}"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!!!! SKIPPING {test}: redis-server is not installed (this would fail in CI) !!!!!\n"
+    );
+    false
 }
 
 impl Drop for OwnRedis {

@@ -1,0 +1,430 @@
+//! Redis deployments as tests see them ([`RedisNodes`]: the URL servers connect with, and each
+//! master to look inside), and deployments of the test's own on free loopback ports: a Redis
+//! Cluster of three masters and three replicas (made by `redis-cli --cluster create`), and a
+//! master with a replica watched by a Sentinel. The test may kill a master and wait for the
+//! failover. Nothing is persisted: the replicas hold the data.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use deadpool_redis::redis;
+
+use crate::own_redis::redis_server_installed;
+
+/// What tests read of any Redis deployment: its URL for the servers, and each master's own URL
+/// for looking inside.
+pub trait RedisNodes {
+    /// The URL the servers connect with.
+    fn url(&self) -> String;
+    /// A plain `redis://` URL of each master now.
+    fn master_urls(&self) -> Vec<String>;
+}
+
+/// One Redis server that the test does not own, at a `redis://` URL (the machine's).
+#[derive(Debug, Clone)]
+pub struct Server(pub String);
+
+impl RedisNodes for Server {
+    fn url(&self) -> String {
+        self.0.clone()
+    }
+
+    fn master_urls(&self) -> Vec<String> {
+        vec![self.0.clone()]
+    }
+}
+
+/// A Redis server process on a free port.
+#[derive(Debug)]
+struct Node {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl Node {
+    fn start(dir: &std::path::Path, args: &[&str]) -> Self {
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args(args)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let node = Self {
+            port,
+            child: Some(child),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not come up");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        node
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A private directory for a deployment's files, removed when dropped.
+#[derive(Debug)]
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("frontmcp-{test}-{}", free_port()));
+        std::fs::create_dir_all(&dir).expect("a private directory");
+        Self(dir)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A command's reply on the Redis at `url`.
+pub fn query<T: redis::FromRedisValue>(url: &str, command: &redis::Cmd) -> redis::RedisResult<T> {
+    let mut conn = redis::Client::open(url)?.get_connection_with_timeout(Duration::from_secs(2))?;
+    command.query(&mut conn)
+}
+
+/// A Redis Cluster of three masters, each with a replica; killed when dropped. Its nodes notice
+/// a dead master within 1 s (`cluster-node-timeout 1000`), and its replica takes over.
+#[derive(Debug)]
+pub struct OwnCluster {
+    nodes: Vec<Node>,
+    /// Their files: removed when dropped, after the nodes.
+    _dir: Dir,
+}
+
+impl OwnCluster {
+    /// Starts one and waits until it serves every slot, or `None` (after a loud notice) when
+    /// `redis-server` is not installed outside CI. In CI a missing `redis-server` fails the test.
+    pub fn start(test: &str) -> Option<Self> {
+        if !redis_server_installed(test) {
+            return None;
+        }
+        let dir = Dir::new(test);
+        let nodes: Vec<Node> = (0..6)
+            .map(|i| {
+                let config = dir.0.join(format!("nodes-{i}.conf"));
+                Node::start(
+                    &dir.0,
+                    &[
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        config.to_str().unwrap(),
+                        "--cluster-node-timeout",
+                        "1000",
+                    ],
+                )
+            })
+            .collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)))
+            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .output()
+            .expect("redis-cli runs");
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create: {}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+        let cluster = Self { nodes, _dir: dir };
+        cluster.wait_until_healthy();
+        Some(cluster)
+    }
+
+    fn live(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.child.is_some())
+    }
+
+    /// The ports of the masters, as a live node sees them.
+    pub fn master_ports(&self) -> BTreeSet<u16> {
+        for node in self.live() {
+            if let Ok(nodes) = query::<String>(&node.url(), redis::cmd("CLUSTER").arg("NODES")) {
+                return nodes
+                    .lines()
+                    .filter(|l| {
+                        let flags = l.split(' ').nth(2).unwrap_or("");
+                        flags.split(',').any(|f| f == "master") && !flags.contains("fail")
+                    })
+                    .filter_map(|l| l.split(' ').nth(1)?.split(['@', ':']).nth(1)?.parse().ok())
+                    .collect();
+            }
+        }
+        panic!("no node of the cluster answers");
+    }
+
+    /// The port of the master that holds `key`.
+    pub fn master_of(&self, key: &str) -> u16 {
+        let node = self.live().next().expect("a live node").url();
+        let slot: i64 = query(&node, redis::cmd("CLUSTER").arg("KEYSLOT").arg(key)).unwrap();
+        let slots: Vec<(i64, i64, (String, i64))> =
+            query::<Vec<redis::Value>>(&node, redis::cmd("CLUSTER").arg("SLOTS"))
+                .unwrap()
+                .into_iter()
+                .map(|range| {
+                    let redis::Value::Array(range) = range else {
+                        panic!("CLUSTER SLOTS")
+                    };
+                    let int = |v: &redis::Value| redis::from_redis_value_ref::<i64>(v).unwrap();
+                    let redis::Value::Array(master) = &range[2] else {
+                        panic!("CLUSTER SLOTS")
+                    };
+                    let host = redis::from_redis_value_ref::<String>(&master[0]).unwrap();
+                    (int(&range[0]), int(&range[1]), (host, int(&master[1])))
+                })
+                .collect();
+        let (_, _, (_, port)) = slots
+            .into_iter()
+            .find(|(start, end, _)| (*start..=*end).contains(&slot))
+            .expect("a master serves every slot");
+        u16::try_from(port).unwrap()
+    }
+
+    /// Kills the node on `port` (as a crash would).
+    pub fn kill(&mut self, port: u16) {
+        self.nodes
+            .iter_mut()
+            .find(|n| n.port == port)
+            .expect("a node of the cluster")
+            .kill();
+    }
+
+    /// Waits (at most 30 s) until every live node says the cluster is ok and three live masters
+    /// serve its slots.
+    pub fn wait_until_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ok = self.live().all(|n| {
+                query::<String>(&n.url(), redis::cmd("CLUSTER").arg("INFO"))
+                    .is_ok_and(|info| info.contains("cluster_state:ok"))
+            });
+            let live: BTreeSet<u16> = self.live().map(|n| n.port).collect();
+            if ok
+                && self
+                    .master_ports()
+                    .iter()
+                    .filter(|p| live.contains(p))
+                    .count()
+                    == 3
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the cluster did not become healthy"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl RedisNodes for OwnCluster {
+    fn url(&self) -> String {
+        let nodes: Vec<String> = self
+            .live()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        format!("redis+cluster://{}", nodes.join(","))
+    }
+
+    fn master_urls(&self) -> Vec<String> {
+        self.master_ports()
+            .into_iter()
+            .map(|p| format!("redis://127.0.0.1:{p}"))
+            .collect()
+    }
+}
+
+/// A master and its replica, watched by a Sentinel that names the master `main`; killed when
+/// dropped. The Sentinel sees a master that stops answering as down within 1 s.
+#[derive(Debug)]
+pub struct OwnSentinel {
+    master: Node,
+    replica: Node,
+    sentinel: Node,
+    /// Their files: removed when dropped, after the nodes.
+    _dir: Dir,
+}
+
+impl OwnSentinel {
+    /// Starts one and waits until the Sentinel knows the replica, or `None` (after a loud notice)
+    /// when `redis-server` is not installed outside CI. In CI a missing `redis-server` fails the
+    /// test.
+    pub fn start(test: &str) -> Option<Self> {
+        if !redis_server_installed(test) {
+            return None;
+        }
+        let dir = Dir::new(test);
+        let master = Node::start(&dir.0, &[]);
+        let replica = Node::start(
+            &dir.0,
+            &["--replicaof", "127.0.0.1", &master.port.to_string()],
+        );
+        let config = dir.0.join("sentinel.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "sentinel monitor main 127.0.0.1 {} 1\n\
+                 sentinel down-after-milliseconds main 1000\n\
+                 sentinel failover-timeout main 5000\n",
+                master.port
+            ),
+        )
+        .expect("the Sentinel's configuration");
+        let sentinel = Node::start(&dir.0, &[config.to_str().unwrap(), "--sentinel"]);
+        let deployment = Self {
+            master,
+            replica,
+            sentinel,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let replicas: redis::RedisResult<Vec<redis::Value>> = query(
+                &deployment.sentinel.url(),
+                redis::cmd("SENTINEL").arg("REPLICAS").arg("main"),
+            );
+            if replicas.is_ok_and(|r| !r.is_empty()) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the Sentinel found no replica");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(deployment)
+    }
+
+    /// The port of the master the Sentinel names now.
+    pub fn master_port(&self) -> u16 {
+        let (_, port): (String, String) = query(
+            &self.sentinel.url(),
+            redis::cmd("SENTINEL")
+                .arg("GET-MASTER-ADDR-BY-NAME")
+                .arg("main"),
+        )
+        .expect("the Sentinel names the master");
+        port.parse().unwrap()
+    }
+
+    /// Kills the master (as a crash would) and waits (at most 30 s) until the Sentinel names the
+    /// replica instead, and the replica says it is the master.
+    pub fn kill_master_and_wait_for_failover(&mut self) {
+        let old = self.master.port;
+        self.master.kill();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let promoted = self.master_port() == self.replica.port
+                && query::<redis::Value>(&self.replica.url(), &redis::cmd("ROLE")).is_ok_and(
+                    |role| matches!(role, redis::Value::Array(r) if redis::from_redis_value_ref::<String>(&r[0]).is_ok_and(|r| r == "master")),
+                );
+            if promoted {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the Sentinel did not fail over from {old}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl RedisNodes for OwnSentinel {
+    fn url(&self) -> String {
+        format!("redis+sentinel://127.0.0.1:{}/main", self.sentinel.port)
+    }
+
+    fn master_urls(&self) -> Vec<String> {
+        vec![format!("redis://127.0.0.1:{}", self.master_port())]
+    }
+}
+
+/// Every key matching `pattern` on the masters of `redis`, with its value.
+pub fn dump(redis: &impl RedisNodes, pattern: &str) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut all = Vec::new();
+    for url in redis.master_urls() {
+        let keys: Vec<String> = query(&url, redis::cmd("KEYS").arg(pattern)).unwrap();
+        for key in keys {
+            let value = query(&url, redis::cmd("GET").arg(&key)).unwrap_or(None);
+            all.push((key, value));
+        }
+    }
+    all
+}
+
+/// Deletes every key matching `pattern` on the masters of `redis`; how many there were.
+pub fn delete_matching(redis: &impl RedisNodes, pattern: &str) -> usize {
+    let mut deleted = 0;
+    for url in redis.master_urls() {
+        let keys: Vec<String> = query(&url, redis::cmd("KEYS").arg(pattern)).unwrap();
+        for key in keys {
+            deleted += query::<usize>(&url, redis::cmd("DEL").arg(&key)).unwrap();
+        }
+    }
+    deleted
+}
+
+/// `INFO commandstats`'s count of `command`, summed over the masters of `redis`.
+pub fn calls_of(redis: &impl RedisNodes, command: &str) -> u64 {
+    let prefix = format!("cmdstat_{command}:calls=");
+    redis
+        .master_urls()
+        .iter()
+        .map(|url| {
+            let info: String = query(url, redis::cmd("INFO").arg("commandstats")).unwrap();
+            info.lines()
+                .find_map(|l| l.strip_prefix(&prefix)?.split(',').next()?.parse().ok())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+/// The addresses and ids of the watch connections on the masters of `redis`.
+pub fn watches(redis: &impl RedisNodes) -> Vec<(String, String)> {
+    let mut all = Vec::new();
+    for url in redis.master_urls() {
+        let clients: String = query(&url, redis::cmd("CLIENT").arg("LIST")).unwrap();
+        all.extend(
+            clients
+                .lines()
+                .filter(|l| l.split(' ').any(|f| f == "name=frontmcp-watch"))
+                .filter_map(|l| l.split(' ').find_map(|f| f.strip_prefix("id=")))
+                .map(|id| (url.clone(), id.to_owned())),
+        );
+    }
+    all
+}
