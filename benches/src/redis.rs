@@ -1,11 +1,12 @@
-//! A `redis-server` of the bench's own (so `INFO commandstats` counts only the bench's commands),
-//! and that count.
+//! A `redis-server` of the bench's own (so `INFO commandstats` counts only the bench's commands,
+//! see [`frontmcp_tests::redis_nodes`]), and its memory.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use deadpool_redis::redis;
+use frontmcp_tests::redis_nodes::RedisNodes;
 
 /// A Redis server on a free loopback port, nothing persisted; killed when dropped.
 #[derive(Debug)]
@@ -36,49 +37,6 @@ impl BenchRedis {
         Ok(redis)
     }
 
-    /// `redis://127.0.0.1:PORT`.
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// Commands Redis has executed so far, `INFO` itself not counted.
-    pub fn commands(&self) -> anyhow::Result<u64> {
-        Ok(self
-            .command_stats()?
-            .into_iter()
-            .filter(|(name, _)| name != "info")
-            .map(|(_, calls)| calls)
-            .sum())
-    }
-
-    /// How many times Redis has executed `command` (lower case) so far.
-    pub fn calls_of(&self, command: &str) -> anyhow::Result<u64> {
-        Ok(self
-            .command_stats()?
-            .into_iter()
-            .find(|(name, _)| name == command)
-            .map_or(0, |(_, calls)| calls))
-    }
-
-    /// `INFO commandstats`: each command's name and calls.
-    fn command_stats(&self) -> anyhow::Result<Vec<(String, u64)>> {
-        let mut conn = redis::Client::open(self.url())?.get_connection()?;
-        let info: String = redis::cmd("INFO").arg("commandstats").query(&mut conn)?;
-        Ok(info
-            .lines()
-            .filter_map(|l| {
-                let (name, stats) = l.strip_prefix("cmdstat_")?.split_once(':')?;
-                let calls = stats
-                    .strip_prefix("calls=")?
-                    .split(',')
-                    .next()?
-                    .parse()
-                    .ok()?;
-                Some((name.to_owned(), calls))
-            })
-            .collect())
-    }
-
     /// Resident memory of the Redis server itself, in bytes.
     pub fn used_memory(&self) -> anyhow::Result<u64> {
         let mut conn = redis::Client::open(self.url())?.get_connection()?;
@@ -87,6 +45,16 @@ impl BenchRedis {
             .find_map(|l| l.strip_prefix("used_memory:"))
             .and_then(|v| v.trim().parse().ok())
             .context("INFO memory has no used_memory")
+    }
+}
+
+impl RedisNodes for BenchRedis {
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn master_urls(&self) -> Vec<String> {
+        vec![self.url()]
     }
 }
 

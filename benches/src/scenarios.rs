@@ -16,6 +16,7 @@ use crate::Settings;
 use crate::load::{self, Connection, Sample, Target, Wire};
 use crate::process::ServerProcess;
 use crate::redis::BenchRedis;
+use frontmcp_tests::redis_nodes::{self, OwnCluster, RedisNodes};
 
 /// A target of the issue, and whether the run met it.
 struct Check {
@@ -67,12 +68,24 @@ pub async fn all(settings: Settings, only: Option<Scenario>) -> anyhow::Result<(
             None
         }
     };
+    let cluster = if runs(Scenario::Auth) {
+        OwnCluster::start("bench")
+    } else {
+        None
+    };
     let mut checks = Vec::new();
     if runs(Scenario::Sdk) {
         sdk_and_floor(settings, &hello, &mut checks).await?;
     }
     if runs(Scenario::Auth) {
-        authorization(settings, redis.as_ref(), &mut checks).await?;
+        let mut deployments: Vec<(&str, &dyn RedisNodes)> = Vec::new();
+        if let Some(redis) = &redis {
+            deployments.push(("Redis", redis));
+        }
+        if let Some(cluster) = &cluster {
+            deployments.push(("Redis Cluster", cluster));
+        }
+        authorization(settings, &deployments, &mut checks).await?;
     }
     if runs(Scenario::Sessions) {
         sessions(settings, &hello, redis.as_ref(), &mut checks).await?;
@@ -349,10 +362,10 @@ async fn signed_in(addr: std::net::SocketAddr, user: &str) -> String {
 
 /// The same echo tool with authorization off (also sent the session token it ignores, to tell
 /// the cost of the header's bytes from the cost of checking it), on with the memory vault, and on
-/// with the Redis vault; Redis commands per call.
+/// with the vault on each Redis deployment (one server, a cluster); Redis commands per call.
 async fn authorization(
     settings: Settings,
-    redis: Option<&BenchRedis>,
+    deployments: &[(&str, &dyn RedisNodes)],
     checks: &mut Vec<Check>,
 ) -> anyhow::Result<()> {
     let demo = demo().await?;
@@ -393,10 +406,12 @@ async fn authorization(
         Contender::new(on, memory.clone()),
         Contender::new(signed, memory),
     ];
-    if let Some(redis) = redis {
+    // The contenders from here on: one per deployment, in order.
+    const FIRST_REDIS: usize = 4;
+    for (label, redis) in deployments {
         let process = ServerProcess::bench("echo-redis", &[&upstream, &redis.url()])?;
         let mut target = Target::new(
-            "auth on, Redis vault",
+            &format!("auth on, {label} vault"),
             process.addr,
             "vault:echo",
             Wire::Sessions,
@@ -418,10 +433,10 @@ async fn authorization(
             ratio(&contenders[3], &contenders[0]),
             ratio(&contenders[1], &contenders[0]),
         );
-        if contenders.len() > 4 {
+        for (i, (label, _)) in deployments.iter().enumerate() {
             print!(
-                ", Redis vault/off {:.2}",
-                ratio(&contenders[4], &contenders[0])
+                ", {label} vault/off {:.2}",
+                ratio(&contenders[FIRST_REDIS + i], &contenders[0])
             );
         }
         println!();
@@ -440,11 +455,11 @@ async fn authorization(
                 figure: format!("{memory:.2} x"),
                 met: memory >= 0.85,
             });
-            if contenders.len() > 4 {
-                let redis = ratio(&contenders[4], &contenders[0]);
+            for (i, (label, _)) in deployments.iter().enumerate() {
+                let redis = ratio(&contenders[FIRST_REDIS + i], &contenders[0]);
                 checks.push(Check {
                     what: format!(
-                        "auth on (Redis vault) >= 0.85 x off at concurrency {concurrency}"
+                        "auth on ({label} vault) >= 0.85 x off at concurrency {concurrency}"
                     ),
                     figure: format!("{redis:.2} x"),
                     met: redis >= 0.85,
@@ -452,25 +467,23 @@ async fn authorization(
             }
         }
     }
-    if let (Some(redis), Some(c)) = (redis, contenders.get(4)) {
+    for (i, (label, redis)) in deployments.iter().enumerate() {
         let calls = 1000;
-        let mut connection = Connection::open(&c.target).await?;
-        let before = redis.commands()?;
+        let mut connection = Connection::open(&contenders[FIRST_REDIS + i].target).await?;
+        let before = redis_nodes::commands(*redis);
         for _ in 0..calls {
             connection.call().await?;
         }
-        let per_call = (redis.commands()? - before) as f64 / calls as f64;
+        let per_call = (redis_nodes::commands(*redis) - before) as f64 / calls as f64;
         println!(
-            "\nRedis commands per tools/call (INFO commandstats over {calls} calls, the watch's heartbeats included): {per_call:.2}"
+            "\n{label} commands per tools/call (INFO commandstats of every master over {calls} calls, the watch's heartbeats included): {per_call:.3}"
         );
         checks.push(Check {
-            what: "Redis commands per steady-state tools/call = 0".into(),
-            figure: format!("{per_call:.2}"),
+            what: format!("{label} commands per steady-state tools/call = 0"),
+            figure: format!("{per_call:.3}"),
             met: per_call < 0.01,
         });
-    }
-    if let Some(redis) = redis {
-        revocation_visibility(redis, checks).await?;
+        revocation_visibility(label, *redis, checks).await?;
     }
     Ok(())
 }
@@ -478,7 +491,11 @@ async fn authorization(
 /// How long a vault entry deleted by one process takes to be refused by another that answers it
 /// from memory: two vaults, each on a Redis store of its own (its own connections and watch), as
 /// two server processes have. Timed from the delete's start to the first read that finds nothing.
-async fn revocation_visibility(redis: &BenchRedis, checks: &mut Vec<Check>) -> anyhow::Result<()> {
+async fn revocation_visibility(
+    label: &str,
+    redis: &dyn RedisNodes,
+    checks: &mut Vec<Check>,
+) -> anyhow::Result<()> {
     use frontmcp::auth::store::RedisStore;
     use frontmcp::auth::vault::{TokenVault, VaultEntry, VaultKeys};
 
@@ -513,26 +530,26 @@ async fn revocation_visibility(redis: &BenchRedis, checks: &mut Vec<Check>) -> a
         one.get(session, app).await?;
         tokio::time::sleep(Duration::from_millis(2)).await;
         one.get(session, app).await?;
-        let gets = redis.calls_of("get")?;
+        let gets = redis_nodes::calls_of(redis, "get");
         let start = Instant::now();
         two.delete(session, app).await?;
         while one.get(session, app).await?.is_some() {
             tokio::task::yield_now().await;
         }
         seen.push(start.elapsed());
-        reads_while_waiting += redis.calls_of("get")? - gets;
+        reads_while_waiting += redis_nodes::calls_of(redis, "get") - gets;
     }
     seen.sort();
     let at = |q: f64| seen[((seen.len() - 1) as f64 * q) as usize];
     println!(
-        "\nrevocation visibility ({runs} deletions by another process's vault): median {:.3} ms, p99 {:.3} ms, max {:.3} ms; Redis reads while waiting: {:.2} per deletion",
+        "\nrevocation visibility on {label} ({runs} deletions by another process's vault): median {:.3} ms, p99 {:.3} ms, max {:.3} ms; Redis reads while waiting: {:.2} per deletion",
         ms(at(0.5)),
         ms(at(0.99)),
         ms(at(1.0)),
         reads_while_waiting as f64 / runs as f64,
     );
     checks.push(Check {
-        what: "revocation seen by another process < 10 ms (p99)".into(),
+        what: format!("revocation seen by another process < 10 ms (p99), {label}"),
         figure: format!("{:.3} ms", ms(at(0.99))),
         met: at(0.99) < Duration::from_millis(10),
     });

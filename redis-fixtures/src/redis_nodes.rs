@@ -374,7 +374,7 @@ impl RedisNodes for OwnSentinel {
 }
 
 /// Every key matching `pattern` on the masters of `redis`, with its value.
-pub fn dump(redis: &impl RedisNodes, pattern: &str) -> Vec<(String, Option<Vec<u8>>)> {
+pub fn dump(redis: &(impl RedisNodes + ?Sized), pattern: &str) -> Vec<(String, Option<Vec<u8>>)> {
     let mut all = Vec::new();
     for url in redis.master_urls() {
         let keys: Vec<String> = query(&url, redis::cmd("KEYS").arg(pattern)).unwrap();
@@ -387,7 +387,7 @@ pub fn dump(redis: &impl RedisNodes, pattern: &str) -> Vec<(String, Option<Vec<u
 }
 
 /// Deletes every key matching `pattern` on the masters of `redis`; how many there were.
-pub fn delete_matching(redis: &impl RedisNodes, pattern: &str) -> usize {
+pub fn delete_matching(redis: &(impl RedisNodes + ?Sized), pattern: &str) -> usize {
     let mut deleted = 0;
     for url in redis.master_urls() {
         let keys: Vec<String> = query(&url, redis::cmd("KEYS").arg(pattern)).unwrap();
@@ -398,23 +398,53 @@ pub fn delete_matching(redis: &impl RedisNodes, pattern: &str) -> usize {
     deleted
 }
 
+/// `INFO commandstats`, summed over the masters of `redis`: each command's name (`get`,
+/// `cluster|slots`, ...) and calls.
+pub fn command_stats(redis: &(impl RedisNodes + ?Sized)) -> Vec<(String, u64)> {
+    let mut all: Vec<(String, u64)> = Vec::new();
+    for url in redis.master_urls() {
+        let info: String = query(&url, redis::cmd("INFO").arg("commandstats")).unwrap();
+        for line in info.lines() {
+            let Some((name, stats)) = line
+                .strip_prefix("cmdstat_")
+                .and_then(|l| l.split_once(':'))
+            else {
+                continue;
+            };
+            let Some(calls) = stats
+                .strip_prefix("calls=")
+                .and_then(|s| s.split(',').next()?.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            match all.iter_mut().find(|(n, _)| n == name) {
+                Some((_, total)) => *total += calls,
+                None => all.push((name.to_owned(), calls)),
+            }
+        }
+    }
+    all
+}
+
 /// `INFO commandstats`'s count of `command`, summed over the masters of `redis`.
-pub fn calls_of(redis: &impl RedisNodes, command: &str) -> u64 {
-    let prefix = format!("cmdstat_{command}:calls=");
-    redis
-        .master_urls()
-        .iter()
-        .map(|url| {
-            let info: String = query(url, redis::cmd("INFO").arg("commandstats")).unwrap();
-            info.lines()
-                .find_map(|l| l.strip_prefix(&prefix)?.split(',').next()?.parse().ok())
-                .unwrap_or(0)
-        })
+pub fn calls_of(redis: &(impl RedisNodes + ?Sized), command: &str) -> u64 {
+    command_stats(redis)
+        .into_iter()
+        .find(|(name, _)| name == command)
+        .map_or(0, |(_, calls)| calls)
+}
+
+/// The commands the masters of `redis` have executed so far, `INFO` itself not counted.
+pub fn commands(redis: &(impl RedisNodes + ?Sized)) -> u64 {
+    command_stats(redis)
+        .into_iter()
+        .filter(|(name, _)| name != "info")
+        .map(|(_, calls)| calls)
         .sum()
 }
 
 /// The addresses and ids of the watch connections on the masters of `redis`.
-pub fn watches(redis: &impl RedisNodes) -> Vec<(String, String)> {
+pub fn watches(redis: &(impl RedisNodes + ?Sized)) -> Vec<(String, String)> {
     let mut all = Vec::new();
     for url in redis.master_urls() {
         let clients: String = query(&url, redis::cmd("CLIENT").arg("LIST")).unwrap();

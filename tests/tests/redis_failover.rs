@@ -160,6 +160,10 @@ async fn nothing_lost(
         watches(redis).len() == 2 * masters
     })
     .await;
+    // And keep watching: a heartbeat that found fault with the new master would reconnect.
+    let watching = watches(redis);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(watches(redis), watching, "the watches were made again");
     let ada = &users[0];
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
