@@ -50,14 +50,81 @@ fn raw_key(session: &str, app: &str) -> String {
     format!("{session}/{app}")
 }
 
+/// A stored record's parts: version 2 is `[2, kid length, kid, 12-byte nonce, ciphertext and
+/// tag]`.
+#[derive(Clone, Debug)]
+struct RawRecord {
+    version: u8,
+    kid: String,
+    nonce: Vec<u8>,
+    ct: Vec<u8>,
+}
+
+impl RawRecord {
+    fn parse(bytes: &[u8]) -> Self {
+        let kid_len = usize::from(bytes[1]);
+        let (kid, rest) = bytes[2..].split_at(kid_len);
+        let (nonce, ct) = rest.split_at(12);
+        Self {
+            version: bytes[0],
+            kid: String::from_utf8(kid.to_vec()).unwrap(),
+            nonce: nonce.to_vec(),
+            ct: ct.to_vec(),
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let kid = u8::try_from(self.kid.len()).unwrap();
+        [
+            &[self.version, kid][..],
+            self.kid.as_bytes(),
+            &self.nonce,
+            &self.ct,
+        ]
+        .concat()
+    }
+}
+
 /// The stored record, parsed.
-async fn raw_record(store: &Arc<dyn Store>, session: &str, app: &str) -> serde_json::Value {
+async fn raw_record(store: &Arc<dyn Store>, session: &str, app: &str) -> RawRecord {
     let bytes = store
         .get(Namespace::Vault, &raw_key(session, app))
         .await
         .unwrap()
         .expect("the record is stored");
-    serde_json::from_slice(&bytes).unwrap()
+    RawRecord::parse(&bytes)
+}
+
+/// A version 1 record of `entry` for `session` and `app` under `kid` and `key`, as versions before
+/// 2 wrote them: JSON with base64 fields, the JSON of the entry sealed.
+fn record_v1(kid: &str, key: [u8; 32], session: &str, app: &str, entry: &VaultEntry) -> Vec<u8> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let cipher = aes_gcm::Aes256Gcm::new(&key.into());
+    let nonce = [7u8; 12];
+    let aad = [
+        b"frontmcp-vault/v1\0",
+        session.as_bytes(),
+        b"\0",
+        app.as_bytes(),
+    ]
+    .concat();
+    let plaintext = serde_json::to_vec(entry).unwrap();
+    let ct = cipher
+        .encrypt(
+            &nonce.into(),
+            Payload {
+                msg: &plaintext,
+                aad: &aad,
+            },
+        )
+        .unwrap();
+    serde_json::to_vec(&serde_json::json!({
+        "v": 1,
+        "kid": kid,
+        "nonce": URL_SAFE_NO_PAD.encode(nonce),
+        "ct": URL_SAFE_NO_PAD.encode(ct),
+    }))
+    .unwrap()
 }
 
 /// The reason of a [`VaultError::Corrupt`], after checking its message leaks nothing.
@@ -167,10 +234,10 @@ async fn case_round_trip(store: Arc<dyn Store>) {
         raw_record(&store, S1, "a").await,
         raw_record(&store, S1, "b").await,
     );
-    assert_ne!(a["nonce"], b["nonce"]);
-    assert_ne!(a["ct"], b["ct"]);
-    assert_eq!(a["v"], 1);
-    assert_eq!(a["kid"], "k1");
+    assert_ne!(a.nonce, b.nonce);
+    assert_ne!(a.ct, b.ct);
+    assert_eq!(a.version, 2);
+    assert_eq!(a.kid, "k1");
 
     // App ids may hold `/`; session ids may not; NUL is refused in both.
     vault.put(S1, "team/app", &first, None).await.unwrap();
@@ -339,12 +406,8 @@ async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store
     );
     let key = raw_key(S1, "slack");
     let mut record = raw_record(&store, S1, "slack").await;
-    let mut ciphertext = URL_SAFE_NO_PAD
-        .decode(record["ct"].as_str().unwrap())
-        .unwrap();
-    ciphertext[0] ^= 0x01;
-    record["ct"] = URL_SAFE_NO_PAD.encode(&ciphertext).into();
-    let tampered = serde_json::to_vec(&record).unwrap();
+    record.ct[0] ^= 0x01;
+    let tampered = record.bytes();
     store
         .put(Namespace::Vault, &key, &tampered, None)
         .await
@@ -421,24 +484,24 @@ async fn case_tampered_record_is_corrupt(store: Arc<dyn Store>) {
     let key = raw_key(S1, "slack");
     vault.put(S1, "slack", &entry("1"), None).await.unwrap();
     let original = store.get(Namespace::Vault, &key).await.unwrap().unwrap();
-    let record: serde_json::Value = serde_json::from_slice(&original).unwrap();
-    let ciphertext = URL_SAFE_NO_PAD
-        .decode(record["ct"].as_str().unwrap())
-        .unwrap();
+    let record = RawRecord::parse(&original);
 
-    // One bit of the ciphertext (start, middle, the tag at the end).
-    for position in [0, ciphertext.len() / 2, ciphertext.len() - 1] {
-        let mut flipped = ciphertext.clone();
-        flipped[position] ^= 0x01;
+    // One bit of the ciphertext (start, middle, the tag at the end), then of the nonce.
+    let ct_len = record.ct.len();
+    let flips: [(&str, usize); 4] = [
+        ("ct", 0),
+        ("ct", ct_len / 2),
+        ("ct", ct_len - 1),
+        ("nonce", 0),
+    ];
+    for (part, position) in flips {
         let mut tampered = record.clone();
-        tampered["ct"] = URL_SAFE_NO_PAD.encode(&flipped).into();
+        match part {
+            "ct" => tampered.ct[position] ^= 0x01,
+            _ => tampered.nonce[position] ^= 0x80,
+        }
         store
-            .put(
-                Namespace::Vault,
-                &key,
-                &serde_json::to_vec(&tampered).unwrap(),
-                None,
-            )
+            .put(Namespace::Vault, &key, &tampered.bytes(), None)
             .await
             .unwrap();
         assert_eq!(
@@ -448,27 +511,6 @@ async fn case_tampered_record_is_corrupt(store: Arc<dyn Store>) {
         // Left in place for the caller to decide.
         assert!(store.get(Namespace::Vault, &key).await.unwrap().is_some());
     }
-
-    // The nonce.
-    let mut nonce = URL_SAFE_NO_PAD
-        .decode(record["nonce"].as_str().unwrap())
-        .unwrap();
-    nonce[0] ^= 0x80;
-    let mut tampered = record.clone();
-    tampered["nonce"] = URL_SAFE_NO_PAD.encode(&nonce).into();
-    store
-        .put(
-            Namespace::Vault,
-            &key,
-            &serde_json::to_vec(&tampered).unwrap(),
-            None,
-        )
-        .await
-        .unwrap();
-    assert!(matches!(
-        corrupt_reason(vault.get(S1, "slack").await, S1),
-        CorruptReason::Undecryptable { .. }
-    ));
 
     // Any byte of the raw record: whatever breaks, it never opens.
     for position in 0..original.len() {
@@ -484,18 +526,19 @@ async fn case_tampered_record_is_corrupt(store: Arc<dyn Store>) {
         let _ = corrupt_reason(vault.get(S1, "slack").await, S1);
     }
 
-    // Not a record at all, a record of another version, a truncated one.
+    // Not a record at all, records of another version, truncated ones.
+    let v1_short_nonce = br#"{"v":1,"kid":"k1","nonce":"AAAA","ct":"AAAA"}"#;
+    let v3_json = br#"{"v":3,"kid":"k1","nonce":"AAAAAAAAAAAAAAAA","ct":"AAAA"}"#;
+    let v3_binary = [&[3u8, 2][..], b"k1", &[0; 40]].concat();
     for (bytes, expected) in [
-        (&b"not json"[..], None),
+        (&b""[..], None),
+        (&b"not a record"[..], None),
         (&br#"{"v":1}"#[..], None),
-        (
-            &br#"{"v":1,"kid":"k1","nonce":"AAAA","ct":"AAAA"}"#[..],
-            None,
-        ),
-        (
-            &br#"{"v":2,"kid":"k1","nonce":"AAAAAAAAAAAAAAAA","ct":"AAAA"}"#[..],
-            Some(CorruptReason::UnsupportedVersion(2)),
-        ),
+        (&v1_short_nonce[..], None),
+        (&[2u8][..], None),
+        (&[2u8, 2, b'k', b'1', 0, 0][..], None),
+        (&v3_json[..], Some(CorruptReason::UnsupportedVersion(3))),
+        (&v3_binary[..], Some(CorruptReason::UnsupportedVersion(3))),
     ] {
         store
             .put(Namespace::Vault, &key, bytes, None)
@@ -509,14 +552,9 @@ async fn case_tampered_record_is_corrupt(store: Arc<dyn Store>) {
     }
     // A record sealed with this key but truncated ciphertext.
     let mut truncated = record.clone();
-    truncated["ct"] = URL_SAFE_NO_PAD.encode(&ciphertext[..10]).into();
+    truncated.ct.truncate(10);
     store
-        .put(
-            Namespace::Vault,
-            &key,
-            &serde_json::to_vec(&truncated).unwrap(),
-            None,
-        )
+        .put(Namespace::Vault, &key, &truncated.bytes(), None)
         .await
         .unwrap();
     assert!(matches!(
@@ -567,7 +605,7 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
     let only_new = vault(&store, ring(("k2", K2), vec![]));
     let first = entry("1");
     old.put(S1, "slack", &first, None).await.unwrap();
-    assert_eq!(raw_record(&store, S1, "slack").await["kid"], "k1");
+    assert_eq!(raw_record(&store, S1, "slack").await.kid, "k1");
 
     // The new ring reads what the old one wrote.
     assert_eq!(
@@ -593,7 +631,7 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
 
     // New writes carry k2; the old ring cannot read them.
     rotated.put(S1, "github", &first, None).await.unwrap();
-    assert_eq!(raw_record(&store, S1, "github").await["kid"], "k2");
+    assert_eq!(raw_record(&store, S1, "github").await.kid, "k2");
     assert_eq!(
         rotated.get(S1, "github").await.unwrap().as_deref(),
         Some(&first)
@@ -605,7 +643,7 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
 
     // `rotate` re-seals under the current key, once.
     assert!(rotated.rotate(S1, "slack", None).await.unwrap());
-    assert_eq!(raw_record(&store, S1, "slack").await["kid"], "k2");
+    assert_eq!(raw_record(&store, S1, "slack").await.kid, "k2");
     assert!(!rotated.rotate(S1, "slack", None).await.unwrap());
     assert!(!rotated.rotate(S1, "missing", None).await.unwrap());
     assert_eq!(
@@ -635,6 +673,50 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
         rotated.rotate(S1, "bad", None).await,
         Err(VaultError::Corrupt { .. })
     ));
+}
+
+/// Records written before version 2 still open; rotating one writes it in version 2, under the
+/// current key, where it still opens; a version 1 record copied to another session does not.
+async fn case_version_1_records_still_open(store: Arc<dyn Store>) {
+    let old = entry("v1");
+    store
+        .put(
+            Namespace::Vault,
+            &raw_key(S1, "slack"),
+            &record_v1("k1", K1, S1, "slack", &old),
+            None,
+        )
+        .await
+        .unwrap();
+    let rotated = vault(&store, ring(("k2", K2), vec![("k1", K1)]));
+    assert_eq!(
+        rotated.get(S1, "slack").await.unwrap().as_deref(),
+        Some(&old)
+    );
+    assert!(rotated.rotate(S1, "slack", None).await.unwrap());
+    let record = raw_record(&store, S1, "slack").await;
+    assert_eq!((record.version, record.kid.as_str()), (2, "k2"));
+    assert_eq!(
+        vault(&store, ring(("k2", K2), vec![]))
+            .get(S1, "slack")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(&old)
+    );
+    store
+        .put(
+            Namespace::Vault,
+            &raw_key(S2, "slack"),
+            &record_v1("k1", K1, S1, "slack", &old),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        corrupt_reason(rotated.get(S2, "slack").await, S2),
+        CorruptReason::Undecryptable { kid: "k1".into() }
+    );
 }
 
 async fn case_no_token_in_stored_values(store: Arc<dyn Store>) {
@@ -676,6 +758,7 @@ for_each_store!(
     case_tampered_record_is_corrupt,
     case_copied_record_is_corrupt,
     case_key_rotation,
+    case_version_1_records_still_open,
     case_no_token_in_stored_values,
 );
 
@@ -743,15 +826,15 @@ async fn redis_dump_has_no_token_in_clear() {
             }
         }
         assert!(!contains(value, "SECRET"));
-        let record: serde_json::Value = serde_json::from_slice(value).unwrap();
-        assert_eq!(record["v"], 1);
+        let record = RawRecord::parse(value);
+        assert_eq!(record.version, 2);
         // Everything under k2 but the (S2, crm) entry, written under k1 and not rotated.
         let expected = if key_text.ends_with(&format!("{S2}/crm")) {
             "k1"
         } else {
             "k2"
         };
-        assert_eq!(record["kid"], expected, "{key_text}");
+        assert_eq!(record.kid, expected, "{key_text}");
     }
 }
 
