@@ -41,7 +41,7 @@ pub struct TlsFiles {
 
 impl TlsFiles {
     /// Where the files of a server in `dir` are.
-    fn in_dir(dir: &std::path::Path) -> Self {
+    pub(crate) fn in_dir(dir: &std::path::Path) -> Self {
         TlsFiles {
             ca: dir.join("ca.pem"),
             server_cert: dir.join("server.pem"),
@@ -52,7 +52,7 @@ impl TlsFiles {
     }
 
     /// Makes the CA and the certificates, and writes them where [`in_dir`](Self::in_dir) says.
-    fn generate(&self) {
+    pub(crate) fn generate(&self) {
         use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
         let ca_key = KeyPair::generate().expect("a CA key");
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");

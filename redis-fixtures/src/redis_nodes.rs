@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use deadpool_redis::redis;
 
-use crate::own_redis::redis_server_installed;
+use crate::own_redis::{TlsFiles, redis_server_installed};
 
 /// What tests read of any Redis deployment: its URL for the servers, and each master's own URL
 /// for looking inside.
@@ -44,12 +44,19 @@ struct Node {
 }
 
 impl Node {
-    fn start(dir: &std::path::Path, args: &[&str]) -> Self {
+    /// A server with `args` on a free port: TLS only on it when `tls`.
+    fn start(dir: &std::path::Path, args: &[&str], tls: bool) -> Self {
         let port = free_port();
-        let child = Command::new("redis-server")
-            .args(args)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+        let port_arg = port.to_string();
+        let mut command = Command::new("redis-server");
+        command.args(args);
+        if tls {
+            command.args(["--port", "0", "--tls-port", &port_arg]);
+        } else {
+            command.args(["--port", &port_arg]);
+        }
+        let child = command
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(dir)
             .stdout(Stdio::null())
@@ -122,6 +129,9 @@ pub fn query<T: redis::FromRedisValue>(url: &str, command: &redis::Cmd) -> redis
 #[derive(Debug)]
 pub struct OwnCluster {
     nodes: Vec<Node>,
+    /// Set when the nodes serve TLS only (to clients, each other and their replicas) and ask
+    /// clients for a certificate.
+    tls: Option<TlsFiles>,
     /// Their files: removed when dropped, after the nodes.
     _dir: Dir,
 }
@@ -130,30 +140,73 @@ impl OwnCluster {
     /// Starts one and waits until it serves every slot, or `None` (after a loud notice) when
     /// `redis-server` is not installed outside CI. In CI a missing `redis-server` fails the test.
     pub fn start(test: &str) -> Option<Self> {
+        Self::start_with(test, false)
+    }
+
+    /// Like [`start`](Self::start), a cluster that serves TLS only (`rediss+cluster://`), between
+    /// its nodes too, with certificates of a private CA made for the test, and asks clients for
+    /// a certificate.
+    pub fn start_tls(test: &str) -> Option<(Self, TlsFiles)> {
+        let cluster = Self::start_with(test, true)?;
+        let files = cluster.tls.clone().expect("a TLS cluster has its files");
+        Some((cluster, files))
+    }
+
+    fn start_with(test: &str, tls: bool) -> Option<Self> {
         if !redis_server_installed(test) {
             return None;
         }
         let dir = Dir::new(test);
+        let tls = tls.then(|| {
+            let files = TlsFiles::in_dir(&dir.0);
+            files.generate();
+            files
+        });
+        let path = |p: &std::path::Path| p.to_str().expect("a UTF-8 path").to_owned();
+        let tls_args: Vec<String> = match &tls {
+            None => Vec::new(),
+            Some(files) => [
+                "--tls-cluster",
+                "yes",
+                "--tls-replication",
+                "yes",
+                "--tls-auth-clients",
+                "yes",
+                "--tls-cert-file",
+                &path(&files.server_cert),
+                "--tls-key-file",
+                &path(&files.server_key),
+                "--tls-ca-cert-file",
+                &path(&files.ca),
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        };
         let nodes: Vec<Node> = (0..6)
             .map(|i| {
-                let config = dir.0.join(format!("nodes-{i}.conf"));
-                Node::start(
-                    &dir.0,
-                    &[
-                        "--cluster-enabled",
-                        "yes",
-                        "--cluster-config-file",
-                        config.to_str().unwrap(),
-                        "--cluster-node-timeout",
-                        "1000",
-                    ],
-                )
+                let config = path(&dir.0.join(format!("nodes-{i}.conf")));
+                let mut args: Vec<&str> = vec![
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    &config,
+                    "--cluster-node-timeout",
+                    "1000",
+                ];
+                args.extend(tls_args.iter().map(String::as_str));
+                Node::start(&dir.0, &args, tls.is_some())
             })
             .collect();
-        let created = Command::new("redis-cli")
-            .args(["--cluster", "create"])
-            .args(nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)))
-            .args(["--cluster-replicas", "1", "--cluster-yes"])
+        let mut create = Command::new("redis-cli");
+        create.args(["--cluster", "create"]);
+        create.args(nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)));
+        create.args(["--cluster-replicas", "1", "--cluster-yes"]);
+        if let Some(files) = &tls {
+            create.arg("--tls").arg("--cacert").arg(&files.ca);
+            create.arg("--cert").arg(&files.client_cert);
+            create.arg("--key").arg(&files.client_key);
+        }
+        let created = create
             .stdout(Stdio::null())
             .output()
             .expect("redis-cli runs");
@@ -162,9 +215,37 @@ impl OwnCluster {
             "redis-cli --cluster create: {}",
             String::from_utf8_lossy(&created.stderr)
         );
-        let cluster = Self { nodes, _dir: dir };
+        let cluster = Self {
+            nodes,
+            tls,
+            _dir: dir,
+        };
         cluster.wait_until_healthy();
         Some(cluster)
+    }
+
+    /// A command's reply on the node at `port`, over TLS with the client certificate when the
+    /// cluster serves TLS.
+    fn query<T: redis::FromRedisValue>(
+        &self,
+        port: u16,
+        command: &redis::Cmd,
+    ) -> redis::RedisResult<T> {
+        let client = match &self.tls {
+            None => redis::Client::open(format!("redis://127.0.0.1:{port}"))?,
+            Some(files) => {
+                let read = |p: &std::path::Path| std::fs::read(p).expect("a PEM file");
+                let certificates = redis::TlsCertificates {
+                    client_tls: Some(redis::ClientTlsConfig {
+                        client_cert: read(&files.client_cert),
+                        client_key: read(&files.client_key),
+                    }),
+                    root_cert: Some(read(&files.ca)),
+                };
+                redis::Client::build_with_tls(format!("rediss://127.0.0.1:{port}"), certificates)?
+            }
+        };
+        command.query(&mut client.get_connection_with_timeout(Duration::from_secs(2))?)
     }
 
     fn live(&self) -> impl Iterator<Item = &Node> {
@@ -174,7 +255,7 @@ impl OwnCluster {
     /// The ports of the masters, as a live node sees them.
     pub fn master_ports(&self) -> BTreeSet<u16> {
         for node in self.live() {
-            if let Ok(nodes) = query::<String>(&node.url(), redis::cmd("CLUSTER").arg("NODES")) {
+            if let Ok(nodes) = self.query::<String>(node.port, redis::cmd("CLUSTER").arg("NODES")) {
                 return nodes
                     .lines()
                     .filter(|l| {
@@ -190,24 +271,26 @@ impl OwnCluster {
 
     /// The port of the master that holds `key`.
     pub fn master_of(&self, key: &str) -> u16 {
-        let node = self.live().next().expect("a live node").url();
-        let slot: i64 = query(&node, redis::cmd("CLUSTER").arg("KEYSLOT").arg(key)).unwrap();
-        let slots: Vec<(i64, i64, (String, i64))> =
-            query::<Vec<redis::Value>>(&node, redis::cmd("CLUSTER").arg("SLOTS"))
-                .unwrap()
-                .into_iter()
-                .map(|range| {
-                    let redis::Value::Array(range) = range else {
-                        panic!("CLUSTER SLOTS")
-                    };
-                    let int = |v: &redis::Value| redis::from_redis_value_ref::<i64>(v).unwrap();
-                    let redis::Value::Array(master) = &range[2] else {
-                        panic!("CLUSTER SLOTS")
-                    };
-                    let host = redis::from_redis_value_ref::<String>(&master[0]).unwrap();
-                    (int(&range[0]), int(&range[1]), (host, int(&master[1])))
-                })
-                .collect();
+        let node = self.live().next().expect("a live node").port;
+        let slot: i64 = self
+            .query(node, redis::cmd("CLUSTER").arg("KEYSLOT").arg(key))
+            .unwrap();
+        let slots: Vec<(i64, i64, (String, i64))> = self
+            .query::<Vec<redis::Value>>(node, redis::cmd("CLUSTER").arg("SLOTS"))
+            .unwrap()
+            .into_iter()
+            .map(|range| {
+                let redis::Value::Array(range) = range else {
+                    panic!("CLUSTER SLOTS")
+                };
+                let int = |v: &redis::Value| redis::from_redis_value_ref::<i64>(v).unwrap();
+                let redis::Value::Array(master) = &range[2] else {
+                    panic!("CLUSTER SLOTS")
+                };
+                let host = redis::from_redis_value_ref::<String>(&master[0]).unwrap();
+                (int(&range[0]), int(&range[1]), (host, int(&master[1])))
+            })
+            .collect();
         let (_, _, (_, port)) = slots
             .into_iter()
             .find(|(start, end, _)| (*start..=*end).contains(&slot))
@@ -230,7 +313,7 @@ impl OwnCluster {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let ok = self.live().all(|n| {
-                query::<String>(&n.url(), redis::cmd("CLUSTER").arg("INFO"))
+                self.query::<String>(n.port, redis::cmd("CLUSTER").arg("INFO"))
                     .is_ok_and(|info| info.contains("cluster_state:ok"))
             });
             let live: BTreeSet<u16> = self.live().map(|n| n.port).collect();
@@ -259,10 +342,17 @@ impl RedisNodes for OwnCluster {
             .live()
             .map(|n| format!("127.0.0.1:{}", n.port))
             .collect();
-        format!("redis+cluster://{}", nodes.join(","))
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}+cluster://{}", nodes.join(","))
     }
 
+    /// Plain `redis://` URLs: the helpers of this module do not speak TLS.
     fn master_urls(&self) -> Vec<String> {
+        assert!(self.tls.is_none(), "the helpers do not speak TLS");
         self.master_ports()
             .into_iter()
             .map(|p| format!("redis://127.0.0.1:{p}"))
@@ -290,10 +380,11 @@ impl OwnSentinel {
             return None;
         }
         let dir = Dir::new(test);
-        let master = Node::start(&dir.0, &[]);
+        let master = Node::start(&dir.0, &[], false);
         let replica = Node::start(
             &dir.0,
             &["--replicaof", "127.0.0.1", &master.port.to_string()],
+            false,
         );
         let config = dir.0.join("sentinel.conf");
         std::fs::write(
@@ -306,7 +397,7 @@ impl OwnSentinel {
             ),
         )
         .expect("the Sentinel's configuration");
-        let sentinel = Node::start(&dir.0, &[config.to_str().unwrap(), "--sentinel"]);
+        let sentinel = Node::start(&dir.0, &[config.to_str().unwrap(), "--sentinel"], false);
         let deployment = Self {
             master,
             replica,

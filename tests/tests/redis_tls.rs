@@ -1,7 +1,8 @@
 //! Redis over TLS (`rediss://`), on a Redis of the test's own that serves TLS only, with a private
 //! CA made for the test: the store works with the CA it is given and with a client certificate
 //! when Redis asks for one, refuses a server it cannot verify, and a whole progressive
-//! authorization runs on it when the environment names the certificates.
+//! authorization runs on it when the environment names the certificates; a Redis Cluster over TLS
+//! too.
 
 use std::time::Duration;
 
@@ -171,4 +172,68 @@ async fn a_progressive_authorization_runs_on_redis_over_tls() {
             "no {prefix} key in {keys:?}"
         );
     }
+}
+
+/// A Redis Cluster that serves TLS only and asks for a client certificate
+/// (`rediss+cluster://`): the store reaches every master with the certificates, hears its events,
+/// and the vault's watch, a TLS connection to each master, comes up and hears a change made
+/// through another store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_cluster_over_tls() {
+    use frontmcp::auth::vault::{TokenVault, VaultEntry};
+    use frontmcp_tests::redis_nodes::{OwnCluster, RedisNodes};
+    let Some((cluster, files)) = OwnCluster::start_tls("redis_tls_cluster") else {
+        return;
+    };
+    let url = cluster.url();
+    assert!(url.starts_with("rediss+cluster://"), "{url}");
+    let tls = with_client_certificate(&files);
+    assert!(
+        RedisStore::connect_tls(&url, "t:", &with_ca(&files))
+            .await
+            .is_err(),
+        "the cluster asks for a client certificate"
+    );
+    let store = RedisStore::connect_tls(&url, "t:", &tls)
+        .await
+        .expect("connects to the cluster over TLS");
+    works(&store).await;
+
+    let keys = VaultKeys::generate();
+    let vault = TokenVault::new(std::sync::Arc::new(store), keys.clone());
+    let other = TokenVault::new(
+        std::sync::Arc::new(RedisStore::connect_tls(&url, "t:", &tls).await.unwrap()),
+        keys,
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !vault.is_watched() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watch on every master never came up over TLS"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let entry = VaultEntry {
+        access_token: "tls-cluster-access".into(),
+        refresh_token: None,
+        expires_at: None,
+        scopes: vec!["chat:write".into()],
+        provider: "https://slack.example".into(),
+        obtained_at: 0,
+        session_ends_at: None,
+    };
+    // Sessions whose keys fall on different masters.
+    for session in ["sess_a", "sess_b", "sess_c", "sess_d", "sess_e", "sess_f"] {
+        other.put(session, "slack", &entry, None).await.unwrap();
+        assert!(vault.get(session, "slack").await.unwrap().is_some());
+        other.delete(session, "slack").await.unwrap();
+        let refused = tokio::time::timeout(Duration::from_secs(2), async {
+            while vault.get(session, "slack").await.unwrap().is_some() {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await;
+        assert!(refused.is_ok(), "{session}: the deletion was never heard");
+    }
+    assert!(vault.is_watched());
 }
