@@ -21,11 +21,17 @@
 //! reported as [`VaultError::Corrupt`] and left in place; the caller decides what to do (usually:
 //! delete the entry and ask the user to authorize the app again).
 //!
-//! Version 1 records, which earlier versions wrote, are still read: the JSON object
+//! Version 1 records are read too: the JSON object
 //! `{"v":1,"kid":"k2","nonce":"<base64>","ct":"<base64>"}` with the JSON of the entry as
 //! plaintext and `frontmcp-vault/v1` in the associated data. Version 2 is 200 bytes for a typical
-//! entry where version 1 took 500, in the store and in every process's memory store.
-//! [`rotate`](TokenVault::rotate) rewrites a version 1 record in version 2 when it re-seals it.
+//! entry where version 1 takes 500.
+//!
+//! Which version a vault writes: version 2 on a store local to this process (the memory store),
+//! version 1 on a shared store (Redis). Versions before this one read only version 1, and take
+//! any other record for a corrupt one, which they delete: during a rolling upgrade, processes of
+//! both versions share one Redis, so the shared store keeps version 1 until a release that every
+//! process reading it can open version 2 with. [`rotate`](TokenVault::rotate) re-seals in the
+//! version this vault writes.
 //!
 //! # Round trips
 //!
@@ -587,9 +593,8 @@ fn session_prefix(session_id: &str) -> String {
 // The vault
 // -------------------------------------------------------------------------------------------------
 
-/// A version 1 record (see the [module docs](self)), as earlier versions wrote them; borrowed
-/// from the stored bytes when read.
-#[derive(Deserialize)]
+/// A version 1 record (see the [module docs](self)); borrowed from the stored bytes when read.
+#[derive(Serialize, Deserialize)]
 struct RecordV1<'a> {
     v: u64,
     #[serde(borrow)]
@@ -609,6 +614,9 @@ pub struct TokenVault {
     store: Arc<dyn Store>,
     keys: VaultKeys,
     opened: Opened,
+    /// Writes version 2 records; else version 1 (see "Record format" in the
+    /// [module docs](self)).
+    writes_binary: bool,
 }
 
 /// The entries a vault opened: see "Opened records" in the [module docs](self).
@@ -636,6 +644,7 @@ impl TokenVault {
             Opened::Fingerprinted(Arc::new(Remembered::new(MAX_OPENED)))
         };
         Self {
+            writes_binary: store.is_local(),
             store,
             keys,
             opened,
@@ -863,19 +872,32 @@ impl TokenVault {
         app_id: &str,
         entry: &VaultEntry,
     ) -> Result<Vec<u8>, VaultError> {
-        let plaintext = Zeroizing::new(
-            rmp_serde::to_vec(entry).expect("a vault entry always serializes to MessagePack"),
-        );
+        let plaintext = Zeroizing::new(if self.writes_binary {
+            rmp_serde::to_vec(entry).expect("a vault entry always serializes to MessagePack")
+        } else {
+            serde_json::to_vec(entry).expect("a vault entry always serializes to JSON")
+        });
         if plaintext.len() > MAX_ENTRY_BYTES {
             return Err(VaultError::EntryTooLarge {
                 len: plaintext.len(),
             });
         }
-        Ok(self.keys.seal_as(
-            RECORD_VERSION,
-            &aad(RECORD_VERSION, session_id, app_id),
-            &plaintext,
-        ))
+        if self.writes_binary {
+            return Ok(self.keys.seal_as(
+                RECORD_VERSION,
+                &aad(RECORD_VERSION, session_id, app_id),
+                &plaintext,
+            ));
+        }
+        let key = self.keys.current();
+        let (nonce, ciphertext) = key.encrypt(&aad(1, session_id, app_id), &plaintext);
+        let record = RecordV1 {
+            v: 1,
+            kid: Cow::Borrowed(&key.kid),
+            nonce: Cow::Owned(URL_SAFE_NO_PAD.encode(nonce)),
+            ct: Cow::Owned(URL_SAFE_NO_PAD.encode(ciphertext)),
+        };
+        Ok(serde_json::to_vec(&record).expect("a vault record always serializes to JSON"))
     }
 
     /// Decrypts a record; returns the entry and the id of the key that sealed it.

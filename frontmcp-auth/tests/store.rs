@@ -983,6 +983,18 @@ async fn cluster_and_sentinel_urls_are_checked_without_echoing_them() {
             "invalid Redis URL",
         ),
         (
+            "redis+sentinel://u:top/secret@127.0.0.1:26379/main",
+            "percent-encode",
+        ),
+        (
+            "redis+cluster://u:topsecret@127.0.0.1:7000?insecure",
+            "no query",
+        ),
+        (
+            "redis+sentinel://u:topsecret@127.0.0.1:26379/main#x",
+            "no query",
+        ),
+        (
             &format!("redis+cluster://u:topsecret@127.0.0.1:{closed}"),
             &format!("cluster 127.0.0.1:{closed}"),
         ),
@@ -992,6 +1004,7 @@ async fn cluster_and_sentinel_urls_are_checked_without_echoing_them() {
         assert!(matches!(error, StoreError::Unavailable(_)), "{message}");
         assert!(message.contains(expected), "{url}: {message}");
         assert!(!message.contains("topsecret"), "{message}");
+        assert!(!message.contains("secret@"), "{message}");
     }
     let tls = frontmcp_auth::store::RedisTls::default();
     for url in [

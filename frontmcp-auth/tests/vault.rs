@@ -51,7 +51,7 @@ fn raw_key(session: &str, app: &str) -> String {
 }
 
 /// A stored record's parts: version 2 is `[2, kid length, kid, 12-byte nonce, ciphertext and
-/// tag]`.
+/// tag]`, version 1 the JSON `{"v":1,"kid","nonce","ct"}` with base64 fields.
 #[derive(Clone, Debug)]
 struct RawRecord {
     version: u8,
@@ -60,8 +60,28 @@ struct RawRecord {
     ct: Vec<u8>,
 }
 
+/// The record version a vault on `store` writes: 2 on a store local to the process, 1 on a
+/// shared one (see the vault's module docs).
+fn written_version(store: &Arc<dyn Store>) -> u8 {
+    if store.is_local() { 2 } else { 1 }
+}
+
 impl RawRecord {
     fn parse(bytes: &[u8]) -> Self {
+        if bytes[0] == b'{' {
+            let json: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            let field = |name: &str| {
+                URL_SAFE_NO_PAD
+                    .decode(json[name].as_str().unwrap())
+                    .unwrap()
+            };
+            return Self {
+                version: 1,
+                kid: json["kid"].as_str().unwrap().to_owned(),
+                nonce: field("nonce"),
+                ct: field("ct"),
+            };
+        }
         let kid_len = usize::from(bytes[1]);
         let (kid, rest) = bytes[2..].split_at(kid_len);
         let (nonce, ct) = rest.split_at(12);
@@ -74,6 +94,15 @@ impl RawRecord {
     }
 
     fn bytes(&self) -> Vec<u8> {
+        if self.version == 1 {
+            return serde_json::to_vec(&serde_json::json!({
+                "v": 1,
+                "kid": self.kid,
+                "nonce": URL_SAFE_NO_PAD.encode(&self.nonce),
+                "ct": URL_SAFE_NO_PAD.encode(&self.ct),
+            }))
+            .unwrap();
+        }
         let kid = u8::try_from(self.kid.len()).unwrap();
         [
             &[self.version, kid][..],
@@ -236,7 +265,7 @@ async fn case_round_trip(store: Arc<dyn Store>) {
     );
     assert_ne!(a.nonce, b.nonce);
     assert_ne!(a.ct, b.ct);
-    assert_eq!(a.version, 2);
+    assert_eq!(a.version, written_version(&store));
     assert_eq!(a.kid, "k1");
 
     // App ids may hold `/`; session ids may not; NUL is refused in both.
@@ -675,8 +704,8 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
     ));
 }
 
-/// Records written before version 2 still open; rotating one writes it in version 2, under the
-/// current key, where it still opens; a version 1 record copied to another session does not.
+/// Version 1 records open; rotating one re-seals it under the current key in the version the
+/// vault writes, where it still opens; a version 1 record copied to another session does not.
 async fn case_version_1_records_still_open(store: Arc<dyn Store>) {
     let old = entry("v1");
     store
@@ -695,7 +724,10 @@ async fn case_version_1_records_still_open(store: Arc<dyn Store>) {
     );
     assert!(rotated.rotate(S1, "slack", None).await.unwrap());
     let record = raw_record(&store, S1, "slack").await;
-    assert_eq!((record.version, record.kid.as_str()), (2, "k2"));
+    assert_eq!(
+        (record.version, record.kid.as_str()),
+        (written_version(&store), "k2")
+    );
     assert_eq!(
         vault(&store, ring(("k2", K2), vec![]))
             .get(S1, "slack")
@@ -827,7 +859,8 @@ async fn redis_dump_has_no_token_in_clear() {
         }
         assert!(!contains(value, "SECRET"));
         let record = RawRecord::parse(value);
-        assert_eq!(record.version, 2);
+        // A shared store keeps version 1 for processes of earlier versions.
+        assert_eq!(record.version, 1);
         // Everything under k2 but the (S2, crm) entry, written under k1 and not rotated.
         let expected = if key_text.ends_with(&format!("{S2}/crm")) {
             "k1"

@@ -57,6 +57,8 @@ impl Node {
         }
         let child = command
             .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            // A replica's first sync at once, not after Redis's default 5 s wait for others.
+            .args(["--repl-diskless-sync-delay", "0"])
             .arg("--dir")
             .arg(dir)
             .stdout(Stdio::null())
@@ -185,6 +187,8 @@ impl OwnCluster {
         let nodes: Vec<Node> = (0..6)
             .map(|i| {
                 let config = path(&dir.0.join(format!("nodes-{i}.conf")));
+                // Else the bus is on the port + 10000, which nothing reserved.
+                let bus = free_port().to_string();
                 let mut args: Vec<&str> = vec![
                     "--cluster-enabled",
                     "yes",
@@ -192,6 +196,8 @@ impl OwnCluster {
                     &config,
                     "--cluster-node-timeout",
                     "1000",
+                    "--cluster-port",
+                    &bus,
                 ];
                 args.extend(tls_args.iter().map(String::as_str));
                 Node::start(&dir.0, &args, tls.is_some())
@@ -307,8 +313,9 @@ impl OwnCluster {
             .kill();
     }
 
-    /// Waits (at most 30 s) until every live node says the cluster is ok and three live masters
-    /// serve its slots.
+    /// Waits (at most 30 s) until every live node says the cluster is ok, three live masters
+    /// serve its slots, and every live replica is in sync with its master (else a failover would
+    /// promote a replica without the data).
     pub fn wait_until_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -317,14 +324,12 @@ impl OwnCluster {
                     .is_ok_and(|info| info.contains("cluster_state:ok"))
             });
             let live: BTreeSet<u16> = self.live().map(|n| n.port).collect();
-            if ok
-                && self
-                    .master_ports()
-                    .iter()
-                    .filter(|p| live.contains(p))
-                    .count()
-                    == 3
-            {
+            let masters = self.master_ports();
+            let synced = self.live().filter(|n| !masters.contains(&n.port)).all(|n| {
+                self.query::<String>(n.port, redis::cmd("INFO").arg("replication"))
+                    .is_ok_and(|info| info.contains("master_link_status:up"))
+            });
+            if ok && synced && masters.iter().filter(|p| live.contains(p)).count() == 3 {
                 return;
             }
             assert!(
@@ -372,7 +377,7 @@ pub struct OwnSentinel {
 }
 
 impl OwnSentinel {
-    /// Starts one and waits until the Sentinel knows the replica, or `None` (after a loud notice)
+    /// Starts one and waits until the replica is in sync and the Sentinel knows it, or `None` (after a loud notice)
     /// when `redis-server` is not installed outside CI. In CI a missing `redis-server` fails the
     /// test.
     pub fn start(test: &str) -> Option<Self> {
@@ -410,7 +415,13 @@ impl OwnSentinel {
                 &deployment.sentinel.url(),
                 redis::cmd("SENTINEL").arg("REPLICAS").arg("main"),
             );
-            if replicas.is_ok_and(|r| !r.is_empty()) {
+            // In sync, else a failover would promote a replica without the data.
+            let synced = query::<String>(
+                &deployment.replica.url(),
+                redis::cmd("INFO").arg("replication"),
+            )
+            .is_ok_and(|info| info.contains("master_link_status:up"));
+            if synced && replicas.is_ok_and(|r| !r.is_empty()) {
                 break;
             }
             assert!(Instant::now() < deadline, "the Sentinel found no replica");
@@ -534,7 +545,7 @@ pub fn commands(redis: &(impl RedisNodes + ?Sized)) -> u64 {
         .sum()
 }
 
-/// The addresses and ids of the watch connections on the masters of `redis`.
+/// The addresses and ids of the watch connections on the masters of `redis`, sorted.
 pub fn watches(redis: &(impl RedisNodes + ?Sized)) -> Vec<(String, String)> {
     let mut all = Vec::new();
     for url in redis.master_urls() {
@@ -547,5 +558,6 @@ pub fn watches(redis: &(impl RedisNodes + ?Sized)) -> Vec<(String, String)> {
                 .map(|id| (url.clone(), id.to_owned())),
         );
     }
+    all.sort();
     all
 }

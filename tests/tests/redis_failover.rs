@@ -3,16 +3,17 @@
 //! `agent_suite` processes keep serving: calls during the failover either run or fail with a
 //! JSON-RPC error (never a crash, never a 401 that would send the client to sign in again); after it, every session and every
 //! authorized app is still there (nothing lost), the watches are back on the new master, and a
-//! revocation on process 2 is refused on process 1.
+//! vault entry deleted there is refused on process 1.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use frontmcp_demo_provider::{DemoProvider, RunningDemo};
-use frontmcp_tests::oauth::form;
 use frontmcp_tests::progressive::{Client, Decision, UserAgent, auth_notice};
-use frontmcp_tests::redis_nodes::{OwnCluster, OwnSentinel, RedisNodes, calls_of, watches};
+use frontmcp_tests::redis_nodes::{
+    OwnCluster, OwnSentinel, RedisNodes, calls_of, delete_matching, watches,
+};
 use frontmcp_tests::{ExampleServer, Http, agent_suites_sharing};
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -24,12 +25,11 @@ fn send_message() -> Value {
     json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "slack:send_message", "arguments": {"channel": "general", "message": "hi"}}})
 }
 
-/// A user signed in on process 1 with Slack authorized: their client, token and client id.
+/// A user signed in on process 1 with Slack authorized: their client and token.
 struct SignedIn {
     user: &'static str,
     client: Client,
     token: String,
-    client_id: String,
 }
 
 /// Two processes on `redis`, each user signed in and Slack authorized.
@@ -47,7 +47,7 @@ async fn deployment(
     let mut users = Vec::new();
     for user in USERS {
         let browser = UserAgent::new(&http_one).behind(PUBLIC);
-        let (client_id, tokens) = browser
+        let (_, tokens) = browser
             .sign_in(
                 user,
                 &[("slack", Decision::Skip), ("github", Decision::Skip)],
@@ -65,7 +65,6 @@ async fn deployment(
             user,
             client,
             token,
-            client_id,
         });
     }
     (one, two, users)
@@ -128,7 +127,7 @@ fn load(
 }
 
 /// After the failover: every user's call runs on both processes (their session and vault entry
-/// survived), the watches are back (warm calls read nothing), and a revocation on process 2 is
+/// survived), the watches are back (warm calls read nothing), and an entry deleted in Redis is
 /// refused on process 1 within a moment.
 async fn nothing_lost(
     redis: &impl RedisNodes,
@@ -160,10 +159,18 @@ async fn nothing_lost(
         watches(redis).len() == 2 * masters
     })
     .await;
-    // And keep watching: a heartbeat that found fault with the new master would reconnect.
-    let watching = watches(redis);
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(watches(redis), watching, "the watches were made again");
+    // And keep watching: a heartbeat that found fault with the new master would make the watches
+    // again every 1.5 s; one slow heartbeat on a busy machine may make them again once.
+    let mut samples = vec![watches(redis)];
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        samples.push(watches(redis));
+    }
+    let remade = samples.windows(2).filter(|w| w[0] != w[1]).count();
+    assert!(
+        remade <= 1,
+        "the watches were made again {remade} times in 4 s: {samples:?}"
+    );
     let ada = &users[0];
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -178,20 +185,21 @@ async fn nothing_lost(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let revoked = form(
-        &http_two,
-        "/oauth/revoke",
-        None,
-        &[
-            ("token", &ada.token),
-            ("app", "slack"),
-            ("client_id", &ada.client_id),
-        ],
-    )
-    .await;
-    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
-    let refused = auth_notice(&ada.client.call_json(send_message()).await);
-    assert!(refused["auth_url"].is_string(), "{refused}");
+    // Deleted behind the processes' backs (unlike a revocation, the provider still takes the
+    // tokens, and no event is published): only the watch on the new master can tell process 1.
+    assert!(
+        delete_matching(redis, "frontmcp:vault:*") > 0,
+        "no vault entry to delete"
+    );
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while ada.client.call_json(send_message()).await["structuredContent"]["posted_as"]
+        == "ada-slack"
+    {
+        assert!(
+            Instant::now() < deadline,
+            "process 1 still runs a tool of an app deleted from the vault on the new master"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -176,8 +176,8 @@ async fn a_progressive_authorization_runs_on_redis_over_tls() {
 
 /// A Redis Cluster that serves TLS only and asks for a client certificate
 /// (`rediss+cluster://`): the store reaches every master with the certificates, hears its events,
-/// and the vault's watch, a TLS connection to each master, comes up and hears a change made
-/// through another store.
+/// and the vault's watch, a TLS connection to each master, comes up and hears a deletion made
+/// through another store on each master.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_cluster_over_tls() {
     use frontmcp::auth::vault::{TokenVault, VaultEntry};
@@ -222,10 +222,23 @@ async fn a_redis_cluster_over_tls() {
         obtained_at: 0,
         session_ends_at: None,
     };
-    // Sessions whose keys fall on different masters.
-    for session in ["sess_a", "sess_b", "sess_c", "sess_d", "sess_e", "sess_f"] {
+    // A session whose key falls on each master.
+    let mut sessions: Vec<(u16, String)> = Vec::new();
+    for i in 0.. {
+        let session = format!("sess_{i}");
+        let master = cluster.master_of(&format!("t:vault:{session}/slack"));
+        if sessions.iter().all(|(m, _)| *m != master) {
+            sessions.push((master, session));
+        }
+        if sessions.len() == 3 {
+            break;
+        }
+    }
+    for (_, session) in &sessions {
+        let session = session.as_str();
         other.put(session, "slack", &entry, None).await.unwrap();
         assert!(vault.get(session, "slack").await.unwrap().is_some());
+        assert!(vault.is_watched(), "the watch went down");
         other.delete(session, "slack").await.unwrap();
         let refused = tokio::time::timeout(Duration::from_secs(2), async {
             while vault.get(session, "slack").await.unwrap().is_some() {

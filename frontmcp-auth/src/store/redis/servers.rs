@@ -60,7 +60,8 @@ pub(super) enum Check {
     /// `ROLE` says `master`: after a failover, the Sentinels' old master is a replica (and
     /// replicas do not tell of the changes their master sends them).
     Role,
-    /// `PING` each, and `CLUSTER SLOTS` still names these masters.
+    /// `ROLE` says `master` on each (a manual failover demotes a master in place), and
+    /// `CLUSTER SLOTS` still names these masters (a resharding may add one).
     Slots(BTreeSet<(String, u16)>),
 }
 
@@ -90,11 +91,22 @@ impl Target {
             return Err(not_tls());
         }
         let base = if secure { "rediss" } else { "redis" };
-        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let (userinfo, hosts) = match authority.rsplit_once('@') {
-            Some((userinfo, hosts)) => (format!("{userinfo}@"), hosts),
-            None => (String::new(), authority),
+        // The credentials end at the last `@`: the hosts and the path hold none.
+        let (userinfo, rest) = match rest.rsplit_once('@') {
+            Some((userinfo, rest)) => {
+                if userinfo.contains(['/', '?', '#']) {
+                    return Err(invalid(
+                        &"percent-encode `/`, `?`, `#` and `@` in the user name and password",
+                    ));
+                }
+                (format!("{userinfo}@"), rest)
+            }
+            None => (String::new(), rest),
         };
+        if rest.contains(['?', '#']) {
+            return Err(invalid(&"no query or fragment with several hosts"));
+        }
+        let (hosts, path) = rest.split_once('/').unwrap_or((rest, ""));
         let hosts: Vec<&str> = hosts.split(',').filter(|h| !h.is_empty()).collect();
         if hosts.is_empty() {
             return Err(invalid(&"no host"));

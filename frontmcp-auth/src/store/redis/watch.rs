@@ -8,8 +8,9 @@
 //! The pushes reach the [`Watcher`] as the connections read them. A heartbeat every second
 //! renews the watch for three: Redis answers in order, so each master's reply means every change
 //! before it was told. The heartbeat also checks the masters still are the masters (see
-//! [`Check`]): a replica does not tell of the changes its master sends it, so after a failover
-//! the new master must be watched. A dropped connection, a missed reply or a changed topology
+//! [`Check`]; `ROLE` on a cluster or a Sentinel master, which needs the `@admin` ACL category): a
+//! replica does not tell of the changes its master sends it, so after a failover the new master
+//! must be watched. A dropped connection, a missed reply or a changed topology
 //! loses the watch (the watcher forgets everything) until every master is tracked again.
 //!
 //! The `redis` crate's own `cache-aio` was not used: it keeps raw replies per pooled connection
@@ -71,23 +72,21 @@ async fn watch_once(
 ) -> Result<(), RedisError> {
     let masters = servers.masters().await?;
     let dropped = Arc::new(tokio::sync::Notify::new());
-    // Pushes from connections this watch gave up on are not heeded.
+    // The disconnection of a connection this watch gave up on is not heeded.
     let current = Arc::new(AtomicBool::new(true));
     let pushes = {
         let (watcher, dropped, current) = (watcher.clone(), dropped.clone(), current.clone());
         let prefix = prefix.to_owned();
         move |push: PushInfo| -> Result<(), redis::aio::SendError> {
-            if !current.load(Ordering::SeqCst) {
-                return Ok(());
-            }
             match push.kind {
+                // Always heeded, from whichever connection: one change too many told is harmless,
+                // one missed while another master's connection is being given up is not.
                 PushKind::Invalidate => {
                     if let Some(watcher) = watcher.upgrade() {
                         invalidated(&*watcher, &prefix, &push.data);
                     }
                 }
-                PushKind::Disconnection => {
-                    current.store(false, Ordering::SeqCst);
+                PushKind::Disconnection if current.swap(false, Ordering::SeqCst) => {
                     dropped.notify_one();
                 }
                 _ => {}
@@ -107,6 +106,10 @@ async fn watch_once(
                 .map(|client| track(client, &config, prefix)),
         )
         .await?;
+        // Every master tracks from now on; one heartbeat checks they are still the masters (a
+        // failover between reading the topology and tracking would leave a replica tracked).
+        let mut since = Instant::now();
+        beat(&mut connections, &masters.check).await?;
         tracing::debug!(
             prefix,
             masters = connections.len(),
@@ -114,8 +117,8 @@ async fn watch_once(
         );
         metrics::gauge!("frontmcp_store_watch_up", "namespace" => ns.as_str()).set(1.0);
         let mut heartbeat = tokio::time::interval(WATCH_HEARTBEAT);
-        // Every master tracks from now on.
-        let mut since = Instant::now();
+        // The first tick is at once: the heartbeat above was it.
+        heartbeat.tick().await;
         loop {
             let Some(w) = watcher.upgrade() else {
                 return Ok(());
@@ -164,8 +167,8 @@ async fn track(
 /// One heartbeat: every connection answers, and the masters are still the masters.
 async fn beat(connections: &mut [MultiplexedConnection], check: &Check) -> RedisResult<()> {
     let command = match check {
-        Check::Role => redis::cmd("ROLE"),
-        Check::Ping | Check::Slots(_) => redis::cmd("PING"),
+        Check::Role | Check::Slots(_) => redis::cmd("ROLE"),
+        Check::Ping => redis::cmd("PING"),
     };
     let replies: Vec<Value> = try_join_all(
         connections
@@ -179,27 +182,24 @@ async fn beat(connections: &mut [MultiplexedConnection], check: &Check) -> Redis
             what,
         ))
     };
-    match check {
-        Check::Ping => {}
-        Check::Role => {
-            for reply in &replies {
-                let role = match reply {
-                    Value::Array(role) => role.first(),
-                    _ => None,
-                };
-                if !matches!(role, Some(Value::BulkString(role)) if role == b"master") {
-                    return Err(changed("the master is a master no longer"));
-                }
+    if !matches!(check, Check::Ping) {
+        for reply in &replies {
+            let role = match reply {
+                Value::Array(role) => role.first(),
+                _ => None,
+            };
+            if !matches!(role, Some(Value::BulkString(role)) if role == b"master") {
+                return Err(changed("the master is a master no longer"));
             }
         }
-        Check::Slots(masters) => {
-            let slots: Value = redis::cmd("CLUSTER")
-                .arg("SLOTS")
-                .query_async(&mut connections[0])
-                .await?;
-            if masters_of(&slots)? != *masters {
-                return Err(changed("the cluster's masters changed"));
-            }
+    }
+    if let Check::Slots(masters) = check {
+        let slots: Value = redis::cmd("CLUSTER")
+            .arg("SLOTS")
+            .query_async(&mut connections[0])
+            .await?;
+        if masters_of(&slots)? != *masters {
+            return Err(changed("the cluster's masters changed"));
         }
     }
     Ok(())
