@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// A Redis server owned by one test; killed when dropped.
 #[derive(Debug)]
@@ -189,11 +188,7 @@ impl OwnRedis {
             .spawn()
             .expect("redis-server starts");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not come up");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        crate::wait_listening(self.port);
     }
 }
 

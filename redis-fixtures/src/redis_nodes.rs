@@ -7,11 +7,23 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use deadpool_redis::redis;
 
 use crate::own_redis::{TlsFiles, redis_server_installed};
+use crate::wait_until;
+
+/// How long a deployment may take to settle (form, sync its replicas, fail over).
+const SETTLE: Duration = Duration::from_secs(30);
+/// How often it is asked meanwhile.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Whether an `INFO replication` reply says the replica is in sync with its master: else a
+/// failover would promote a replica without the data.
+fn in_sync(info: redis::RedisResult<String>) -> bool {
+    info.is_ok_and(|info| info.contains("master_link_status:up"))
+}
 
 /// What tests read of any Redis deployment: its URL for the servers, and each master's own URL
 /// for looking inside.
@@ -69,11 +81,7 @@ impl Node {
             port,
             child: Some(child),
         };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not come up");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        crate::wait_listening(port);
         node
     }
 
@@ -317,27 +325,19 @@ impl OwnCluster {
     /// serve its slots, and every live replica is in sync with its master (else a failover would
     /// promote a replica without the data).
     pub fn wait_until_healthy(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
+        wait_until(SETTLE, POLL, "the cluster did not become healthy", || {
             let ok = self.live().all(|n| {
                 self.query::<String>(n.port, redis::cmd("CLUSTER").arg("INFO"))
                     .is_ok_and(|info| info.contains("cluster_state:ok"))
             });
             let live: BTreeSet<u16> = self.live().map(|n| n.port).collect();
             let masters = self.master_ports();
-            let synced = self.live().filter(|n| !masters.contains(&n.port)).all(|n| {
-                self.query::<String>(n.port, redis::cmd("INFO").arg("replication"))
-                    .is_ok_and(|info| info.contains("master_link_status:up"))
-            });
-            if ok && synced && masters.iter().filter(|p| live.contains(p)).count() == 3 {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the cluster did not become healthy"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+            let synced = self
+                .live()
+                .filter(|n| !masters.contains(&n.port))
+                .all(|n| in_sync(self.query(n.port, redis::cmd("INFO").arg("replication"))));
+            ok && synced && masters.iter().filter(|p| live.contains(p)).count() == 3
+        });
     }
 }
 
@@ -409,24 +409,16 @@ impl OwnSentinel {
             sentinel,
             _dir: dir,
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
+        wait_until(SETTLE, POLL, "the Sentinel found no replica", || {
             let replicas: redis::RedisResult<Vec<redis::Value>> = query(
                 &deployment.sentinel.url(),
                 redis::cmd("SENTINEL").arg("REPLICAS").arg("main"),
             );
-            // In sync, else a failover would promote a replica without the data.
-            let synced = query::<String>(
+            in_sync(query(
                 &deployment.replica.url(),
                 redis::cmd("INFO").arg("replication"),
-            )
-            .is_ok_and(|info| info.contains("master_link_status:up"));
-            if synced && replicas.is_ok_and(|r| !r.is_empty()) {
-                break;
-            }
-            assert!(Instant::now() < deadline, "the Sentinel found no replica");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+            )) && replicas.is_ok_and(|r| !r.is_empty())
+        });
         Some(deployment)
     }
 
@@ -447,21 +439,13 @@ impl OwnSentinel {
     pub fn kill_master_and_wait_for_failover(&mut self) {
         let old = self.master.port;
         self.master.kill();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let promoted = self.master_port() == self.replica.port
+        let failed_over = format!("the Sentinel did not fail over from {old}");
+        wait_until(SETTLE, POLL, &failed_over, || {
+            self.master_port() == self.replica.port
                 && query::<redis::Value>(&self.replica.url(), &redis::cmd("ROLE")).is_ok_and(
                     |role| matches!(role, redis::Value::Array(r) if redis::from_redis_value_ref::<String>(&r[0]).is_ok_and(|r| r == "master")),
-                );
-            if promoted {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the Sentinel did not fail over from {old}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+                )
+        });
     }
 }
 

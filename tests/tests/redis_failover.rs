@@ -202,28 +202,18 @@ async fn nothing_lost(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cluster_master_fails_over_under_load_and_nothing_is_lost() {
-    let Some(mut cluster) = OwnCluster::start("redis_failover_cluster") else {
-        return;
-    };
+/// Two processes on `redis` under load while `fail` kills a master and waits for the failover,
+/// then [`nothing_lost`].
+async fn fails_over_under_load<R: RedisNodes>(what: &str, mut redis: R, fail: impl FnOnce(&mut R)) {
     let demo = DemoProvider::builder().bind("127.0.0.1:0").await.unwrap();
-    let (one, two, users) = deployment(&cluster, &demo).await;
+    let (one, two, users) = deployment(&redis, &demo).await;
     let stop = Arc::new(AtomicBool::new(false));
     let outcomes = Arc::new(Outcomes::default());
     let tasks = load(&users, &two, &stop, &outcomes);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    // The master of a vault entry dies; its replica takes over within seconds.
-    let vault_key = frontmcp_tests::redis_nodes::dump(&cluster, "frontmcp:vault:*")
-        .into_iter()
-        .next()
-        .expect("a vault entry")
-        .0;
-    let master = cluster.master_of(&vault_key);
     let ran_before = outcomes.ran.load(Ordering::SeqCst);
-    cluster.kill(master);
-    tokio::task::block_in_place(|| cluster.wait_until_healthy());
+    tokio::task::block_in_place(|| fail(&mut redis));
     tokio::time::sleep(Duration::from_secs(1)).await;
     stop.store(true, Ordering::SeqCst);
     for task in tasks {
@@ -233,40 +223,42 @@ async fn a_cluster_master_fails_over_under_load_and_nothing_is_lost() {
         outcomes.ran.load(Ordering::SeqCst),
         outcomes.errors.load(Ordering::SeqCst),
     );
-    println!("cluster failover: {ran} calls ran ({ran_before} before the kill), {errors} failed");
+    println!("{what} failover: {ran} calls ran ({ran_before} before the kill), {errors} failed");
     assert!(ran > ran_before, "no call ran after the failover");
-    assert!(!cluster.master_ports().contains(&master));
 
-    nothing_lost(&cluster, &one, &two, &users).await;
+    nothing_lost(&redis, &one, &two, &users).await;
     demo.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sentinel_master_fails_over_under_load_and_nothing_is_lost() {
-    let Some(mut sentinel) = OwnSentinel::start("redis_failover_sentinel") else {
+async fn a_cluster_master_fails_over_under_load_and_nothing_is_lost() {
+    let Some(cluster) = OwnCluster::start("redis_failover_cluster") else {
         return;
     };
-    let demo = DemoProvider::builder().bind("127.0.0.1:0").await.unwrap();
-    let (one, two, users) = deployment(&sentinel, &demo).await;
-    let stop = Arc::new(AtomicBool::new(false));
-    let outcomes = Arc::new(Outcomes::default());
-    let tasks = load(&users, &two, &stop, &outcomes);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    fails_over_under_load("cluster", cluster, |cluster| {
+        // The master of a vault entry dies; its replica takes over within seconds.
+        let vault_key = frontmcp_tests::redis_nodes::dump(cluster, "frontmcp:vault:*")
+            .into_iter()
+            .next()
+            .expect("a vault entry")
+            .0;
+        let master = cluster.master_of(&vault_key);
+        cluster.kill(master);
+        cluster.wait_until_healthy();
+        assert!(!cluster.master_ports().contains(&master));
+    })
+    .await;
+}
 
-    let ran_before = outcomes.ran.load(Ordering::SeqCst);
-    tokio::task::block_in_place(|| sentinel.kill_master_and_wait_for_failover());
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    stop.store(true, Ordering::SeqCst);
-    for task in tasks {
-        task.await.unwrap();
-    }
-    let (ran, errors) = (
-        outcomes.ran.load(Ordering::SeqCst),
-        outcomes.errors.load(Ordering::SeqCst),
-    );
-    println!("sentinel failover: {ran} calls ran ({ran_before} before the kill), {errors} failed");
-    assert!(ran > ran_before, "no call ran after the failover");
-
-    nothing_lost(&sentinel, &one, &two, &users).await;
-    demo.shutdown().await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sentinel_master_fails_over_under_load_and_nothing_is_lost() {
+    let Some(sentinel) = OwnSentinel::start("redis_failover_sentinel") else {
+        return;
+    };
+    fails_over_under_load(
+        "sentinel",
+        sentinel,
+        OwnSentinel::kill_master_and_wait_for_failover,
+    )
+    .await;
 }
