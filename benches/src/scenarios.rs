@@ -510,15 +510,11 @@ async fn revocation_visibility(
         ensure!(Instant::now() < deadline, "the vault's watch never came up");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let entry = VaultEntry {
-        access_token: "bench-access-token".into(),
-        refresh_token: Some("bench-refresh-token".into()),
-        expires_at: None,
-        scopes: vec!["chat:write".into()],
-        provider: "https://slack.example".into(),
-        obtained_at: 0,
-        session_ends_at: None,
-    };
+    let entry = VaultEntry::builder("bench-access-token", "https://slack.example")
+        .refresh_token(Some("bench-refresh-token"))
+        .scopes(["chat:write"])
+        .obtained_at(0)
+        .build();
     let (session, app) = ("sess_visibility", "slack");
     let runs = 500;
     let mut seen = Vec::with_capacity(runs);

@@ -2,26 +2,31 @@
 //! the entry of an opened vault record.
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Arc;
 
-/// Values worked out from exact bytes (a stored record), by a short key saying where the bytes
-/// came from (the record's store key), each beside a keyed 64-bit hash of those bytes: 8 bytes
-/// per entry instead of the hundreds of the bytes themselves. Bytes that differ in any way under
-/// a known key miss, so they are worked out (verified, decrypted, checked) again like any others.
+/// Values worked out from exact bytes (a stored record), by where the bytes came from (the
+/// record's store key), each beside a keyed 64-bit hash of those bytes: 8 bytes per entry instead
+/// of the hundreds of the bytes themselves. Bytes that differ in any way under a known key miss,
+/// so they are worked out (verified, decrypted, checked) again like any others.
 ///
-/// Values are shared, so a hit costs no copy. At most `max` entries, evicted one at a time by
-/// `quick_cache`'s CLOCK-PRO policy (what is used often stays) when new ones come, so a full
-/// cache never makes every active session work its values out again at once.
+/// The keys are kept as keyed 64-bit hashes too (no string per entry). Two keys sharing a hash
+/// only share a slot: a value is handed out only for the exact bytes it was worked out from, so
+/// the worst a collision does is make both work their values out again. (Bytes equal under two
+/// keys are a record copied from one to the other, which must then also collide in the key's
+/// hash, keyed with a secret of this process: about one chance in 10^15 with 10,000 keys.)
+///
+/// Values are cloned out, so they should be cheap to clone (shared). At most `max` entries,
+/// evicted one at a time by `quick_cache`'s CLOCK-PRO policy (what is used often stays) when new
+/// ones come, so a full cache never makes every active session work its values out again at once.
 pub(crate) struct Remembered<V> {
     hasher: RandomState,
-    entries: quick_cache::sync::Cache<Box<str>, (u64, Arc<V>)>,
+    entries: quick_cache::sync::Cache<u64, (u64, V)>,
 }
 
 /// The keyed hash of some bytes, computed once per lookup and reused to remember them.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Fingerprint(u64);
 
-impl<V> Remembered<V> {
+impl<V: Clone> Remembered<V> {
     pub(crate) fn new(max: usize) -> Self {
         Self {
             hasher: RandomState::new(),
@@ -33,21 +38,25 @@ impl<V> Remembered<V> {
         Fingerprint(self.hasher.hash_one(bytes))
     }
 
+    fn slot(&self, key: &str) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
     /// The value remembered under `key` for exactly the bytes of `fingerprint`.
-    pub(crate) fn get(&self, key: &str, fingerprint: Fingerprint) -> Option<Arc<V>> {
-        match self.entries.get(key) {
+    pub(crate) fn get(&self, key: &str, fingerprint: Fingerprint) -> Option<V> {
+        match self.entries.get(&self.slot(key)) {
             Some((hash, value)) if hash == fingerprint.0 => Some(value),
             _ => None,
         }
     }
 
     /// Remembers `value` under `key` for the bytes of `fingerprint`, replacing what was there.
-    pub(crate) fn insert(&self, key: &str, fingerprint: Fingerprint, value: Arc<V>) {
-        self.entries.insert(key.into(), (fingerprint.0, value));
+    pub(crate) fn insert(&self, key: &str, fingerprint: Fingerprint, value: V) {
+        self.entries.insert(self.slot(key), (fingerprint.0, value));
     }
 
     pub(crate) fn forget(&self, key: &str) {
-        self.entries.remove(key);
+        self.entries.remove(&self.slot(key));
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -55,7 +64,7 @@ impl<V> Remembered<V> {
     }
 }
 
-impl<V> std::fmt::Debug for Remembered<V> {
+impl<V: Clone> std::fmt::Debug for Remembered<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Remembered")
             .field("len", &self.len())
@@ -71,8 +80,8 @@ mod tests {
     fn other_bytes_under_a_known_key_miss() {
         let cache = Remembered::new(10);
         let seen = cache.fingerprint(b"header.payload.sig");
-        cache.insert("sig", seen, Arc::new(1));
-        assert_eq!(cache.get("sig", seen).as_deref(), Some(&1));
+        cache.insert("sig", seen, 1);
+        assert_eq!(cache.get("sig", seen), Some(1));
         assert_eq!(
             cache.get("sig", cache.fingerprint(b"header.other.sig")),
             None
@@ -88,7 +97,7 @@ mod tests {
         let cache = Remembered::new(max);
         let key = |i: usize| i.to_string();
         for i in 0..max {
-            cache.insert(&key(i), cache.fingerprint(key(i).as_bytes()), Arc::new(i));
+            cache.insert(&key(i), cache.fingerprint(key(i).as_bytes()), i);
         }
         // The first hundred are used again and again while newcomers arrive.
         for i in max..2 * max {
@@ -99,7 +108,7 @@ mod tests {
                         .is_some()
                 );
             }
-            cache.insert(&key(i), cache.fingerprint(key(i).as_bytes()), Arc::new(i));
+            cache.insert(&key(i), cache.fingerprint(key(i).as_bytes()), i);
         }
         assert!(cache.len() <= max, "{}", cache.len());
         assert!(
@@ -117,8 +126,8 @@ mod tests {
         assert!(hot >= 90, "what is used stays: {hot} of 100");
         // Replacing a key of a full cache replaces it.
         let one = Remembered::new(1);
-        one.insert("a", one.fingerprint(b"1"), Arc::new(1));
-        one.insert("a", one.fingerprint(b"2"), Arc::new(2));
-        assert_eq!(one.get("a", one.fingerprint(b"2")).as_deref(), Some(&2));
+        one.insert("a", one.fingerprint(b"1"), 1);
+        one.insert("a", one.fingerprint(b"2"), 2);
+        assert_eq!(one.get("a", one.fingerprint(b"2")), Some(2));
     }
 }

@@ -3,7 +3,6 @@
 //! while the watch is up.
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::time::Instant;
 
@@ -21,7 +20,7 @@ const STRIPES: usize = 64;
 /// is kept only if no change to its stripe and no loss came between; a change heard after the
 /// value was kept removes it.
 pub(crate) struct Watched<V> {
-    entries: quick_cache::sync::Cache<Box<str>, Arc<V>>,
+    entries: quick_cache::sync::Cache<Box<str>, V>,
     hasher: RandomState,
     /// Changes heard, per stripe of keys.
     changes: [AtomicU64; STRIPES],
@@ -40,7 +39,7 @@ pub(crate) struct Fill {
     resets: u64,
 }
 
-impl<V> Watched<V> {
+impl<V: Clone> Watched<V> {
     pub(crate) fn new(max: usize) -> Self {
         Self {
             entries: quick_cache::sync::Cache::new(max),
@@ -67,7 +66,7 @@ impl<V> Watched<V> {
     }
 
     /// The value under `key`, while the watch is up.
-    pub(crate) fn get(&self, key: &str) -> Option<Arc<V>> {
+    pub(crate) fn get(&self, key: &str) -> Option<V> {
         if !self.is_up() {
             return None;
         }
@@ -90,7 +89,7 @@ impl<V> Watched<V> {
 
     /// Keeps what the read begun with `fill` found under `key`, unless a change may have come
     /// between. Kept first and checked after: a change heard in between removes it either way.
-    pub(crate) fn keep(&self, key: &str, fill: Fill, value: Arc<V>) {
+    pub(crate) fn keep(&self, key: &str, fill: Fill, value: V) {
         self.entries.insert(key.into(), value);
         if self.changes[fill.stripe].load(SeqCst) != fill.changes
             || self.resets.load(SeqCst) != fill.resets
@@ -104,7 +103,7 @@ impl<V> Watched<V> {
     }
 }
 
-impl<V: Send + Sync> Watcher for Watched<V> {
+impl<V: Clone + Send + Sync> Watcher for Watched<V> {
     fn changed(&self, key: &str) {
         self.changes[self.stripe(key)].fetch_add(1, SeqCst);
         self.entries.remove(key);
@@ -125,7 +124,7 @@ impl<V: Send + Sync> Watcher for Watched<V> {
     }
 }
 
-impl<V> std::fmt::Debug for Watched<V> {
+impl<V: Clone> std::fmt::Debug for Watched<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Watched")
             .field("len", &self.len())
@@ -152,8 +151,8 @@ mod tests {
         assert!(cache.begin("a").is_none());
         let cache = up();
         let fill = cache.begin("a").unwrap();
-        cache.keep("a", fill, Arc::new(1));
-        assert_eq!(cache.get("a").as_deref(), Some(&1));
+        cache.keep("a", fill, 1);
+        assert_eq!(cache.get("a"), Some(1));
         cache.lost();
         assert_eq!(cache.get("a"), None);
         cache.watching(Instant::now() + Duration::from_secs(60));
@@ -164,7 +163,7 @@ mod tests {
     fn an_expired_deadline_stops_serving() {
         let cache = up();
         let fill = cache.begin("a").unwrap();
-        cache.keep("a", fill, Arc::new(1));
+        cache.keep("a", fill, 1);
         cache.watching(Instant::now());
         assert_eq!(cache.get("a"), None);
     }
@@ -174,22 +173,22 @@ mod tests {
         let cache = up();
         let fill = cache.begin("a").unwrap();
         cache.changed("a");
-        cache.keep("a", fill, Arc::new(1));
+        cache.keep("a", fill, 1);
         assert_eq!(cache.get("a"), None);
         // Nor by a loss and recovery in between, nor a flush.
         let fill = cache.begin("a").unwrap();
         cache.lost();
         cache.watching(Instant::now() + Duration::from_secs(60));
-        cache.keep("a", fill, Arc::new(1));
+        cache.keep("a", fill, 1);
         assert_eq!(cache.get("a"), None);
         let fill = cache.begin("a").unwrap();
         cache.changed_all();
-        cache.keep("a", fill, Arc::new(1));
+        cache.keep("a", fill, 1);
         assert_eq!(cache.get("a"), None);
         // A read begun after the change is kept; a change after removes it.
         let fill = cache.begin("a").unwrap();
-        cache.keep("a", fill, Arc::new(2));
-        assert_eq!(cache.get("a").as_deref(), Some(&2));
+        cache.keep("a", fill, 2);
+        assert_eq!(cache.get("a"), Some(2));
         cache.changed("a");
         assert_eq!(cache.get("a"), None);
     }

@@ -27,15 +27,15 @@ const K2: [u8; 32] = [0x22; 32];
 
 /// An entry with recognisable tokens.
 fn entry(tag: &str) -> VaultEntry {
-    VaultEntry {
-        access_token: format!("xoxb-SECRET-access-{tag}"),
-        refresh_token: Some(format!("xoxe-SECRET-refresh-{tag}")),
-        expires_at: Some(1_700_003_600),
-        scopes: vec!["chat:write".into(), "channels:read".into()],
-        provider: "https://slack.example".into(),
-        obtained_at: 1_700_000_000,
-        session_ends_at: None,
-    }
+    VaultEntry::builder(
+        &format!("xoxb-SECRET-access-{tag}"),
+        "https://slack.example",
+    )
+    .refresh_token(Some(&format!("xoxe-SECRET-refresh-{tag}")))
+    .expires_at(Some(1_700_003_600))
+    .scopes(["chat:write", "channels:read"])
+    .obtained_at(1_700_000_000)
+    .build()
 }
 
 fn ring(current: (&str, [u8; 32]), older: Vec<(&str, [u8; 32])>) -> VaultKeys {
@@ -157,10 +157,7 @@ fn record_v1(kid: &str, key: [u8; 32], session: &str, app: &str, entry: &VaultEn
 }
 
 /// The reason of a [`VaultError::Corrupt`], after checking its message leaks nothing.
-fn corrupt_reason(
-    result: Result<Option<Arc<VaultEntry>>, VaultError>,
-    session: &str,
-) -> CorruptReason {
+fn corrupt_reason(result: Result<Option<VaultEntry>, VaultError>, session: &str) -> CorruptReason {
     let error = result.expect_err("the record must not open");
     let message = error.to_string();
     assert!(
@@ -235,24 +232,21 @@ async fn case_round_trip(store: Arc<dyn Store>) {
 
     let first = entry("1");
     vault.put(S1, "slack", &first, None).await.unwrap();
-    assert_eq!(
-        vault.get(S1, "slack").await.unwrap().as_deref(),
-        Some(&first)
-    );
+    assert_eq!(vault.get(S1, "slack").await.unwrap().as_ref(), Some(&first));
     // Other sessions and apps see nothing.
     assert_eq!(vault.get(S2, "slack").await.unwrap(), None);
     assert_eq!(vault.get(S1, "github").await.unwrap(), None);
 
     // `put` replaces.
-    let second = VaultEntry {
-        refresh_token: None,
-        expires_at: None,
-        scopes: Vec::new(),
-        ..entry("2")
-    };
+    let second = entry("2")
+        .to_builder()
+        .refresh_token(None)
+        .expires_at(None)
+        .scopes::<&str>([])
+        .build();
     vault.put(S1, "slack", &second, None).await.unwrap();
     assert_eq!(
-        vault.get(S1, "slack").await.unwrap().as_deref(),
+        vault.get(S1, "slack").await.unwrap().as_ref(),
         Some(&second)
     );
 
@@ -271,7 +265,7 @@ async fn case_round_trip(store: Arc<dyn Store>) {
     // App ids may hold `/`; session ids may not; NUL is refused in both.
     vault.put(S1, "team/app", &first, None).await.unwrap();
     assert_eq!(
-        vault.get(S1, "team/app").await.unwrap().as_deref(),
+        vault.get(S1, "team/app").await.unwrap().as_ref(),
         Some(&first)
     );
     for (session, app) in [
@@ -324,7 +318,7 @@ async fn case_put_new_first_writer_wins(store: Arc<dyn Store>) {
     }
     assert_eq!(winners.len(), 1, "exactly one writer wins");
     assert_eq!(
-        vault.get(S1, "slack").await.unwrap().as_deref(),
+        vault.get(S1, "slack").await.unwrap().as_ref(),
         Some(&winners[0])
     );
 
@@ -336,7 +330,7 @@ async fn case_put_new_first_writer_wins(store: Arc<dyn Store>) {
             .unwrap()
     );
     assert_eq!(
-        vault.get(S1, "slack").await.unwrap().as_deref(),
+        vault.get(S1, "slack").await.unwrap().as_ref(),
         Some(&winners[0])
     );
     // Another app or session is free.
@@ -370,7 +364,7 @@ async fn case_delete(store: Arc<dyn Store>) {
     );
     // Only that entry.
     assert_eq!(
-        vault.get(S1, "github").await.unwrap().as_deref(),
+        vault.get(S1, "github").await.unwrap().as_ref(),
         Some(&entry("2"))
     );
     assert!(!vault.delete(S2, "github").await.unwrap());
@@ -385,12 +379,12 @@ async fn seen(
     vault: &TokenVault,
     app: &str,
     expected: Option<&VaultEntry>,
-) -> Result<Option<Arc<VaultEntry>>, VaultError> {
+) -> Result<Option<VaultEntry>, VaultError> {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
         let read = vault.get(S1, app).await;
         let done = match &read {
-            Ok(entry) => entry.as_deref() == expected,
+            Ok(entry) => entry.as_ref() == expected,
             Err(_) => expected.is_none(),
         };
         if done || std::time::Instant::now() > deadline {
@@ -408,11 +402,11 @@ async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store
     let (this, other) = (vault(&store, keys.clone()), vault(&store, keys));
     this.put(S1, "slack", &entry("1"), None).await.unwrap();
     assert_eq!(
-        this.get(S1, "slack").await.unwrap().as_deref(),
+        this.get(S1, "slack").await.unwrap().as_ref(),
         Some(&entry("1"))
     );
     assert_eq!(
-        this.get(S1, "slack").await.unwrap().as_deref(),
+        this.get(S1, "slack").await.unwrap().as_ref(),
         Some(&entry("1")),
         "remembered"
     );
@@ -421,7 +415,7 @@ async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store
         seen(&this, "slack", Some(&entry("2")))
             .await
             .unwrap()
-            .as_deref(),
+            .as_ref(),
         Some(&entry("2")),
         "replaced"
     );
@@ -430,7 +424,7 @@ async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store
 
     this.put(S1, "slack", &entry("3"), None).await.unwrap();
     assert_eq!(
-        this.get(S1, "slack").await.unwrap().as_deref(),
+        this.get(S1, "slack").await.unwrap().as_ref(),
         Some(&entry("3"))
     );
     let key = raw_key(S1, "slack");
@@ -453,12 +447,12 @@ async fn case_other_writers_are_seen_through_opened_records(store: Arc<dyn Store
         .unwrap()
         .unwrap();
     assert_eq!(
-        this.get(S2, "slack").await.unwrap().as_deref(),
+        this.get(S2, "slack").await.unwrap().as_ref(),
         Some(&entry("4"))
     );
     this.put(S1, "slack", &entry("5"), None).await.unwrap();
     assert_eq!(
-        this.get(S1, "slack").await.unwrap().as_deref(),
+        this.get(S1, "slack").await.unwrap().as_ref(),
         Some(&entry("5"))
     );
     store
@@ -595,7 +589,7 @@ async fn case_tampered_record_is_corrupt(store: Arc<dyn Store>) {
     assert!(vault.delete(S1, "slack").await.unwrap());
     assert!(vault.put_new(S1, "slack", &entry("2"), None).await.unwrap());
     assert_eq!(
-        vault.get(S1, "slack").await.unwrap().as_deref(),
+        vault.get(S1, "slack").await.unwrap().as_ref(),
         Some(&entry("2"))
     );
 }
@@ -623,7 +617,7 @@ async fn case_copied_record_is_corrupt(store: Arc<dyn Store>) {
     }
     // The original still opens.
     assert_eq!(
-        vault.get(S1, "slack").await.unwrap().as_deref(),
+        vault.get(S1, "slack").await.unwrap().as_ref(),
         Some(&original)
     );
 }
@@ -638,7 +632,7 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
 
     // The new ring reads what the old one wrote.
     assert_eq!(
-        rotated.get(S1, "slack").await.unwrap().as_deref(),
+        rotated.get(S1, "slack").await.unwrap().as_ref(),
         Some(&first)
     );
     // A ring without k1 does not, and says which key is missing.
@@ -662,7 +656,7 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
     rotated.put(S1, "github", &first, None).await.unwrap();
     assert_eq!(raw_record(&store, S1, "github").await.kid, "k2");
     assert_eq!(
-        rotated.get(S1, "github").await.unwrap().as_deref(),
+        rotated.get(S1, "github").await.unwrap().as_ref(),
         Some(&first)
     );
     assert!(matches!(
@@ -676,7 +670,7 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
     assert!(!rotated.rotate(S1, "slack", None).await.unwrap());
     assert!(!rotated.rotate(S1, "missing", None).await.unwrap());
     assert_eq!(
-        only_new.get(S1, "slack").await.unwrap().as_deref(),
+        only_new.get(S1, "slack").await.unwrap().as_ref(),
         Some(&first)
     );
     // With a TTL.
@@ -688,7 +682,7 @@ async fn case_key_rotation(store: Arc<dyn Store>) {
             .unwrap()
     );
     assert_eq!(
-        only_new.get(S2, "slack").await.unwrap().as_deref(),
+        only_new.get(S2, "slack").await.unwrap().as_ref(),
         Some(&first)
     );
     tokio::time::sleep(Duration::from_millis(600)).await;
@@ -718,10 +712,7 @@ async fn case_version_1_records_still_open(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let rotated = vault(&store, ring(("k2", K2), vec![("k1", K1)]));
-    assert_eq!(
-        rotated.get(S1, "slack").await.unwrap().as_deref(),
-        Some(&old)
-    );
+    assert_eq!(rotated.get(S1, "slack").await.unwrap().as_ref(), Some(&old));
     assert!(rotated.rotate(S1, "slack", None).await.unwrap());
     let record = raw_record(&store, S1, "slack").await;
     assert_eq!(
@@ -733,7 +724,7 @@ async fn case_version_1_records_still_open(store: Arc<dyn Store>) {
             .get(S1, "slack")
             .await
             .unwrap()
-            .as_deref(),
+            .as_ref(),
         Some(&old)
     );
     store
@@ -768,10 +759,10 @@ async fn case_no_token_in_stored_values(store: Arc<dyn Store>) {
             .unwrap()
             .unwrap();
         assert!(
-            !leaks(&bytes, &e.access_token),
+            !leaks(&bytes, e.access_token()),
             "access token of {app} in clear"
         );
-        assert!(!leaks(&bytes, e.refresh_token.as_deref().unwrap()));
+        assert!(!leaks(&bytes, e.refresh_token().unwrap()));
         assert!(!contains(&bytes, "SECRET"));
         assert!(!contains(&bytes, "chat:write"), "scopes are sealed too");
     }
@@ -813,8 +804,8 @@ async fn redis_dump_has_no_token_in_clear() {
     for session in [S1, S2] {
         for app in ["slack", "github", "crm"] {
             let e = entry(&format!("{}-{app}", &session[5..7]));
-            secrets.push(e.access_token.clone());
-            secrets.push(e.refresh_token.clone().unwrap());
+            secrets.push(e.access_token().to_owned());
+            secrets.push(e.refresh_token().unwrap().to_owned());
             if app == "crm" {
                 old.put(session, app, &e, Some(Duration::from_secs(60)))
                     .await
@@ -898,7 +889,7 @@ async fn keys_from_the_environment_value() {
         .unwrap();
     let by_new = vault(&store, ring(("k-2_B", [0xff; 32]), vec![]));
     assert_eq!(
-        by_new.get(S1, "slack").await.unwrap().as_deref(),
+        by_new.get(S1, "slack").await.unwrap().as_ref(),
         Some(&entry("1"))
     );
     assert!(
@@ -1048,10 +1039,7 @@ fn debug_never_shows_secrets() {
     assert!(shown.contains("<redacted>"));
     assert!(shown.contains("chat:write"));
     assert!(shown.contains("https://slack.example"));
-    let none = VaultEntry {
-        refresh_token: None,
-        ..entry("x")
-    };
+    let none = entry("x").to_builder().refresh_token(None).build();
     assert!(format!("{none:?}").contains("refresh_token: None"));
 
     let keys = ring(("k2", K2), vec![("k1", K1)]);
@@ -1186,7 +1174,7 @@ async fn a_watched_vault_answers_from_memory_and_hears_every_change() {
     loop {
         let before = counting.reads();
         assert_eq!(
-            reader.get(S1, "slack").await.unwrap().as_deref(),
+            reader.get(S1, "slack").await.unwrap().as_ref(),
             Some(&entry("1"))
         );
         if counting.reads() == before {
@@ -1198,7 +1186,7 @@ async fn a_watched_vault_answers_from_memory_and_hears_every_change() {
     let before = counting.reads();
     for _ in 0..100 {
         assert_eq!(
-            reader.get(S1, "slack").await.unwrap().as_deref(),
+            reader.get(S1, "slack").await.unwrap().as_ref(),
             Some(&entry("1"))
         );
     }
@@ -1216,7 +1204,7 @@ async fn a_watched_vault_answers_from_memory_and_hears_every_change() {
         seen(&reader, "slack", Some(&entry("2")))
             .await
             .unwrap()
-            .as_deref(),
+            .as_ref(),
         Some(&entry("2"))
     );
     assert!(writer.delete(S1, "slack").await.unwrap());
@@ -1247,7 +1235,7 @@ async fn a_watched_vault_answers_from_memory_and_hears_every_change() {
     // This process's own writes are seen at once, before Redis's word.
     reader.put(S1, "slack", &entry("5"), None).await.unwrap();
     assert_eq!(
-        reader.get(S1, "slack").await.unwrap().as_deref(),
+        reader.get(S1, "slack").await.unwrap().as_ref(),
         Some(&entry("5"))
     );
     assert!(reader.delete(S1, "slack").await.unwrap());

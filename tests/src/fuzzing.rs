@@ -197,15 +197,12 @@ impl Harness {
             .map(|(_, v)| v.into_owned())
             .expect("the link carries a ticket");
         let vault = TokenVault::new(store.clone(), keys.clone());
-        let entry = VaultEntry {
-            access_token: "xoxb-fuzz".into(),
-            refresh_token: Some("xoxr-fuzz".into()),
-            expires_at: Some(now + 3600),
-            scopes: vec!["chat:write".into()],
-            provider: "https://slack.fuzz.example".into(),
-            obtained_at: now,
-            session_ends_at: None,
-        };
+        let entry = VaultEntry::builder("xoxb-fuzz", "https://slack.fuzz.example")
+            .refresh_token(Some("xoxr-fuzz"))
+            .expires_at(Some(now + 3600))
+            .scopes(["chat:write"])
+            .obtained_at(now)
+            .build();
         let record = runtime.block_on(async {
             vault
                 .put(&session, APP, &entry, None)
@@ -411,7 +408,7 @@ impl Harness {
                 .expect("the memory store answers");
             let opened = match self.vault.get(&self.session, APP).await {
                 Ok(Some(entry)) => {
-                    assert!(*entry == self.entry, "an entry the vault never sealed");
+                    assert!(entry == self.entry, "an entry the vault never sealed");
                     true
                 }
                 Ok(None) => panic!("the record vanished"),

@@ -213,15 +213,10 @@ async fn a_redis_cluster_over_tls() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let entry = VaultEntry {
-        access_token: "tls-cluster-access".into(),
-        refresh_token: None,
-        expires_at: None,
-        scopes: vec!["chat:write".into()],
-        provider: "https://slack.example".into(),
-        obtained_at: 0,
-        session_ends_at: None,
-    };
+    let entry = VaultEntry::builder("tls-cluster-access", "https://slack.example")
+        .scopes(["chat:write"])
+        .obtained_at(0)
+        .build();
     // A session whose key falls on each master.
     let mut sessions: Vec<(u16, String)> = Vec::new();
     for i in 0.. {

@@ -255,7 +255,9 @@ impl AuthServer {
             .tools
             .iter()
             .filter(|t| selected(&t.id))
-            .fold(Vec::new(), |acc, t| union(&acc, &t.required_scopes));
+            .fold(Vec::new(), |acc, t| {
+                union(acc.iter().map(String::as_str), &t.required_scopes)
+            });
         if scopes.is_empty() {
             app.upstream_scopes()
         } else {
@@ -377,7 +379,7 @@ impl AuthServer {
             }
             Err(RedeemError::Vault(e)) => return self.unavailable(&e),
         };
-        let lacking = missing(&record.scopes, &entry.scopes);
+        let lacking = missing(&record.scopes, entry.scopes());
         match &pending.flow {
             Flow::App { elicitation_id, .. } => {
                 if let Err(e) = self

@@ -269,7 +269,9 @@ impl AuthServer {
                     name: app.name.clone(),
                     status,
                     revocable: held.is_some(),
-                    scopes: held.map(|e| e.scopes.clone()).unwrap_or_default(),
+                    scopes: held
+                        .map(|e| e.scopes().map(str::to_owned).collect())
+                        .unwrap_or_default(),
                 });
             }
             sessions.push(SessionCard {

@@ -37,7 +37,7 @@ pub(crate) use provider::RedeemError;
 #[derive(Debug, Clone)]
 pub enum AppAccess {
     /// The vault holds the app's tokens with every scope needed.
-    Granted(Arc<VaultEntry>),
+    Granted(VaultEntry),
     /// The user must authorize the app (again, or with more scopes).
     Required(AuthorizationRequired),
 }
@@ -64,10 +64,11 @@ impl AppTokenError {
 impl AuthorizationRequired {
     /// For a grant found gone during a call (refresh refused, token rejected by the provider):
     /// the tool's scopes are missing, and the new authorization asks for what was held too.
-    pub fn again(held: &[String], needed: &[String]) -> Self {
+    pub fn again<'a>(held: impl IntoIterator<Item = &'a str>, needed: &[String]) -> Self {
+        let held: Vec<&str> = held.into_iter().collect();
         Self {
             missing_scopes: needed.to_vec(),
-            request_scopes: union(held, needed),
+            request_scopes: union(held.iter().copied(), needed),
         }
     }
 }
@@ -95,17 +96,20 @@ pub enum AppTokenError {
 }
 
 /// The scopes `needed` that `granted` lacks.
-pub(crate) fn missing(needed: &[String], granted: &[String]) -> Vec<String> {
+pub(crate) fn missing<'g>(
+    needed: &[String],
+    granted: impl Iterator<Item = &'g str> + Clone,
+) -> Vec<String> {
     needed
         .iter()
-        .filter(|s| !granted.contains(s))
+        .filter(|s| !granted.clone().any(|g| g == s.as_str()))
         .cloned()
         .collect()
 }
 
 /// `a` then the scopes of `b` not in `a`.
-pub(crate) fn union(a: &[String], b: &[String]) -> Vec<String> {
-    let mut all = a.to_vec();
+pub(crate) fn union<'a>(a: impl Iterator<Item = &'a str> + Clone, b: &[String]) -> Vec<String> {
+    let mut all: Vec<String> = a.clone().map(str::to_owned).collect();
     all.extend(missing(b, a));
     all
 }
@@ -115,26 +119,24 @@ pub(crate) fn entry_from(
     tokens: UpstreamTokens,
     requested: &[String],
     provider: &str,
-    previous_refresh: Option<String>,
+    previous_refresh: Option<&str>,
     session_ends_at: u64,
 ) -> VaultEntry {
     let now = now_secs();
-    VaultEntry {
-        scopes: tokens.granted_scopes(requested),
-        expires_at: tokens.expires_in.map(|s| now + s),
-        access_token: tokens.access_token,
+    VaultEntry::builder(&tokens.access_token, provider)
+        .scopes(tokens.granted_scopes(requested))
+        .expires_at(tokens.expires_in.map(|s| now + s))
         // A provider that does not rotate refresh tokens keeps the old one valid.
-        refresh_token: tokens.refresh_token.or(previous_refresh),
-        provider: provider.to_owned(),
-        obtained_at: now,
-        session_ends_at: Some(session_ends_at),
-    }
+        .refresh_token(tokens.refresh_token.as_deref().or(previous_refresh))
+        .obtained_at(now)
+        .session_ends_at(Some(session_ends_at))
+        .build()
 }
 
 /// How long the store keeps `entry`: until its session ends.
 pub(crate) fn vault_ttl(entry: &VaultEntry) -> Option<Duration> {
     entry
-        .session_ends_at
+        .session_ends_at()
         .map(|end| Duration::from_secs(end.saturating_sub(now_secs()).max(1)))
 }
 
@@ -281,12 +283,12 @@ impl Progressive {
         };
         match held {
             Some(entry) => {
-                let lacking = missing(needed, &entry.scopes);
+                let lacking = missing(needed, entry.scopes());
                 if lacking.is_empty() {
                     Ok(AppAccess::Granted(entry))
                 } else {
                     Ok(AppAccess::Required(AuthorizationRequired {
-                        request_scopes: union(&entry.scopes, needed),
+                        request_scopes: union(entry.scopes(), needed),
                         missing_scopes: lacking,
                     }))
                 }
@@ -328,7 +330,9 @@ impl Progressive {
         };
         // The latest word: another process may have refreshed since the rejected token was read.
         let dropped = match vault.get_fresh(session_id, app_id).await? {
-            Some(held) if held.access_token == rejected => vault.delete(session_id, app_id).await?,
+            Some(held) if held.access_token() == rejected => {
+                vault.delete(session_id, app_id).await?
+            }
             _ => false,
         };
         if dropped {
@@ -359,10 +363,13 @@ mod tests {
     #[test]
     fn scope_arithmetic() {
         assert_eq!(
-            missing(&s(&["a", "b"]), &s(&["b", "c"])),
+            missing(&s(&["a", "b"]), ["b", "c"].into_iter()),
             s(&["a"]),
             "what is needed and not granted"
         );
-        assert_eq!(union(&s(&["b", "c"]), &s(&["a", "b"])), s(&["b", "c", "a"]));
+        assert_eq!(
+            union(["b", "c"].into_iter(), &s(&["a", "b"])),
+            s(&["b", "c", "a"])
+        );
     }
 }

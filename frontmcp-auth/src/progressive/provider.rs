@@ -1,9 +1,7 @@
 //! The app flow's side at the app's provider: where to send the browser, redeeming the code the
 //! provider sends back into vault tokens, and revoking them there.
 
-use std::sync::Arc;
-
-use super::{Progressive, entry_from, missing, vault_ttl};
+use super::{Progressive, entry_from, vault_ttl};
 use crate::events::AuthEvent;
 use crate::upstream::{ProviderEndpoints, UpstreamError};
 use crate::vault::{VaultEntry, VaultError};
@@ -125,16 +123,16 @@ impl Progressive {
             Err(_) => None,
         };
         if let Some(held) = held.filter(|held| {
-            held.scopes.len() > entry.scopes.len()
-                && missing(&entry.scopes, &held.scopes).is_empty()
+            held.scopes().count() > entry.scopes().count()
+                && entry.scopes().all(|s| held.scopes().any(|h| h == s))
         }) {
-            tracing::info!(app = app_id, held = ?held.scopes, new = ?entry.scopes, "kept the wider grant already in the vault");
+            tracing::info!(app = app_id, held = ?held.scopes().collect::<Vec<_>>(), new = ?entry.scopes().collect::<Vec<_>>(), "kept the wider grant already in the vault");
             return Ok(());
         }
         vault
             .put(session_id, app_id, entry, vault_ttl(entry))
             .await?;
-        tracing::info!(app = app_id, scopes = ?entry.scopes, "app authorized: its tokens are in the vault");
+        tracing::info!(app = app_id, scopes = ?entry.scopes().collect::<Vec<_>>(), "app authorized: its tokens are in the vault");
         Ok(())
     }
 
@@ -183,7 +181,7 @@ impl Progressive {
         let (Some(entry), Some(provider)) = (entry, self.provider(app_id)) else {
             return Ok(());
         };
-        let token = entry.refresh_token.as_ref().unwrap_or(&entry.access_token);
+        let token = entry.refresh_token().unwrap_or(entry.access_token());
         let revoked = match self.provider_endpoints(app_id).await {
             Ok(endpoints) => {
                 self.upstream
@@ -203,7 +201,7 @@ impl Progressive {
         &self,
         session_id: &str,
         app_id: &str,
-    ) -> Result<Option<Arc<VaultEntry>>, VaultError> {
+    ) -> Result<Option<VaultEntry>, VaultError> {
         match self.vault() {
             Some(vault) if self.providers.contains_key(app_id) => {
                 vault.get(session_id, app_id).await

@@ -1,7 +1,6 @@
 //! Keeping an app's token fresh inside a tool: refreshed at its provider before it expires,
 //! once across processes, and dropped when the provider says the grant is gone.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::{AppTokenError, Progressive, entry_from, vault_ttl};
@@ -26,8 +25,8 @@ impl Progressive {
         &self,
         session_id: &str,
         app_id: &str,
-        current: &Arc<VaultEntry>,
-    ) -> Result<Arc<VaultEntry>, AppTokenError> {
+        current: &VaultEntry,
+    ) -> Result<VaultEntry, AppTokenError> {
         if !needs_refresh(current) {
             return Ok(current.clone());
         }
@@ -84,11 +83,11 @@ impl Progressive {
         session_id: &str,
         app_id: &str,
         current: &VaultEntry,
-    ) -> Result<Option<Arc<VaultEntry>>, AppTokenError> {
+    ) -> Result<Option<VaultEntry>, AppTokenError> {
         // The store's latest word: a remembered entry may predate the other refresh by a moment,
         // and refreshing again would spend a rotated refresh token.
         match vault.get_fresh(session_id, app_id).await {
-            Ok(Some(entry)) if *entry != *current => Ok(Some(entry)),
+            Ok(Some(entry)) if entry != *current => Ok(Some(entry)),
             Ok(_) => Ok(None),
             Err(e) => Err(AppTokenError::unavailable(app_id, e)),
         }
@@ -99,15 +98,15 @@ impl Progressive {
         vault: &TokenVault,
         session_id: &str,
         app_id: &str,
-        current: &Arc<VaultEntry>,
-    ) -> Result<Arc<VaultEntry>, AppTokenError> {
+        current: &VaultEntry,
+    ) -> Result<VaultEntry, AppTokenError> {
         let unavailable = |reason: String| AppTokenError::unavailable(app_id, reason);
         // The lock holder before us may have refreshed already.
         if let Some(entry) = self.reread(vault, session_id, app_id, current).await? {
             return Ok(entry);
         }
-        let Some(refresh) = &current.refresh_token else {
-            if current.expires_at.is_some_and(|at| at > now_secs()) {
+        let Some(refresh) = current.refresh_token() else {
+            if current.expires_at().is_some_and(|at| at > now_secs()) {
                 // No refresh token: use the token until it expires.
                 return Ok(current.clone());
             }
@@ -135,13 +134,14 @@ impl Progressive {
         {
             Ok(tokens) => {
                 let session_ends_at = current
-                    .session_ends_at
+                    .session_ends_at()
                     .unwrap_or_else(|| now_secs() + self.session_ttl.as_secs());
+                let held: Vec<String> = current.scopes().map(str::to_owned).collect();
                 let entry = entry_from(
                     tokens,
-                    &current.scopes,
-                    &current.provider,
-                    current.refresh_token.clone(),
+                    &held,
+                    current.provider(),
+                    Some(refresh),
                     session_ends_at,
                 );
                 // The provider rotated the refresh token already: the new tokens are the only
@@ -155,7 +155,7 @@ impl Progressive {
                         tracing::error!(app = app_id, error = %e, "refreshed upstream token not kept in the vault")
                     }
                 }
-                Ok(Arc::new(entry))
+                Ok(entry)
             }
             Err(e) if e.needs_reauthorization() => {
                 self.drop_grant(vault, session_id, app_id, current, e.to_string())
@@ -177,12 +177,12 @@ impl Progressive {
         app_id: &str,
         current: &VaultEntry,
         reason: String,
-    ) -> Result<Arc<VaultEntry>, AppTokenError> {
+    ) -> Result<VaultEntry, AppTokenError> {
         if let Some(entry) = self.reread(vault, session_id, app_id, current).await? {
             return Ok(entry);
         }
         tracing::warn!(app = app_id, %reason, "upstream grant gone: dropping the vault entry");
-        self.forget_app(session_id, app_id, &current.access_token)
+        self.forget_app(session_id, app_id, current.access_token())
             .await
             .map_err(|e| AppTokenError::unavailable(app_id, e))?;
         Err(AppTokenError::Reauthorize {
@@ -195,7 +195,7 @@ impl Progressive {
 /// Whether `entry` expires within [`REFRESH_MARGIN`].
 fn needs_refresh(entry: &VaultEntry) -> bool {
     entry
-        .expires_at
+        .expires_at()
         .is_some_and(|at| at <= now_secs() + REFRESH_MARGIN.as_secs())
 }
 
@@ -205,19 +205,10 @@ mod tests {
 
     #[test]
     fn refresh_margin() {
-        let mut entry = VaultEntry {
-            access_token: "a".into(),
-            refresh_token: None,
-            expires_at: None,
-            scopes: Vec::new(),
-            provider: "p".into(),
-            obtained_at: 0,
-            session_ends_at: None,
-        };
+        let entry = VaultEntry::builder("a", "p").build();
         assert!(!needs_refresh(&entry), "no expiry: never refreshed");
-        entry.expires_at = Some(now_secs() + 3600);
-        assert!(!needs_refresh(&entry));
-        entry.expires_at = Some(now_secs() + 30);
-        assert!(needs_refresh(&entry));
+        let expiring = |at| entry.to_builder().expires_at(Some(at)).build();
+        assert!(!needs_refresh(&expiring(now_secs() + 3600)));
+        assert!(needs_refresh(&expiring(now_secs() + 30)));
     }
 }

@@ -46,7 +46,7 @@ pub(crate) enum AppCredentials {
     Vault {
         auth: AuthServer,
         grant: Grant,
-        entry: Mutex<Arc<VaultEntry>>,
+        entry: Mutex<VaultEntry>,
         /// Set when the grant turned out to be gone: the call then answers `AUTH_REQUIRED`.
         reauthorize: OnceLock<String>,
     },
@@ -66,7 +66,7 @@ impl std::fmt::Debug for AppCredentials {
 
 impl AppCredentials {
     #[cfg(feature = "auth-server")]
-    pub(crate) fn from_vault(auth: AuthServer, grant: Grant, entry: Arc<VaultEntry>) -> Self {
+    pub(crate) fn from_vault(auth: AuthServer, grant: Grant, entry: VaultEntry) -> Self {
         Self::Vault {
             auth,
             grant,
@@ -88,14 +88,14 @@ impl AppCredentials {
     pub(crate) fn scopes(&self) -> Vec<String> {
         match self {
             #[cfg(feature = "auth-server")]
-            Self::Vault { entry, .. } => lock(entry).scopes.clone(),
+            Self::Vault { entry, .. } => lock(entry).scopes().map(str::to_owned).collect(),
             Self::Fixed(_) => Vec::new(),
         }
     }
 }
 
 #[cfg(feature = "auth-server")]
-fn lock(entry: &Mutex<Arc<VaultEntry>>) -> std::sync::MutexGuard<'_, Arc<VaultEntry>> {
+fn lock(entry: &Mutex<VaultEntry>) -> std::sync::MutexGuard<'_, VaultEntry> {
     entry.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -251,7 +251,7 @@ impl ToolContext {
                     .await
                 {
                     Ok(fresh) => {
-                        let token = fresh.access_token.clone();
+                        let token = fresh.access_token().to_owned();
                         *lock(entry) = fresh;
                         Ok(token)
                     }
@@ -270,7 +270,7 @@ impl ToolContext {
     pub fn app_provider(&self) -> Option<String> {
         match self.app_credentials.as_deref()? {
             #[cfg(feature = "auth-server")]
-            AppCredentials::Vault { entry, .. } => Some(lock(entry).provider.clone()),
+            AppCredentials::Vault { entry, .. } => Some(lock(entry).provider().to_owned()),
             AppCredentials::Fixed(_) => None,
         }
     }
@@ -296,7 +296,7 @@ impl ToolContext {
                     .forget_app(
                         grant.auth_session_id(),
                         &self.app_id,
-                        &rejected.access_token,
+                        rejected.access_token(),
                     )
                     .await
                 {

@@ -644,7 +644,7 @@ impl Server {
         tracing::warn!(name = %target.name, %reason, "the app must be authorized again");
         let scopes: Vec<String> = target.scopes.to_vec();
         Some(Denial::AuthorizationRequired(AuthorizationRequired::again(
-            &credentials.scopes(),
+            credentials.scopes().iter().map(String::as_str),
             &scopes,
         )))
     }

@@ -203,7 +203,7 @@ pub(crate) enum Readiness {
 #[cfg(feature = "auth-server")]
 #[derive(Debug, Clone)]
 enum Held {
-    Scopes(Vec<String>),
+    Entry(frontmcp_auth::vault::VaultEntry),
     Nothing,
     Unknown,
 }
@@ -233,7 +233,7 @@ impl Server {
                             .app_access(grant.auth_session_id(), app_id, &[])
                             .await
                         {
-                            Ok(AppAccess::Granted(held)) => Held::Scopes(held.scopes.clone()),
+                            Ok(AppAccess::Granted(held)) => Held::Entry(held),
                             Ok(AppAccess::Required(_)) => Held::Nothing,
                             Err(e) => {
                                 tracing::warn!(error = %e, app = %app_id, "listing without authorization flags: the vault cannot be read");
@@ -243,9 +243,12 @@ impl Server {
                         vault[target.app] = Some(held);
                     }
                     match &vault[target.app] {
-                        Some(Held::Scopes(scopes)) => {
-                            Readiness::Ready(target.scopes.iter().all(|s| scopes.contains(s)))
-                        }
+                        Some(Held::Entry(held)) => Readiness::Ready(
+                            target
+                                .scopes
+                                .iter()
+                                .all(|s| held.scopes().any(|g| g == s.as_str())),
+                        ),
                         Some(Held::Nothing) => Readiness::Ready(false),
                         Some(Held::Unknown) | None => Readiness::Unknown,
                     }
