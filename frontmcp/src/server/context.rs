@@ -119,10 +119,6 @@ impl Grant {
         self.granted.session_id()
     }
 
-    pub(crate) fn shared_auth_session_id(&self) -> Arc<str> {
-        self.granted.session_id().into()
-    }
-
     /// The OAuth client.
     pub fn client_id(&self) -> &str {
         self.granted.client_id()

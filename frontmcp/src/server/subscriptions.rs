@@ -7,10 +7,11 @@
 //! ([`Server::notify_resource_updated`]).
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use compact_str::CompactString;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio::sync::mpsc;
@@ -35,7 +36,7 @@ pub(crate) struct Subscriptions {
 #[derive(Debug)]
 struct Listener {
     /// The auth session whose changes it hears; `None` on a public server.
-    owner: Option<Arc<str>>,
+    owner: Option<CompactString>,
     id: RequestId,
     honored: SubscriptionFilter,
     tx: mpsc::Sender<Bytes>,
@@ -199,7 +200,7 @@ impl Server {
             .insert(
                 key,
                 Listener {
-                    owner: grant.map(Grant::shared_auth_session_id),
+                    owner: grant.map(|g| g.auth_session_id().into()),
                     id,
                     honored,
                     tx,

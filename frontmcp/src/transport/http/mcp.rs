@@ -200,7 +200,7 @@ impl Server {
         }
         let session = Arc::new(sessions.new_session());
         if let Some(grant) = grant {
-            session.bind_owner(grant.shared_auth_session_id());
+            session.bind_owner(grant.auth_session_id());
         }
         let Some(resp) = self
             .handle_incoming_as(&session, incoming, grant)
