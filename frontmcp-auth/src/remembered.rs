@@ -9,10 +9,10 @@ use std::hash::{BuildHasher, RandomState};
 /// so they are worked out (verified, decrypted, checked) again like any others.
 ///
 /// The keys are kept as keyed 64-bit hashes too (no string per entry). Two keys sharing a hash
-/// only share a slot: a value is handed out only for the exact bytes it was worked out from, so
-/// the worst a collision does is make both work their values out again. (Bytes equal under two
-/// keys are a record copied from one to the other, which must then also collide in the key's
-/// hash, keyed with a secret of this process: about one chance in 10^15 with 10,000 keys.)
+/// only share a slot: a value is handed out only for the exact bytes it was worked out from, and
+/// under the key they came from (the fingerprint hashes both), so the worst a collision does is
+/// make both work their values out again. A record copied to another key, which its key would
+/// refuse to open, does not match what was remembered from the original.
 ///
 /// Values are cloned out, so they should be cheap to clone (shared). At most `max` entries,
 /// evicted one at a time by `quick_cache`'s CLOCK-PRO policy (what is used often stays) when new
@@ -22,7 +22,8 @@ pub(crate) struct Remembered<V> {
     entries: quick_cache::sync::Cache<u64, (u64, V)>,
 }
 
-/// The keyed hash of some bytes, computed once per lookup and reused to remember them.
+/// The keyed hash of some bytes and their key, computed once per lookup and reused to remember
+/// them.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Fingerprint(u64);
 
@@ -34,8 +35,9 @@ impl<V: Clone> Remembered<V> {
         }
     }
 
-    pub(crate) fn fingerprint(&self, bytes: &[u8]) -> Fingerprint {
-        Fingerprint(self.hasher.hash_one(bytes))
+    /// The fingerprint of `bytes` read under `key`.
+    pub(crate) fn fingerprint(&self, key: &str, bytes: &[u8]) -> Fingerprint {
+        Fingerprint(self.hasher.hash_one((key, bytes)))
     }
 
     fn slot(&self, key: &str) -> u64 {
@@ -79,14 +81,17 @@ mod tests {
     #[test]
     fn other_bytes_under_a_known_key_miss() {
         let cache = Remembered::new(10);
-        let seen = cache.fingerprint(b"header.payload.sig");
+        let seen = cache.fingerprint("sig", b"header.payload.sig");
         cache.insert("sig", seen, 1);
         assert_eq!(cache.get("sig", seen), Some(1));
         assert_eq!(
-            cache.get("sig", cache.fingerprint(b"header.other.sig")),
+            cache.get("sig", cache.fingerprint("sig", b"header.other.sig")),
             None
         );
         assert_eq!(cache.get("other", seen), None);
+        // The same bytes read under another key (a copied record) are not what was remembered,
+        // even where the two keys would share a slot.
+        assert!(cache.fingerprint("other", b"header.payload.sig") != seen);
         cache.forget("sig");
         assert_eq!(cache.get("sig", seen), None);
     }
@@ -97,18 +102,18 @@ mod tests {
         let cache = Remembered::new(max);
         let key = |i: usize| i.to_string();
         for i in 0..max {
-            cache.insert(&key(i), cache.fingerprint(key(i).as_bytes()), i);
+            cache.insert(&key(i), cache.fingerprint(&key(i), key(i).as_bytes()), i);
         }
         // The first hundred are used again and again while newcomers arrive.
         for i in max..2 * max {
             for hot in 0..100 {
                 assert!(
                     cache
-                        .get(&key(hot), cache.fingerprint(key(hot).as_bytes()))
+                        .get(&key(hot), cache.fingerprint(&key(hot), key(hot).as_bytes()))
                         .is_some()
                 );
             }
-            cache.insert(&key(i), cache.fingerprint(key(i).as_bytes()), i);
+            cache.insert(&key(i), cache.fingerprint(&key(i), key(i).as_bytes()), i);
         }
         assert!(cache.len() <= max, "{}", cache.len());
         assert!(
@@ -119,15 +124,15 @@ mod tests {
         let hot = (0..100)
             .filter(|&i| {
                 cache
-                    .get(&key(i), cache.fingerprint(key(i).as_bytes()))
+                    .get(&key(i), cache.fingerprint(&key(i), key(i).as_bytes()))
                     .is_some()
             })
             .count();
         assert!(hot >= 90, "what is used stays: {hot} of 100");
         // Replacing a key of a full cache replaces it.
         let one = Remembered::new(1);
-        one.insert("a", one.fingerprint(b"1"), 1);
-        one.insert("a", one.fingerprint(b"2"), 2);
-        assert_eq!(one.get("a", one.fingerprint(b"2")), Some(2));
+        one.insert("a", one.fingerprint("a", b"1"), 1);
+        one.insert("a", one.fingerprint("a", b"2"), 2);
+        assert_eq!(one.get("a", one.fingerprint("a", b"2")), Some(2));
     }
 }

@@ -95,14 +95,18 @@ pub enum AppTokenError {
     },
 }
 
-/// The scopes `needed` that `granted` lacks.
+/// The scopes `needed` that `granted` lacks. A needed scope holding whitespace names several
+/// (the vault keeps them apart, as OAuth scopes never hold spaces): it is granted when each is.
 pub(crate) fn missing<'g>(
     needed: &[String],
     granted: impl Iterator<Item = &'g str> + Clone,
 ) -> Vec<String> {
     needed
         .iter()
-        .filter(|s| !granted.clone().any(|g| g == s.as_str()))
+        .filter(|s| {
+            !s.split_ascii_whitespace()
+                .all(|part| granted.clone().any(|g| g == part))
+        })
         .cloned()
         .collect()
 }
@@ -125,7 +129,8 @@ pub(crate) fn entry_from(
     let now = now_secs();
     VaultEntry::builder(&tokens.access_token, provider)
         .scopes(tokens.granted_scopes(requested))
-        .expires_at(tokens.expires_in.map(|s| now + s))
+        // A provider's number: an absurd one means no expiry rather than an overflow.
+        .expires_at(tokens.expires_in.map(|s| now.saturating_add(s)))
         // A provider that does not rotate refresh tokens keeps the old one valid.
         .refresh_token(tokens.refresh_token.as_deref().or(previous_refresh))
         .obtained_at(now)
@@ -366,6 +371,11 @@ mod tests {
             missing(&s(&["a", "b"]), ["b", "c"].into_iter()),
             s(&["a"]),
             "what is needed and not granted"
+        );
+        assert_eq!(
+            missing(&s(&["b c", "", "a c"]), ["b", "c"].into_iter()),
+            s(&["a c"]),
+            "a scope with spaces names several"
         );
         assert_eq!(
             union(["b", "c"].into_iter(), &s(&["a", "b"])),

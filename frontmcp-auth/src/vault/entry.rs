@@ -2,10 +2,10 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::str::SplitAsciiWhitespace;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use triomphe::{Arc, HeaderSlice};
+use zeroize::Zeroizing;
 
 /// What the vault keeps for one session and one app: the upstream provider's tokens.
 ///
@@ -66,13 +66,21 @@ impl VaultEntry {
     /// An entry for `access_token`, issued by `provider` (its issuer or base URL), obtained now,
     /// with no refresh token, expiry, scopes or session end until the builder says otherwise.
     pub fn builder<'a>(access_token: &'a str, provider: &'a str) -> VaultEntryBuilder<'a> {
+        Self::obtained(access_token, provider, crate::tokens::now_secs())
+    }
+
+    fn obtained<'a>(
+        access_token: &'a str,
+        provider: &'a str,
+        obtained_at: u64,
+    ) -> VaultEntryBuilder<'a> {
         VaultEntryBuilder {
             access_token,
             refresh_token: None,
             expires_at: None,
             scopes: String::new(),
             provider,
-            obtained_at: crate::tokens::now_secs(),
+            obtained_at,
             session_ends_at: None,
         }
     }
@@ -118,8 +126,16 @@ impl VaultEntry {
     }
 
     /// The scopes the provider granted, in the order it listed them.
-    pub fn scopes(&self) -> SplitAsciiWhitespace<'_> {
+    pub fn scopes(&self) -> impl Iterator<Item = &str> + Clone {
         self.text()[self.layout().provider_end as usize..].split_ascii_whitespace()
+    }
+
+    /// Whether the entry grants `scope`: every one of the scopes it names, if it holds
+    /// whitespace (as [`VaultEntryBuilder::scopes`] splits it); an empty one is always granted.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        scope
+            .split_ascii_whitespace()
+            .all(|part| self.scopes().any(|granted| granted == part))
     }
 
     /// Which provider issued the tokens (its issuer or base URL).
@@ -212,9 +228,10 @@ impl<'a> VaultEntryBuilder<'a> {
     /// [`MAX_ENTRY_BYTES`](super::MAX_ENTRY_BYTES) anyway).
     pub fn build(self) -> VaultEntry {
         let refresh = self.refresh_token.unwrap_or("");
-        let mut text = String::with_capacity(
+        // Wiped when dropped: the tokens are copied from here into the entry.
+        let mut text = Zeroizing::new(String::with_capacity(
             self.access_token.len() + refresh.len() + self.provider.len() + self.scopes.len(),
-        );
+        ));
         let mut end = |part: &str| {
             text.push_str(part);
             u32::try_from(text.len()).expect("a vault entry's text is under 4 GiB")
@@ -260,27 +277,39 @@ impl fmt::Debug for VaultEntryBuilder<'_> {
 #[derive(Serialize, Deserialize)]
 struct Fields<'a> {
     #[serde(borrow)]
-    access_token: Cow<'a, str>,
+    access_token: Text<'a>,
     #[serde(default, borrow)]
-    refresh_token: Option<Cow<'a, str>>,
+    refresh_token: Option<Text<'a>>,
     #[serde(default)]
     expires_at: Option<u64>,
     #[serde(default, borrow)]
-    scopes: Vec<Cow<'a, str>>,
+    scopes: Vec<Text<'a>>,
     #[serde(borrow)]
-    provider: Cow<'a, str>,
+    provider: Text<'a>,
     obtained_at: u64,
     #[serde(default)]
     session_ends_at: Option<u64>,
+}
+
+/// A string of [`Fields`]: serde borrows a `Cow` only where it is a field's whole type, so one
+/// inside an `Option` or a `Vec` needs this to borrow too (JSON with escapes is copied).
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'a> From<&'a str> for Text<'a> {
+    fn from(text: &'a str) -> Self {
+        Self(Cow::Borrowed(text))
+    }
 }
 
 impl Serialize for VaultEntry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Fields {
             access_token: self.access_token().into(),
-            refresh_token: self.refresh_token().map(Cow::Borrowed),
+            refresh_token: self.refresh_token().map(Text::from),
             expires_at: self.expires_at(),
-            scopes: self.scopes().map(Cow::Borrowed).collect(),
+            scopes: self.scopes().map(Text::from).collect(),
             provider: self.provider().into(),
             obtained_at: self.obtained_at(),
             session_ends_at: self.session_ends_at(),
@@ -292,13 +321,17 @@ impl Serialize for VaultEntry {
 impl<'de> Deserialize<'de> for VaultEntry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let fields = Fields::deserialize(deserializer)?;
-        Ok(VaultEntry::builder(&fields.access_token, &fields.provider)
-            .refresh_token(fields.refresh_token.as_deref())
-            .expires_at(fields.expires_at)
-            .scopes(&fields.scopes)
-            .obtained_at(fields.obtained_at)
-            .session_ends_at(fields.session_ends_at)
-            .build())
+        let scopes = fields.scopes.iter().map(|scope| &*scope.0);
+        Ok(VaultEntry::obtained(
+            &fields.access_token.0,
+            &fields.provider.0,
+            fields.obtained_at,
+        )
+        .refresh_token(fields.refresh_token.as_ref().map(|token| &*token.0))
+        .expires_at(fields.expires_at)
+        .scopes(scopes)
+        .session_ends_at(fields.session_ends_at)
+        .build())
     }
 }
 
@@ -327,6 +360,8 @@ mod tests {
         assert_eq!(entry.obtained_at(), 5);
         assert_eq!(entry.session_ends_at(), Some(20));
         assert_eq!(entry.to_builder().build(), entry);
+        assert!(entry.has_scope("a") && entry.has_scope("b c") && entry.has_scope(" "));
+        assert!(!entry.has_scope("e") && !entry.has_scope("a e"));
 
         let bare = VaultEntry::builder("", "p").obtained_at(0).build();
         assert_eq!(bare.access_token(), "");
@@ -363,12 +398,27 @@ mod tests {
             minimal,
             VaultEntry::builder("x", "p").obtained_at(1).build()
         );
+        // Byte for byte what the struct of `String`s this replaced wrote.
+        let two = VaultEntry::builder("at", "https://p.example")
+            .refresh_token(Some("rt"))
+            .expires_at(Some(10))
+            .scopes(["a", "b"])
+            .obtained_at(5)
+            .build();
+        let written_before = [
+            b"\x97\xa2at\xa2rt\x0a\x92\xa1a\xa1b\xb1".as_slice(),
+            b"https://p.example\x05\xc0",
+        ]
+        .concat();
+        assert_eq!(rmp_serde::to_vec(&two).unwrap(), written_before);
+        assert_eq!(
+            rmp_serde::from_slice::<VaultEntry>(&written_before).unwrap(),
+            two
+        );
         let packed = rmp_serde::to_vec(&full()).unwrap();
         assert_eq!(
             rmp_serde::from_slice::<VaultEntry>(&packed).unwrap(),
             full()
         );
-        // As an array in declaration order.
-        assert_eq!(packed[0], 0x90 | 7);
     }
 }

@@ -13,7 +13,9 @@
 //! - `kid`: the id of the key that sealed the entry (see [`VaultKeys`]);
 //! - the nonce: 96 bits, fresh from the operating system's random source for every write;
 //! - the AES-256-GCM ciphertext followed by its 128-bit tag. The plaintext is the MessagePack of
-//!   the [`VaultEntry`], its fields as an array in declaration order (as the store's records).
+//!   the [`VaultEntry`] as an array, in this order: access token, refresh token (or nil),
+//!   expiry (or nil), scopes (an array), provider, when obtained, when the session ends (or
+//!   nil).
 //!
 //! The associated data is `b"frontmcp-vault/v2\0" + session_id + b"\0" + app_id`: a record copied
 //! to another session or another app does not decrypt, and neither does a record whose bytes were
@@ -120,10 +122,6 @@ pub const MAX_ENTRY_BYTES: usize = 64 * 1024;
 
 /// How many characters of a session id errors may show.
 const SESSION_PREFIX_CHARS: usize = 8;
-
-// -------------------------------------------------------------------------------------------------
-// Entries
-// -------------------------------------------------------------------------------------------------
 
 // -------------------------------------------------------------------------------------------------
 // Keys
@@ -751,7 +749,7 @@ impl TokenVault {
                     remembered.forget(key);
                     return Ok(None);
                 };
-                let fingerprint = remembered.fingerprint(&bytes);
+                let fingerprint = remembered.fingerprint(key, &bytes);
                 if let Some(entry) = remembered.get(key, fingerprint) {
                     return Ok(Some(entry));
                 }

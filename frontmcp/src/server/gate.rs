@@ -243,12 +243,9 @@ impl Server {
                         vault[target.app] = Some(held);
                     }
                     match &vault[target.app] {
-                        Some(Held::Entry(held)) => Readiness::Ready(
-                            target
-                                .scopes
-                                .iter()
-                                .all(|s| held.scopes().any(|g| g == s.as_str())),
-                        ),
+                        Some(Held::Entry(held)) => {
+                            Readiness::Ready(target.scopes.iter().all(|s| held.has_scope(s)))
+                        }
                         Some(Held::Nothing) => Readiness::Ready(false),
                         Some(Held::Unknown) | None => Readiness::Unknown,
                     }
