@@ -25,6 +25,7 @@ use crate::events::{AuthEvent, Events};
 use crate::store::Store;
 use crate::tokens::{TokenSigner, now_secs};
 use crate::upstream::{ProviderEndpoints, UpstreamClient, UpstreamTokens};
+use crate::vault::entry::grants;
 use crate::vault::{CorruptReason, TokenVault, VaultEntry, VaultError};
 
 mod link;
@@ -64,11 +65,10 @@ impl AppTokenError {
 impl AuthorizationRequired {
     /// For a grant found gone during a call (refresh refused, token rejected by the provider):
     /// the tool's scopes are missing, and the new authorization asks for what was held too.
-    pub fn again<'a>(held: impl IntoIterator<Item = &'a str>, needed: &[String]) -> Self {
-        let held: Vec<&str> = held.into_iter().collect();
+    pub fn again<'a>(held: impl Iterator<Item = &'a str> + Clone, needed: &[String]) -> Self {
         Self {
             missing_scopes: needed.to_vec(),
-            request_scopes: union(held.iter().copied(), needed),
+            request_scopes: union(held, needed),
         }
     }
 }
@@ -95,18 +95,14 @@ pub enum AppTokenError {
     },
 }
 
-/// The scopes `needed` that `granted` lacks. A needed scope holding whitespace names several
-/// (the vault keeps them apart, as OAuth scopes never hold spaces): it is granted when each is.
+/// The scopes `needed` that `granted` lacks (as [`grants`] tells).
 pub(crate) fn missing<'g>(
     needed: &[String],
     granted: impl Iterator<Item = &'g str> + Clone,
 ) -> Vec<String> {
     needed
         .iter()
-        .filter(|s| {
-            !s.split_ascii_whitespace()
-                .all(|part| granted.clone().any(|g| g == part))
-        })
+        .filter(|s| !grants(granted.clone(), s))
         .cloned()
         .collect()
 }

@@ -124,7 +124,7 @@ impl Progressive {
         };
         if let Some(held) = held.filter(|held| {
             held.scopes().count() > entry.scopes().count()
-                && entry.scopes().all(|s| held.scopes().any(|h| h == s))
+                && entry.scopes().all(|s| held.has_scope(s))
         }) {
             tracing::info!(app = app_id, held = ?held.scopes().collect::<Vec<_>>(), new = ?entry.scopes().collect::<Vec<_>>(), "kept the wider grant already in the vault");
             return Ok(());

@@ -54,6 +54,15 @@ struct Layout {
     has_refresh: bool,
 }
 
+/// Whether the scopes `granted` grant `scope`: every one of the scopes it names, if it holds
+/// whitespace (OAuth scopes never do, so the vault keeps such a string as the scopes it
+/// separates); an empty one is always granted.
+pub(crate) fn grants<'g>(granted: impl Iterator<Item = &'g str> + Clone, scope: &str) -> bool {
+    scope
+        .split_ascii_whitespace()
+        .all(|part| granted.clone().any(|g| g == part))
+}
+
 /// A time that never comes (in the year 584 billion): what "no expiry" is stored as. An entry
 /// given it as a time reads back as having none, which means the same.
 const NEVER: u64 = u64::MAX;
@@ -133,9 +142,7 @@ impl VaultEntry {
     /// Whether the entry grants `scope`: every one of the scopes it names, if it holds
     /// whitespace (as [`VaultEntryBuilder::scopes`] splits it); an empty one is always granted.
     pub fn has_scope(&self, scope: &str) -> bool {
-        scope
-            .split_ascii_whitespace()
-            .all(|part| self.scopes().any(|granted| granted == part))
+        grants(self.scopes(), scope)
     }
 
     /// Which provider issued the tokens (its issuer or base URL).

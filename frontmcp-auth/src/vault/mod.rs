@@ -94,7 +94,7 @@ use zeroize::Zeroizing;
 
 use crate::remembered::Remembered;
 
-mod entry;
+pub(crate) mod entry;
 use crate::store::{Namespace, Store, StoreError, Watcher};
 use crate::watched::Watched;
 pub use entry::{VaultEntry, VaultEntryBuilder};
