@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 /// A Redis server owned by one test; killed when dropped.
 #[derive(Debug)]
@@ -104,14 +104,10 @@ impl OwnRedis {
         if !redis_server_installed(test) {
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let dir = std::env::temp_dir().join(format!("frontmcp-{test}-{port}"));
+        let dir = std::env::temp_dir().join(format!("frontmcp-{test}-{}", crate::free_port()));
         std::fs::create_dir_all(&dir).expect("a private directory");
         let mut redis = Self {
-            port,
+            port: 0,
             dir,
             child: None,
             tls,
@@ -119,7 +115,12 @@ impl OwnRedis {
         if tls.is_some() {
             redis.tls_files().generate();
         }
-        redis.restart();
+        let (port, child) = crate::start_on_free_port(|port| {
+            redis.port = port;
+            (redis.command(), redis.log())
+        });
+        redis.port = port;
+        redis.child = Some(child);
         Some(redis)
     }
 
@@ -149,6 +150,18 @@ impl OwnRedis {
     /// Starts the server again on the same port and data; waits until it answers.
     pub fn restart(&mut self) {
         self.stop();
+        let child = crate::start_server(self.command(), &self.log())
+            .unwrap_or_else(|failure| panic!("redis-server did not restart: {failure}"));
+        self.child = Some(child);
+    }
+
+    /// Where the server logs.
+    fn log(&self) -> PathBuf {
+        self.dir.join("redis.log")
+    }
+
+    /// The command that starts the server on its port, with its data and certificates.
+    fn command(&self) -> Command {
         let port = self.port.to_string();
         let mut command = Command::new("redis-server");
         command.args(["--bind", "127.0.0.1"]);
@@ -172,7 +185,7 @@ impl OwnRedis {
                     ]);
             }
         }
-        let child = command
+        command
             .args([
                 "--save",
                 "",
@@ -182,13 +195,8 @@ impl OwnRedis {
                 "always",
             ])
             .arg("--dir")
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        self.child = Some(child);
-        crate::wait_listening(self.port);
+            .arg(&self.dir);
+        command
     }
 }
 

@@ -5,14 +5,14 @@
 //! failover. Nothing is persisted: the replicas hold the data.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use deadpool_redis::redis;
 
 use crate::own_redis::{TlsFiles, redis_server_installed};
-use crate::wait_until;
+use crate::{free_port, start_on_free_port, wait_until};
 
 /// How long a deployment may take to settle (form, sync its replicas, fail over).
 const SETTLE: Duration = Duration::from_secs(30);
@@ -56,33 +56,37 @@ struct Node {
 }
 
 impl Node {
-    /// A server with `args` on a free port: TLS only on it when `tls`.
-    fn start(dir: &std::path::Path, args: &[&str], tls: bool) -> Self {
-        let port = free_port();
-        let port_arg = port.to_string();
-        let mut command = Command::new("redis-server");
-        command.args(args);
-        if tls {
-            command.args(["--port", "0", "--tls-port", &port_arg]);
-        } else {
-            command.args(["--port", &port_arg]);
-        }
-        let child = command
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            // A replica's first sync at once, not after Redis's default 5 s wait for others.
-            .args(["--repl-diskless-sync-delay", "0"])
-            .arg("--dir")
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        let node = Self {
+    /// A server with `args` on a free port: TLS only on it when `tls`; a cluster node, with its
+    /// own bus port and configuration file, when `cluster`.
+    fn start(dir: &Path, args: &[&str], tls: bool, cluster: bool) -> Self {
+        let (port, child) = start_on_free_port(|port| {
+            let port_arg = port.to_string();
+            let mut command = Command::new("redis-server");
+            command.args(args);
+            if cluster {
+                // Else the bus is on the port + 10000, which nothing reserved.
+                command.arg("--cluster-port").arg(free_port().to_string());
+                command
+                    .arg("--cluster-config-file")
+                    .arg(dir.join(format!("nodes-{port}.conf")));
+            }
+            if tls {
+                command.args(["--port", "0", "--tls-port", &port_arg]);
+            } else {
+                command.args(["--port", &port_arg]);
+            }
+            command
+                .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                // A replica's first sync at once, not after Redis's default 5 s wait for others.
+                .args(["--repl-diskless-sync-delay", "0"])
+                .arg("--dir")
+                .arg(dir);
+            (command, dir.join(format!("redis-{port}.log")))
+        });
+        Self {
             port,
             child: Some(child),
-        };
-        crate::wait_listening(port);
-        node
+        }
     }
 
     fn url(&self) -> String {
@@ -101,13 +105,6 @@ impl Drop for Node {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 /// A private directory for a deployment's files, removed when dropped.
@@ -192,24 +189,10 @@ impl OwnCluster {
             .map(str::to_owned)
             .to_vec(),
         };
+        let mut args = vec!["--cluster-enabled", "yes", "--cluster-node-timeout", "1000"];
+        args.extend(tls_args.iter().map(String::as_str));
         let nodes: Vec<Node> = (0..6)
-            .map(|i| {
-                let config = path(&dir.0.join(format!("nodes-{i}.conf")));
-                // Else the bus is on the port + 10000, which nothing reserved.
-                let bus = free_port().to_string();
-                let mut args: Vec<&str> = vec![
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    &config,
-                    "--cluster-node-timeout",
-                    "1000",
-                    "--cluster-port",
-                    &bus,
-                ];
-                args.extend(tls_args.iter().map(String::as_str));
-                Node::start(&dir.0, &args, tls.is_some())
-            })
+            .map(|_| Node::start(&dir.0, &args, tls.is_some(), true))
             .collect();
         let mut create = Command::new("redis-cli");
         create.args(["--cluster", "create"]);
@@ -385,10 +368,11 @@ impl OwnSentinel {
             return None;
         }
         let dir = Dir::new(test);
-        let master = Node::start(&dir.0, &[], false);
+        let master = Node::start(&dir.0, &[], false, false);
         let replica = Node::start(
             &dir.0,
             &["--replicaof", "127.0.0.1", &master.port.to_string()],
+            false,
             false,
         );
         let config = dir.0.join("sentinel.conf");
@@ -402,7 +386,12 @@ impl OwnSentinel {
             ),
         )
         .expect("the Sentinel's configuration");
-        let sentinel = Node::start(&dir.0, &[config.to_str().unwrap(), "--sentinel"], false);
+        let sentinel = Node::start(
+            &dir.0,
+            &[config.to_str().unwrap(), "--sentinel"],
+            false,
+            false,
+        );
         let deployment = Self {
             master,
             replica,
