@@ -190,13 +190,24 @@ async fn progressive_across_two_processes(redis: &impl RedisNodes) {
 /// other way round: the state process 2 sealed opens on process 1 (one key ring).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn input_required_round_robin_across_two_processes() {
-    let Some(redis) = shared_redis("the shared-store test") else {
-        return;
-    };
+    if let Some(redis) = shared_redis("the shared-store test") {
+        input_required_round_robin(&Server(redis)).await;
+    }
+}
+
+/// The same on a Redis Cluster of the test's own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_required_round_robin_across_two_processes_on_a_redis_cluster() {
+    if let Some(cluster) = OwnCluster::start("shared_store_round_robin_cluster") {
+        input_required_round_robin(&cluster).await;
+    }
+}
+
+async fn input_required_round_robin(redis: &impl RedisNodes) {
     let demo = DemoProvider::builder().bind("127.0.0.1:0").await.unwrap();
     const PUBLIC: &str = "http://localhost:9";
     let (one, two) = agent_suites_sharing(
-        &redis,
+        &redis.url(),
         PUBLIC,
         &[
             ("FRONTMCP_SLACK_PROVIDER", &demo.url("slack")),
