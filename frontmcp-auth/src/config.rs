@@ -182,6 +182,29 @@ pub enum ConfigError {
         /// The offending URL.
         provider: String,
     },
+    /// A scope that is not one OAuth scope ([`frontmcp_rules::SCOPE_RULE`]).
+    #[error("app `{app}`: scope `{scope}`: {rule}", rule = frontmcp_rules::SCOPE_RULE)]
+    BadScope {
+        /// The app.
+        app: String,
+        /// The offending scope.
+        scope: String,
+    },
+}
+
+/// Every scope of `remote` is one OAuth scope.
+fn check_scopes(app: &str, remote: &RemoteProvider) -> Result<(), ConfigError> {
+    match remote
+        .scopes
+        .iter()
+        .find(|s| !frontmcp_rules::is_valid_scope(s))
+    {
+        Some(scope) => Err(ConfigError::BadScope {
+            app: app.into(),
+            scope: scope.to_string(),
+        }),
+        None => Ok(()),
+    }
 }
 
 impl ServerAuth {
@@ -203,7 +226,10 @@ impl ServerAuth {
             }
             _ => {}
         }
-        Ok(())
+        match &self.remote {
+            Some(remote) => check_scopes("the identity provider", remote),
+            None => Ok(()),
+        }
     }
 
     /// Checks an app's settings against the server's.
@@ -226,7 +252,10 @@ impl ServerAuth {
         if app.mode == AppAuthMode::Transparent && self.session_mode == SessionMode::Stateless {
             return Err(ConfigError::VaultNeedsStatefulSessions { app: app_id.into() });
         }
-        Ok(())
+        match &app.remote {
+            Some(remote) => check_scopes(app_id, remote),
+            None => Ok(()),
+        }
     }
 }
 
@@ -272,6 +301,42 @@ mod tests {
         assert!(matches!(
             ServerAuth::default().validate_app("slack", &remote),
             Err(ConfigError::TransparentNeedsOrchestration { .. })
+        ));
+    }
+
+    #[test]
+    fn scopes_are_oauth_scopes() {
+        let server = ServerAuth {
+            mode: ServerAuthMode::Orchestrated,
+            ..Default::default()
+        };
+        let mut remote = RemoteProvider::new("https://slack.com/oauth");
+        remote.scopes = vec!["chat:write".into(), "channels:read".into()];
+        let mut app = AppAuth {
+            mode: AppAuthMode::Transparent,
+            remote: Some(remote),
+        };
+        assert_eq!(server.validate_app("slack", &app), Ok(()));
+        // Two scopes in one string would be asked for, and granted, as two.
+        let remote = app.remote.as_mut().unwrap();
+        remote.scopes.push("chat:write channels:history".into());
+        assert_eq!(
+            server.validate_app("slack", &app),
+            Err(ConfigError::BadScope {
+                app: "slack".into(),
+                scope: "chat:write channels:history".into()
+            })
+        );
+        let mut sign_in = RemoteProvider::new("https://id.example.com");
+        sign_in.scopes = vec!["".into()];
+        let server = ServerAuth {
+            kind: ServerAuthType::Remote,
+            remote: Some(sign_in),
+            ..Default::default()
+        };
+        assert!(matches!(
+            server.validate(),
+            Err(ConfigError::BadScope { ref app, .. }) if app == "the identity provider"
         ));
     }
 }

@@ -323,18 +323,11 @@ fn name(name: &crate::ast::Name, what: &str, errors: &mut Accumulator) {
     }
 }
 
-/// A scope is a non-empty string without whitespace (RFC 6749 `scope-token`).
+/// Each scope is one OAuth scope ([`frontmcp_rules::is_valid_scope`]).
 fn scopes(scopes: &StrList, errors: &mut Accumulator) {
     for scope in &scopes.0 {
-        let v = scope.value();
-        if v.is_empty()
-            || v.chars()
-                .any(|c| c.is_whitespace() || c == '"' || c == '\\' || c.is_control())
-        {
-            errors.push(error_at(
-                scope,
-                "a scope is a non-empty token without spaces, quotes or backslashes",
-            ));
+        if !frontmcp_rules::is_valid_scope(&scope.value()) {
+            errors.push(error_at(scope, frontmcp_rules::SCOPE_RULE));
         }
     }
 }

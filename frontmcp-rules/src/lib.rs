@@ -123,6 +123,29 @@ pub const fn is_valid_tool_name(name: &str) -> bool {
     true
 }
 
+/// What an OAuth scope is made of, for error messages.
+pub const SCOPE_RULE: &str =
+    "a scope is a non-empty token of printable ASCII without spaces, quotes or backslashes";
+
+/// Whether `scope` is one OAuth scope (RFC 6749 section 3.3 `scope-token`: printable ASCII but
+/// space, `"` and `\`). A scope with a space in it would be read as two by every provider and
+/// by the vault, which keeps the scopes it was granted apart on spaces.
+pub const fn is_valid_scope(scope: &str) -> bool {
+    let bytes = scope.as_bytes();
+    if bytes.is_empty() {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Whether clients see tool names prefixed with their app's ID, unless configured otherwise.
 pub const DEFAULT_NAMESPACED: bool = true;
 
@@ -249,6 +272,29 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes() {
+        for good in [
+            "chat:write",
+            "openid",
+            "https://www.googleapis.com/auth/drive",
+            "a!#[]~",
+        ] {
+            assert!(is_valid_scope(good), "{good}");
+        }
+        for bad in [
+            "",
+            "chat:write channels:read",
+            "a\tb",
+            "say\"",
+            "back\\slash",
+            "été",
+            "x\n",
+        ] {
+            assert!(!is_valid_scope(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn app_ids() {

@@ -654,6 +654,52 @@ mod tests {
         );
     }
 
+    /// A scope with a space would be asked for, and granted, as two: hand-built tools,
+    /// resources and prompts are refused one, as the macros refuse it.
+    #[test]
+    fn needed_scopes_are_oauth_scopes() {
+        let refused = |app: AppBuilder| match ServerBuilder::new("s", "1").app(app).build() {
+            Err(Error::Build(BuildError::BadScope { owner, scope })) => (owner, scope),
+            other => panic!("{:?}", other.map(|_| ())),
+        };
+        let tool = |scope: &'static str| {
+            AppBuilder::new("crm", "CRM").tool(
+                ToolDescriptor::new("find").scopes(["crm:read", scope]),
+                |_ctx, input: crate::NoArguments| async move {
+                    let _ = input;
+                    "found"
+                },
+            )
+        };
+        assert!(
+            ServerBuilder::new("s", "1")
+                .app(tool("crm:write"))
+                .build()
+                .is_ok()
+        );
+        assert_eq!(
+            refused(tool("crm:read crm:write")),
+            ("crm:find".into(), "crm:read crm:write".into())
+        );
+        assert_eq!(refused(tool("")), ("crm:find".into(), "".into()));
+        let resource = AppBuilder::new("crm", "CRM").resource(
+            ResourceDescriptor::new("deals", "crm://deals").scopes(["deals\\all"]),
+            |_ctx, _uri| async { "[]" },
+        );
+        assert_eq!(
+            refused(resource),
+            ("crm://deals".into(), "deals\\all".into())
+        );
+        let prompt = AppBuilder::new("crm", "CRM").prompt(
+            PromptDescriptor::new("summary").scopes(["crm:\"read\""]),
+            |_ctx, input: crate::NoArguments| async move {
+                let _ = input;
+                "Summarize."
+            },
+        );
+        assert_eq!(refused(prompt).0, "crm:summary");
+    }
+
     #[test]
     fn non_object_input_is_refused() {
         let app = AppBuilder::new("n", "N")

@@ -116,6 +116,15 @@ pub enum BuildError {
         /// The schema's type.
         found: String,
     },
+    /// A scope a tool, resource or prompt needs that is not one OAuth scope
+    /// ([`frontmcp_rules::SCOPE_RULE`]).
+    #[error("`{owner}`: scope `{scope}`: {rule}", rule = frontmcp_rules::SCOPE_RULE)]
+    BadScope {
+        /// The tool, resource or prompt.
+        owner: String,
+        /// The offending scope.
+        scope: String,
+    },
     /// An authorization setting that cannot work.
     #[error(transparent)]
     Auth(#[from] frontmcp_auth::ConfigError),

@@ -1,5 +1,6 @@
 //! The apps and tools of a server, validated once and indexed for dispatch.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -146,7 +147,7 @@ impl Registry {
                     app: index,
                     local_name: tool.name.as_ref().into(),
                     full_name: full_name.clone(),
-                    scopes: tool.scopes.iter().map(|s| s.to_string()).collect(),
+                    scopes: needed_scopes(&full_name, &tool.scopes)?,
                     has_output_schema: tool.output_schema.is_some(),
                     header_params: header_params(tool.input_schema.as_value()),
                 };
@@ -342,12 +343,13 @@ impl Served {
             }
             local_names.push(&resource.name);
             let uri: Arc<str> = resource.uri.as_ref().into();
+            let scopes = needed_scopes(&resource.uri, &resource.scopes)?;
             let entry = |template| ResourceEntry {
                 app: index,
                 local_name: resource.name.as_ref().into(),
                 uri: uri.clone(),
                 template,
-                scopes: resource.scopes.iter().map(|s| s.to_string()).collect(),
+                scopes,
             };
             let text =
                 |v: &Option<std::borrow::Cow<'static, str>>| v.as_ref().map(|v| v.to_string());
@@ -411,7 +413,7 @@ impl Served {
                 app: index,
                 local_name: prompt.name.as_ref().into(),
                 full_name: full_name.clone(),
-                scopes: prompt.scopes.iter().map(|s| s.to_string()).collect(),
+                scopes: needed_scopes(&full_name, &prompt.scopes)?,
             });
             self.listed_prompts.push(Prompt {
                 name: full_name.to_string(),
@@ -444,6 +446,23 @@ fn header_params(schema: &Value) -> Vec<(String, String)> {
         .filter_map(|(name, property)| {
             let header = property.get("x-mcp-header")?.as_str()?;
             Some((name.clone(), header.to_owned()))
+        })
+        .collect()
+}
+
+/// The scopes `owner` (a tool, resource or prompt) needs, each one OAuth scope.
+fn needed_scopes(owner: &str, scopes: &[Cow<'static, str>]) -> Result<Vec<String>, BuildError> {
+    scopes
+        .iter()
+        .map(|scope| {
+            if frontmcp_rules::is_valid_scope(scope) {
+                Ok(scope.to_string())
+            } else {
+                Err(BuildError::BadScope {
+                    owner: owner.to_owned(),
+                    scope: scope.to_string(),
+                })
+            }
         })
         .collect()
 }
