@@ -909,6 +909,92 @@ async fn redis_broken_connection_is_replaced() {
     server.abort();
 }
 
+/// A lost watch (its connection killed here; a failover, a partition or a restart in real life)
+/// retires every pooled connection opened before it: the next operation opens a fresh one, to the
+/// master of the moment, so nothing read through a connection to a demoted master can be cached
+/// while the watch hears the new one. Without a loss, the pool keeps its connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_watch_retires_the_pooled_connections() {
+    use frontmcp_auth::store::Watcher;
+    use frontmcp_redis_fixtures::own_redis::OwnRedis;
+    use frontmcp_redis_fixtures::redis_nodes::{query, watches};
+    use std::sync::atomic::AtomicBool;
+
+    #[derive(Default)]
+    struct Heard {
+        watching: AtomicBool,
+        lost: AtomicBool,
+    }
+    impl Watcher for Heard {
+        fn changed(&self, _key: &str) {}
+        fn changed_all(&self) {}
+        fn watching(&self, _deadline: Instant) {
+            self.watching.store(true, Ordering::SeqCst);
+        }
+        fn lost(&self) {
+            self.lost.store(true, Ordering::SeqCst);
+        }
+    }
+    async fn until(what: &str, done: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !done() {
+            assert!(Instant::now() < deadline, "{what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    let Some(redis) = OwnRedis::start("store_lost_watch") else {
+        return;
+    };
+    let url = redis.url();
+    // The IDs of the store's pooled connections: neither the watch nor this query's own.
+    let pooled = || -> Vec<String> {
+        let clients: String = query(&url, redis::cmd("CLIENT").arg("LIST")).unwrap();
+        clients
+            .lines()
+            .filter(|l| !l.contains(" name=frontmcp-watch ") && !l.contains(" cmd=client|list"))
+            .filter_map(|l| l.split(' ').find_map(|f| f.strip_prefix("id=")))
+            .map(str::to_owned)
+            .collect()
+    };
+    let store = RedisStore::connect(&url, "p:").await.unwrap();
+    let heard = Arc::new(Heard::default());
+    let watcher: Arc<dyn Watcher> = heard.clone();
+    assert!(store.watch(Namespace::Vault, Arc::downgrade(&watcher)));
+    until("the watch never came up", || {
+        heard.watching.load(Ordering::SeqCst)
+    })
+    .await;
+
+    store.get(Namespace::Vault, "k").await.unwrap();
+    let before = pooled();
+    assert_eq!(before.len(), 1, "{before:?}");
+    store.get(Namespace::Vault, "k").await.unwrap();
+    assert_eq!(
+        pooled(),
+        before,
+        "the pool keeps its connection while the watch holds"
+    );
+
+    let (_, watch) = watches(&redis).pop().expect("the store's watch connection");
+    query::<()>(&url, redis::cmd("CLIENT").arg("KILL").arg("ID").arg(&watch)).unwrap();
+    until("the store did not see its watch lost", || {
+        heard.lost.load(Ordering::SeqCst)
+    })
+    .await;
+    store.get(Namespace::Vault, "k").await.unwrap();
+    let after = pooled();
+    assert!(
+        after.iter().any(|id| !before.contains(id)),
+        "the next operation reused a connection opened before the loss: {before:?} then {after:?}"
+    );
+    let old = before[0].clone();
+    until("the retired connection was not closed", || {
+        !pooled().contains(&old)
+    })
+    .await;
+}
+
 /// Just enough of Redis for one store: answers `PING`, `CLIENT ...` and `GET` (always nil), and
 /// closes the first connection right after answering its first `PING`.
 async fn fake_redis(listener: tokio::net::TcpListener, connections: Arc<AtomicU64>) {

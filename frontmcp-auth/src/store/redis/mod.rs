@@ -5,7 +5,8 @@
 //! checkout (the stock `deadpool-redis` manager sends `UNWATCH` + `PING` each time, a second round
 //! trip per operation); instead a connection that fails below the Redis protocol (I/O error,
 //! timeout, cancelled mid-command) is dropped from the pool, and the next operation opens a fresh
-//! one. Every operation is therefore a single command, a single round trip.
+//! one. Every operation is therefore a single command, a single round trip. When a watch is lost,
+//! no connection opened before is used again (see [`Manager`]).
 //!
 //! Events between processes ([`Store::publish`], [`Store::subscribe`]) go over Redis pub/sub on
 //! the channel `{key_prefix}events`, with a connection of their own, opened on first subscribe.
@@ -22,11 +23,12 @@ mod servers;
 mod watch;
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use deadpool::managed::{self, Metrics, Object, Pool, PoolError, RecycleResult};
+use deadpool::managed::{self, Metrics, Object, Pool, PoolError, RecycleError, RecycleResult};
 use deadpool_redis::redis::aio::MultiplexedConnection;
 use deadpool_redis::redis::cluster_async::ClusterConnection;
 use deadpool_redis::redis::{
@@ -156,6 +158,7 @@ impl RedisStore {
             Servers::Master(master) => Commands::Pool(
                 Pool::builder(Manager {
                     master: master.clone(),
+                    epoch: Arc::default(),
                 })
                 .build()
                 .map_err(|e| {
@@ -482,12 +485,17 @@ impl Store for RedisStore {
             );
             return false;
         };
+        let pool_epoch = match &self.commands {
+            Commands::Pool(pool) => Some(pool.manager().epoch.clone()),
+            Commands::Cluster(_) => None,
+        };
         runtime.spawn(watch::keep_watch(
             self.servers.clone(),
             ns,
             format!("{}{}:", self.key_prefix, ns.as_str()),
             self.addr.clone(),
             watcher,
+            pool_epoch,
         ));
         true
     }
@@ -519,34 +527,54 @@ impl Store for RedisStore {
     }
 }
 
-/// Opens multiplexed connections to the master of the moment; checks nothing on checkout (see
-/// the module docs).
+/// Opens multiplexed connections to the master of the moment; sends nothing on checkout (see
+/// the module docs), but refuses a connection opened before the last loss of a watch.
+///
+/// A watch is lost when its connection drops or a master it watched is one no longer: a
+/// failover, after which a pooled connection may still reach the old master (the Sentinels kill
+/// its clients when they demote it, but not across a partition). Through such a connection the
+/// store would read what the old master holds, and a vault could cache it while it hears the new
+/// master's changes. Counting the losses costs one atomic read per checkout.
 struct Manager {
     master: Arc<Master>,
+    /// How many times a watch was lost; bumped by the watch.
+    epoch: Arc<AtomicU64>,
+}
+
+/// A pooled connection, and the [`Manager::epoch`] it was opened in.
+struct Pooled {
+    conn: MultiplexedConnection,
+    epoch: u64,
 }
 
 impl managed::Manager for Manager {
-    type Type = MultiplexedConnection;
+    type Type = Pooled;
     type Error = RedisError;
 
-    async fn create(&self) -> Result<MultiplexedConnection, RedisError> {
+    async fn create(&self) -> Result<Pooled, RedisError> {
+        // Read before connecting: a loss while connecting makes the new connection stale too.
+        let epoch = self.epoch.load(Ordering::Acquire);
         // The store's own per-operation timeout bounds connecting and replies.
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(None)
             .set_response_timeout(None);
-        self.master
+        let conn = self
+            .master
             .client()
             .await?
             .get_multiplexed_async_connection_with_config(&config)
-            .await
+            .await?;
+        Ok(Pooled { conn, epoch })
     }
 
-    async fn recycle(
-        &self,
-        _conn: &mut MultiplexedConnection,
-        _metrics: &Metrics,
-    ) -> RecycleResult<RedisError> {
-        Ok(())
+    async fn recycle(&self, pooled: &mut Pooled, _metrics: &Metrics) -> RecycleResult<RedisError> {
+        if pooled.epoch == self.epoch.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            Err(RecycleError::message(
+                "opened before the store's watch was lost",
+            ))
+        }
     }
 }
 
@@ -556,9 +584,11 @@ struct Lease(Option<Object<Manager>>);
 
 impl Lease {
     fn conn(&mut self) -> &mut MultiplexedConnection {
-        self.0
+        &mut self
+            .0
             .as_mut()
             .expect("a lease holds its connection until released")
+            .conn
     }
 
     fn release(&mut self) {

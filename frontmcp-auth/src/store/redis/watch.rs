@@ -17,7 +17,7 @@
 //! (each would warm its own copy, and the vault would still decrypt every hit), and it is
 //! experimental.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -38,13 +38,15 @@ const WATCH_HEARTBEAT: Duration = Duration::from_secs(1);
 const WATCH_LEASE: Duration = Duration::from_secs(3);
 
 /// Keeps `watcher` told of the changes to the keys under `prefix`, reconnecting when the watch
-/// is lost, until the watcher is gone.
+/// is lost, until the watcher is gone. Each loss bumps `pool_epoch`, the single master's pool's
+/// count, so that no connection opened before is used again (a failover may be why).
 pub(super) async fn keep_watch(
     servers: Arc<Servers>,
     ns: Namespace,
     prefix: String,
     addr: String,
     watcher: Weak<dyn Watcher>,
+    pool_epoch: Option<Arc<AtomicU64>>,
 ) {
     loop {
         let watched = watch_once(&servers, ns, &prefix, &watcher).await;
@@ -53,6 +55,9 @@ pub(super) async fn keep_watch(
             Ok(()) => return,
             Err(e) => {
                 metrics::counter!("frontmcp_store_errors_total", "backend" => "redis").increment(1);
+                if let Some(epoch) = &pool_epoch {
+                    epoch.fetch_add(1, Ordering::Release);
+                }
                 let Some(w) = watcher.upgrade() else { return };
                 w.lost();
                 tracing::warn!(%addr, error = %e, "the store's watch is lost; reads go to Redis until it is back");
